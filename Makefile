@@ -1,0 +1,118 @@
+# loopscope build, libbpf-tools style: everything generated lands in $(OUTPUT).
+OUTPUT ?= build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PROTOC_C ?= protoc-c
+CC ?= cc
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+VERSION := 0.1.0
+
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DLS_VERSION='"$(VERSION)"' \
+	-I$(OUTPUT) -I. $(SAN_FLAGS) $(EXTRA_CFLAGS)
+LDLIBS := -lbpf -lelf -lz -lprotobuf-c -lpthread
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -I. -Wall -Wno-unused-function
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+PROTO := viewer-export/perfetto_trace.proto
+PB_C := $(OUTPUT)/perfetto_trace.pb-c.c
+PB_H := $(OUTPUT)/perfetto_trace.pb-c.h
+LIB_SRCS := $(wildcard collector/*.c viewer-export/*.c)
+LIB_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS)) $(OUTPUT)/obj/perfetto_trace.pb-c.o
+CLI_SRCS := $(wildcard cli/*.c)
+CLI_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(CLI_SRCS))
+EXAMPLE_SRCS := $(wildcard examples/*.c)
+EXAMPLES := $(patsubst examples/%.c,$(OUTPUT)/examples/%,$(EXAMPLE_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(UNIT_SRCS))
+
+.PHONY: all deps test unit demo clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUTPUT)/loopscope $(EXAMPLES) $(OUTPUT)/tests/unit-tests
+
+deps:
+	$(Q)tests/install-deps.sh
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/examples $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux missing: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF)" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/loopscope.h $(wildcard bpf/*.h) $(OUTPUT)/vmlinux.h | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/loopscope.bpf.o: $(BPF_OBJS)
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUTPUT)/loopscope.skel.h: $(OUTPUT)/loopscope.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name loopscope_bpf > $@
+
+$(PB_C) $(PB_H): $(PROTO) | $(OUTPUT)
+	$(call msg,PROTOC,$@)
+	$(Q)$(PROTOC_C) --proto_path=viewer-export --c_out=$(OUTPUT) $(PROTO)
+
+$(OUTPUT)/obj/perfetto_trace.pb-c.o: $(PB_C)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -I$(OUTPUT) -c $< -o $@
+
+$(OUTPUT)/obj/%.o: %.c $(PB_H) $(wildcard bpf/*.h collector/*.h viewer-export/*.h cli/*.h tests/*.h)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/obj/cli/%.o: cli/%.c $(OUTPUT)/loopscope.skel.h $(PB_H) $(wildcard bpf/*.h collector/*.h viewer-export/*.h cli/*.h)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libloopscope.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUTPUT)/loopscope: $(CLI_OBJS) $(OUTPUT)/libloopscope.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/examples/%: examples/%.c | $(OUTPUT)/examples
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -fno-omit-frame-pointer $< -lpthread -o $@
+
+$(OUTPUT)/tests/unit-tests: $(UNIT_OBJS) $(OUTPUT)/libloopscope.a | $(OUTPUT)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $^ $(LDLIBS) -o $@
+
+unit: $(OUTPUT)/tests/unit-tests
+	$(Q)$(OUTPUT)/tests/unit-tests
+
+test: deps all
+	$(Q)OUTPUT=$(OUTPUT) tests/run.sh
+
+demo: deps all
+	$(Q)OUTPUT=$(OUTPUT) examples/demo.sh
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The kernel/user ABI of loopscope: every record the BPF programs put in the
+ * ring buffer, and every enum both sides agree on. Included by the BPF
+ * objects (after vmlinux.h) and by user space (after <linux/types.h>).
+ *
+ * Rules: fixed-width fields only, explicit padding, each record starts with
+ * "__u32 type". Sizes are pinned with _Static_assert in collector/record.h.
+ */
+#ifndef LOOPSCOPE_ABI_H
+#define LOOPSCOPE_ABI_H
+
+#define LS_COMM_LEN 16
+
+enum ls_rec_type {
+	LS_REC_SYSCALL = 1,	/* struct ls_rec_syscall: one completed call */
+	LS_REC_THREAD = 2,	/* struct ls_rec_thread: thread first seen or renamed */
+	LS_REC_THREAD_EXIT = 3,	/* struct ls_rec_thread: thread exited */
+	LS_REC_TYPE_MAX,
+};
+
+/*
+ * Our own compact syscall ids, independent of the architecture's numbers
+ * (the BPF side maps __NR_* to these). XX(enum suffix, display name).
+ */
+#define LS_SYSCALL_MAP(XX)          \
+	XX(EPOLL_WAIT, "epoll_wait")    \
+	XX(EPOLL_PWAIT, "epoll_pwait")  \
+	XX(EPOLL_PWAIT2, "epoll_pwait2") \
+	XX(READ, "read")                \
+	XX(WRITE, "write")              \
+	XX(READV, "readv")              \
+	XX(WRITEV, "writev")            \
+	XX(PREAD64, "pread64")          \
+	XX(PWRITE64, "pwrite64")        \
+	XX(RECVFROM, "recvfrom")        \
+	XX(SENDTO, "sendto")            \
+	XX(RECVMSG, "recvmsg")          \
+	XX(SENDMSG, "sendmsg")          \
+	XX(FUTEX, "futex")
+
+enum ls_syscall {
+	LS_SYS_NONE = 0,
+#define XX(id, name) LS_SYS_##id,
+	LS_SYSCALL_MAP(XX)
+#undef XX
+	LS_SYS_MAX,
+};
+
+/* What the fd of a call refers to, classified in the kernel. */
+#define LS_FD_KIND_MAP(XX)     \
+	XX(NONE, "none")           \
+	XX(FILE, "file")           \
+	XX(SOCKET, "socket")       \
+	XX(PIPE, "pipe")           \
+	XX(EVENTFD, "eventfd")     \
+	XX(TIMERFD, "timerfd")     \
+	XX(EPOLL, "epoll")         \
+	XX(TTY, "tty")             \
+	XX(CHARDEV, "chardev")     \
+	XX(OTHER, "other")
+
+enum ls_fd_kind {
+#define XX(id, name) LS_FD_##id,
+	LS_FD_KIND_MAP(XX)
+#undef XX
+	LS_FD_KIND_MAX,
+};
+
+/* ls_rec_syscall.flags */
+#define LS_SYSF_OPEN 0x1	/* still in flight when the trace ended: dur is up to the end */
+
+struct ls_rec_syscall {
+	__u32 type;		/* LS_REC_SYSCALL */
+	__u32 flags;		/* LS_SYSF_* */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u64 ts;		/* CLOCK_BOOTTIME ns at syscall entry */
+	__u64 dur;		/* ns from entry to exit */
+	__s64 ret;		/* return value (-errno on failure) */
+	__s64 arg;		/* epoll_*: timeout ms (-1 forever); futex: op; others: byte count asked */
+	__s32 fd;		/* first argument's fd, -1 when the call has none (futex) */
+	__u32 sys;		/* enum ls_syscall */
+	__u32 fd_kind;		/* enum ls_fd_kind */
+	__u32 __pad;
+};
+
+struct ls_rec_thread {
+	__u32 type;		/* LS_REC_THREAD or LS_REC_THREAD_EXIT */
+	__u32 pid;
+	__u32 tid;
+	__u32 __pad;
+	__u64 ts;		/* CLOCK_BOOTTIME ns */
+	char comm[LS_COMM_LEN];
+};
+
+/*
+ * Counters of everything the kernel side could not deliver. Lives in .bss;
+ * user space reads it live and at the end. Every drop path bumps one.
+ */
+struct ls_stats {
+	__u64 rb_drops;		/* ring buffer full: a record was lost */
+	__u64 inflight_full;	/* in-flight map full: a call could not be paired */
+	__u64 missed_exit;	/* an entry replaced a call whose exit was never seen */
+	__u64 events;		/* records submitted */
+};
+
+/* Sizes of the BPF maps; user space may override before load. */
+#define LS_RINGBUF_BYTES	(8u << 20)
+#define LS_MAX_THREADS		16384
+
+#endif /* LOOPSCOPE_ABI_H */

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The model the correlator builds from records, and the sink through which
+ * it hands the model to exporters while recording. Exporters see only these
+ * types, never a BPF record or map.
+ *
+ * Ordering contract of the sink callbacks:
+ *  - on_thread(t) comes before any call or iteration of t's tid, and again
+ *    when the thread is renamed (same tid, new comm) or becomes a loop thread.
+ *  - For one tid, calls and iterations arrive in time order. Across tids
+ *    there is no order (the ring buffer is shared by all CPUs).
+ *  - An iteration is reported when it completes, i.e. after the calls made
+ *    in its busy part; the loop's own epoll call (LS_CALLF_POLL) follows it.
+ */
+#ifndef LS_MODEL_H
+#define LS_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "../bpf/loopscope.h"
+#include "hist.h"
+
+/* ls_call.flags, on top of LS_SYSF_* from the ABI */
+#define LS_CALLF_POLL		0x100	/* the epoll wait that ends an iteration of a loop thread */
+#define LS_CALLF_SYNC_FILE	0x200	/* regular-file I/O on a loop thread: a finding */
+
+struct ls_thread {
+	uint32_t pid;
+	uint32_t tid;
+	char comm[LS_COMM_LEN];
+	bool is_loop;
+	bool exited;
+};
+
+struct ls_call {
+	uint64_t ts;		/* CLOCK_BOOTTIME ns at entry */
+	uint64_t dur;
+	int64_t ret;
+	int64_t arg;
+	int32_t fd;
+	uint32_t sys;		/* enum ls_syscall */
+	uint32_t fd_kind;	/* enum ls_fd_kind */
+	uint32_t flags;		/* LS_SYSF_* | LS_CALLF_* */
+	uint32_t pid;
+	uint32_t tid;
+	uint64_t iter;		/* seq of the iteration it belongs to on this thread, 0 if none */
+};
+
+/*
+ * One pass of a loop: from one epoll return to the next on the same thread.
+ * Busy = [start, poll_start): callbacks run here. Poll = [poll_start, end).
+ */
+struct ls_iteration {
+	uint32_t pid;
+	uint32_t tid;
+	uint64_t seq;		/* 1-based, per thread */
+	uint64_t start;
+	uint64_t poll_start;
+	uint64_t end;
+	uint32_t poll_sys;	/* enum ls_syscall of the wait */
+	int32_t poll_ret;	/* ready events (or -errno) */
+	int64_t poll_timeout;	/* ms, -1 forever */
+	uint32_t ncalls;	/* traced calls in the busy part */
+	uint32_t nfile_io;	/* of which regular-file I/O */
+	bool stall;		/* busy >= the stall threshold */
+};
+
+static inline uint64_t ls_iteration_busy(const struct ls_iteration *it)
+{
+	return it->poll_start - it->start;
+}
+
+static inline uint64_t ls_iteration_poll(const struct ls_iteration *it)
+{
+	return it->end - it->poll_start;
+}
+
+struct ls_sink {
+	void *ctx;
+	void (*on_thread)(void *ctx, const struct ls_thread *t);
+	void (*on_call)(void *ctx, const struct ls_thread *t, const struct ls_call *c);
+	void (*on_iteration)(void *ctx, const struct ls_thread *t, const struct ls_iteration *it);
+};
+
+/* ---- summary: what --summary writes and the end-of-run report shows ---- */
+
+#define LS_TOP_STALLS		32	/* longest stalls kept per loop thread */
+#define LS_TOP_FILE_FDS		16	/* distinct fds kept per sync-file-I/O finding list */
+
+struct ls_sys_stats {
+	uint64_t count;
+	uint64_t errors;
+	uint64_t total_ns;
+	uint64_t by_fd_kind[LS_FD_KIND_MAX];
+	struct ls_hist dur;
+};
+
+struct ls_stall {
+	uint64_t seq;
+	uint64_t start;
+	uint64_t busy_ns;
+	uint32_t ncalls;
+	uint32_t nfile_io;
+};
+
+struct ls_file_io {		/* sync regular-file I/O on a loop thread, per fd */
+	int32_t fd;
+	uint32_t sys_mask;	/* bit per enum ls_syscall seen */
+	uint64_t count;
+	uint64_t total_ns;
+	uint64_t max_ns;
+	uint64_t first_ts;
+};
+
+struct ls_loop_summary {
+	uint32_t pid;
+	uint32_t tid;
+	char comm[LS_COMM_LEN];
+	uint64_t iterations;
+	uint64_t stalls;
+	uint64_t busy_total_ns;
+	uint64_t poll_total_ns;
+	struct ls_hist busy;
+	struct ls_hist poll;
+	struct ls_sys_stats *sys[LS_SYS_MAX];	/* NULL when never called */
+	uint32_t nstalls_kept;			/* longest first */
+	struct ls_stall top_stalls[LS_TOP_STALLS];
+	uint32_t nfile_fds;
+	uint64_t file_io_calls;
+	uint64_t file_io_ns;
+	struct ls_file_io file_io[LS_TOP_FILE_FDS];
+};
+
+struct ls_summary {
+	uint64_t first_ts;		/* earliest record seen */
+	uint64_t last_ts;		/* latest end seen */
+	uint64_t stall_threshold_ns;
+	uint64_t records;		/* records accepted */
+	uint64_t bad_records;		/* malformed, unknown type, out of order */
+	uint64_t threads;		/* distinct threads seen */
+	uint64_t other_calls;		/* calls on threads that are not loops */
+	uint32_t nloops;
+	struct ls_loop_summary **loops;	/* by first iteration */
+};
+
+#endif
