@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Syscall family: pairs entry and exit of the loop-relevant syscalls per
+ * thread and emits one ls_rec_syscall per completed call, plus thread
+ * lifecycle records.
+ *
+ * Attach types are BTF raw tracepoints (tp_btf/sys_enter, sys_exit,
+ * task_rename, sched_process_exit): they need neither tracefs nor kprobes,
+ * which this kernel lacks. They fire for every syscall of every process, so
+ * the target filter is the first thing each handler does; a bystander pays
+ * one helper call and a compare.
+ *
+ * Concurrency: each inflight entry is keyed by tid and only touched by that
+ * thread (enter/exit/exit-of-thread all run in its context), so the entry
+ * needs no lock. Stats are bumped with atomic adds from any CPU.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "loopscope.h"
+#include "syscall_nrs.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile __u32 targ_tgid = 0;
+/* Wake the consumer only once this much is queued; it polls on a timer too. */
+const volatile __u64 wakeup_bytes = 256 * 1024;
+
+struct ls_stats stats = {};
+
+struct inflight {
+	__u64 ts;
+	__s64 arg;
+	__s32 fd;
+	__u32 sys;
+	__u32 fd_kind;
+	__u32 active;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, LS_RINGBUF_BYTES);
+} events SEC(".maps");
+
+/* One entry per live thread of the target: its call in flight, if any. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LS_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+#define ANON_INODE_MAGIC	0x09041934
+#define LS_S_IFMT		00170000
+#define LS_S_IFSOCK		0140000
+#define LS_S_IFREG		0100000
+#define LS_S_IFCHR		0020000
+#define LS_S_IFIFO		0010000
+
+static __always_inline __u64 rb_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline __u32 syscall_of(long id)
+{
+	switch (id) {
+	case LS_NR_epoll_wait: return LS_SYS_EPOLL_WAIT;
+	case LS_NR_epoll_pwait: return LS_SYS_EPOLL_PWAIT;
+	case LS_NR_epoll_pwait2: return LS_SYS_EPOLL_PWAIT2;
+	case LS_NR_read: return LS_SYS_READ;
+	case LS_NR_write: return LS_SYS_WRITE;
+	case LS_NR_readv: return LS_SYS_READV;
+	case LS_NR_writev: return LS_SYS_WRITEV;
+	case LS_NR_pread64: return LS_SYS_PREAD64;
+	case LS_NR_pwrite64: return LS_SYS_PWRITE64;
+	case LS_NR_recvfrom: return LS_SYS_RECVFROM;
+	case LS_NR_sendto: return LS_SYS_SENDTO;
+	case LS_NR_recvmsg: return LS_SYS_RECVMSG;
+	case LS_NR_sendmsg: return LS_SYS_SENDMSG;
+	case LS_NR_futex: return LS_SYS_FUTEX;
+	default: return LS_SYS_NONE;
+	}
+}
+
+/*
+ * Anonymous-inode files (eventfd, timerfd, epoll) share one inode whose
+ * mode says nothing useful (since 6.15 it is even S_IFREG, commit
+ * "anon_inode: use a proper mode internally"), so they are told apart by
+ * the superblock magic and the dentry name the kernel gave them.
+ */
+static __always_inline __u32 anon_kind(struct file *f)
+{
+	char name[12] = {};
+	const unsigned char *p = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+
+	bpf_probe_read_kernel_str(name, sizeof(name), p);
+	if (name[0] != '[')
+		return LS_FD_OTHER;
+	if (name[1] == 'e' && name[6] == 'f')	/* [eventfd] */
+		return LS_FD_EVENTFD;
+	if (name[1] == 'e' && name[6] == 'p')	/* [eventpoll] */
+		return LS_FD_EPOLL;
+	if (name[1] == 't' && name[2] == 'i')	/* [timerfd] */
+		return LS_FD_TIMERFD;
+	return LS_FD_OTHER;
+}
+
+static __always_inline __u32 fd_kind_of(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+	struct inode *inode;
+	__u32 mode, major;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return LS_FD_NONE;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	if (!f)
+		return LS_FD_NONE;
+	inode = BPF_CORE_READ(f, f_inode);
+	if (BPF_CORE_READ(inode, i_sb, s_magic) == ANON_INODE_MAGIC)
+		return anon_kind(f);
+	mode = BPF_CORE_READ(inode, i_mode);
+	switch (mode & LS_S_IFMT) {
+	case LS_S_IFREG: return LS_FD_FILE;
+	case LS_S_IFSOCK: return LS_FD_SOCKET;
+	case LS_S_IFIFO: return LS_FD_PIPE;
+	case LS_S_IFCHR:
+		/* ttys: 4 (tty), 5 (console/ptmx), 136-143 (pts) */
+		major = BPF_CORE_READ(inode, i_rdev) >> 20;
+		return (major == 4 || major == 5 || (major >= 136 && major <= 143)) ?
+			LS_FD_TTY : LS_FD_CHARDEV;
+	default: return LS_FD_OTHER;
+	}
+}
+
+static __always_inline __s64 pwait2_timeout_ms(struct pt_regs *regs)
+{
+	struct __kernel_timespec ts;
+	void *uts = (void *)BPF_CORE_READ(regs, r10);
+
+	if (!uts || bpf_probe_read_user(&ts, sizeof(ts), uts) || ts.tv_sec < 0 || ts.tv_nsec < 0)
+		return -1;
+	/* BPF has no signed division; both values are checked non-negative */
+	return (__s64)((__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000);
+}
+
+static __always_inline void emit_thread(__u32 type, __u32 pid, __u32 tid, const char *comm)
+{
+	struct ls_rec_thread *r;
+
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&stats.rb_drops, 1);
+		return;
+	}
+	r->type = type;
+	r->pid = pid;
+	r->tid = tid;
+	r->__pad = 0;
+	r->ts = bpf_ktime_get_boot_ns();
+	if (comm)
+		bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), comm);
+	else
+		bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_ringbuf_submit(r, rb_flags());
+	__sync_fetch_and_add(&stats.events, 1);
+}
+
+static __always_inline int on_enter(struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, sys;
+	struct inflight *e, fresh = {};
+
+	if ((__u32)(pid_tgid >> 32) != targ_tgid)
+		return 0;
+	sys = syscall_of(id);
+	if (sys == LS_SYS_NONE)
+		return 0;
+	e = bpf_map_lookup_elem(&inflight, &tid);
+	if (!e) {
+		if (bpf_map_update_elem(&inflight, &tid, &fresh, BPF_NOEXIST)) {
+			__sync_fetch_and_add(&stats.inflight_full, 1);
+			return 0;
+		}
+		e = bpf_map_lookup_elem(&inflight, &tid);
+		if (!e)
+			return 0;
+		emit_thread(LS_REC_THREAD, targ_tgid, tid, NULL);
+	} else if (e->active) {
+		__sync_fetch_and_add(&stats.missed_exit, 1);
+	}
+	e->sys = sys;
+	if (sys == LS_SYS_FUTEX) {
+		e->fd = -1;
+		e->fd_kind = LS_FD_NONE;
+		e->arg = BPF_CORE_READ(regs, si);
+	} else {
+		e->fd = (__s32)BPF_CORE_READ(regs, di);
+		e->fd_kind = fd_kind_of(e->fd);
+		if (sys == LS_SYS_EPOLL_PWAIT2)
+			e->arg = pwait2_timeout_ms(regs);
+		else if (sys <= LS_SYS_EPOLL_PWAIT)
+			e->arg = (int)BPF_CORE_READ(regs, r10);
+		else
+			e->arg = BPF_CORE_READ(regs, dx);
+	}
+	e->active = 1;
+	/* last, so the call's own bookkeeping is not counted in its duration */
+	e->ts = bpf_ktime_get_boot_ns();
+	return 0;
+}
+
+static __always_inline int on_exit(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
+	__u32 tid = (__u32)pid_tgid;
+	struct ls_rec_syscall *r;
+	struct inflight *e;
+
+	if ((__u32)(pid_tgid >> 32) != targ_tgid)
+		return 0;
+	now = bpf_ktime_get_boot_ns();
+	e = bpf_map_lookup_elem(&inflight, &tid);
+	if (!e || !e->active)
+		return 0;
+	e->active = 0;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&stats.rb_drops, 1);
+		return 0;
+	}
+	r->type = LS_REC_SYSCALL;
+	r->flags = 0;
+	r->pid = targ_tgid;
+	r->tid = tid;
+	r->ts = e->ts;
+	r->dur = now - e->ts;
+	r->ret = ret;
+	r->arg = e->arg;
+	r->fd = e->fd;
+	r->sys = e->sys;
+	r->fd_kind = e->fd_kind;
+	r->__pad = 0;
+	bpf_ringbuf_submit(r, rb_flags());
+	__sync_fetch_and_add(&stats.events, 1);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ls_sys_enter, struct pt_regs *regs, long id)
+{
+	return on_enter(regs, id);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
+{
+	return on_exit(ret);
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(ls_task_rename, struct task_struct *task, const char *comm)
+{
+	if ((__u32)BPF_CORE_READ(task, tgid) != targ_tgid)
+		return 0;
+	emit_thread(LS_REC_THREAD, targ_tgid, BPF_CORE_READ(task, pid), comm);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ls_thread_exit, struct task_struct *task)
+{
+	__u32 tid;
+
+	if ((__u32)BPF_CORE_READ(task, tgid) != targ_tgid)
+		return 0;
+	tid = BPF_CORE_READ(task, pid);
+	/* a call still in flight here will never return: it ends with the thread */
+	bpf_map_delete_elem(&inflight, &tid);
+	emit_thread(LS_REC_THREAD_EXIT, targ_tgid, tid, NULL);
+	return 0;
+}

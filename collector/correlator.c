@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Builds loops, iterations and calls from per-thread record streams.
+ *
+ * Per thread the state machine is: no epoll return seen yet -> the first
+ * epoll return starts iteration 1 -> every later epoll return ends the
+ * current iteration and starts the next. Everything between two returns on
+ * that thread belongs to the iteration; busy time ends at the entry of the
+ * wait that closes it. All state is per thread, so the interleaving of
+ * threads in the input never changes the result.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "correlator.h"
+#include "record.h"
+
+struct thread_state {
+	struct ls_thread info;
+	uint64_t last_end;		/* end of the previous call: order check */
+	uint64_t last_poll_exit;	/* 0 until the first epoll return */
+	uint64_t seq;			/* iterations completed */
+	uint32_t ncalls;		/* in the current iteration's busy part */
+	uint32_t nfile_io;
+	struct ls_loop_summary *loop;	/* allocated at the first epoll return */
+};
+
+struct correlator {
+	struct correlator_opts opts;
+	struct ls_summary summary;
+	struct thread_state **slots;	/* open addressing, keyed by tid */
+	size_t nslots;
+	size_t nthreads;
+	size_t loops_cap;
+};
+
+struct correlator *correlator__new(const struct correlator_opts *opts)
+{
+	struct correlator *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->opts = *opts;
+	c->nslots = 64;
+	c->slots = calloc(c->nslots, sizeof(*c->slots));
+	if (!c->slots) {
+		free(c);
+		return NULL;
+	}
+	c->summary.stall_threshold_ns = opts->stall_threshold_ns;
+	return c;
+}
+
+void correlator__free(struct correlator *c)
+{
+	uint32_t i;
+	unsigned s;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->nslots; i++)
+		free(c->slots[i]);
+	/* loops are owned by the summary: a reused tid leaves its old loop there */
+	for (i = 0; i < c->summary.nloops; i++) {
+		for (s = 0; s < LS_SYS_MAX; s++)
+			free(c->summary.loops[i]->sys[s]);
+		free(c->summary.loops[i]);
+	}
+	free(c->slots);
+	free(c->summary.loops);
+	free(c);
+}
+
+const struct ls_summary *correlator__summary(const struct correlator *c)
+{
+	return &c->summary;
+}
+
+static size_t slot_of(const struct correlator *c, uint32_t tid)
+{
+	size_t i = (tid * 2654435761u) & (c->nslots - 1);
+
+	while (c->slots[i] && c->slots[i]->info.tid != tid)
+		i = (i + 1) & (c->nslots - 1);
+	return i;
+}
+
+static struct thread_state *find_thread(const struct correlator *c, uint32_t tid)
+{
+	return c->slots[slot_of(c, tid)];
+}
+
+const struct ls_thread *correlator__thread(const struct correlator *c, uint32_t tid)
+{
+	struct thread_state *t = find_thread(c, tid);
+
+	return t ? &t->info : NULL;
+}
+
+static int grow(struct correlator *c)
+{
+	struct thread_state **old = c->slots;
+	size_t i, n = c->nslots;
+
+	c->slots = calloc(n * 2, sizeof(*c->slots));
+	if (!c->slots) {
+		c->slots = old;
+		return -ENOMEM;
+	}
+	c->nslots = n * 2;
+	for (i = 0; i < n; i++)
+		if (old[i])
+			c->slots[slot_of(c, old[i]->info.tid)] = old[i];
+	free(old);
+	return 0;
+}
+
+static void notify_thread(struct correlator *c, const struct thread_state *t)
+{
+	if (c->opts.sink.on_thread)
+		c->opts.sink.on_thread(c->opts.sink.ctx, &t->info);
+}
+
+static struct thread_state *new_thread(struct correlator *c, uint32_t pid, uint32_t tid)
+{
+	struct thread_state *t;
+
+	if ((c->nthreads + 1) * 2 > c->nslots && grow(c))
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->info.pid = pid;
+	t->info.tid = tid;
+	c->slots[slot_of(c, tid)] = t;
+	c->nthreads++;
+	c->summary.threads++;
+	return t;
+}
+
+static int on_thread_rec(struct correlator *c, const struct ls_rec_thread *r)
+{
+	struct thread_state *t = find_thread(c, r->tid);
+	char comm[LS_COMM_LEN];
+
+	memcpy(comm, r->comm, sizeof(comm));
+	comm[LS_COMM_LEN - 1] = '\0';
+	if (r->type == LS_REC_THREAD_EXIT) {
+		if (t)
+			t->info.exited = true;
+		return 0;
+	}
+	if (t && t->info.exited) {
+		/* tid reused by a new thread; the old loop's summary stays listed */
+		memset(t, 0, sizeof(*t));
+		t->info.pid = r->pid;
+		t->info.tid = r->tid;
+	} else if (!t) {
+		t = new_thread(c, r->pid, r->tid);
+		if (!t)
+			return -ENOMEM;
+	} else if (!strcmp(t->info.comm, comm)) {
+		return 0;
+	}
+	memcpy(t->info.comm, comm, sizeof(comm));
+	if (t->loop)
+		memcpy(t->loop->comm, comm, sizeof(comm));
+	notify_thread(c, t);
+	return 0;
+}
+
+static struct ls_loop_summary *new_loop(struct correlator *c, const struct thread_state *t)
+{
+	struct ls_loop_summary *l, **loops;
+
+	if (c->summary.nloops == c->loops_cap) {
+		size_t cap = c->loops_cap ? c->loops_cap * 2 : 8;
+
+		loops = realloc(c->summary.loops, cap * sizeof(*loops));
+		if (!loops)
+			return NULL;
+		c->summary.loops = loops;
+		c->loops_cap = cap;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->pid = t->info.pid;
+	l->tid = t->info.tid;
+	memcpy(l->comm, t->info.comm, sizeof(l->comm));
+	ls_hist_init(&l->busy);
+	ls_hist_init(&l->poll);
+	c->summary.loops[c->summary.nloops++] = l;
+	return l;
+}
+
+static void add_sys_stats(struct ls_loop_summary *l, const struct ls_call *call)
+{
+	struct ls_sys_stats *st = l->sys[call->sys];
+
+	if (!st) {
+		st = calloc(1, sizeof(*st));
+		if (!st)
+			return;
+		ls_hist_init(&st->dur);
+		l->sys[call->sys] = st;
+	}
+	st->count++;
+	st->errors += call->ret < 0;
+	st->total_ns += call->dur;
+	st->by_fd_kind[call->fd_kind]++;
+	ls_hist_add(&st->dur, call->dur);
+}
+
+static void add_file_io(struct ls_loop_summary *l, const struct ls_call *call)
+{
+	struct ls_file_io *f = NULL;
+	uint32_t i;
+
+	l->file_io_calls++;
+	l->file_io_ns += call->dur;
+	for (i = 0; i < l->nfile_fds; i++)
+		if (l->file_io[i].fd == call->fd)
+			f = &l->file_io[i];
+	if (!f) {
+		if (l->nfile_fds == LS_TOP_FILE_FDS)
+			return;	/* totals above still count it */
+		f = &l->file_io[l->nfile_fds++];
+		f->fd = call->fd;
+		f->first_ts = call->ts;
+	}
+	f->sys_mask |= 1u << call->sys;
+	f->count++;
+	f->total_ns += call->dur;
+	if (call->dur > f->max_ns)
+		f->max_ns = call->dur;
+}
+
+/* Keeps the LS_TOP_STALLS longest stalls, longest first. */
+static void add_stall(struct ls_loop_summary *l, const struct ls_iteration *it)
+{
+	struct ls_stall s = {
+		.seq = it->seq, .start = it->start, .busy_ns = ls_iteration_busy(it),
+		.ncalls = it->ncalls, .nfile_io = it->nfile_io,
+	};
+	uint32_t i = l->nstalls_kept;
+
+	l->stalls++;
+	if (i == LS_TOP_STALLS) {
+		if (l->top_stalls[i - 1].busy_ns >= s.busy_ns)
+			return;
+		i--;
+	} else {
+		l->nstalls_kept++;
+	}
+	for (; i > 0 && l->top_stalls[i - 1].busy_ns < s.busy_ns; i--)
+		l->top_stalls[i] = l->top_stalls[i - 1];
+	l->top_stalls[i] = s;
+}
+
+static void complete_iteration(struct correlator *c, struct thread_state *t,
+			       const struct ls_rec_syscall *r)
+{
+	struct ls_loop_summary *l = t->loop;
+	struct ls_iteration it = {
+		.pid = r->pid, .tid = r->tid, .seq = ++t->seq,
+		.start = t->last_poll_exit, .poll_start = r->ts, .end = r->ts + r->dur,
+		.poll_sys = r->sys, .poll_ret = (int32_t)r->ret, .poll_timeout = r->arg,
+		.ncalls = t->ncalls, .nfile_io = t->nfile_io,
+	};
+
+	it.stall = ls_iteration_busy(&it) >= c->opts.stall_threshold_ns;
+	if (!t->info.is_loop) {
+		t->info.is_loop = true;
+		notify_thread(c, t);
+	}
+	l->iterations++;
+	l->busy_total_ns += ls_iteration_busy(&it);
+	l->poll_total_ns += ls_iteration_poll(&it);
+	ls_hist_add(&l->busy, ls_iteration_busy(&it));
+	ls_hist_add(&l->poll, ls_iteration_poll(&it));
+	if (it.stall)
+		add_stall(l, &it);
+	if (c->opts.sink.on_iteration)
+		c->opts.sink.on_iteration(c->opts.sink.ctx, &t->info, &it);
+}
+
+static int valid_syscall_rec(const struct ls_rec_syscall *r)
+{
+	return r->sys > LS_SYS_NONE && r->sys < LS_SYS_MAX && r->fd_kind < LS_FD_KIND_MAX &&
+	       r->ts + r->dur >= r->ts && r->tid;
+}
+
+static int on_syscall_rec(struct correlator *c, const struct ls_rec_syscall *r)
+{
+	struct ls_call call = {
+		.ts = r->ts, .dur = r->dur, .ret = r->ret, .arg = r->arg, .fd = r->fd,
+		.sys = r->sys, .fd_kind = r->fd_kind, .flags = r->flags & LS_SYSF_OPEN,
+		.pid = r->pid, .tid = r->tid,
+	};
+	struct thread_state *t;
+	int wait_returned;
+
+	if (!valid_syscall_rec(r))
+		return -EINVAL;
+	t = find_thread(c, r->tid);
+	if (!t) {
+		t = new_thread(c, r->pid, r->tid);
+		if (!t)
+			return -ENOMEM;
+		notify_thread(c, t);
+	}
+	if (r->ts < t->last_end)
+		return -EINVAL;	/* breaks this thread's order */
+	t->last_end = r->ts + r->dur;
+	wait_returned = ls_sys_is_epoll(r->sys) && !(r->flags & LS_SYSF_OPEN);
+	if (wait_returned && !t->loop && !(t->loop = new_loop(c, t)))
+		return -ENOMEM;
+	if (wait_returned && t->last_poll_exit) {
+		complete_iteration(c, t, r);
+		call.flags |= LS_CALLF_POLL;
+		call.iter = t->seq;
+	} else if (t->last_poll_exit) {
+		call.iter = t->seq + 1;
+		t->ncalls++;
+		if (call.fd_kind == LS_FD_FILE && ls_sys_is_io(call.sys)) {
+			call.flags |= LS_CALLF_SYNC_FILE;
+			t->nfile_io++;
+			add_file_io(t->loop, &call);
+		}
+	}
+	if (wait_returned) {
+		t->last_poll_exit = r->ts + r->dur;
+		t->ncalls = 0;
+		t->nfile_io = 0;
+	}
+	if (t->loop)
+		add_sys_stats(t->loop, &call);
+	else
+		c->summary.other_calls++;
+	if (c->opts.sink.on_call)
+		c->opts.sink.on_call(c->opts.sink.ctx, &t->info, &call);
+	return 0;
+}
+
+static void note_time(struct ls_summary *s, uint64_t start, uint64_t end)
+{
+	if (!s->first_ts || start < s->first_ts)
+		s->first_ts = start;
+	if (end > s->last_ts)
+		s->last_ts = end;
+}
+
+int correlator__push(struct correlator *c, const void *rec, size_t len)
+{
+	uint32_t type;
+	int err = -EINVAL;
+
+	if (len < sizeof(type))
+		goto out;
+	memcpy(&type, rec, sizeof(type));
+	switch (type) {
+	case LS_REC_SYSCALL: {
+		struct ls_rec_syscall r;
+
+		if (len != sizeof(r))
+			break;
+		memcpy(&r, rec, sizeof(r));	/* ring buffer records are 8-aligned; tests' may not be */
+		err = on_syscall_rec(c, &r);
+		if (!err)
+			note_time(&c->summary, r.ts, r.ts + r.dur);
+		break;
+	}
+	case LS_REC_THREAD:
+	case LS_REC_THREAD_EXIT: {
+		struct ls_rec_thread r;
+
+		if (len != sizeof(r))
+			break;
+		memcpy(&r, rec, sizeof(r));
+		err = r.tid ? on_thread_rec(c, &r) : -EINVAL;
+		break;
+	}
+	default:
+		break;
+	}
+out:
+	if (err)
+		c->summary.bad_records++;
+	else
+		c->summary.records++;
+	return err;
+}

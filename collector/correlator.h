@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The correlator: records in, model out. Pure: no globals, no I/O, no
+ * clock reads, so tests and replays drive it with synthetic streams.
+ *
+ * Records from one thread must arrive in that thread's order (the BPF ring
+ * buffer guarantees it); records of different threads may interleave in
+ * any order. A record that breaks its thread's order, or is malformed, is
+ * counted in summary->bad_records and rejected with -EINVAL.
+ */
+#ifndef LS_CORRELATOR_H
+#define LS_CORRELATOR_H
+
+#include <stddef.h>
+#include "model.h"
+
+struct correlator;
+
+struct correlator_opts {
+	uint64_t stall_threshold_ns;	/* busy time at or above this is a stall */
+	struct ls_sink sink;		/* callbacks may be NULL */
+};
+
+struct correlator *correlator__new(const struct correlator_opts *opts);
+void correlator__free(struct correlator *c);
+/* One record, as read from the ring buffer. 0 or -EINVAL. */
+int correlator__push(struct correlator *c, const void *rec, size_t len);
+const struct ls_summary *correlator__summary(const struct correlator *c);
+/* The thread of tid, or NULL if never seen. */
+const struct ls_thread *correlator__thread(const struct correlator *c, uint32_t tid);
+
+#endif

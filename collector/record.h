@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* User-side view of the ABI in bpf/loopscope.h, with its sizes pinned. */
+#ifndef LS_RECORD_H
+#define LS_RECORD_H
+
+#include <linux/types.h>
+#include "../bpf/loopscope.h"
+
+_Static_assert(sizeof(struct ls_rec_syscall) == 64, "ls_rec_syscall ABI size");
+_Static_assert(sizeof(struct ls_rec_thread) == 40, "ls_rec_thread ABI size");
+_Static_assert(sizeof(struct ls_stats) == 32, "ls_stats ABI size");
+
+extern const char *const ls_syscall_names[LS_SYS_MAX];
+extern const char *const ls_fd_kind_names[LS_FD_KIND_MAX];
+
+static inline const char *ls_syscall_name(uint32_t sys)
+{
+	return sys < LS_SYS_MAX && ls_syscall_names[sys] ? ls_syscall_names[sys] : "?";
+}
+
+static inline const char *ls_fd_kind_name(uint32_t kind)
+{
+	return kind < LS_FD_KIND_MAX ? ls_fd_kind_names[kind] : "?";
+}
+
+static inline int ls_sys_is_epoll(uint32_t sys)
+{
+	return sys == LS_SYS_EPOLL_WAIT || sys == LS_SYS_EPOLL_PWAIT || sys == LS_SYS_EPOLL_PWAIT2;
+}
+
+/* Calls that move file data: a regular file behind one of these blocks the loop. */
+static inline int ls_sys_is_io(uint32_t sys)
+{
+	return sys >= LS_SYS_READ && sys <= LS_SYS_SENDMSG;
+}
+
+#endif
