@@ -39,12 +39,13 @@ EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLES := $(patsubst examples/%.c,$(OUTPUT)/examples/%,$(EXAMPLE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(UNIT_SRCS))
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(wildcard tests/tools/*.c))
 
 .PHONY: all deps test unit demo clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUTPUT)/loopscope $(EXAMPLES) $(OUTPUT)/tests/unit-tests
+all: $(OUTPUT)/loopscope $(EXAMPLES) $(OUTPUT)/tests/unit-tests $(TEST_TOOLS)
 
 deps:
 	$(Q)tests/install-deps.sh
@@ -101,6 +102,10 @@ $(OUTPUT)/examples/%: examples/%.c | $(OUTPUT)/examples
 	$(Q)$(CC) $(USER_CFLAGS) -fno-omit-frame-pointer $< -lpthread -o $@
 
 $(OUTPUT)/tests/unit-tests: $(UNIT_OBJS) $(OUTPUT)/libloopscope.a | $(OUTPUT)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/%: $(OUTPUT)/obj/tests/tools/%.o $(OUTPUT)/libloopscope.a | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $^ $(LDLIBS) -o $@
 

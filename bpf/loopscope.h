@@ -95,6 +95,19 @@ struct ls_rec_thread {
 };
 
 /*
+ * Value of the per-thread inflight map, keyed by tid: the call the thread
+ * is in, if active. User space walks it at stop to report calls still open.
+ */
+struct ls_inflight {
+	__u64 ts;		/* CLOCK_BOOTTIME ns at entry */
+	__s64 arg;
+	__s32 fd;
+	__u32 sys;
+	__u32 fd_kind;
+	__u32 active;
+};
+
+/*
  * Counters of everything the kernel side could not deliver. Lives in .bss;
  * user space reads it live and at the end. Every drop path bumps one.
  */

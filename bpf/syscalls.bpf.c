@@ -29,15 +29,6 @@ const volatile __u64 wakeup_bytes = 256 * 1024;
 
 struct ls_stats stats = {};
 
-struct inflight {
-	__u64 ts;
-	__s64 arg;
-	__s32 fd;
-	__u32 sys;
-	__u32 fd_kind;
-	__u32 active;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, LS_RINGBUF_BYTES);
@@ -48,7 +39,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LS_MAX_THREADS);
 	__type(key, __u32);
-	__type(value, struct inflight);
+	__type(value, struct ls_inflight);
 } inflight SEC(".maps");
 
 #define ANON_INODE_MAGIC	0x09041934
@@ -176,7 +167,7 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, sys;
-	struct inflight *e, fresh = {};
+	struct ls_inflight *e, fresh = {};
 
 	if ((__u32)(pid_tgid >> 32) != targ_tgid)
 		return 0;
@@ -222,7 +213,7 @@ static __always_inline int on_exit(long ret)
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
 	__u32 tid = (__u32)pid_tgid;
 	struct ls_rec_syscall *r;
-	struct inflight *e;
+	struct ls_inflight *e;
 
 	if ((__u32)(pid_tgid >> 32) != targ_tgid)
 		return 0;

@@ -9,6 +9,7 @@
 _Static_assert(sizeof(struct ls_rec_syscall) == 64, "ls_rec_syscall ABI size");
 _Static_assert(sizeof(struct ls_rec_thread) == 40, "ls_rec_thread ABI size");
 _Static_assert(sizeof(struct ls_stats) == 32, "ls_stats ABI size");
+_Static_assert(sizeof(struct ls_inflight) == 32, "ls_inflight ABI size");
 
 extern const char *const ls_syscall_names[LS_SYS_MAX];
 extern const char *const ls_fd_kind_names[LS_FD_KIND_MAX];

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * `loopscope record`: wires target -> tracer -> correlator -> exporters.
+ * Only this layer maps errors to exit codes (cli/exitcodes.h).
+ */
+#include <argp.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "collector/correlator.h"
+#include "viewer-export/pftrace.h"
+#include "viewer-export/summary_json.h"
+#include "viewer-export/summary_text.h"
+#include "viewer-export/trace_export.h"
+#include "exitcodes.h"
+#include "output.h"
+#include "record.h"
+#include "target.h"
+#include "tracer.h"
+
+#define DEFAULT_OUTPUT "loopscope.pftrace"
+
+struct record_opts {
+	pid_t pid;
+	char **cmd;
+	const char *output;
+	const char *summary;
+	double duration_s;
+	double stall_ms;
+	int verbose;
+	bool quiet;
+	bool no_compress;
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+	/* a second Ctrl-C kills us the usual way */
+	signal(sig, SIG_DFL);
+}
+
+static const char record_doc[] =
+	"Trace the event loops of a process into a Perfetto trace.\n"
+	"\n"
+	"USAGE: loopscope record (-p PID | -- CMD [ARGS...]) [-o FILE] [-d SECONDS]\n"
+	"                        [--stall-ms N] [--summary FILE.json]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    loopscope record -p 1234 -d 10          # trace PID 1234 for 10 s\n"
+	"    loopscope record -o srv.pftrace -- ./server --port 8080\n"
+	"                                            # start and trace a command\n"
+	"    loopscope record -p 1234 --stall-ms 20 --summary s.json\n"
+	"                                            # stalls are busy >= 20 ms\n"
+	"\n"
+	"Recording stops after -d, on Ctrl-C or SIGTERM, or when the target exits.\n"
+	"The trace opens in https://ui.perfetto.dev.\n"
+	"\v" LS_EXIT_CODES_HELP;
+
+enum { OPT_STALL_MS = 1000, OPT_SUMMARY, OPT_NO_COMPRESS };
+
+static const struct argp_option record_options[] = {
+	{ "pid", 'p', "PID", 0, "Trace this running process", 0 },
+	{ "output", 'o', "FILE", 0, "Perfetto trace to write (default " DEFAULT_OUTPUT ")", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after this long (default: until Ctrl-C or exit)", 0 },
+	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
+	{ "summary", OPT_SUMMARY, "FILE", 0, "Also write the summary as JSON", 0 },
+	{ "no-compress", OPT_NO_COMPRESS, NULL, 0, "Write the trace without zlib packets", 0 },
+	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug)", 0 },
+	{ "quiet", 'q', NULL, 0, "No status line or end summary", 0 },
+	{},
+};
+
+static double parse_positive(struct argp_state *state, const char *what, const char *arg,
+			     double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v) || v <= 0 || v > max)
+		argp_error(state, "invalid %s '%s': expected a number in (0, %g]", what, arg, max);
+	return v;
+}
+
+static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
+{
+	struct record_opts *o = state->input;
+	char *end;
+	long pid;
+
+	switch (key) {
+	case 'p':
+		errno = 0;
+		pid = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || pid <= 0 || pid > 4194304)
+			argp_error(state, "invalid PID '%s'", arg);
+		o->pid = (pid_t)pid;
+		break;
+	case 'o':
+		o->output = arg;
+		break;
+	case 'd':
+		o->duration_s = parse_positive(state, "duration", arg, 365.0 * 86400);
+		break;
+	case OPT_STALL_MS:
+		o->stall_ms = parse_positive(state, "stall threshold", arg, 3600.0 * 1000);
+		break;
+	case OPT_SUMMARY:
+		o->summary = arg;
+		break;
+	case OPT_NO_COMPRESS:
+		o->no_compress = true;
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s' (put the command after --)", arg);
+		break;
+	case ARGP_KEY_END:
+		if (!o->pid && !o->cmd)
+			argp_error(state, "nothing to trace: give -p PID or -- CMD");
+		if (o->pid && o->cmd)
+			argp_error(state, "-p and -- CMD conflict: give one target");
+		if (o->summary && !strcmp(o->summary, o->output))
+			argp_error(state, "--summary and -o name the same file");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+struct recording {
+	const struct record_opts *o;
+	struct target target;
+	struct tracer *tracer;
+	struct correlator *corr;
+	struct output trace_out;
+	struct pftrace *pf;
+	struct trace_export *te;
+	uint64_t events;
+	struct timespec started;
+};
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct recording *r = ctx;
+
+	r->events++;
+	correlator__push(r->corr, data, len);	/* rejects are counted in the summary */
+	return 0;
+}
+
+static double elapsed_s(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+static void status_line(struct recording *r)
+{
+	const struct ls_summary *s = correlator__summary(r->corr);
+	struct ls_stats st;
+	uint64_t stalls = 0;
+	uint32_t i, loops = 0;
+
+	tracer__stats(r->tracer, &st);
+	for (i = 0; i < s->nloops; i++) {
+		loops += s->loops[i]->iterations > 0;
+		stalls += s->loops[i]->stalls;
+	}
+	fprintf(stderr, "\r\033[Kloopscope: %.0f s, %" PRIu64 " events, %" PRIu64
+		" drops, %u loops, %" PRIu64 " stalls", elapsed_s(&r->started), r->events,
+		(uint64_t)(st.rb_drops + st.inflight_full), loops, stalls);
+}
+
+static int open_trace(struct recording *r)
+{
+	struct pftrace_opts po = { .compress = !r->o->no_compress };
+	struct trace_export_opts teo = {
+		.pid = (uint32_t)r->target.pid,
+		.process_name = r->target.name,
+		.cmdline = r->target.cmdline,
+		.stall_threshold_ns = (uint64_t)(r->o->stall_ms * 1e6),
+	};
+	int err = output__open(&r->trace_out, r->o->output);
+
+	if (err) {
+		fprintf(stderr, "loopscope: cannot create %s: %s\n", r->o->output, strerror(-err));
+		return LS_EXIT_OUTPUT;
+	}
+	r->pf = pftrace__new(r->trace_out.fd, &po);
+	r->te = r->pf ? trace_export__new(r->pf, &teo) : NULL;
+	if (!r->te) {
+		fprintf(stderr, "loopscope: cannot set up the trace writer: %s\n", strerror(ENOMEM));
+		return LS_EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int start_target(struct recording *r)
+{
+	const struct record_opts *o = r->o;
+	int err = o->pid ? target__attach(&r->target, o->pid) : target__spawn(&r->target, o->cmd);
+
+	if (!err)
+		return 0;
+	if (err == -ESRCH)
+		fprintf(stderr, "loopscope: no such process: %d\n", o->pid);
+	else if (err == -EPERM)
+		fprintf(stderr, "loopscope: PID %d is a kernel thread: it runs no event loop\n", o->pid);
+	else if (err == -EDEADLK)
+		fprintf(stderr, "loopscope: PID %d is loopscope itself\n", o->pid);
+	else if (o->pid)
+		fprintf(stderr, "loopscope: cannot inspect PID %d: %s\n", o->pid, strerror(-err));
+	else
+		fprintf(stderr, "loopscope: cannot start %s: %s\n", o->cmd[0], strerror(-err));
+	return LS_EXIT_TARGET;
+}
+
+static int start_tracer(struct recording *r)
+{
+	struct tracer_opts to = {
+		.pid = r->target.pid, .on_record = on_record, .ctx = r,
+		.verbose = r->o->verbose, .btf_path = getenv("LOOPSCOPE_BTF"),
+	};
+	int err = tracer__start(&r->tracer, &to);
+
+	if (!err)
+		return 0;
+	if (err == -EPERM || err == -EACCES) {
+		fprintf(stderr, "loopscope: loading BPF programs: %s (needs root, or CAP_BPF and "
+			"CAP_PERFMON)\n", strerror(-err));
+		return LS_EXIT_PERM;
+	}
+	fprintf(stderr, "loopscope: loading BPF programs: %s (kernel too old or without BTF? "
+		"run with -v for details)\n", strerror(-err));
+	return LS_EXIT_KERNEL;
+}
+
+/* Fails early, naming the capability, instead of a cryptic EPERM from bpf(). */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
+	bool bpf, perfmon, admin;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;	/* cannot tell: let the BPF load decide */
+	eff = data[0].effective | (__u64)data[1].effective << 32;
+	admin = eff & (1ull << CAP_SYS_ADMIN);
+	bpf = admin || (eff & (1ull << 39 /* CAP_BPF */));
+	perfmon = admin || (eff & (1ull << 38 /* CAP_PERFMON */));
+	if (bpf && perfmon)
+		return 0;
+	fprintf(stderr, "loopscope: not permitted: needs %s%s%s (run as root)\n",
+		bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
+	return LS_EXIT_PERM;
+}
+
+static int check_btf(void)
+{
+	const char *path = getenv("LOOPSCOPE_BTF");
+	char magic[2];
+	FILE *f;
+
+	if (!path)
+		path = "/sys/kernel/btf/vmlinux";
+	f = fopen(path, "re");
+	/* raw BTF starts with 0xeB9F; an ELF file carries it in a section */
+	if (f && fread(magic, 1, 2, f) == 2 &&
+	    (((unsigned char)magic[0] == 0x9f && (unsigned char)magic[1] == 0xeb) ||
+	     ((unsigned char)magic[0] == 0x7f && magic[1] == 'E'))) {
+		fclose(f);
+		return 0;
+	}
+	if (f)
+		fclose(f);
+	fprintf(stderr, "loopscope: kernel BTF unavailable at %s: %s (needs CONFIG_DEBUG_INFO_BTF=y, "
+		"or LOOPSCOPE_BTF=FILE)\n", path, f ? "not a BTF file" : strerror(errno));
+	return LS_EXIT_KERNEL;
+}
+
+static bool should_stop(struct recording *r)
+{
+	if (exiting)
+		return true;
+	if (r->o->duration_s && elapsed_s(&r->started) >= r->o->duration_s)
+		return true;
+	return target__exited(&r->target);
+}
+
+static int run_loop(struct recording *r)
+{
+	bool tty = isatty(STDERR_FILENO) && !r->o->quiet;
+	double next_status = 1.0;
+	int err;
+
+	while (!should_stop(r)) {
+		err = tracer__poll(r->tracer, 100);
+		if (err < 0) {
+			fprintf(stderr, "loopscope: reading the ring buffer: %s\n", strerror(-err));
+			return LS_EXIT_FAIL;
+		}
+		if (pftrace__err(r->pf))
+			break;
+		if (tty && elapsed_s(&r->started) >= next_status) {
+			status_line(r);
+			next_status += 1.0;
+		}
+	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	return 0;
+}
+
+static int write_summary_json(struct recording *r, const struct ls_export_stats *drops)
+{
+	struct summary_json_meta m = {
+		.pid = (uint32_t)r->target.pid, .command = r->target.cmdline,
+		.duration_ns = (uint64_t)(elapsed_s(&r->started) * 1e9),
+		.drops = *drops, .trace_path = r->o->output, .version = LS_VERSION,
+	};
+	struct output out;
+	FILE *f;
+	int err = output__open(&out, r->o->summary);
+
+	if (err)
+		goto out_err;
+	f = fdopen(dup(out.fd), "w");
+	err = f ? summary_json__write(f, correlator__summary(r->corr), &m) : -errno;
+	if (f && fclose(f) && !err)
+		err = -errno;
+	if (err) {
+		output__abort(&out);
+		goto out_err;
+	}
+	err = output__commit(&out);
+	if (!err)
+		return 0;
+out_err:
+	fprintf(stderr, "loopscope: cannot write %s: %s\n", r->o->summary, strerror(-err));
+	return LS_EXIT_OUTPUT;
+}
+
+static int finish(struct recording *r)
+{
+	struct ls_export_stats es = {};
+	struct summary_text_meta tm = {};
+	struct ls_stats st;
+	int err, rc = 0;
+
+	err = tracer__stop(r->tracer);
+	if (err)
+		fprintf(stderr, "loopscope: draining the ring buffer: %s\n", strerror(-err));
+	tracer__stats(r->tracer, &st);
+	es.rb_drops = st.rb_drops;
+	es.inflight_full = st.inflight_full;
+	es.missed_exit = st.missed_exit;
+	es.bad_records = correlator__summary(r->corr)->bad_records;
+	trace_export__finish(r->te, &es);
+	err = pftrace__finish(r->pf);
+	if (err) {
+		fprintf(stderr, "loopscope: writing %s: %s; the trace is cut short there\n",
+			r->o->output, strerror(-err));
+		rc = LS_EXIT_OUTPUT;
+	}
+	err = output__commit(&r->trace_out);
+	if (err && !rc) {
+		fprintf(stderr, "loopscope: cannot finish %s: %s\n", r->o->output, strerror(-err));
+		rc = LS_EXIT_OUTPUT;
+	}
+	if (r->o->summary && write_summary_json(r, &es) && !rc)
+		rc = LS_EXIT_OUTPUT;
+	if (!r->o->quiet) {
+		tm.rb_drops = st.rb_drops;
+		tm.other_drops = st.inflight_full + st.missed_exit;
+		tm.events = r->events;
+		tm.duration_s = elapsed_s(&r->started);
+		tm.trace_path = r->o->output;
+		tm.summary_path = r->o->summary;
+		summary_text__write(stderr, correlator__summary(r->corr), &tm);
+	}
+	return rc;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static int record(const struct record_opts *o)
+{
+	struct correlator_opts co = { .stall_threshold_ns = (uint64_t)(o->stall_ms * 1e6) };
+	struct recording r = { .o = o };
+	int rc, err;
+
+	r.trace_out.fd = -1;
+	rc = check_privileges();
+	if (!rc)
+		rc = check_btf();
+	if (!rc)
+		rc = start_target(&r);
+	if (rc)
+		return rc;
+	rc = open_trace(&r);
+	if (rc)
+		goto out;
+	co.sink = trace_export__sink(r.te);
+	r.corr = correlator__new(&co);
+	if (!r.corr) {
+		rc = LS_EXIT_FAIL;
+		goto out;
+	}
+	install_signals();
+	rc = start_tracer(&r);
+	if (rc)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &r.started);
+	if (r.target.spawned && (err = target__release(&r.target))) {
+		fprintf(stderr, "loopscope: cannot run %s: %s\n", o->cmd[0], strerror(-err));
+		rc = LS_EXIT_TARGET;
+		goto out;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "loopscope: tracing PID %d (%s)%s... Ctrl-C to stop\n",
+			r.target.pid, r.target.name, o->duration_s ? " for the duration" : "");
+	rc = run_loop(&r);
+	if (!rc)
+		rc = finish(&r);
+out:
+	if (r.trace_out.fd >= 0)
+		output__abort(&r.trace_out);
+	tracer__free(r.tracer);
+	target__stop(&r.target, 2000);
+	target__close(&r.target);
+	correlator__free(r.corr);
+	trace_export__free(r.te);
+	pftrace__free(r.pf);
+	return rc;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts o = { .output = DEFAULT_OUTPUT, .stall_ms = 50 };
+	struct argp argp = { record_options, parse_record_opt, NULL, record_doc };
+	int i;
+
+	/* everything after "--" is the command, argp must not see its options */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "loopscope record: -- needs a command after it\n");
+				return LS_EXIT_USAGE;
+			}
+			o.cmd = &argv[i + 1];
+			argc = i;
+			break;
+		}
+	}
+	argp_err_exit_status = LS_EXIT_USAGE;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return LS_EXIT_USAGE;
+	return record(&o);
+}

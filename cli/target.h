@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The traced process: found by PID or started from a command line. */
+#ifndef LS_TARGET_H
+#define LS_TARGET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct target {
+	pid_t pid;
+	int pidfd;		/* -1 when pidfd_open is unavailable */
+	bool spawned;		/* we started it (-- CMD) and must reap it */
+	int gate_fd;		/* write end of the pipe the child waits on before exec */
+	int exit_status;	/* wait status once reaped, spawned targets only */
+	bool exited;
+	char name[256];		/* comm, or argv[0] for spawned commands */
+	char cmdline[1024];	/* space-separated */
+};
+
+/* Checks that pid exists and can be traced. 0, -ESRCH, -EINVAL (kernel thread, ourselves). */
+int target__attach(struct target *t, pid_t pid);
+/* Forks argv held at a gate: it runs (execvp) only after target__release(). */
+int target__spawn(struct target *t, char **argv);
+/* Lets a spawned child exec. -errno if exec failed (it reports through the gate). */
+int target__release(struct target *t);
+/* True once the target has exited (reaps spawned ones). Never blocks. */
+bool target__exited(struct target *t);
+/* Ends a spawned target still running (SIGTERM, then SIGKILL after grace_ms) and reaps it. */
+void target__stop(struct target *t, int grace_ms);
+void target__close(struct target *t);
+
+#endif

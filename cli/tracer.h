@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The kernel side, seen from user space: loads the BPF skeleton for one
+ * target, streams its records to a callback, and on stop reports the calls
+ * still in flight so none is lost silently.
+ */
+#ifndef LS_TRACER_H
+#define LS_TRACER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "bpf/loopscope.h"
+
+typedef int (*tracer_record_fn)(void *ctx, void *data, size_t len);
+
+struct tracer_opts {
+	pid_t pid;
+	tracer_record_fn on_record;
+	void *ctx;
+	int verbose;		/* 0: libbpf quiet; 1: warnings; 2: debug */
+	const char *btf_path;	/* kernel BTF for CO-RE; NULL: /sys/kernel/btf/vmlinux */
+};
+
+struct tracer;
+
+/* Opens, loads and attaches. -errno; -EPERM/-EACCES mean missing privileges. */
+int tracer__start(struct tracer **out, const struct tracer_opts *opts);
+/* Waits up to timeout_ms, then hands every queued record to on_record. */
+int tracer__poll(struct tracer *t, int timeout_ms);
+/*
+ * Detaches, drains the ring buffer, then passes each call still in flight
+ * as a record flagged LS_SYSF_OPEN, lasting until now.
+ */
+int tracer__stop(struct tracer *t);
+void tracer__stats(const struct tracer *t, struct ls_stats *st);
+void tracer__free(struct tracer *t);
+
+#endif

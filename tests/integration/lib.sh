@@ -1,0 +1,69 @@
+# Shared helpers of the integration tests (sourced). Each test script ends
+# with `finish`, which prints "N passed, N failed" for tests/run.sh to sum.
+set -u
+OUTPUT=${OUTPUT:-build}
+LS=$(readlink -f "$OUTPUT/loopscope")
+EX=$(readlink -f "$OUTPUT/examples")
+DUMP=$(readlink -f "$OUTPUT/tests/pftrace-dump")
+TMP=$(mktemp -d /tmp/loopscope-test.XXXXXX)
+PASS=0
+FAIL=0
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
+fail() { FAIL=$((FAIL + 1)); echo "not ok - $1"; shift; [ $# -gt 0 ] && echo "# $*"; return 0; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name" "command: $*"; fi; }
+finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; }
+
+# In CI a BPF test that cannot run is a failure, never a skip.
+require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		fail "$1: must run as root (BPF tests never skip)"
+		finish
+		exit 1
+	fi
+}
+
+# wait_for FILE PATTERN [SECONDS]: until the file holds a line matching PATTERN
+wait_for() {
+	local i
+	for i in $(seq 1 $((${3:-10} * 20))); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "# timed out waiting for '$2' in $1:" >&2
+	sed 's/^/#   /' "$1" >&2
+	return 1
+}
+
+# start_server OUTFILE ARGS...: starts the example server, sets SERVER_PID and PORT
+start_server() {
+	local out=$1; shift
+	"$EX/epoll-server" "$@" > "$out" 2>&1 &
+	SERVER_PID=$!
+	PIDS="$PIDS $SERVER_PID"
+	wait_for "$out" '^listening' || return 1
+	PORT=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$out")
+}
+
+# json FILE PYTHON-EXPR: evaluates EXPR with the summary loaded as `s`
+json() { python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# within A B TOL: |A - B| <= TOL (floats)
+within() { python3 -c "import sys; a,b,t=map(float,sys.argv[1:]); sys.exit(0 if abs(a-b)<=t else 1)" "$1" "$2" "$3"; }
+
+# validate TRACE: decodes with our subset, and with Perfetto's schema when available
+validate_trace() {
+	"$DUMP" "$1" > "$1.dump" || return 1
+	if [ -n "${PERFETTO_PROTO:-}" ] && [ -x ../shared/tools/perfetto-validate ]; then
+		../shared/tools/perfetto-validate -q "$1" || return 1
+	fi
+	return 0
+}

@@ -1,0 +1,101 @@
+#!/bin/bash
+# loopscope record against the example epoll server, by PID and by command:
+# real BPF programs, a real target, ground truth from the server itself.
+. "$(dirname "$0")/lib.sh"
+require_root "record"
+
+stats() { "$EX/loadgen" -p "$PORT" --cmd STATS | awk '/^ITER/ {print $2}'; }
+
+# ---- by PID: two injected 80 ms blocks, sync file reads, idle at the end ----
+start_server "$TMP/srv.out" || fail "server starts"
+"$LS" record -p "$SERVER_PID" -o "$TMP/p.pftrace" --summary "$TMP/p.json" \
+	> "$TMP/ls.out" 2> "$TMP/ls.err" &
+LSPID=$!
+PIDS="$PIDS $LSPID"
+check "record -p attaches" wait_for "$TMP/ls.err" "tracing PID $SERVER_PID"
+before=$(stats)
+"$EX/loadgen" -p "$PORT" -c 4 -n 600 --block-every 300 --block-ms 80 --readfile-every 50 \
+	> "$TMP/load.out" || fail "loadgen by PID" "$(cat "$TMP/load.out")"
+after=$(stats)
+sleep 0.3
+kill -INT "$LSPID"
+timeout 20 tail --pid="$LSPID" -f /dev/null
+wait "$LSPID"
+rc=$?
+check "record -p exits 0 on SIGINT" [ "$rc" = 0 ]
+check "summary JSON written" test -s "$TMP/p.json"
+check "schema_version is 1" [ "$(json "$TMP/p.json" "s['schema_version']")" = 1 ]
+check "one loop thread, the server's main thread" \
+	[ "$(json "$TMP/p.json" "[l['tid'] for l in s['loops']]")" = "[$SERVER_PID]" ]
+check "exactly two stalls" [ "$(json "$TMP/p.json" "s['loops'][0]['stalls']")" = 2 ]
+for i in 0 1; do
+	ms=$(json "$TMP/p.json" "s['loops'][0]['stalls_top'][$i]['busy_ms']" 2>/dev/null ||
+	     json "$TMP/p.json" "s['loops'][0]['stalls'][$i]['busy_ms']")
+	check "stall $i lasts 80 +/- 5 ms (got $ms)" within "$ms" 80 5
+done
+ours=$(json "$TMP/p.json" "s['loops'][0]['iterations']")
+theirs=$((after - before))
+check "iterations $ours within 2% of the server's $theirs" \
+	within "$ours" "$theirs" "$(python3 -c "print(max(2, 0.02 * $theirs))")"
+check "sync file reads flagged" [ "$(json "$TMP/p.json" "s['loops'][0]['sync_file_io']['calls'] > 0")" = True ]
+check "read on kind=file counted" \
+	[ "$(json "$TMP/p.json" "s['loops'][0]['syscalls']['read']['fd_kinds'].get('file', 0) > 0")" = True ]
+check "reads of sockets counted" \
+	[ "$(json "$TMP/p.json" "s['loops'][0]['syscalls']['read']['fd_kinds'].get('socket', 0) > 0")" = True ]
+check "zero drops" [ "$(json "$TMP/p.json" "sum(s['drops'].values())")" = 0 ]
+check "end summary names the trace" grep -q "trace: $TMP/p.pftrace" "$TMP/ls.err"
+check "trace decodes" validate_trace "$TMP/p.pftrace"
+check "two STALL slices of 80 ms in the trace" \
+	[ "$(awk '$1 == "slice" && $6 == "STALL" && $4 > 75000000 && $4 < 85000000' "$TMP/p.pftrace.dump" | wc -l)" = 2 ]
+check "sync file I/O slices in the trace" grep -q "(sync file I/O)" "$TMP/p.pftrace.dump"
+check "fd kind annotated" grep -q "fd_kind=file" "$TMP/p.pftrace.dump"
+check "thread track named after the server" grep -q "^track .* thread $SERVER_PID $SERVER_PID epoll-server" "$TMP/p.pftrace.dump"
+check "the idle wait at the end is an open call" grep -q "open=1" "$TMP/p.pftrace.dump"
+check "no unclosed slices" [ "$(grep -c '^unclosed' "$TMP/p.pftrace.dump")" = 0 ]
+kill "$SERVER_PID"
+
+# ---- by command: traced from its first instruction, stops when it exits ----
+"$LS" record -o "$TMP/c.pftrace" --summary "$TMP/c.json" -- "$EX/epoll-server" \
+	> "$TMP/srv2.out" 2> "$TMP/ls2.err" &
+LSPID=$!
+PIDS="$PIDS $LSPID"
+check "record -- CMD starts the server" wait_for "$TMP/srv2.out" '^listening'
+PORT=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/srv2.out")
+"$EX/loadgen" -p "$PORT" -c 2 -n 400 --block-every 200 --block-ms 80 > "$TMP/load2.out" ||
+	fail "loadgen by command" "$(cat "$TMP/load2.out")"
+"$EX/loadgen" -p "$PORT" --cmd QUIT > /dev/null
+timeout 20 tail --pid="$LSPID" -f /dev/null
+wait "$LSPID"
+rc=$?
+check "record -- CMD exits 0 when the command exits" [ "$rc" = 0 ]
+theirs=$(awk '/^iterations/ {print $2}' "$TMP/srv2.out")
+ours=$(json "$TMP/c.json" "s['loops'][0]['iterations']")
+# the first epoll return opens iteration 1, so we count one fewer than the server
+check "iterations $ours within 2% of the server's $theirs" \
+	within "$ours" "$((theirs - 1))" "$(python3 -c "print(max(1, 0.02 * $theirs))")"
+check "two stalls by command" [ "$(json "$TMP/c.json" "s['loops'][0]['stalls']")" = 2 ]
+check "trace by command decodes" validate_trace "$TMP/c.pftrace"
+
+# ---- several loop threads in one process ----
+start_server "$TMP/srv3.out" -t 2 || fail "server -t 2 starts"
+"$LS" record -q -p "$SERVER_PID" -d 3 -o "$TMP/t.pftrace" --summary "$TMP/t.json" 2> "$TMP/ls3.err" &
+LSPID=$!
+sleep 0.5
+"$EX/loadgen" -p "$PORT" -c 16 -n 2000 > /dev/null
+wait "$LSPID"
+check "record -d stops by itself" [ $? = 0 ]
+check "two loop threads found" [ "$(json "$TMP/t.json" "len([l for l in s['loops'] if l['iterations'] > 0])")" = 2 ]
+check "loop tids are threads of the server" \
+	[ "$(json "$TMP/t.json" "all(l['pid'] == $SERVER_PID and l['tid'] != $SERVER_PID for l in s['loops'])")" = True ]
+kill "$SERVER_PID"
+
+# ---- a process without an event loop ----
+sleep 30 &
+SLEEPER=$!
+PIDS="$PIDS $SLEEPER"
+"$LS" record -p "$SLEEPER" -d 1 -o "$TMP/n.pftrace" 2> "$TMP/ls4.err"
+check "no loop: still exits 0" [ $? = 0 ]
+check "no loop: says so" grep -q "no loop thread seen" "$TMP/ls4.err"
+check "no loop: trace still decodes" validate_trace "$TMP/n.pftrace"
+
+finish

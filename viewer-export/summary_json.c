@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The summary as JSON, written with stdio. Errors of individual writes are
+ * not checked one by one: the stream's error flag is sticky, so one check of
+ * ferror() after fflush() at the end catches them all.
+ */
+#include <errno.h>
+#include <string.h>
+#include "summary_json.h"
+
+#ifndef LS_VERSION
+#define LS_VERSION "unknown"
+#endif
+
+#define NS_PER_MS	1e6
+#define NS_PER_US	1e3
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	/* Second-byte ranges that exclude overlong forms, surrogates and > U+10FFFF. */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* Writes s (at most max bytes, stopping at NUL) as a JSON string; NULL as null. */
+static void json_str(FILE *f, const char *str, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, n;
+
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	while (i < max && s[i]) {
+		if (s[i] == '"' || s[i] == '\\') {
+			fputc('\\', f);
+			fputc(s[i++], f);
+		} else if (s[i] < 0x20 || s[i] == 0x7f) {
+			fprintf(f, "\\u%04x", s[i++]);
+		} else if (s[i] < 0x80) {
+			fputc(s[i++], f);
+		} else if ((n = utf8_len(s + i, strnlen(str + i, max - i)))) {
+			fwrite(s + i, 1, n, f);
+			i += n;
+		} else {
+			fputs("\\ufffd", f);
+			i++;
+		}
+	}
+	fputc('"', f);
+}
+
+static void json_key(FILE *f, const char *key)
+{
+	json_str(f, key, SIZE_MAX);
+	fputc(':', f);
+}
+
+/* {"count", "total_ms", "p50_ms", "p90_ms", "p99_ms", "max_ms"} of a histogram. */
+static void write_dist(FILE *f, const char *key, const struct ls_hist *h, uint64_t total_ns)
+{
+	json_key(f, key);
+	fprintf(f, "{\"count\":%llu,\"total_ms\":%.3f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,"
+		"\"p99_ms\":%.3f,\"max_ms\":%.3f}",
+		(unsigned long long)h->count, total_ns / NS_PER_MS,
+		ls_hist_quantile(h, 0.5) / NS_PER_MS, ls_hist_quantile(h, 0.9) / NS_PER_MS,
+		ls_hist_quantile(h, 0.99) / NS_PER_MS, h->count ? h->max / NS_PER_MS : 0.0);
+}
+
+static void write_fd_kinds(FILE *f, const struct ls_sys_stats *ss)
+{
+	const char *sep = "";
+	unsigned k;
+
+	fputs(",\"fd_kinds\":{", f);
+	for (k = 0; k < LS_FD_KIND_MAX; k++) {
+		if (!ss->by_fd_kind[k])
+			continue;
+		fputs(sep, f);
+		json_key(f, ls_fd_kind_name(k));
+		fprintf(f, "%llu", (unsigned long long)ss->by_fd_kind[k]);
+		sep = ",";
+	}
+	fputc('}', f);
+}
+
+static void write_syscalls(FILE *f, const struct ls_loop_summary *l)
+{
+	const char *sep = "";
+	unsigned i;
+
+	fputs(",\"syscalls\":{", f);
+	for (i = 0; i < LS_SYS_MAX; i++) {
+		const struct ls_sys_stats *ss = l->sys[i];
+
+		if (!ss)
+			continue;
+		fputs(sep, f);
+		json_key(f, ls_syscall_name(i));
+		fprintf(f, "{\"count\":%llu,\"errors\":%llu,\"total_ms\":%.3f,\"p50_us\":%.3f,"
+			"\"p90_us\":%.3f,\"p99_us\":%.3f,\"max_us\":%.3f",
+			(unsigned long long)ss->count, (unsigned long long)ss->errors,
+			ss->total_ns / NS_PER_MS, ls_hist_quantile(&ss->dur, 0.5) / NS_PER_US,
+			ls_hist_quantile(&ss->dur, 0.9) / NS_PER_US,
+			ls_hist_quantile(&ss->dur, 0.99) / NS_PER_US,
+			ss->dur.count ? ss->dur.max / NS_PER_US : 0.0);
+		write_fd_kinds(f, ss);
+		fputc('}', f);
+		sep = ",";
+	}
+	fputc('}', f);
+}
+
+static void write_stalls(FILE *f, const struct ls_loop_summary *l)
+{
+	uint32_t i, n = l->nstalls_kept < LS_TOP_STALLS ? l->nstalls_kept : LS_TOP_STALLS;
+
+	fputs(",\"stalls\":[", f);
+	for (i = 0; i < n; i++) {
+		const struct ls_stall *st = &l->top_stalls[i];
+
+		fprintf(f, "%s{\"seq\":%llu,\"start_ns\":%llu,\"busy_ms\":%.3f,\"calls\":%u,"
+			"\"file_io\":%u}", i ? "," : "", (unsigned long long)st->seq,
+			(unsigned long long)st->start, st->busy_ns / NS_PER_MS,
+			st->ncalls, st->nfile_io);
+	}
+	fputc(']', f);
+}
+
+static void write_sys_mask(FILE *f, uint32_t mask)
+{
+	const char *sep = "";
+	unsigned i;
+
+	fputs(",\"syscalls\":[", f);
+	for (i = 0; i < LS_SYS_MAX && i < 32; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		fputs(sep, f);
+		json_str(f, ls_syscall_name(i), SIZE_MAX);
+		sep = ",";
+	}
+	fputc(']', f);
+}
+
+static void write_file_io(FILE *f, const struct ls_loop_summary *l)
+{
+	uint32_t i, n = l->nfile_fds < LS_TOP_FILE_FDS ? l->nfile_fds : LS_TOP_FILE_FDS;
+
+	fprintf(f, ",\"sync_file_io\":{\"calls\":%llu,\"total_ms\":%.3f,\"fds\":[",
+		(unsigned long long)l->file_io_calls, l->file_io_ns / NS_PER_MS);
+	for (i = 0; i < n; i++) {
+		const struct ls_file_io *io = &l->file_io[i];
+
+		fprintf(f, "%s{\"fd\":%d,\"count\":%llu,\"total_ms\":%.3f,\"max_ms\":%.3f",
+			i ? "," : "", io->fd, (unsigned long long)io->count,
+			io->total_ns / NS_PER_MS, io->max_ns / NS_PER_MS);
+		write_sys_mask(f, io->sys_mask);
+		fputc('}', f);
+	}
+	fputs("]}", f);
+}
+
+static void write_loop(FILE *f, const struct ls_loop_summary *l)
+{
+	fprintf(f, "{\"pid\":%u,\"tid\":%u,\"comm\":", l->pid, l->tid);
+	json_str(f, l->comm, LS_COMM_LEN);
+	fprintf(f, ",\"iterations\":%llu,\"stalls\":%llu,",
+		(unsigned long long)l->iterations, (unsigned long long)l->stalls);
+	write_dist(f, "busy", &l->busy, l->busy_total_ns);
+	fputc(',', f);
+	write_dist(f, "poll_wait", &l->poll, l->poll_total_ns);
+	write_syscalls(f, l);
+	write_stalls(f, l);
+	write_file_io(f, l);
+	fputc('}', f);
+}
+
+static void write_header(FILE *f, const struct ls_summary *s, const struct summary_json_meta *m)
+{
+	uint64_t dur = m->duration_ns;
+	uint64_t bad = m->drops.bad_records > s->bad_records ? m->drops.bad_records : s->bad_records;
+
+	if (!dur && s->last_ts > s->first_ts)
+		dur = s->last_ts - s->first_ts;
+	fputs("{\"schema_version\":1,\"tool\":\"loopscope\",\"version\":", f);
+	json_str(f, m->version ? m->version : LS_VERSION, SIZE_MAX);
+	fprintf(f, ",\"target\":{\"pid\":%u,\"command\":", m->pid);
+	json_str(f, m->command, SIZE_MAX);
+	fprintf(f, "},\"duration_s\":%.6f,\"stall_threshold_ms\":%.3f,\"trace\":",
+		dur / 1e9, s->stall_threshold_ns / NS_PER_MS);
+	json_str(f, m->trace_path, SIZE_MAX);
+	fprintf(f, ",\"drops\":{\"ring_buffer\":%llu,\"inflight_full\":%llu,\"missed_exit\":%llu,"
+		"\"bad_records\":%llu},\"records\":%llu,\"threads\":%llu",
+		(unsigned long long)m->drops.rb_drops, (unsigned long long)m->drops.inflight_full,
+		(unsigned long long)m->drops.missed_exit, (unsigned long long)bad,
+		(unsigned long long)s->records, (unsigned long long)s->threads);
+}
+
+int summary_json__write(FILE *f, const struct ls_summary *s, const struct summary_json_meta *m)
+{
+	static const struct summary_json_meta none;
+	uint32_t i;
+
+	if (!f || !s)
+		return -EINVAL;
+	write_header(f, s, m ? m : &none);
+	fputs(",\"loops\":[", f);
+	for (i = 0; i < s->nloops; i++) {
+		if (i)
+			fputc(',', f);
+		write_loop(f, s->loops[i]);
+	}
+	fprintf(f, "],\"other_threads_calls\":%llu}\n", (unsigned long long)s->other_calls);
+	if (fflush(f) || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
+}

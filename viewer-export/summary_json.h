@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * summary_json: the machine-readable end-of-run summary (--summary FILE).
+ *
+ * One JSON object, "schema_version": 1. Durations are in the unit their key
+ * names (_ms, _us, _ns, _s); quantiles come from the summary's histograms
+ * and are accurate to about 1.6%. Strings are escaped for JSON and any
+ * invalid UTF-8 in them (thread names are raw kernel bytes) becomes U+FFFD.
+ */
+#ifndef LS_SUMMARY_JSON_H
+#define LS_SUMMARY_JSON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "collector/model.h"
+#include "trace_export.h"
+
+struct summary_json_meta {
+	uint32_t pid;
+	const char *command;		/* NULL: null */
+	uint64_t duration_ns;		/* 0: the span of the summary's records */
+	struct ls_export_stats drops;	/* bad_records: the larger of this and the summary's */
+	const char *trace_path;		/* NULL: null (no trace written) */
+	const char *version;		/* NULL: LS_VERSION of the build */
+};
+
+/* Writes the summary and flushes f; 0 or -errno. m may be NULL. */
+int summary_json__write(FILE *f, const struct ls_summary *s, const struct summary_json_meta *m);
+
+#endif

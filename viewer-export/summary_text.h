@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The short human summary `record` prints at the end of a run. */
+#ifndef LS_SUMMARY_TEXT_H
+#define LS_SUMMARY_TEXT_H
+
+#include <stdio.h>
+#include "collector/model.h"
+
+struct summary_text_meta {
+	uint64_t rb_drops;
+	uint64_t other_drops;		/* inflight map full, missed exits */
+	uint64_t events;
+	double duration_s;
+	const char *trace_path;		/* NULL when no trace was written */
+	const char *summary_path;	/* NULL when no JSON was written */
+};
+
+void summary_text__write(FILE *f, const struct ls_summary *s, const struct summary_text_meta *m);
+/* "1.23 ms"-style duration, into buf. */
+const char *ls_fmt_duration(char *buf, size_t sz, uint64_t ns);
+
+#endif

@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Model -> Perfetto rendering; see trace_export.h for the layout.
+ *
+ * Ordering: the correlator reports an iteration after the calls of its busy
+ * part (model.h). trace_processor sorts events by timestamp with a stable
+ * sort, so a call starting at the very ns the iteration starts would sort
+ * before the iteration's BEGIN and break the nesting. We therefore hold the
+ * calls of a loop thread's current iteration back and write them between
+ * the "busy" BEGIN and END when the iteration arrives: every track is then
+ * written in time order with parents before children, and ENDs before
+ * BEGINs at equal timestamps.
+ *
+ * Tracks are described lazily, at a thread's first event, so that the
+ * descriptor has a real timestamp and usually the final thread name.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "trace_export.h"
+
+/* Held-back calls per thread, beyond which they are written at once (see top). */
+#define TE_MAX_HELD	65536
+
+struct te_thread {
+	bool used;
+	bool described;
+	bool rename_pending;
+	bool counter_described;
+	bool is_loop;
+	uint32_t pid;
+	uint32_t tid;
+	uint64_t uuid;
+	uint64_t counter_uuid;
+	char comm[LS_COMM_LEN + 1];
+	struct ls_call *held;
+	size_t nheld;
+	size_t capheld;
+};
+
+struct trace_export {
+	struct pftrace *w;
+	int err;
+	uint32_t pid;
+	char *process_name;
+	char *cmdline;
+	uint64_t stall_threshold_ns;
+	struct te_thread *threads;	/* open addressing by tid */
+	size_t mask;
+	size_t nthreads;
+	uint32_t *pids;			/* processes already described */
+	size_t npids;
+	size_t cappids;
+	uint64_t first_ts;
+	uint64_t last_ts;
+	struct trace_export_counts counts;
+};
+
+static const char *const sys_names[LS_SYS_MAX] = {
+	[LS_SYS_NONE] = "syscall",
+#define XX(id, name) [LS_SYS_##id] = name,
+	LS_SYSCALL_MAP(XX)
+#undef XX
+};
+
+static const char *const fd_kind_names[LS_FD_KIND_MAX] = {
+#define XX(id, name) [LS_FD_##id] = name,
+	LS_FD_KIND_MAP(XX)
+#undef XX
+};
+
+const char *ls_syscall_name(uint32_t sys)
+{
+	return sys < LS_SYS_MAX ? sys_names[sys] : "unknown";
+}
+
+const char *ls_fd_kind_name(uint32_t kind)
+{
+	return kind < LS_FD_KIND_MAX ? fd_kind_names[kind] : "unknown";
+}
+
+static void set_err(struct trace_export *te, int err)
+{
+	if (!te->err)
+		te->err = err;
+}
+
+static void seen_ts(struct trace_export *te, uint64_t start, uint64_t end)
+{
+	if (!te->first_ts || start < te->first_ts)
+		te->first_ts = start;
+	if (end > te->last_ts)
+		te->last_ts = end;
+}
+
+static size_t tid_slot(size_t mask, uint32_t tid)
+{
+	return (size_t)((tid * 0x9e3779b97f4a7c15ull) >> 20) & mask;
+}
+
+static int grow_threads(struct trace_export *te)
+{
+	size_t cap = te->mask ? (te->mask + 1) * 2 : 64, i, j;
+	struct te_thread *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; te->mask && i <= te->mask; i++) {
+		if (!te->threads[i].used)
+			continue;
+		for (j = tid_slot(cap - 1, te->threads[i].tid); t[j].used; j = (j + 1) & (cap - 1))
+			;
+		t[j] = te->threads[i];
+	}
+	free(te->threads);
+	te->threads = t;
+	te->mask = cap - 1;
+	return 0;
+}
+
+/* The thread's state, created from t (which may be NULL) when first seen. */
+static struct te_thread *get_thread(struct trace_export *te, uint32_t tid, const struct ls_thread *t)
+{
+	struct te_thread *th;
+	size_t i;
+
+	if ((te->nthreads + 1) * 2 > te->mask && grow_threads(te)) {
+		set_err(te, -ENOMEM);
+		return NULL;
+	}
+	for (i = tid_slot(te->mask, tid); te->threads[i].used; i = (i + 1) & te->mask)
+		if (te->threads[i].tid == tid)
+			return &te->threads[i];
+	th = &te->threads[i];
+	th->used = true;
+	th->tid = tid;
+	th->pid = t ? t->pid : te->pid;
+	if (t) {
+		memcpy(th->comm, t->comm, LS_COMM_LEN);
+		th->is_loop = t->is_loop;
+	}
+	te->nthreads++;
+	return th;
+}
+
+static void describe_process(struct trace_export *te, uint32_t pid, uint64_t ts)
+{
+	struct pftrace_track tr = { .kind = PFTRACE_TRACK_PROCESS, .pid = (int32_t)pid };
+	size_t i;
+
+	for (i = 0; i < te->npids; i++)
+		if (te->pids[i] == pid)
+			return;
+	if (te->npids == te->cappids) {
+		size_t cap = te->cappids ? te->cappids * 2 : 4;
+		uint32_t *p = realloc(te->pids, cap * sizeof(*p));
+
+		if (!p) {
+			set_err(te, -ENOMEM);
+			return;
+		}
+		te->pids = p;
+		te->cappids = cap;
+	}
+	te->pids[te->npids++] = pid;
+	tr.uuid = pftrace__track_uuid(PFTRACE_UUID_PROCESS, pid, 0);
+	if (pid == te->pid) {
+		tr.name = te->process_name;
+		tr.cmdline = te->cmdline;
+	}
+	pftrace__track(te->w, ts, &tr);
+}
+
+/*
+ * Describes th on its first event. A later rename must not re-describe the
+ * uuid with another name (a conflicting descriptor), so it goes out as a
+ * ProcessTree entry at the thread's next event instead.
+ */
+static void describe_thread(struct trace_export *te, struct te_thread *th, uint64_t ts)
+{
+	struct pftrace_track tr = { .kind = PFTRACE_TRACK_THREAD };
+
+	if (th->described) {
+		if (th->rename_pending)
+			pftrace__thread_name(te->w, ts, (int32_t)th->pid, (int32_t)th->tid, th->comm);
+		th->rename_pending = false;
+		return;
+	}
+	describe_process(te, th->pid, ts);
+	th->uuid = pftrace__track_uuid(PFTRACE_UUID_THREAD, th->pid, th->tid);
+	tr.uuid = th->uuid;
+	tr.pid = (int32_t)th->pid;
+	tr.tid = th->tid;
+	tr.name = th->comm[0] ? th->comm : NULL;
+	if (!pftrace__track(te->w, ts, &tr)) {
+		th->described = true;
+		te->counts.threads++;
+	}
+}
+
+static void describe_counter(struct trace_export *te, struct te_thread *th, uint64_t ts)
+{
+	struct pftrace_track tr = { .kind = PFTRACE_TRACK_COUNTER, .unit_name = "ms" };
+	char name[48];
+
+	if (th->counter_described)
+		return;
+	snprintf(name, sizeof(name), "busy ms %u", th->tid);
+	th->counter_uuid = pftrace__track_uuid(PFTRACE_UUID_COUNTER, th->pid, th->tid);
+	tr.uuid = th->counter_uuid;
+	tr.parent_uuid = pftrace__track_uuid(PFTRACE_UUID_PROCESS, th->pid, 0);
+	tr.name = name;
+	tr.description = "Busy time of each loop iteration, at its end";
+	if (!pftrace__track(te->w, ts, &tr))
+		th->counter_described = true;
+}
+
+static void on_thread(void *ctx, const struct ls_thread *t)
+{
+	struct trace_export *te = ctx;
+	struct te_thread *th = get_thread(te, t->tid, t);
+
+	if (!th)
+		return;
+	th->pid = th->described ? th->pid : t->pid;
+	th->is_loop = t->is_loop;
+	if (strncmp(th->comm, t->comm, LS_COMM_LEN)) {
+		memcpy(th->comm, t->comm, LS_COMM_LEN);
+		th->rename_pending = th->described;
+	}
+}
+
+static void slice(struct trace_export *te, const struct te_thread *th, enum pftrace_event_type type,
+		  uint64_t ts, const char *name, const char *cats,
+		  const struct pftrace_arg *args, unsigned nargs)
+{
+	struct pftrace_event ev = {
+		.type = type, .ts = ts, .track_uuid = th->uuid, .name = name,
+		.categories = cats, .args = args, .nargs = nargs,
+	};
+
+	pftrace__event(te->w, &ev);
+}
+
+/* One call as a slice, clamped to [lo, hi] so it nests in its parent. */
+static void write_call(struct trace_export *te, const struct te_thread *th,
+		       const struct ls_call *c, uint64_t lo, uint64_t hi)
+{
+	struct pftrace_arg a[5];
+	uint64_t ts = c->ts, end = c->ts + c->dur;
+	const char *name = ls_syscall_name(c->sys), *cat = "syscall";
+	char buf[64];
+	unsigned n = 0;
+
+	if (c->flags & LS_CALLF_POLL) {
+		name = "poll wait";	/* only open waits get here */
+		cat = "loop";
+	} else if (c->flags & LS_CALLF_SYNC_FILE) {
+		snprintf(buf, sizeof(buf), "%s (sync file I/O)", name);
+		name = buf;
+		cat = "syscall,finding";
+	}
+	ts = ts < lo ? lo : ts > hi ? hi : ts;
+	end = end < ts ? ts : end > hi ? hi : end;
+	if (c->fd >= 0)
+		a[n++] = (struct pftrace_arg){ .name = "fd", .type = PFTRACE_ARG_INT, .i = c->fd };
+	a[n++] = (struct pftrace_arg){ .name = "fd_kind", .type = PFTRACE_ARG_STR,
+				       .s = ls_fd_kind_name(c->fd_kind) };
+	a[n++] = (struct pftrace_arg){ .name = "ret", .type = PFTRACE_ARG_INT, .i = c->ret };
+	if (c->sys == LS_SYS_FUTEX)
+		a[n++] = (struct pftrace_arg){ .name = "op", .type = PFTRACE_ARG_INT, .i = c->arg };
+	if (c->flags & LS_SYSF_OPEN)
+		a[n++] = (struct pftrace_arg){ .name = "open", .type = PFTRACE_ARG_BOOL, .b = true };
+	slice(te, th, PFTRACE_SLICE_BEGIN, ts, name, cat, a, n);
+	slice(te, th, PFTRACE_SLICE_END, end, NULL, NULL, NULL, 0);
+}
+
+/* Writes held calls of iterations before seq; with all, every held call. */
+static void release_held(struct trace_export *te, struct te_thread *th, uint64_t seq, bool all)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < th->nheld; i++) {
+		if (all || th->held[i].iter < seq)
+			write_call(te, th, &th->held[i], 0, UINT64_MAX);
+		else
+			th->held[k++] = th->held[i];
+	}
+	th->nheld = k;
+}
+
+static bool hold_call(struct te_thread *th, const struct ls_call *c)
+{
+	if (th->nheld == th->capheld) {
+		size_t cap = th->capheld ? th->capheld * 2 : 64;
+		struct ls_call *h;
+
+		if (cap > TE_MAX_HELD)
+			return false;
+		h = realloc(th->held, cap * sizeof(*h));
+		if (!h)
+			return false;
+		th->held = h;
+		th->capheld = cap;
+	}
+	th->held[th->nheld++] = *c;
+	return true;
+}
+
+static void on_call(void *ctx, const struct ls_thread *t, const struct ls_call *c)
+{
+	struct trace_export *te = ctx;
+	struct te_thread *th;
+
+	te->counts.calls++;
+	if ((c->flags & (LS_CALLF_POLL | LS_SYSF_OPEN)) == LS_CALLF_POLL) {
+		te->counts.polls_folded++;	/* on_iteration draws it */
+		return;
+	}
+	th = get_thread(te, c->tid, t);
+	if (!th)
+		return;
+	seen_ts(te, c->ts, c->ts + c->dur);
+	describe_thread(te, th, c->ts);
+	if (th->is_loop && c->iter && !(c->flags & LS_CALLF_POLL) && hold_call(th, c))
+		return;
+	write_call(te, th, c, 0, UINT64_MAX);
+}
+
+static void write_iteration_begin(struct trace_export *te, const struct te_thread *th,
+				  const struct ls_iteration *it)
+{
+	uint64_t busy = ls_iteration_busy(it);
+	struct pftrace_arg a[] = {
+		{ .name = "seq", .type = PFTRACE_ARG_UINT, .u = it->seq },
+		{ .name = "busy_ms", .type = PFTRACE_ARG_DOUBLE, .d = busy / 1e6 },
+		{ .name = "calls", .type = PFTRACE_ARG_UINT, .u = it->ncalls },
+		{ .name = "file_io", .type = PFTRACE_ARG_UINT, .u = it->nfile_io },
+	};
+	char name[48];
+
+	if (it->stall) {
+		snprintf(name, sizeof(name), "STALL %llu ms",
+			 (unsigned long long)((busy + 500000) / 1000000));
+		slice(te, th, PFTRACE_SLICE_BEGIN, it->start, name, "loop,stall", a, 4);
+	} else {
+		slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "iteration", "loop", a, 4);
+	}
+}
+
+static void write_poll_wait(struct trace_export *te, const struct te_thread *th,
+			    const struct ls_iteration *it)
+{
+	struct pftrace_arg a[] = {
+		{ .name = "syscall", .type = PFTRACE_ARG_STR, .s = ls_syscall_name(it->poll_sys) },
+		{ .name = "timeout_ms", .type = PFTRACE_ARG_INT, .i = it->poll_timeout },
+		{ .name = "ready", .type = PFTRACE_ARG_INT, .i = it->poll_ret },
+	};
+
+	slice(te, th, PFTRACE_SLICE_BEGIN, it->poll_start, "poll wait", "loop", a, 3);
+	slice(te, th, PFTRACE_SLICE_END, it->end, NULL, NULL, NULL, 0);
+}
+
+static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_iteration *it)
+{
+	struct trace_export *te = ctx;
+	struct te_thread *th = get_thread(te, it->tid, t);
+	struct pftrace_event cnt = { .type = PFTRACE_COUNTER, .ts = it->end };
+	size_t i;
+
+	if (!th)
+		return;
+	th->is_loop = true;
+	seen_ts(te, it->start, it->end);
+	describe_thread(te, th, it->start);
+	describe_counter(te, th, it->start);
+	release_held(te, th, it->seq, false);	/* calls of iterations never reported */
+	te->counts.iterations++;
+	te->counts.stalls += it->stall;
+	write_iteration_begin(te, th, it);
+	slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "busy", "loop", NULL, 0);
+	for (i = 0; i < th->nheld && th->held[i].iter == it->seq; i++)
+		write_call(te, th, &th->held[i], it->start, it->poll_start);
+	memmove(th->held, th->held + i, (th->nheld - i) * sizeof(*th->held));
+	th->nheld -= i;
+	slice(te, th, PFTRACE_SLICE_END, it->poll_start, NULL, NULL, NULL, 0);
+	if (it->stall)
+		slice(te, th, PFTRACE_INSTANT, it->poll_start, "stall", "loop,stall", NULL, 0);
+	write_poll_wait(te, th, it);
+	slice(te, th, PFTRACE_SLICE_END, it->end, NULL, NULL, NULL, 0);
+	cnt.track_uuid = th->counter_uuid;
+	cnt.value = ls_iteration_busy(it) / 1e6;
+	pftrace__event(te->w, &cnt);
+}
+
+struct ls_sink trace_export__sink(struct trace_export *te)
+{
+	return (struct ls_sink){
+		.ctx = te, .on_thread = on_thread, .on_call = on_call, .on_iteration = on_iteration,
+	};
+}
+
+struct trace_export *trace_export__new(struct pftrace *w, const struct trace_export_opts *opts)
+{
+	struct trace_export *te;
+
+	if (!w || !opts) {
+		errno = EINVAL;
+		return NULL;
+	}
+	te = calloc(1, sizeof(*te));
+	if (!te)
+		goto nomem;
+	te->w = w;
+	te->pid = opts->pid;
+	te->stall_threshold_ns = opts->stall_threshold_ns;
+	te->process_name = opts->process_name ? strdup(opts->process_name) : NULL;
+	te->cmdline = opts->cmdline ? strdup(opts->cmdline) : NULL;
+	if ((opts->process_name && !te->process_name) || (opts->cmdline && !te->cmdline))
+		goto nomem;
+	return te;
+nomem:
+	trace_export__free(te);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void trace_export__free(struct trace_export *te)
+{
+	size_t i;
+
+	if (!te)
+		return;
+	for (i = 0; te->mask && i <= te->mask; i++)
+		free(te->threads[i].held);
+	free(te->threads);
+	free(te->pids);
+	free(te->process_name);
+	free(te->cmdline);
+	free(te);
+}
+
+static uint64_t boottime_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts))
+		return 1;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Losses go on a counter track (a step from 0 to the total over the trace,
+ * visible at a glance) and, itemised, on an instant of the process track.
+ */
+static void write_drops(struct trace_export *te, const struct ls_export_stats *st)
+{
+	uint64_t end = te->last_ts ? te->last_ts : boottime_ns();
+	uint64_t start = te->first_ts ? te->first_ts : end;
+	uint64_t total = st->rb_drops + st->inflight_full + st->missed_exit + st->bad_records;
+	uint64_t proc = pftrace__track_uuid(PFTRACE_UUID_PROCESS, te->pid, 0);
+	struct pftrace_track tr = {
+		.kind = PFTRACE_TRACK_COUNTER, .parent_uuid = proc, .name = "loopscope drops",
+		.uuid = pftrace__track_uuid(PFTRACE_UUID_COUNTER, te->pid, 0),
+		.description = "Events lost by loopscope: ring buffer, in-flight map, missed exits, bad records",
+	};
+	struct pftrace_arg a[] = {
+		{ .name = "ring_buffer", .type = PFTRACE_ARG_UINT, .u = st->rb_drops },
+		{ .name = "inflight_full", .type = PFTRACE_ARG_UINT, .u = st->inflight_full },
+		{ .name = "missed_exit", .type = PFTRACE_ARG_UINT, .u = st->missed_exit },
+		{ .name = "bad_records", .type = PFTRACE_ARG_UINT, .u = st->bad_records },
+		{ .name = "calls", .type = PFTRACE_ARG_UINT, .u = te->counts.calls },
+		{ .name = "iterations", .type = PFTRACE_ARG_UINT, .u = te->counts.iterations },
+		{ .name = "stall_threshold_ms", .type = PFTRACE_ARG_DOUBLE,
+		  .d = te->stall_threshold_ns / 1e6 },
+	};
+	struct pftrace_event ev = {
+		.type = PFTRACE_COUNTER, .ts = start, .track_uuid = tr.uuid, .int_counter = true,
+	};
+
+	describe_process(te, te->pid, start);
+	pftrace__track(te->w, start, &tr);
+	if (start < end) {
+		pftrace__event(te->w, &ev);
+		ev.ts = end;
+	}
+	ev.value = (double)total;
+	pftrace__event(te->w, &ev);
+	ev = (struct pftrace_event){
+		.type = PFTRACE_INSTANT, .ts = end, .track_uuid = proc, .name = "loopscope stats",
+		.categories = total ? "loopscope,drops" : "loopscope", .args = a, .nargs = 7,
+	};
+	pftrace__event(te->w, &ev);
+}
+
+int trace_export__finish(struct trace_export *te, const struct ls_export_stats *st)
+{
+	static const struct ls_export_stats none;
+	size_t i;
+	int err;
+
+	/* Calls of an iteration the trace ended in: no parent to nest in. */
+	for (i = 0; te->mask && i <= te->mask; i++)
+		if (te->threads[i].used)
+			release_held(te, &te->threads[i], 0, true);
+	write_drops(te, st ? st : &none);
+	err = pftrace__finish(te->w);
+	return te->err ? te->err : err;
+}
+
+void trace_export__counts(const struct trace_export *te, struct trace_export_counts *c)
+{
+	*c = te->counts;
+}
