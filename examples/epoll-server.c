@@ -123,17 +123,10 @@ static long long read_file(void)
 
 	if (fd < 0)
 		return -1;
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			total = -1;
-			break;
-		}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		total += n;
-	}
 	close(fd);
-	return total;
+	return n < 0 ? -1 : total;
 }
 
 /* Parses "<digits>" in [0, MAX_MS]; anything else is a protocol error. */
@@ -250,19 +243,14 @@ static void accept_all(struct loop *lp)
 			return;
 		}
 		c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(fd);
+		ev.data.ptr = c;
+		if (!c || epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			close(fd);	/* out of resources: shed this client */
+			free(c);
 			continue;
 		}
 		c->kind = K_CONN;
 		c->fd = fd;
-		ev.data.ptr = c;
-		if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			perror("epoll_ctl");
-			close(fd);
-			free(c);
-			continue;
-		}
 		c->next = lp->conns.next;
 		c->prev = &lp->conns;
 		c->next->prev = c;
@@ -322,9 +310,12 @@ static int listen_on(int port)
 
 	if (fd < 0)
 		die("socket");
-	/* REUSEPORT: every loop owns a listener on the same port. */
+	/*
+	 * With -t N every loop owns a listener on the same port. -t 1 skips
+	 * REUSEPORT so a second server can't silently share a fixed port.
+	 */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+	    (nloops > 1 && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0))
 		die("setsockopt");
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		die("bind");
