@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * epoll-server: a tiny, deterministic epoll event-loop server used as
  * ground truth for loopscope's integration tests.
@@ -56,7 +56,7 @@ struct conn {
 
 struct loop {
 	int epfd;
-	struct conn lsn;		/* this loop's SO_REUSEPORT listener */
+	struct conn lsn;		/* this loop's listener */
 	struct conn conns;		/* list head (sentinel) */
 	_Atomic unsigned long iters;
 	pthread_t tid;
@@ -102,14 +102,6 @@ static void busy_spin(long ms)
 	long long deadline = now_ns() + ms * 1000000LL;
 
 	while (now_ns() < deadline)
-		;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
 
@@ -159,7 +151,9 @@ static int handle_line(char *line, char *out, size_t cap, int *quit)
 		return snprintf(out, cap, "OK %ld\n", ms);
 	}
 	if (!strncmp(line, "SLEEP ", 6) && (ms = parse_ms(line + 6)) >= 0) {
-		sleep_ms(ms);
+		struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
+
+		nanosleep(&ts, NULL);	/* SIGTERM/INT are blocked: no EINTR */
 		return snprintf(out, cap, "OK\n");
 	}
 	if (!strcmp(line, "READFILE") && (n = read_file()) >= 0)
