@@ -3,6 +3,7 @@
 #ifndef LS_RECORD_H
 #define LS_RECORD_H
 
+#include <stdint.h>
 #include <linux/types.h>
 #include "../bpf/loopscope.h"
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "collector/record.h"
 #include "summary_json.h"
 
 #ifndef LS_VERSION
@@ -141,7 +142,8 @@ static void write_stalls(FILE *f, const struct ls_loop_summary *l)
 {
 	uint32_t i, n = l->nstalls_kept < LS_TOP_STALLS ? l->nstalls_kept : LS_TOP_STALLS;
 
-	fputs(",\"stalls\":[", f);
+	/* Not "stalls": that key is already the loop's stall count. */
+	fputs(",\"stalls_top\":[", f);
 	for (i = 0; i < n; i++) {
 		const struct ls_stall *st = &l->top_stalls[i];
 

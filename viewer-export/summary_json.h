@@ -6,6 +6,9 @@
  * names (_ms, _us, _ns, _s); quantiles come from the summary's histograms
  * and are accurate to about 1.6%. Strings are escaped for JSON and any
  * invalid UTF-8 in them (thread names are raw kernel bytes) becomes U+FFFD.
+ *
+ * Per loop: "stalls" is the count, "stalls_top" the longest ones (at most
+ * LS_TOP_STALLS, longest first), "sync_file_io" the regular-file I/O findings.
  */
 #ifndef LS_SUMMARY_JSON_H
 #define LS_SUMMARY_JSON_H

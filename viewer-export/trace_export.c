@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "collector/record.h"
 #include "trace_export.h"
 
 /* Held-back calls per thread, beyond which they are written at once (see top). */
@@ -57,29 +58,6 @@ struct trace_export {
 	uint64_t last_ts;
 	struct trace_export_counts counts;
 };
-
-static const char *const sys_names[LS_SYS_MAX] = {
-	[LS_SYS_NONE] = "syscall",
-#define XX(id, name) [LS_SYS_##id] = name,
-	LS_SYSCALL_MAP(XX)
-#undef XX
-};
-
-static const char *const fd_kind_names[LS_FD_KIND_MAX] = {
-#define XX(id, name) [LS_FD_##id] = name,
-	LS_FD_KIND_MAP(XX)
-#undef XX
-};
-
-const char *ls_syscall_name(uint32_t sys)
-{
-	return sys < LS_SYS_MAX ? sys_names[sys] : "unknown";
-}
-
-const char *ls_fd_kind_name(uint32_t kind)
-{
-	return kind < LS_FD_KIND_MAX ? fd_kind_names[kind] : "unknown";
-}
 
 static void set_err(struct trace_export *te, int err)
 {

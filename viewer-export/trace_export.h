@@ -55,8 +55,4 @@ struct ls_sink trace_export__sink(struct trace_export *te);
 int trace_export__finish(struct trace_export *te, const struct ls_export_stats *st);
 void trace_export__counts(const struct trace_export *te, struct trace_export_counts *c);
 
-/* Display names from the ABI's X-macro tables; never NULL. */
-const char *ls_syscall_name(uint32_t sys);
-const char *ls_fd_kind_name(uint32_t kind);
-
 #endif
