@@ -78,6 +78,7 @@ struct pftrace {
 	size_t zcap;
 	struct pft_table tables[PFTRACE_TABLE_MAX];
 	struct pft_scratch scratch[PFTRACE_TABLE_MAX];
+	struct pftrace_interner ext;	/* stage == NULL: none */
 	struct pftrace_stats st;
 };
 
@@ -392,8 +393,12 @@ int pftrace__write_packet(struct pftrace *w, Perfetto__Protos__TracePacket *pkt)
 	if (w->err)
 		return w->err;
 	interned = stage_interned(w, &id);
+	if (interned >= 0 && w->ext.stage) {
+		err = w->ext.stage(w->ext.ctx, &id);
+		interned = err < 0 ? err : interned | err;
+	}
 	if (interned < 0)
-		return interned;
+		return set_err(w, interned);
 	pkt->interned_data = interned ? &id : NULL;
 	pkt->has_trusted_packet_sequence_id = 1;
 	pkt->trusted_packet_sequence_id = PFTRACE_SEQ_ID;
@@ -404,7 +409,8 @@ int pftrace__write_packet(struct pftrace *w, Perfetto__Protos__TracePacket *pkt)
 	}
 	/* Lets a reader skip what it cannot decode after losing the clear. */
 	if (interned || pkt->trace_packet_defaults ||
-	    pkt->data_case == PERFETTO__PROTOS__TRACE_PACKET__DATA_TRACK_EVENT)
+	    pkt->data_case == PERFETTO__PROTOS__TRACE_PACKET__DATA_TRACK_EVENT ||
+	    pkt->data_case == PERFETTO__PROTOS__TRACE_PACKET__DATA_PERF_SAMPLE)
 		flags |= PFT_SEQ_NEEDS;
 	pkt->has_sequence_flags = flags != 0;
 	pkt->sequence_flags = flags;
@@ -414,6 +420,8 @@ int pftrace__write_packet(struct pftrace *w, Perfetto__Protos__TracePacket *pkt)
 		return err;
 	for (i = 0; i < PFTRACE_TABLE_MAX; i++)
 		w->tables[i].emitted = w->tables[i].n;
+	if (w->ext.commit)
+		w->ext.commit(w->ext.ctx);
 	w->started = true;
 	w->st.packets++;
 	if (pkt->data_case == PERFETTO__PROTOS__TRACE_PACKET__DATA_TRACK_EVENT)
@@ -504,6 +512,20 @@ int pftrace__event(struct pftrace *w, const struct pftrace_event *ev)
 		te.counter_value_field_case = PERFETTO__PROTOS__TRACK_EVENT__COUNTER_VALUE_FIELD_DOUBLE_COUNTER_VALUE;
 		te.double_counter_value = ev->value;
 	}
+	if (ev->flow_id) {
+		te.n_flow_ids = 1;
+		te.flow_ids = (uint64_t *)&ev->flow_id;
+	}
+	if (ev->terminating_flow_id) {
+		te.n_terminating_flow_ids = 1;
+		te.terminating_flow_ids = (uint64_t *)&ev->terminating_flow_id;
+	}
+	if (ev->callstack_iid) {
+		te.callstack_field_case = PERFETTO__PROTOS__TRACK_EVENT__CALLSTACK_FIELD_CALLSTACK_IID;
+		te.callstack_iid = ev->callstack_iid;
+		te.has_callstack_weight = ev->callstack_weight != 0;
+		te.callstack_weight = ev->callstack_weight;
+	}
 	if (w->err)	/* an intern above ran out of memory */
 		return w->err;
 	pkt.has_timestamp = 1;
@@ -511,6 +533,13 @@ int pftrace__event(struct pftrace *w, const struct pftrace_event *ev)
 	pkt.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_TRACK_EVENT;
 	pkt.track_event = &te;
 	return pftrace__write_packet(w, &pkt);
+}
+
+void pftrace__set_interner(struct pftrace *w, const struct pftrace_interner *in)
+{
+	static const struct pftrace_interner none;
+
+	w->ext = in ? *in : none;
 }
 
 static void fill_track_kind(Perfetto__Protos__TrackDescriptor *td, const struct pftrace_track *t,

@@ -117,6 +117,23 @@ struct pftrace_event {
 	unsigned nargs;
 	bool int_counter;		/* COUNTER: counter_value instead of double */
 	double value;			/* COUNTER */
+	uint64_t callstack_iid;		/* 0 = none; from pftrace_stacks__callstack() */
+	double callstack_weight;	/* with callstack_iid; 0 = unweighted */
+	uint64_t flow_id;		/* 0 = none: starts or continues a flow (arrow) */
+	uint64_t terminating_flow_id;	/* 0 = none: the flow's last slice */
+};
+
+/*
+ * A second owner of interning tables on the writer's sequence (callstacks,
+ * see pftrace_stacks.h). Before each packet stage() adds its not-yet-written
+ * entries to *id and returns 1 if it added any, 0 if none, or -errno (which
+ * becomes the writer's sticky error); commit() runs once that packet is in
+ * the output, so the staged entries count as written.
+ */
+struct pftrace_interner {
+	int (*stage)(void *ctx, Perfetto__Protos__InternedData *id);
+	void (*commit)(void *ctx);
+	void *ctx;
 };
 
 /* Returns NULL and sets errno on failure. opts may be NULL for defaults. */
@@ -134,6 +151,9 @@ int pftrace__track(struct pftrace *w, uint64_t ts, const struct pftrace_track *t
 /* Names a thread without a track descriptor (ProcessTree), e.g. on rename. */
 int pftrace__thread_name(struct pftrace *w, uint64_t ts, int32_t pid, int32_t tid,
 			 const char *name);
+
+/* Installs (or with NULL removes) the one extra interner; copied. */
+void pftrace__set_interner(struct pftrace *w, const struct pftrace_interner *in);
 
 /* The iid of s in table t, adding it if new; 0 (and a sticky -ENOMEM) on failure. */
 uint64_t pftrace__intern(struct pftrace *w, enum pftrace_table t, const char *s);

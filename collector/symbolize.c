@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The symbolizer: /proc/PID/maps routing to the ELF, kallsyms and perf-map
+ * readers; see symbolize.h for the contract.
+ *
+ * Cost model: stacks arrive at up to ~1000 samples per second with tens of
+ * frames each, so a resolve is a binary search over the maps and one over
+ * a cached symbol table. Anything that touches the file system (re-reading
+ * maps after a miss, polling the perf map for new JIT code) is rate-limited
+ * to once per LS_SYM_RELOAD_NS, and ELF files are read once per inode.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "elf_syms.h"
+#include "kallsyms.h"
+#include "perfmap.h"
+#include "symbolize.h"
+
+#define LS_SYM_RELOAD_NS	(100 * 1000000ull)
+#define KERNEL_MAPPING		"[kernel.kallsyms]"
+#define DELETED_SUFFIX		" (deleted)"
+
+struct ls_map {
+	uint64_t start, end, pgoff;
+	uint64_t dev, ino;
+	const char *path;	/* interned; "" for anonymous memory */
+	bool exec;
+	int elf;		/* index into elfs, -1 = not looked up yet */
+};
+
+struct elf_entry {
+	uint64_t dev, ino;
+	int err;		/* 0 = usable */
+	struct ls_elf elf;
+};
+
+struct symbolizer {
+	pid_t pid;
+	struct symbolizer_opts opts;
+	struct ls_map *maps;
+	size_t nmaps;
+	struct elf_entry *elfs;
+	size_t nelfs;
+	struct ls_symtab strs;		/* pool for interned paths and demangled names */
+	const char **paths;
+	size_t npaths;
+	struct ls_kallsyms ksyms;
+	int ksyms_err;			/* 1 = not loaded yet */
+	struct ls_perfmap pmap;
+	const char *pmap_name;		/* as the target names it, for frames */
+	uint64_t last_maps_ns, last_pmap_ns;
+	struct symbolizer_stats st;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Paths are kept for the symbolizer's lifetime: frames point at them. */
+static const char *intern_path(struct symbolizer *s, const char *p)
+{
+	const char **paths, *copy;
+	size_t i;
+
+	for (i = 0; i < s->npaths; i++)
+		if (!strcmp(s->paths[i], p))
+			return s->paths[i];
+	copy = symtab__strdup(&s->strs, p, strlen(p));
+	paths = copy ? realloc(s->paths, (s->npaths + 1) * sizeof(*paths)) : NULL;
+	if (!paths)
+		return NULL;
+	s->paths = paths;
+	s->paths[s->npaths++] = copy;
+	return copy;
+}
+
+static int parse_maps_line(struct symbolizer *s, char *line, struct ls_map *m)
+{
+	unsigned long start, end, pgoff, ino;
+	unsigned maj, min;
+	char perms[5];
+	int pos = 0;
+	size_t len;
+
+	if (sscanf(line, "%lx-%lx %4s %lx %x:%x %lu %n", &start, &end, perms, &pgoff,
+		   &maj, &min, &ino, &pos) < 7 || !pos || end <= start)
+		return -EINVAL;
+	len = strlen(line + pos);
+	while (len && line[pos + len - 1] == '\n')
+		line[pos + --len] = '\0';
+	m->start = start, m->end = end, m->pgoff = pgoff;
+	m->dev = (uint64_t)maj << 32 | min;
+	m->ino = ino;
+	m->exec = strchr(perms, 'x') != NULL;
+	m->elf = -1;
+	m->path = intern_path(s, line + pos);
+	return m->path ? 0 : -ENOMEM;
+}
+
+static int load_maps(struct symbolizer *s)
+{
+	char path[64], *line = NULL;
+	struct ls_map *maps = NULL, *tmp;
+	size_t n = 0, cap = 0, lcap = 0;
+	int err = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)s->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (getline(&line, &lcap, f) > 0) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 128;
+			tmp = realloc(maps, cap * sizeof(*maps));
+			if (!tmp) {
+				err = -ENOMEM;
+				break;
+			}
+			maps = tmp;
+		}
+		err = parse_maps_line(s, line, &maps[n]);
+		if (err == -ENOMEM)
+			break;
+		n += !err;
+		err = 0;
+	}
+	free(line);
+	fclose(f);
+	if (!err && !n)		/* a zombie has no maps: keep what we had */
+		err = -ESRCH;
+	if (err) {
+		free(maps);
+		return err;
+	}
+	free(s->maps);
+	s->maps = maps;
+	s->nmaps = n;		/* /proc lists maps sorted by address */
+	s->st.maps_reloads++;
+	s->last_maps_ns = now_ns();
+	return 0;
+}
+
+static struct ls_map *find_map(struct symbolizer *s, uint64_t ip)
+{
+	size_t lo = 0, hi = s->nmaps;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ip < s->maps[mid].start)
+			hi = mid;
+		else if (ip >= s->maps[mid].end)
+			lo = mid + 1;
+		else
+			return &s->maps[mid];
+	}
+	return NULL;
+}
+
+/*
+ * The mapped file itself: through the target's root (containers), then
+ * map_files (deleted or replaced files; needs CAP_SYS_ADMIN), then our own
+ * view of the path. A file whose inode is not the mapped one is refused.
+ */
+static int open_mapped(struct symbolizer *s, const struct ls_map *m)
+{
+	char cand[3][PATH_MAX + 64], *p;
+	size_t plen = strlen(m->path), slen = strlen(DELETED_SUFFIX);
+	int i, fd, err = -ENOENT;
+	struct stat st;
+
+	snprintf(cand[0], sizeof(cand[0]), "/proc/%d/root%s", (int)s->pid, m->path);
+	snprintf(cand[1], sizeof(cand[1]), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
+		 (int)s->pid, m->start, m->end);
+	snprintf(cand[2], sizeof(cand[2]), "%s", m->path);
+	if (plen > slen && !strcmp(m->path + plen - slen, DELETED_SUFFIX)) {
+		p = strstr(cand[0], DELETED_SUFFIX);
+		*p = '\0';
+		cand[2][plen - slen] = '\0';
+	}
+	for (i = 0; i < 3; i++) {
+		fd = open(cand[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == m->ino)
+			return fd;
+		err = -ESTALE;
+		close(fd);
+	}
+	return err;
+}
+
+static struct elf_entry *elf_for_map(struct symbolizer *s, struct ls_map *m)
+{
+	struct elf_entry *e, *tmp;
+	size_t i;
+	int fd;
+
+	if (m->elf >= 0)
+		return &s->elfs[m->elf];
+	for (i = 0; i < s->nelfs; i++) {
+		if (s->elfs[i].dev == m->dev && s->elfs[i].ino == m->ino) {
+			m->elf = (int)i;
+			return &s->elfs[i];
+		}
+	}
+	tmp = realloc(s->elfs, (s->nelfs + 1) * sizeof(*tmp));
+	if (!tmp)
+		return NULL;	/* not cached: a later frame may have the memory */
+	s->elfs = tmp;
+	e = &s->elfs[s->nelfs];
+	memset(e, 0, sizeof(*e));
+	e->dev = m->dev, e->ino = m->ino;
+	m->elf = (int)s->nelfs++;
+	fd = open_mapped(s, m);
+	e->err = fd < 0 ? fd : ls_elf__load(&e->elf, fd);
+	if (fd >= 0)
+		close(fd);
+	if (e->err == -ESTALE)
+		s->st.file_mismatch++;
+	else if (e->err)
+		s->st.file_errors++;
+	else
+		s->st.files++;
+	return e;
+}
+
+static const char *sym_name(struct symbolizer *s, struct ls_sym *sym, struct ls_symtab *t)
+{
+	char buf[4096];
+
+	if (!(sym->flags & LS_SYM_DEMANGLED) && !s->opts.no_demangle &&
+	    !strncmp(sym->name, "_Z", 2) && ls_demangle(sym->name, buf, sizeof(buf))) {
+		const char *d = symtab__strdup(t, buf, strlen(buf));
+
+		if (d)
+			sym->name = d;
+	}
+	sym->flags |= LS_SYM_DEMANGLED;
+	return sym->name;
+}
+
+static int resolve_native(struct symbolizer *s, struct ls_map *m, uint64_t ip,
+			  struct ls_frame_info *out)
+{
+	uint64_t file_off = ip - m->start + m->pgoff, vaddr, bias;
+	struct elf_entry *e = m->ino ? elf_for_map(s, m) : NULL;
+	struct ls_sym *sym;
+
+	out->kind = LS_FRAME_NATIVE;
+	out->rel_pc = file_off;
+	if (!e || e->err)
+		goto unnamed;
+	memcpy(out->build_id, e->elf.build_id, e->elf.build_id_len);
+	out->build_id_len = e->elf.build_id_len;
+	if (ls_elf__vaddr(&e->elf, file_off, &vaddr, &bias))
+		goto unnamed;
+	out->rel_pc = vaddr;
+	out->load_bias = bias;
+	sym = symtab__find(&e->elf.syms, vaddr);
+	if (!sym)
+		goto unnamed;
+	out->function = sym_name(s, sym, &e->elf.syms);
+	out->offset = vaddr - sym->addr;
+	s->st.named++;
+	return 0;
+unnamed:
+	s->st.unnamed_native++;
+	return -ENOENT;
+}
+
+static void update_perfmap(struct symbolizer *s, bool force)
+{
+	uint64_t now = now_ns();
+
+	if (!force && now - s->last_pmap_ns < LS_SYM_RELOAD_NS && s->last_pmap_ns)
+		return;
+	s->last_pmap_ns = now;
+	ls_perfmap__update(&s->pmap);	/* missing file: JIT frames stay unnamed, counted */
+}
+
+/*
+ * JIT code: anonymous executable memory named only by the perf map. Also
+ * tried for addresses in no mapping, since a JIT region may have been
+ * unmapped (or the process gone) by the time we symbolize. Not counted here.
+ */
+static int resolve_jit(struct symbolizer *s, struct ls_map *m, uint64_t ip,
+		       struct ls_frame_info *out)
+{
+	struct ls_sym *sym = symtab__find(&s->pmap.syms, ip);
+
+	if (!sym) {
+		update_perfmap(s, false);
+		sym = symtab__find(&s->pmap.syms, ip);
+	}
+	out->kind = LS_FRAME_JIT;
+	if (m) {
+		out->map_start = m->start, out->map_end = m->end;
+		out->mapping = m->path[0] ? m->path : "[anon]";
+	} else if (sym) {
+		out->map_start = sym->addr, out->map_end = sym->addr + sym->size;
+	}
+	out->rel_pc = ip - out->map_start;
+	if (!sym)
+		return -ENOENT;
+	out->mapping = s->pmap_name;
+	out->function = sym_name(s, sym, &s->pmap.syms);
+	out->offset = ip - sym->addr;
+	return 0;
+}
+
+static int resolve_kernel(struct symbolizer *s, uint64_t ip, struct ls_frame_info *out)
+{
+	struct ls_sym *sym = NULL;
+
+	if (s->ksyms_err == 1)
+		s->ksyms_err = ls_kallsyms__load(&s->ksyms, s->opts.kallsyms_path);
+	out->kind = LS_FRAME_KERNEL;
+	out->mapping = KERNEL_MAPPING;
+	out->rel_pc = ip;
+	if (!s->ksyms_err && !s->ksyms.hidden)
+		sym = symtab__find(&s->ksyms.syms, ip);
+	if (!sym) {
+		s->st.unnamed_kernel++;
+		return -ENOENT;
+	}
+	out->function = sym->name;
+	out->offset = ip - sym->addr;
+	s->st.named++;
+	return 0;
+}
+
+int symbolizer__resolve(struct symbolizer *s, uint64_t ip, bool kernel, struct ls_frame_info *out)
+{
+	struct ls_map *m;
+
+	if (!s || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->ip = ip;
+	s->st.frames++;
+	if (kernel)
+		return resolve_kernel(s, ip, out);
+	m = find_map(s, ip);
+	if (!m && now_ns() - s->last_maps_ns >= LS_SYM_RELOAD_NS && !load_maps(s))
+		m = find_map(s, ip);	/* new code: dlopen, JIT, or a reused range */
+	if (m && m->path[0] == '/')
+		goto native;
+	if (m && m->path[0] == '[' && strncmp(m->path, "[anon", 5)) {
+		/* [vdso], [vsyscall], [heap], [stack]: no file to read names from */
+		out->kind = LS_FRAME_NATIVE;
+		out->mapping = m->path;
+		out->map_start = m->start, out->map_end = m->end;
+		out->rel_pc = ip - m->start;
+		s->st.unnamed_native++;
+		return -ENOENT;
+	}
+	if (!resolve_jit(s, m, ip, out)) {
+		s->st.named++;
+		return 0;
+	}
+	if (m) {
+		s->st.unnamed_jit++;
+	} else {
+		s->st.unmapped++;
+		out->kind = LS_FRAME_UNKNOWN;
+	}
+	return -ENOENT;
+native:
+	out->mapping = m->path;
+	out->map_start = m->start, out->map_end = m->end, out->map_pgoff = m->pgoff;
+	return resolve_native(s, m, ip, out);
+}
+
+int symbolizer__refresh(struct symbolizer *s)
+{
+	int err = load_maps(s);
+
+	update_perfmap(s, true);
+	return err;
+}
+
+/*
+ * The perf map is written by the target in its own mount and pid namespace:
+ * opened through /proc/PID/root, named in frames as the target knows it.
+ */
+static void default_perf_map(pid_t pid, char *open_path, char *name, size_t len)
+{
+	char path[64], line[256];
+	long nspid = pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strrchr(line, '\t');
+
+		if (!strncmp(line, "NSpid:", 6) && p)
+			nspid = strtol(p + 1, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	snprintf(open_path, len, "/proc/%d/root/tmp/perf-%ld.map", (int)pid, nspid);
+	snprintf(name, len, "/tmp/perf-%ld.map", nspid);
+}
+
+struct symbolizer *symbolizer__new(pid_t pid, const struct symbolizer_opts *opts)
+{
+	struct symbolizer *s;
+	char pm[128], name[128];
+	int err;
+
+	if (pid <= 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->pid = pid;
+	s->ksyms_err = 1;
+	if (opts)
+		memcpy(&s->opts, opts, opts->sz && opts->sz < sizeof(s->opts) ? opts->sz : sizeof(s->opts));
+	if (!s->opts.perf_map_path)
+		default_perf_map(pid, pm, name, sizeof(pm));
+	err = ls_perfmap__init(&s->pmap, s->opts.perf_map_path ?: pm, s->opts.max_perf_map_entries);
+	if (!err) {
+		s->pmap_name = intern_path(s, s->opts.perf_map_path ?: name);
+		err = s->pmap_name ? 0 : -ENOMEM;
+	}
+	/* The caller's strings are not ours to keep. */
+	s->opts.perf_map_path = NULL;
+	if (!err && s->opts.kallsyms_path) {
+		s->opts.kallsyms_path = intern_path(s, s->opts.kallsyms_path);
+		err = s->opts.kallsyms_path ? 0 : -ENOMEM;
+	}
+	if (!err)
+		err = load_maps(s);
+	if (err) {
+		symbolizer__free(s);
+		errno = -err;
+		return NULL;
+	}
+	return s;
+}
+
+void symbolizer__free(struct symbolizer *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nelfs; i++)
+		ls_elf__free(&s->elfs[i].elf);
+	free(s->elfs);
+	free(s->maps);
+	free(s->paths);
+	symtab__free(&s->strs);
+	ls_kallsyms__free(&s->ksyms);
+	ls_perfmap__free(&s->pmap);
+	free(s);
+}
+
+void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st)
+{
+	*st = s->st;
+	st->perf_map_entries = s->pmap.entries;
+	st->perf_map_bad_lines = s->pmap.bad_lines;
+	st->perf_map_dropped = s->pmap.dropped;
+	st->perf_map_found = s->pmap.found;
+	st->kernel_hidden = s->ksyms_err != 1 && (s->ksyms_err || s->ksyms.hidden);
+}
+
+const char *symbolizer__hint(const struct symbolizer_stats *st)
+{
+	if (st->unnamed_jit && !st->perf_map_found)
+		return "JIT frames have no names: run node with --perf-basic-prof "
+		       "--interpreted-frames-native-stack (it writes /tmp/perf-PID.map)";
+	if (st->unnamed_jit)
+		return "some JIT frames are missing from the perf map: add "
+		       "--interpreted-frames-native-stack to node's --perf-basic-prof";
+	if (st->unnamed_kernel)
+		return "kernel frames have no names: /proc/kallsyms hides addresses "
+		       "(run as root, or sysctl kernel.kptr_restrict=0)";
+	if (st->file_mismatch)
+		return "some binaries were replaced or deleted after the process started: "
+		       "restart it, or run as root so /proc/PID/map_files can be read";
+	if (st->unnamed_native)
+		return "some native frames have no names: the binaries are stripped "
+		       "(install their debug symbols or build with symbols)";
+	return NULL;
+}

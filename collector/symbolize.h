@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * symbolizer: instruction addresses of one process (and of the kernel) to
+ * function names, for stall stacks and stack-overflow diagnoses.
+ *
+ *  - native frames: the ELF file behind the /proc/PID/maps entry, .symtab
+ *    first then .dynsym, file offset -> ELF address through the PT_LOAD
+ *    headers (PIE, non-PIE and shared objects alike). Files are opened via
+ *    /proc/PID/root (containers), then /proc/PID/map_files (deleted or
+ *    replaced binaries), then the plain path, and used only when their inode
+ *    is the mapped one: a replaced binary gives no name rather than a wrong one.
+ *  - kernel frames: /proc/kallsyms, read on first use.
+ *  - JIT frames: the perf map /tmp/perf-PID.map (node --perf-basic-prof),
+ *    read incrementally as the runtime appends to it.
+ *  - C++ names are demangled with libstdc++'s __cxa_demangle when present.
+ *
+ * Every string in a struct ls_frame_info stays valid until symbolizer__free().
+ * Not thread safe. Errors are 0 or -errno; a name that cannot be found is
+ * not an error of the symbolizer but a counted, unnamed frame.
+ */
+#ifndef LS_SYMBOLIZE_H
+#define LS_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define LS_BUILD_ID_MAX	64
+
+/* The same values as Perfetto's Frame.Kind, so the exporter can pass them on. */
+enum ls_frame_kind {
+	LS_FRAME_UNKNOWN = 0,
+	LS_FRAME_NATIVE = 1,
+	LS_FRAME_KERNEL = 2,
+	LS_FRAME_JIT = 4,
+};
+
+struct ls_frame_info {
+	uint64_t ip;
+	const char *function;	/* NULL = unnamed */
+	uint64_t offset;	/* ip - start of the function */
+	const char *mapping;	/* file path, "[kernel.kallsyms]", the perf map, "[anon]"...; NULL = none */
+	uint64_t map_start;	/* kernel: 0 */
+	uint64_t map_end;	/* kernel: 0 */
+	uint64_t map_pgoff;	/* file offset of map_start */
+	uint64_t load_bias;	/* ELF vaddr - file offset of the code segment */
+	uint64_t rel_pc;	/* ip - map_start + map_pgoff + load_bias: the ELF address; kernel: ip */
+	uint8_t build_id[LS_BUILD_ID_MAX];
+	uint32_t build_id_len;	/* 0 = unknown */
+	enum ls_frame_kind kind;
+};
+
+struct symbolizer_opts {
+	size_t sz;			/* sizeof(struct symbolizer_opts), for growth */
+	const char *kallsyms_path;	/* NULL = /proc/kallsyms */
+	const char *perf_map_path;	/* NULL = the target's /tmp/perf-<nspid>.map */
+	size_t max_perf_map_entries;	/* 0 = 4M; later lines are counted, not kept */
+	bool no_demangle;
+};
+
+struct symbolizer_stats {
+	uint64_t frames;		/* symbolizer__resolve() calls */
+	uint64_t named;
+	uint64_t unnamed_native;	/* in a file mapping but no symbol: stripped, or file unusable */
+	uint64_t unnamed_jit;		/* anonymous executable memory without a perf-map entry */
+	uint64_t unnamed_kernel;	/* kallsyms missing or hidden (kptr_restrict) */
+	uint64_t unmapped;		/* in no mapping of the process */
+	uint64_t files;			/* ELF files read */
+	uint64_t file_errors;		/* missing, not ELF, truncated */
+	uint64_t file_mismatch;		/* replaced or deleted and not reachable via map_files */
+	uint64_t maps_reloads;
+	uint64_t perf_map_entries;
+	uint64_t perf_map_bad_lines;	/* garbage or over-long lines, skipped */
+	uint64_t perf_map_dropped;	/* beyond max_perf_map_entries */
+	bool perf_map_found;
+	bool kernel_hidden;		/* kallsyms readable but all addresses 0 */
+};
+
+/* NULL and errno (ESRCH: no such process) on failure; opts may be NULL. */
+struct symbolizer *symbolizer__new(pid_t pid, const struct symbolizer_opts *opts);
+void symbolizer__free(struct symbolizer *s);
+
+/*
+ * Fills *out for ip, a user address of the process or, with kernel, a
+ * kernel address. 0 when named, -ENOENT when unnamed (out still tells
+ * the mapping when known), -EINVAL on bad arguments.
+ */
+int symbolizer__resolve(struct symbolizer *s, uint64_t ip, bool kernel, struct ls_frame_info *out);
+
+/*
+ * Re-reads /proc/PID/maps and the perf map now. resolve() also does it by
+ * itself for addresses in no known mapping; calling it while the target
+ * still lives keeps mappings usable after the target exits.
+ */
+int symbolizer__refresh(struct symbolizer *s);
+
+void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st);
+/* One sentence on how to get the names that were missing, or NULL if none were. */
+const char *symbolizer__hint(const struct symbolizer_stats *st);
+
+/* Demangles a C++ (Itanium ABI) name into buf; false if name is not one. */
+bool ls_demangle(const char *name, char *buf, size_t len);
+
+#endif

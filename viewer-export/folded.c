@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Folded-stack aggregation and output; see folded.h.
+ *
+ * A stack is reduced to its output line (without the count) and that line
+ * is the hash key, so aggregation and sanitising happen once per add.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "folded.h"
+
+struct fold_entry {
+	char *line;
+	uint64_t hash;
+	uint64_t count;
+};
+
+struct folded {
+	struct folded_opts opts;
+	struct fold_entry *e;	/* open addressing; line == NULL: empty */
+	size_t mask;
+	size_t n;
+	char *buf;		/* the line being built */
+	size_t len, cap;
+};
+
+static int buf_put(struct folded *f, const char *s, size_t len)
+{
+	if (f->len + len + 1 > f->cap) {
+		size_t cap = f->cap ? f->cap : 256;
+		char *b;
+
+		while (cap < f->len + len + 1)
+			cap *= 2;
+		b = realloc(f->buf, cap);
+		if (!b)
+			return -ENOMEM;
+		f->buf = b;
+		f->cap = cap;
+	}
+	memcpy(f->buf + f->len, s, len);
+	f->len += len;
+	f->buf[f->len] = '\0';
+	return 0;
+}
+
+/* Appends one frame name, sanitised: ';' separates frames and '\n' lines. */
+static int put_frame(struct folded *f, const char *name, const char *suffix)
+{
+	size_t start = f->len, i;
+	int err;
+
+	if (start && (err = buf_put(f, ";", 1)))
+		return err;
+	start = f->len;
+	if (!name || !*name)
+		name = "[unknown]";
+	err = buf_put(f, name, strlen(name));
+	if (!err && suffix)
+		err = buf_put(f, suffix, strlen(suffix));
+	for (i = start; i < f->len; i++) {
+		if (f->buf[i] == ';')
+			f->buf[i] = ':';
+		else if (f->buf[i] == '\n' || f->buf[i] == '\r')
+			f->buf[i] = ' ';
+	}
+	return err;
+}
+
+static uint64_t line_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
+	return h;
+}
+
+static int grow(struct folded *f)
+{
+	size_t cap = f->mask ? (f->mask + 1) * 2 : 128, i, j;
+	struct fold_entry *e = calloc(cap, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	for (i = 0; f->mask && i <= f->mask; i++) {
+		if (!f->e[i].line)
+			continue;
+		for (j = f->e[i].hash & (cap - 1); e[j].line; j = (j + 1) & (cap - 1))
+			;
+		e[j] = f->e[i];
+	}
+	free(f->e);
+	f->e = e;
+	f->mask = cap - 1;
+	return 0;
+}
+
+/* Adds count to the line now in f->buf. */
+static int commit_line(struct folded *f, uint64_t count)
+{
+	uint64_t h = line_hash(f->buf);
+	size_t i;
+
+	if ((f->n + 1) * 2 > f->mask && grow(f))
+		return -ENOMEM;
+	for (i = h & f->mask; f->e[i].line; i = (i + 1) & f->mask) {
+		if (f->e[i].hash == h && !strcmp(f->e[i].line, f->buf)) {
+			f->e[i].count += count;
+			return 0;
+		}
+	}
+	f->e[i].line = strdup(f->buf);
+	if (!f->e[i].line)
+		return -ENOMEM;
+	f->e[i].hash = h;
+	f->e[i].count = count;
+	f->n++;
+	return 0;
+}
+
+int folded__add(struct folded *f, const char *const *names, size_t n, uint64_t count)
+{
+	size_t i;
+	int err = 0;
+
+	if (!n)
+		return -EINVAL;
+	f->len = 0;
+	for (i = 0; i < n && !err; i++)
+		err = put_frame(f, names[i], NULL);
+	return err ? err : commit_line(f, count);
+}
+
+/* "[libc.so.6]" for an unnamed frame in a known file: better than nothing. */
+static int put_unnamed(struct folded *f, const struct ls_frame_info *fi, const char *suffix)
+{
+	const char *base = fi->mapping ? strrchr(fi->mapping, '/') : NULL;
+	char label[256];
+
+	if (!fi->mapping || fi->mapping[0] == '[')
+		return put_frame(f, fi->mapping ? fi->mapping : NULL, suffix);
+	snprintf(label, sizeof(label), "[%s]", base ? base + 1 : fi->mapping);
+	return put_frame(f, label, suffix);
+}
+
+int folded__add_frames(struct folded *f, const char *prefix, const struct ls_frame_info *frames,
+		       size_t n, uint64_t count)
+{
+	const char *suffix;
+	size_t i;
+	int err = 0;
+
+	if (!n)
+		return -EINVAL;
+	f->len = 0;
+	if (prefix && *prefix)	/* already ';'-joined by the caller: kept as is */
+		err = buf_put(f, prefix, strlen(prefix));
+	for (i = n; i-- > 0 && !err;) {
+		const struct ls_frame_info *fi = &frames[i];
+
+		suffix = !f->opts.annotate ? NULL : fi->kind == LS_FRAME_KERNEL ? "_[k]" :
+			 fi->kind == LS_FRAME_JIT ? "_[j]" : NULL;
+		err = fi->function ? put_frame(f, fi->function, suffix) : put_unnamed(f, fi, suffix);
+	}
+	return err ? err : commit_line(f, count);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	const struct fold_entry *const *x = a, *const *y = b;
+
+	return strcmp((*x)->line, (*y)->line);
+}
+
+int folded__write(const struct folded *f, FILE *out)
+{
+	struct fold_entry **v = f->n ? malloc(f->n * sizeof(*v)) : NULL;
+	size_t i, k = 0;
+
+	if (f->n && !v)
+		return -ENOMEM;
+	for (i = 0; f->mask && i <= f->mask; i++)
+		if (f->e[i].line)
+			v[k++] = &f->e[i];
+	if (k)
+		qsort(v, k, sizeof(*v), cmp_line);
+	for (i = 0; i < k; i++)
+		fprintf(out, "%s %llu\n", v[i]->line, (unsigned long long)v[i]->count);
+	free(v);
+	return fflush(out) || ferror(out) ? -EIO : 0;
+}
+
+size_t folded__stacks(const struct folded *f)
+{
+	return f->n;
+}
+
+struct folded *folded__new(const struct folded_opts *opts)
+{
+	struct folded *f = calloc(1, sizeof(*f));
+
+	if (!f) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (opts)
+		f->opts = *opts;
+	return f;
+}
+
+void folded__free(struct folded *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; f->mask && i <= f->mask; i++)
+		free(f->e[i].line);
+	free(f->e);
+	free(f->buf);
+	free(f);
+}
