@@ -16,7 +16,7 @@ WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DLS_VERSION='"$(VERSION)"' \
 	-I$(OUTPUT) -I. $(SAN_FLAGS) $(EXTRA_CFLAGS)
 LDLIBS := -lbpf -lelf -lz -lprotobuf-c -lpthread
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -I. -Wall -Wno-unused-function
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -I. -Wall -Wno-unused-function
 
 ifeq ($(V),1)
 Q =

@@ -16,6 +16,8 @@ enum ls_rec_type {
 	LS_REC_SYSCALL = 1,	/* struct ls_rec_syscall: one completed call */
 	LS_REC_THREAD = 2,	/* struct ls_rec_thread: thread first seen or renamed */
 	LS_REC_THREAD_EXIT = 3,	/* struct ls_rec_thread: thread exited */
+	LS_REC_UV_PHASE = 4,	/* struct ls_rec_uv_phase: a libuv phase function ran */
+	LS_REC_UV_WORK = 5,	/* struct ls_rec_uv_work: a thread-pool work item event */
 	LS_REC_TYPE_MAX,
 };
 
@@ -67,6 +69,86 @@ enum ls_fd_kind {
 	LS_FD_KIND_MAX,
 };
 
+/*
+ * libuv phases. The first LS_UV_PROBED are functions we put uprobes on (the
+ * enum value is the attach cookie); the rest exist only in the model:
+ * pending and closing are static and inlined in every build we saw, so they
+ * are inferred from the gaps between their neighbours, and uv__io_poll is
+ * split by its epoll call into "poll" (before the wait) and "I/O callbacks".
+ * XX(enum suffix, display name)
+ */
+#define LS_PHASE_MAP(XX)             \
+	XX(TIMERS, "timers")             \
+	XX(IDLE, "idle")                 \
+	XX(PREPARE, "prepare")           \
+	XX(POLL, "poll")                 \
+	XX(CHECK, "check")               \
+	XX(PENDING, "pending")           \
+	XX(CLOSING, "closing")           \
+	XX(IO_CALLBACKS, "I/O callbacks")
+
+enum ls_phase {
+#define XX(id, name) LS_PHASE_##id,
+	LS_PHASE_MAP(XX)
+#undef XX
+	LS_PHASE_MAX,
+};
+#define LS_UV_PROBED (LS_PHASE_CHECK + 1)
+
+/* What a thread-pool item does, from the work function libuv was given. */
+#define LS_WORK_KIND_MAP(XX)          \
+	XX(OTHER, "other")                \
+	XX(FS, "fs")                      \
+	XX(WORK, "queue_work")            \
+	XX(GETADDRINFO, "getaddrinfo")    \
+	XX(GETNAMEINFO, "getnameinfo")    \
+	XX(RANDOM, "random")
+
+enum ls_work_kind {
+#define XX(id, name) LS_WORK_##id,
+	LS_WORK_KIND_MAP(XX)
+#undef XX
+	LS_WORK_KIND_MAX,
+};
+
+/*
+ * Offset of struct uv__work inside the public uv_work_t (uv.h: UV_REQ_FIELDS
+ * = data, type, reserved[6]; then loop, work_cb, after_work_cb, work_req),
+ * stable across libuv 1.x on LP64. Needed because uv_queue_work inlines
+ * uv__work_submit in builds like node's, so we probe uv_queue_work itself.
+ */
+#define LS_UV_WORK_REQ_OFFSET	88
+
+/* ls_rec_uv_work.event: the life of one struct uv__work, keyed by its address */
+enum ls_work_event {
+	LS_WORK_SUBMIT = 1,	/* uv__work_submit on the loop thread: ts */
+	LS_WORK_PICKUP = 2,	/* a worker entered the work function: ts */
+	LS_WORK_RUN = 3,	/* the work function returned: ts = pickup, end */
+	LS_WORK_DONE = 4,	/* the done callback returned on the loop: ts, end */
+	LS_WORK_DONE_BEGIN = 5,	/* the done callback was entered: ts (so what it calls nests in it) */
+};
+
+struct ls_rec_uv_phase {
+	__u32 type;		/* LS_REC_UV_PHASE */
+	__u32 phase;		/* enum ls_phase, < LS_UV_PROBED */
+	__u32 pid;
+	__u32 tid;
+	__u64 ts;		/* function entry, CLOCK_BOOTTIME ns */
+	__u64 end;		/* function return; 0 = entry marker (uv__io_poll only) */
+};
+
+struct ls_rec_uv_work {
+	__u32 type;		/* LS_REC_UV_WORK */
+	__u32 event;		/* enum ls_work_event */
+	__u32 pid;
+	__u32 tid;
+	__u64 ts;
+	__u64 end;		/* LS_WORK_RUN and LS_WORK_DONE only */
+	__u64 work;		/* the struct uv__work pointer: the item's identity */
+	__u32 kind;		/* enum ls_work_kind */
+	__u32 __pad;
+};
+
 /* ls_rec_syscall.flags */
 #define LS_SYSF_OPEN 0x1	/* still in flight when the trace ended: dur is up to the end */
 
@@ -116,6 +198,7 @@ struct ls_stats {
 	__u64 inflight_full;	/* in-flight map full: a call could not be paired */
 	__u64 missed_exit;	/* an entry replaced a call whose exit was never seen */
 	__u64 events;		/* records submitted */
+	__u64 uv_unpaired;	/* a uprobe return without its entry (attached mid-call) */
 };
 
 /* Sizes of the BPF maps; user space may override before load. */

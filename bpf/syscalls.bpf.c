@@ -29,10 +29,9 @@ const volatile __u64 wakeup_bytes = 256 * 1024;
 
 struct ls_stats stats = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, LS_RINGBUF_BYTES);
-} events SEC(".maps");
+#include "common.bpf.h"
+
+struct ls_events_map events SEC(".maps");
 
 /* One entry per live thread of the target: its call in flight, if any. */
 struct {
@@ -48,12 +47,6 @@ struct {
 #define LS_S_IFREG		0100000
 #define LS_S_IFCHR		0020000
 #define LS_S_IFIFO		0010000
-
-static __always_inline __u64 rb_flags(void)
-{
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-}
 
 static __always_inline __u32 syscall_of(long id)
 {

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -206,4 +207,29 @@ void target__close(struct target *t)
 	if (t->pidfd >= 0)
 		close(t->pidfd);
 	t->gate_fd = t->pidfd = -1;
+}
+
+int target__threads(const struct target *t, target_thread_fn fn, void *ctx)
+{
+	char path[64], comm[64], cpath[384];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", t->pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		long tid = strtol(d->d_name, NULL, 10);
+
+		if (tid <= 0)
+			continue;
+		snprintf(cpath, sizeof(cpath), "%s/%s/comm", path, d->d_name);
+		if (read_small(cpath, comm, sizeof(comm)) <= 0)
+			continue;	/* the thread just ended */
+		comm[strcspn(comm, "\n")] = '\0';
+		fn(ctx, (pid_t)tid, comm);
+	}
+	closedir(dir);
+	return 0;
 }

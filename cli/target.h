@@ -29,4 +29,8 @@ bool target__exited(struct target *t);
 void target__stop(struct target *t, int grace_ms);
 void target__close(struct target *t);
 
+typedef void (*target_thread_fn)(void *ctx, pid_t tid, const char *comm);
+/* Calls fn for each thread of the target that exists now. */
+int target__threads(const struct target *t, target_thread_fn fn, void *ctx);
+
 #endif

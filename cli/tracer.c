@@ -15,6 +15,7 @@ struct tracer {
 	struct tracer_opts opts;
 	struct loopscope_bpf *skel;
 	struct ring_buffer *rb;
+	struct uvprobes uv;
 };
 
 static int verbosity;
@@ -25,6 +26,20 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	    (level == LIBBPF_INFO && verbosity < 2))
 		return 0;
 	return vfprintf(stderr, fmt, args);
+}
+
+/* uprobe_multi links need the programs loaded with that attach type. */
+static void set_uprobe_multi(struct loopscope_bpf *skel)
+{
+	struct bpf_program *progs[] = {
+		skel->progs.ls_uv_phase_enter, skel->progs.ls_uv_phase_exit, skel->progs.ls_uv_submit,
+		skel->progs.ls_uv_work_enter, skel->progs.ls_uv_work_exit,
+		skel->progs.ls_uv_done_enter, skel->progs.ls_uv_done_exit, skel->progs.ls_uv_queue_work,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_expected_attach_type(progs[i], 48 /* BPF_TRACE_UPROBE_MULTI */);
 }
 
 int tracer__start(struct tracer **out, const struct tracer_opts *opts)
@@ -46,6 +61,8 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 		goto out_free;
 	}
 	t->skel->rodata->targ_tgid = (__u32)opts->pid;
+	if (uvprobes__multi_supported())
+		set_uprobe_multi(t->skel);
 	err = loopscope_bpf__load(t->skel);
 	if (err)
 		goto out_free;
@@ -107,10 +124,19 @@ static int report_open_calls(struct tracer *t)
 	return 0;
 }
 
+int tracer__attach_libuv(struct tracer *t, const struct uvprobes **out)
+{
+	int err = uvprobes__attach(&t->uv, t->skel, t->opts.pid);
+
+	*out = &t->uv;
+	return err;
+}
+
 int tracer__stop(struct tracer *t)
 {
 	int err;
 
+	uvprobes__detach(&t->uv);
 	loopscope_bpf__detach(t->skel);
 	err = ring_buffer__consume(t->rb);
 	if (err < 0)
@@ -128,6 +154,7 @@ void tracer__free(struct tracer *t)
 {
 	if (!t)
 		return;
+	uvprobes__detach(&t->uv);
 	ring_buffer__free(t->rb);
 	loopscope_bpf__destroy(t->skel);
 	free(t);

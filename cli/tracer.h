@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "bpf/loopscope.h"
+#include "uvprobes.h"
 
 typedef int (*tracer_record_fn)(void *ctx, void *data, size_t len);
 
@@ -34,6 +35,12 @@ int tracer__poll(struct tracer *t, int timeout_ms);
  */
 int tracer__stop(struct tracer *t);
 void tracer__stats(const struct tracer *t, struct ls_stats *st);
+/*
+ * Looks for libuv in the target and attaches the phase and thread-pool
+ * probes; the result (what was found, what is missing) is kept in t and
+ * returned. Missing libuv is not an error. -errno if attaching failed.
+ */
+int tracer__attach_libuv(struct tracer *t, const struct uvprobes **out);
 void tracer__free(struct tracer *t);
 
 #endif

@@ -15,24 +15,7 @@
 #include "correlator.h"
 #include "record.h"
 
-struct thread_state {
-	struct ls_thread info;
-	uint64_t last_end;		/* end of the previous call: order check */
-	uint64_t last_poll_exit;	/* 0 until the first epoll return */
-	uint64_t seq;			/* iterations completed */
-	uint32_t ncalls;		/* in the current iteration's busy part */
-	uint32_t nfile_io;
-	struct ls_loop_summary *loop;	/* allocated at the first epoll return */
-};
-
-struct correlator {
-	struct correlator_opts opts;
-	struct ls_summary summary;
-	struct thread_state **slots;	/* open addressing, keyed by tid */
-	size_t nslots;
-	size_t nthreads;
-	size_t loops_cap;
-};
+#include "correlator_int.h"
 
 struct correlator *correlator__new(const struct correlator_opts *opts)
 {
@@ -64,8 +47,11 @@ void correlator__free(struct correlator *c)
 	for (i = 0; i < c->summary.nloops; i++) {
 		for (s = 0; s < LS_SYS_MAX; s++)
 			free(c->summary.loops[i]->sys[s]);
+		for (s = 0; s < LS_PHASE_MAX; s++)
+			free(c->summary.loops[i]->phases[s]);
 		free(c->summary.loops[i]);
 	}
+	uvc_free(c);
 	free(c->slots);
 	free(c->summary.loops);
 	free(c);
@@ -74,6 +60,11 @@ void correlator__free(struct correlator *c)
 const struct ls_summary *correlator__summary(const struct correlator *c)
 {
 	return &c->summary;
+}
+
+void correlator__set_libuv(struct correlator *c, unsigned version)
+{
+	c->summary.uv_version = version;
 }
 
 static size_t slot_of(const struct correlator *c, uint32_t tid)
@@ -85,7 +76,7 @@ static size_t slot_of(const struct correlator *c, uint32_t tid)
 	return i;
 }
 
-static struct thread_state *find_thread(const struct correlator *c, uint32_t tid)
+struct thread_state *find_thread(const struct correlator *c, uint32_t tid)
 {
 	return c->slots[slot_of(c, tid)];
 }
@@ -115,13 +106,13 @@ static int grow(struct correlator *c)
 	return 0;
 }
 
-static void notify_thread(struct correlator *c, const struct thread_state *t)
+void notify_thread(struct correlator *c, const struct thread_state *t)
 {
 	if (c->opts.sink.on_thread)
 		c->opts.sink.on_thread(c->opts.sink.ctx, &t->info);
 }
 
-static struct thread_state *new_thread(struct correlator *c, uint32_t pid, uint32_t tid)
+struct thread_state *new_thread(struct correlator *c, uint32_t pid, uint32_t tid)
 {
 	struct thread_state *t;
 
@@ -281,6 +272,7 @@ static void complete_iteration(struct correlator *c, struct thread_state *t,
 	ls_hist_add(&l->poll, ls_iteration_poll(&it));
 	if (it.stall)
 		add_stall(l, &it);
+	uvc_end_iteration(c, t, &it);
 	if (c->opts.sink.on_iteration)
 		c->opts.sink.on_iteration(c->opts.sink.ctx, &t->info, &it);
 }
@@ -338,6 +330,8 @@ static int on_syscall_rec(struct correlator *c, const struct ls_rec_syscall *r)
 		add_sys_stats(t->loop, &call);
 	else
 		c->summary.other_calls++;
+	if (call.sys == LS_SYS_FUTEX && t->is_worker)
+		c->summary.pool.worker_idle_ns += call.dur;
 	if (c->opts.sink.on_call)
 		c->opts.sink.on_call(c->opts.sink.ctx, &t->info, &call);
 	return 0;
@@ -379,6 +373,24 @@ int correlator__push(struct correlator *c, const void *rec, size_t len)
 			break;
 		memcpy(&r, rec, sizeof(r));
 		err = r.tid ? on_thread_rec(c, &r) : -EINVAL;
+		break;
+	}
+	case LS_REC_UV_PHASE: {
+		struct ls_rec_uv_phase r;
+
+		if (len != sizeof(r))
+			break;
+		memcpy(&r, rec, sizeof(r));
+		err = uvc_phase_rec(c, &r);
+		break;
+	}
+	case LS_REC_UV_WORK: {
+		struct ls_rec_uv_work r;
+
+		if (len != sizeof(r))
+			break;
+		memcpy(&r, rec, sizeof(r));
+		err = uvc_work_rec(c, &r);
 		break;
 	}
 	default:

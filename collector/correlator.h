@@ -26,6 +26,10 @@ void correlator__free(struct correlator *c);
 /* One record, as read from the ring buffer. 0 or -EINVAL. */
 int correlator__push(struct correlator *c, const void *rec, size_t len);
 const struct ls_summary *correlator__summary(const struct correlator *c);
+/* The target's libuv version (UV_VERSION_HEX): decides where inlined phases sit. */
+void correlator__set_libuv(struct correlator *c, unsigned version);
+/* End of input: reports thread-pool items that never completed. */
+void correlator__finish(struct correlator *c);
 /* The thread of tid, or NULL if never seen. */
 const struct ls_thread *correlator__thread(const struct correlator *c, uint32_t tid);
 

@@ -76,11 +76,51 @@ static inline uint64_t ls_iteration_poll(const struct ls_iteration *it)
 	return it->end - it->poll_start;
 }
 
+/* A libuv phase on a loop thread, inside the busy part of one iteration. */
+struct ls_phase_span {
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t phase;		/* enum ls_phase */
+	bool inferred;		/* an inlined phase, placed in the gap between its neighbours */
+	uint64_t iter;		/* the iteration it belongs to */
+	uint64_t start;
+	uint64_t end;
+};
+
+/* One thread-pool item (struct uv__work), submit -> pickup -> run -> done. Times 0 = unseen. */
+struct ls_work_item {
+	uint64_t id;		/* 1-based, unique in the run: usable as a flow id */
+	uint64_t work;		/* the uv__work pointer (reused by libuv after done) */
+	uint32_t pid;
+	uint32_t kind;		/* enum ls_work_kind */
+	uint32_t submit_tid;
+	uint32_t worker_tid;
+	uint32_t done_tid;
+	int32_t queued_at_submit;	/* queue depth including this item */
+	bool done_entered;		/* the done callback's entry was seen, not only its return */
+	uint64_t submit_ts;
+	uint64_t pickup_ts;
+	uint64_t run_end;
+	uint64_t done_start;
+	uint64_t done_end;
+};
+
 struct ls_sink {
 	void *ctx;
 	void (*on_thread)(void *ctx, const struct ls_thread *t);
 	void (*on_call)(void *ctx, const struct ls_thread *t, const struct ls_call *c);
 	void (*on_iteration)(void *ctx, const struct ls_thread *t, const struct ls_iteration *it);
+	/* the phases of an iteration, in time order, just before its on_iteration */
+	void (*on_phase)(void *ctx, const struct ls_thread *t, const struct ls_phase_span *p);
+	/*
+	 * A thread-pool item after each of its events (enum ls_work_event), in
+	 * the order of the thread the event happened on; event 0 = the run
+	 * ended with the item incomplete. iter: the iteration in progress on
+	 * that thread if it is a loop thread, else 0.
+	 */
+	void (*on_work)(void *ctx, const struct ls_work_item *w, uint32_t event, uint64_t iter);
+	/* thread-pool gauges after a submit, pickup or run end */
+	void (*on_pool)(void *ctx, uint32_t pid, uint64_t ts, int32_t queued, int32_t running);
 };
 
 /* ---- summary: what --summary writes and the end-of-run report shows ---- */
@@ -113,6 +153,30 @@ struct ls_file_io {		/* sync regular-file I/O on a loop thread, per fd */
 	uint64_t first_ts;
 };
 
+struct ls_phase_stats {
+	uint64_t total_ns;
+	struct ls_hist dur;
+};
+
+struct ls_work_stats {		/* per enum ls_work_kind */
+	uint64_t count;		/* items done */
+	uint64_t incomplete;	/* submitted or picked up, never done */
+	struct ls_hist queue;	/* pickup - submit */
+	struct ls_hist run;	/* run end - pickup */
+	struct ls_hist done;	/* done start - run end */
+};
+
+#define LS_MAX_WORKERS 1024
+
+struct ls_pool_summary {
+	struct ls_work_stats *kinds[LS_WORK_KIND_MAX];	/* NULL when never seen */
+	int32_t max_queued;
+	int32_t max_running;
+	uint32_t nworkers;				/* distinct worker threads seen */
+	uint32_t workers[LS_MAX_WORKERS];
+	uint64_t worker_idle_ns;			/* futex waits of the workers */
+};
+
 struct ls_loop_summary {
 	uint32_t pid;
 	uint32_t tid;
@@ -130,6 +194,7 @@ struct ls_loop_summary {
 	uint64_t file_io_calls;
 	uint64_t file_io_ns;
 	struct ls_file_io file_io[LS_TOP_FILE_FDS];
+	struct ls_phase_stats *phases[LS_PHASE_MAX];	/* NULL when never seen */
 };
 
 struct ls_summary {
@@ -142,6 +207,8 @@ struct ls_summary {
 	uint64_t other_calls;		/* calls on threads that are not loops */
 	uint32_t nloops;
 	struct ls_loop_summary **loops;	/* by first iteration */
+	unsigned uv_version;		/* UV_VERSION_HEX of the target's libuv, 0 if none */
+	struct ls_pool_summary pool;
 };
 
 #endif

@@ -9,7 +9,9 @@
 
 _Static_assert(sizeof(struct ls_rec_syscall) == 64, "ls_rec_syscall ABI size");
 _Static_assert(sizeof(struct ls_rec_thread) == 40, "ls_rec_thread ABI size");
-_Static_assert(sizeof(struct ls_stats) == 32, "ls_stats ABI size");
+_Static_assert(sizeof(struct ls_stats) == 40, "ls_stats ABI size");
+_Static_assert(sizeof(struct ls_rec_uv_phase) == 32, "ls_rec_uv_phase ABI size");
+_Static_assert(sizeof(struct ls_rec_uv_work) == 48, "ls_rec_uv_work ABI size");
 _Static_assert(sizeof(struct ls_inflight) == 32, "ls_inflight ABI size");
 
 extern const char *const ls_syscall_names[LS_SYS_MAX];

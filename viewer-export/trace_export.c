@@ -39,6 +39,9 @@ struct te_thread {
 	struct ls_call *held;
 	size_t nheld;
 	size_t capheld;
+	struct ls_phase_span *phases;	/* of the current iteration, held like calls */
+	size_t nphases;
+	size_t capphases;
 };
 
 struct trace_export {
@@ -56,6 +59,7 @@ struct trace_export {
 	size_t cappids;
 	uint64_t first_ts;
 	uint64_t last_ts;
+	bool pool_described;
 	struct trace_export_counts counts;
 };
 
@@ -222,6 +226,15 @@ static void slice(struct trace_export *te, const struct te_thread *th, enum pftr
 	pftrace__event(te->w, &ev);
 }
 
+/* Exporter-private ls_call.flags marking held thread-pool events (see write_pool_event). */
+#define TE_POOL_SUBMIT		0x10000
+#define TE_POOL_DONE_BEGIN	0x20000
+#define TE_POOL_DONE_END	0x40000
+#define TE_POOL_ANY		(TE_POOL_SUBMIT | TE_POOL_DONE_BEGIN | TE_POOL_DONE_END)
+
+static void write_pool_event(struct trace_export *te, const struct te_thread *th,
+			     const struct ls_call *c);
+
 /* One call as a slice, clamped to [lo, hi] so it nests in its parent. */
 static void write_call(struct trace_export *te, const struct te_thread *th,
 		       const struct ls_call *c, uint64_t lo, uint64_t hi)
@@ -232,6 +245,10 @@ static void write_call(struct trace_export *te, const struct te_thread *th,
 	char buf[64];
 	unsigned n = 0;
 
+	if (c->flags & TE_POOL_ANY) {
+		write_pool_event(te, th, c);
+		return;
+	}
 	if (c->flags & LS_CALLF_POLL) {
 		name = "poll wait";	/* only open waits get here */
 		cat = "loop";
@@ -341,6 +358,68 @@ static void write_poll_wait(struct trace_export *te, const struct te_thread *th,
 	slice(te, th, PFTRACE_SLICE_END, it->end, NULL, NULL, NULL, 0);
 }
 
+static void write_phase_begin(struct trace_export *te, const struct te_thread *th,
+			      const struct ls_phase_span *p)
+{
+	static const char *const names[LS_PHASE_MAX] = {
+#define XX(id, name) [LS_PHASE_##id] = name,
+		LS_PHASE_MAP(XX)
+#undef XX
+	};
+	struct pftrace_arg a = { .name = "inferred", .type = PFTRACE_ARG_BOOL, .b = true };
+
+	slice(te, th, PFTRACE_SLICE_BEGIN, p->start, p->phase < LS_PHASE_MAX ? names[p->phase] : "?",
+	      p->inferred ? "libuv,inferred" : "libuv", &a, p->inferred);
+}
+
+/*
+ * The busy part's children in time order: phases (which do not overlap)
+ * with the held calls of this iteration nested inside the phase they fall
+ * in. Returns how many held calls were written.
+ */
+static size_t write_busy_children(struct trace_export *te, const struct te_thread *th,
+				  const struct ls_iteration *it)
+{
+	size_t c = 0, p;
+
+	for (p = 0; p <= th->nphases; p++) {
+		const struct ls_phase_span *ph = p < th->nphases ? &th->phases[p] : NULL;
+		uint64_t until = ph ? ph->start : UINT64_MAX;
+
+		for (; c < th->nheld && th->held[c].iter == it->seq && th->held[c].ts < until; c++)
+			write_call(te, th, &th->held[c], it->start, it->poll_start);
+		if (!ph)
+			break;
+		write_phase_begin(te, th, ph);
+		for (; c < th->nheld && th->held[c].iter == it->seq && th->held[c].ts < ph->end; c++)
+			write_call(te, th, &th->held[c], ph->start, ph->end);
+		slice(te, th, PFTRACE_SLICE_END, ph->end, NULL, NULL, NULL, 0);
+	}
+	return c;
+}
+
+static void on_phase(void *ctx, const struct ls_thread *t, const struct ls_phase_span *p)
+{
+	struct trace_export *te = ctx;
+	struct te_thread *th = get_thread(te, p->tid, t);
+	struct ls_phase_span *n;
+
+	if (!th)
+		return;
+	if (th->nphases == th->capphases) {
+		size_t cap = th->capphases ? th->capphases * 2 : 16;
+
+		n = realloc(th->phases, cap * sizeof(*n));
+		if (!n) {
+			set_err(te, -ENOMEM);
+			return;
+		}
+		th->phases = n;
+		th->capphases = cap;
+	}
+	th->phases[th->nphases++] = *p;
+}
+
 static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_iteration *it)
 {
 	struct trace_export *te = ctx;
@@ -359,10 +438,10 @@ static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_i
 	te->counts.stalls += it->stall;
 	write_iteration_begin(te, th, it);
 	slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "busy", "loop", NULL, 0);
-	for (i = 0; i < th->nheld && th->held[i].iter == it->seq; i++)
-		write_call(te, th, &th->held[i], it->start, it->poll_start);
+	i = write_busy_children(te, th, it);
 	memmove(th->held, th->held + i, (th->nheld - i) * sizeof(*th->held));
 	th->nheld -= i;
+	th->nphases = 0;
 	slice(te, th, PFTRACE_SLICE_END, it->poll_start, NULL, NULL, NULL, 0);
 	if (it->stall)
 		slice(te, th, PFTRACE_INSTANT, it->poll_start, "stall", "loop,stall", NULL, 0);
@@ -373,10 +452,176 @@ static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_i
 	pftrace__event(te->w, &cnt);
 }
 
+/* Counter tracks of the pool; uuids use a tid no kernel hands out (>= 2^22). */
+#define POOL_QUEUED_KEY		(1u << 31)
+#define POOL_RUNNING_KEY	((1u << 31) | 1)
+
+static void describe_pool(struct trace_export *te, uint32_t pid, uint64_t ts)
+{
+	uint64_t proc = pftrace__track_uuid(PFTRACE_UUID_PROCESS, pid, 0);
+	struct pftrace_track q = {
+		.kind = PFTRACE_TRACK_COUNTER, .parent_uuid = proc, .name = "thread pool queued",
+		.uuid = pftrace__track_uuid(PFTRACE_UUID_COUNTER, pid, POOL_QUEUED_KEY),
+		.description = "libuv work items submitted and not yet picked up by a worker",
+	};
+	struct pftrace_track r = {
+		.kind = PFTRACE_TRACK_COUNTER, .parent_uuid = proc, .name = "thread pool running",
+		.uuid = pftrace__track_uuid(PFTRACE_UUID_COUNTER, pid, POOL_RUNNING_KEY),
+		.description = "libuv work items being run by workers",
+	};
+
+	if (te->pool_described)
+		return;
+	describe_process(te, pid, ts);
+	pftrace__track(te->w, ts, &q);
+	pftrace__track(te->w, ts, &r);
+	te->pool_described = true;
+}
+
+static void on_pool(void *ctx, uint32_t pid, uint64_t ts, int32_t queued, int32_t running)
+{
+	struct trace_export *te = ctx;
+	struct pftrace_event ev = { .type = PFTRACE_COUNTER, .ts = ts, .int_counter = true };
+
+	describe_pool(te, pid, ts);
+	ev.track_uuid = pftrace__track_uuid(PFTRACE_UUID_COUNTER, pid, POOL_QUEUED_KEY);
+	ev.value = queued;
+	pftrace__event(te->w, &ev);
+	ev.track_uuid = pftrace__track_uuid(PFTRACE_UUID_COUNTER, pid, POOL_RUNNING_KEY);
+	ev.value = running;
+	pftrace__event(te->w, &ev);
+}
+
+static struct te_thread *work_thread(struct trace_export *te, uint32_t tid, uint64_t ts)
+{
+	struct te_thread *th = get_thread(te, tid, NULL);
+
+	if (th) {
+		seen_ts(te, ts, ts);
+		describe_thread(te, th, ts);
+	}
+	return th;
+}
+
+static const char *work_kind_name(uint32_t kind)
+{
+	static const char *const kinds[LS_WORK_KIND_MAX] = {
+#define XX(id, name) [LS_WORK_##id] = name,
+		LS_WORK_KIND_MAP(XX)
+#undef XX
+	};
+
+	return kind < LS_WORK_KIND_MAX ? kinds[kind] : "?";
+}
+
+/*
+ * Pool events of a loop thread (submit instants, the done callback's BEGIN
+ * and END) must be written in time order with that thread's held calls, so
+ * they are held too, as pseudo-calls: sys = the work kind, arg = the flow
+ * id, ret = the queue depth at submit. They arrive in the thread's order,
+ * and calls made inside a done callback arrive between its BEGIN and END.
+ */
+static void write_pool_event(struct trace_export *te, const struct te_thread *th,
+			     const struct ls_call *c)
+{
+	const char *kind = work_kind_name(c->sys);
+	struct pftrace_arg a[2] = {
+		{ .name = "kind", .type = PFTRACE_ARG_STR, .s = kind },
+		{ .name = "queued", .type = PFTRACE_ARG_INT, .i = c->ret },
+	};
+	struct pftrace_event ev = {
+		.ts = c->ts, .track_uuid = th->uuid, .categories = "threadpool", .args = a,
+	};
+	char name[48];
+
+	if (c->flags & TE_POOL_DONE_END) {
+		slice(te, th, PFTRACE_SLICE_END, c->ts, NULL, NULL, NULL, 0);
+		return;
+	}
+	if (c->flags & TE_POOL_SUBMIT)
+		snprintf(name, sizeof(name), "submit %s", kind);
+	else
+		snprintf(name, sizeof(name), "%s done", kind);
+	ev.name = name;
+	if (c->flags & TE_POOL_SUBMIT) {
+		ev.type = PFTRACE_INSTANT;
+		ev.flow_id = (uint64_t)c->arg;
+		ev.nargs = 2;
+	} else {
+		ev.type = PFTRACE_SLICE_BEGIN;
+		ev.terminating_flow_id = (uint64_t)c->arg;
+		ev.nargs = 1;
+	}
+	pftrace__event(te->w, &ev);
+}
+
+static void on_loop_pool_event(struct trace_export *te, const struct ls_work_item *w,
+			       uint32_t tid, uint32_t flag, uint64_t ts, uint64_t iter)
+{
+	struct ls_call c = {
+		.ts = ts, .ret = w->queued_at_submit, .arg = (int64_t)(w->id | (uint64_t)w->pid << 40),
+		.sys = w->kind, .flags = flag, .pid = w->pid, .tid = tid, .iter = iter,
+	};
+	struct te_thread *th = work_thread(te, tid, c.ts);
+
+	if (!th)
+		return;
+	if (!(th->is_loop && iter && hold_call(th, &c)))
+		write_pool_event(te, th, &c);
+}
+
+/* One flow per item: submit (instant) -> the worker's run -> the done callback. */
+static void on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uint64_t iter)
+{
+	struct trace_export *te = ctx;
+	struct te_thread *th;
+	char name[48];
+	struct pftrace_arg a = {
+		.name = "queue_ms", .type = PFTRACE_ARG_DOUBLE,
+		.d = w->submit_ts && w->pickup_ts > w->submit_ts ?
+			(double)(w->pickup_ts - w->submit_ts) / 1e6 : 0,
+	};
+	struct pftrace_event ev = {
+		.type = PFTRACE_SLICE_BEGIN, .ts = w->pickup_ts, .name = name,
+		.categories = "threadpool", .args = &a, .nargs = 1,
+		.flow_id = w->id | (uint64_t)w->pid << 40,
+	};
+
+	switch (event) {
+	case LS_WORK_SUBMIT:
+		on_loop_pool_event(te, w, w->submit_tid, TE_POOL_SUBMIT, w->submit_ts, iter);
+		break;
+	case LS_WORK_PICKUP:
+		th = work_thread(te, w->worker_tid, w->pickup_ts);
+		if (!th)
+			break;
+		snprintf(name, sizeof(name), "run %s", work_kind_name(w->kind));
+		ev.track_uuid = th->uuid;
+		pftrace__event(te->w, &ev);
+		break;
+	case LS_WORK_RUN:
+		th = w->pickup_ts ? work_thread(te, w->worker_tid, w->run_end) : NULL;
+		if (th)
+			slice(te, th, PFTRACE_SLICE_END, w->run_end, NULL, NULL, NULL, 0);
+		break;
+	case LS_WORK_DONE_BEGIN:
+		on_loop_pool_event(te, w, w->done_tid, TE_POOL_DONE_BEGIN, w->done_start, iter);
+		break;
+	case LS_WORK_DONE:
+		/* a done whose BEGIN we missed (attached inside it) gets no slice */
+		if (w->done_entered)
+			on_loop_pool_event(te, w, w->done_tid, TE_POOL_DONE_END, w->done_end, iter);
+		break;
+	default:
+		break;	/* never completed: a run still open stays open ("did not end") */
+	}
+}
+
 struct ls_sink trace_export__sink(struct trace_export *te)
 {
 	return (struct ls_sink){
 		.ctx = te, .on_thread = on_thread, .on_call = on_call, .on_iteration = on_iteration,
+		.on_phase = on_phase, .on_work = on_work, .on_pool = on_pool,
 	};
 }
 
@@ -412,7 +657,10 @@ void trace_export__free(struct trace_export *te)
 	if (!te)
 		return;
 	for (i = 0; te->mask && i <= te->mask; i++)
+	{
 		free(te->threads[i].held);
+		free(te->threads[i].phases);
+	}
 	free(te->threads);
 	free(te->pids);
 	free(te->process_name);

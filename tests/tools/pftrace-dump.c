@@ -4,7 +4,8 @@
  * lines the integration tests can grep:
  *   track UUID KIND PID TID NAME       (KIND: process, thread, counter, track)
  *   thread_name TID NAME               (ProcessTree renames)
- *   slice UUID TS DUR DEPTH NAME ARGS  (BEGIN/END matched per track, by time)
+ *   slice UUID TS DUR DEPTH NAME ARGS  (BEGIN/END matched per track, by time;
+ *                                       ARGS ends with flow=ID / tflow=ID)
  *   instant UUID TS NAME
  *   counter UUID TS VALUE
  *   unclosed UUID TS NAME
@@ -92,6 +93,11 @@ static char *format_args(const Perfetto__Protos__TrackEvent *te)
 		default: fprintf(f, "?"); break;
 		}
 	}
+	for (i = 0; i < te->n_flow_ids; i++)
+		fprintf(f, "%sflow=%" PRIu64, te->n_debug_annotations || i ? "," : "", te->flow_ids[i]);
+	for (i = 0; i < te->n_terminating_flow_ids; i++)
+		fprintf(f, "%stflow=%" PRIu64, te->n_debug_annotations || te->n_flow_ids || i ? "," : "",
+			te->terminating_flow_ids[i]);
 	fclose(f);
 	return buf;
 }

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What the probe families share. syscalls.bpf.c defines these objects;
+ * the other families see them as externs, and `bpftool gen object` links
+ * them into one object, so every record goes through one ring buffer and
+ * keeps its per-thread order.
+ */
+#ifndef LS_COMMON_BPF_H
+#define LS_COMMON_BPF_H
+
+extern const volatile __u32 targ_tgid;
+extern const volatile __u64 wakeup_bytes;
+extern struct ls_stats stats;
+
+struct ls_events_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, LS_RINGBUF_BYTES);
+};
+extern struct ls_events_map events SEC(".maps");
+
+static __always_inline __u64 rb_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* The current thread's tid if it belongs to the target, else 0. */
+static __always_inline __u32 target_tid(void)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	return (__u32)(pid_tgid >> 32) == targ_tgid ? (__u32)pid_tgid : 0;
+}
+
+#endif

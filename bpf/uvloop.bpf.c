@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libuv family: uprobes on the loop's phase functions and on the thread
+ * pool's work and done functions (../shared/probe-map.md lists them).
+ * User space resolves the symbols and attaches each program several times;
+ * the attach cookie says which phase or which kind of work it is.
+ *
+ * Cost: a uprobe is a trap (~1 us), a uretprobe ~2 us. Phases fire a few
+ * times per loop iteration and pool probes a few times per work item, never
+ * per callback, so they stay cheap under load.
+ *
+ * Pairing: entry timestamps are kept per tid. A phase function does not
+ * nest in itself on one thread; a worker runs one item at a time; the loop
+ * runs one done callback at a time. So one slot per tid and kind suffices.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "loopscope.h"
+#include "common.bpf.h"
+
+/* a power of two, so "phase & PHASE_SLOTS_MASK" is a bound the verifier can see */
+#define PHASE_SLOTS 8
+#define PHASE_SLOTS_MASK (PHASE_SLOTS - 1)
+_Static_assert(LS_UV_PROBED <= PHASE_SLOTS, "phase slots");
+
+struct phase_starts {
+	__u64 ts[PHASE_SLOTS];
+};
+
+struct work_slot {
+	__u64 work;
+	__u64 ts;
+	__u32 kind;
+	__u32 __pad;
+};
+
+struct work_slots {
+	struct work_slot run;	/* on a worker */
+	struct work_slot done;	/* on the loop thread */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LS_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct phase_starts);
+} phase_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LS_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct work_slots);
+} work_start SEC(".maps");
+
+/* Work function address in the target -> enum ls_work_kind; filled by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u32);
+} work_kinds SEC(".maps");
+
+static __always_inline void emit_phase(__u32 tid, __u32 phase, __u64 ts, __u64 end)
+{
+	struct ls_rec_uv_phase *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r) {
+		__sync_fetch_and_add(&stats.rb_drops, 1);
+		return;
+	}
+	r->type = LS_REC_UV_PHASE;
+	r->phase = phase;
+	r->pid = targ_tgid;
+	r->tid = tid;
+	r->ts = ts;
+	r->end = end;
+	bpf_ringbuf_submit(r, rb_flags());
+	__sync_fetch_and_add(&stats.events, 1);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ls_uv_phase_enter)
+{
+	__u32 tid = target_tid(), phase = (__u32)bpf_get_attach_cookie(ctx);
+	struct phase_starts *s, zero = {};
+	__u64 now = bpf_ktime_get_boot_ns();
+
+	if (!tid || phase >= LS_UV_PROBED)
+		return 0;
+	s = bpf_map_lookup_elem(&phase_start, &tid);
+	if (!s) {
+		bpf_map_update_elem(&phase_start, &tid, &zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&phase_start, &tid);
+		if (!s)
+			return 0;
+	}
+	s->ts[phase & PHASE_SLOTS_MASK] = now;
+	/* the poll phase contains the loop's wait: mark its start now */
+	if (phase == LS_PHASE_POLL)
+		emit_phase(tid, phase, now, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ls_uv_phase_exit)
+{
+	__u32 tid = target_tid(), phase = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 now = bpf_ktime_get_boot_ns(), start;
+	struct phase_starts *s;
+
+	if (!tid || phase >= LS_UV_PROBED)
+		return 0;
+	s = bpf_map_lookup_elem(&phase_start, &tid);
+	phase &= PHASE_SLOTS_MASK;
+	if (!s || !s->ts[phase]) {
+		__sync_fetch_and_add(&stats.uv_unpaired, 1);
+		return 0;
+	}
+	start = s->ts[phase];
+	s->ts[phase] = 0;
+	emit_phase(tid, phase, start, now);
+	return 0;
+}
+
+static __always_inline void emit_work(__u32 tid, __u32 event, __u64 work, __u32 kind,
+				      __u64 ts, __u64 end)
+{
+	struct ls_rec_uv_work *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r) {
+		__sync_fetch_and_add(&stats.rb_drops, 1);
+		return;
+	}
+	r->type = LS_REC_UV_WORK;
+	r->event = event;
+	r->pid = targ_tgid;
+	r->tid = tid;
+	r->ts = ts;
+	r->end = end;
+	r->work = work;
+	r->kind = kind;
+	r->__pad = 0;
+	bpf_ringbuf_submit(r, rb_flags());
+	__sync_fetch_and_add(&stats.events, 1);
+}
+
+/* uv__work_submit(loop, w, kind, work_fn, done_fn) */
+SEC("uprobe")
+int BPF_KPROBE(ls_uv_submit, void *loop, void *w, int pool_kind, void *work_fn)
+{
+	__u32 tid = target_tid(), *kind;
+	__u64 fn = (__u64)work_fn;
+
+	if (!tid)
+		return 0;
+	kind = bpf_map_lookup_elem(&work_kinds, &fn);
+	emit_work(tid, LS_WORK_SUBMIT, (__u64)w, kind ? *kind : LS_WORK_OTHER,
+		  bpf_ktime_get_boot_ns(), 0);
+	return 0;
+}
+
+/* uv_queue_work(loop, req, work_cb, after_cb): its uv__work sits inside req */
+SEC("uprobe")
+int BPF_KPROBE(ls_uv_queue_work, void *loop, void *req)
+{
+	__u32 tid = target_tid();
+
+	if (!tid || !req)
+		return 0;
+	emit_work(tid, LS_WORK_SUBMIT, (__u64)req + LS_UV_WORK_REQ_OFFSET, LS_WORK_WORK,
+		  bpf_ktime_get_boot_ns(), 0);
+	return 0;
+}
+
+static __always_inline struct work_slots *slots_of(__u32 tid)
+{
+	struct work_slots *s = bpf_map_lookup_elem(&work_start, &tid), zero = {};
+
+	if (s)
+		return s;
+	bpf_map_update_elem(&work_start, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&work_start, &tid);
+}
+
+/* uv__fs_work(w), uv__queue_work(w), ...: a worker picked the item up */
+SEC("uprobe")
+int BPF_KPROBE(ls_uv_work_enter, void *w)
+{
+	__u32 tid = target_tid();
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct work_slots *s;
+
+	if (!tid || !(s = slots_of(tid)))
+		return 0;
+	s->run.work = (__u64)w;
+	s->run.ts = now;
+	s->run.kind = (__u32)bpf_get_attach_cookie(ctx);
+	emit_work(tid, LS_WORK_PICKUP, (__u64)w, s->run.kind, now, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ls_uv_work_exit)
+{
+	__u32 tid = target_tid();
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct work_slots *s;
+
+	if (!tid)
+		return 0;
+	s = bpf_map_lookup_elem(&work_start, &tid);
+	if (!s || !s->run.ts) {
+		__sync_fetch_and_add(&stats.uv_unpaired, 1);
+		return 0;
+	}
+	emit_work(tid, LS_WORK_RUN, s->run.work, s->run.kind, s->run.ts, now);
+	s->run.ts = 0;
+	return 0;
+}
+
+/* uv__fs_done(w, status), uv__queue_done(w, status), ...: back on the loop */
+SEC("uprobe")
+int BPF_KPROBE(ls_uv_done_enter, void *w)
+{
+	__u32 tid = target_tid();
+	struct work_slots *s;
+
+	if (!tid || !(s = slots_of(tid)))
+		return 0;
+	s->done.work = (__u64)w;
+	s->done.kind = (__u32)bpf_get_attach_cookie(ctx);
+	s->done.ts = bpf_ktime_get_boot_ns();
+	emit_work(tid, LS_WORK_DONE_BEGIN, (__u64)w, s->done.kind, s->done.ts, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ls_uv_done_exit)
+{
+	__u32 tid = target_tid();
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct work_slots *s;
+
+	if (!tid)
+		return 0;
+	s = bpf_map_lookup_elem(&work_start, &tid);
+	if (!s || !s->done.ts) {
+		__sync_fetch_and_add(&stats.uv_unpaired, 1);
+		return 0;
+	}
+	emit_work(tid, LS_WORK_DONE, s->done.work, s->done.kind, s->done.ts, now);
+	s->done.ts = 0;
+	return 0;
+}

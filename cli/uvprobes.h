@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Finds libuv inside a target (statically in node or a C program, or as
+ * libuv.so), resolves its internal functions with libelf and attaches the
+ * uvloop BPF programs to them. What is missing is reported, never fatal.
+ */
+#ifndef LS_UVPROBES_H
+#define LS_UVPROBES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct loopscope_bpf;
+struct bpf_link;
+
+#define LS_UV_MAX_LINKS 64
+
+struct uvprobes {
+	bool found;			/* a mapped file exports uv_run */
+	char path[4096];		/* that file, as the target maps it */
+	unsigned version;		/* UV_VERSION_HEX (0x012e00 = 1.46.0), 0 unknown */
+	unsigned nphases;		/* phase functions attached */
+	unsigned nwork;			/* pool functions attached */
+	char missing[512];		/* names not found, space-separated */
+	int nlinks;			/* perf-event uprobes (kernels before 6.6) */
+	struct bpf_link *links[LS_UV_MAX_LINKS];
+	int nlink_fds;			/* uprobe_multi links, one per program */
+	int link_fds[8];
+};
+
+/* Whether this kernel has uprobe_multi links: decides how programs are loaded. */
+bool uvprobes__multi_supported(void);
+
+/* 0 (also when there is no libuv: see ->found) or -errno of an attach failure. */
+int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid);
+void uvprobes__detach(struct uvprobes *u);
+
+#endif
