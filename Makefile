@@ -36,7 +36,8 @@ LIB_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS)) $(OUTPUT)/obj/perfetto
 CLI_SRCS := $(wildcard cli/*.c)
 CLI_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(CLI_SRCS))
 EXAMPLE_SRCS := $(wildcard examples/*.c)
-EXAMPLES := $(patsubst examples/%.c,$(OUTPUT)/examples/%,$(EXAMPLE_SRCS))
+EXAMPLES := $(patsubst examples/%.c,$(OUTPUT)/examples/%,$(EXAMPLE_SRCS)) \
+	$(OUTPUT)/examples/uv-work-static $(OUTPUT)/examples/uv-work-shared
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(UNIT_SRCS))
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(wildcard tests/tools/*.c))
@@ -100,6 +101,16 @@ $(OUTPUT)/loopscope: $(CLI_OBJS) $(OUTPUT)/libloopscope.a
 $(OUTPUT)/examples/%: examples/%.c | $(OUTPUT)/examples
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -fno-omit-frame-pointer $< -lpthread -o $@
+
+# The libuv example twice: static keeps libuv's internal symbols, the
+# Debian shared library is stripped to its public API.
+$(OUTPUT)/examples/uv-work-static: examples/uv/uv-work.c | $(OUTPUT)/examples
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -fno-omit-frame-pointer $< -l:libuv_a.a -lpthread -ldl -o $@
+
+$(OUTPUT)/examples/uv-work-shared: examples/uv/uv-work.c | $(OUTPUT)/examples
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -fno-omit-frame-pointer $< -luv -o $@
 
 $(OUTPUT)/tests/unit-tests: $(UNIT_OBJS) $(OUTPUT)/libloopscope.a | $(OUTPUT)/tests
 	$(call msg,LINK,$@)

@@ -98,6 +98,7 @@ struct ls_work_item {
 	uint32_t done_tid;
 	int32_t queued_at_submit;	/* queue depth including this item */
 	bool done_entered;		/* the done callback's entry was seen, not only its return */
+	bool sync;			/* run on the loop thread itself (uv_fs_* without a callback) */
 	uint64_t submit_ts;
 	uint64_t pickup_ts;
 	uint64_t run_end;
@@ -161,6 +162,8 @@ struct ls_phase_stats {
 struct ls_work_stats {		/* per enum ls_work_kind */
 	uint64_t count;		/* items done */
 	uint64_t incomplete;	/* submitted or picked up, never done */
+	uint64_t sync;		/* run synchronously on a loop thread (fs.*Sync): a finding */
+	uint64_t sync_ns;
 	struct ls_hist queue;	/* pickup - submit */
 	struct ls_hist run;	/* run end - pickup */
 	struct ls_hist done;	/* done start - run end */

@@ -226,6 +226,8 @@ static void report_work(struct correlator *c, const struct work_slot *s, uint32_
  */
 static void leave_state(struct correlator *c, const struct ls_work_item *w)
 {
+	if (w->sync)
+		return;
 	if (w->submit_ts && !w->pickup_ts)
 		c->queued--;
 	else if (w->pickup_ts && !w->run_end)
@@ -234,6 +236,8 @@ static void leave_state(struct correlator *c, const struct ls_work_item *w)
 
 static void enter_state(struct correlator *c, const struct ls_work_item *w)
 {
+	if (w->sync)
+		return;
 	if (w->submit_ts && !w->pickup_ts)
 		c->queued++;
 	else if (w->pickup_ts && !w->run_end)
@@ -321,13 +325,27 @@ int uvc_work_rec(struct correlator *c, const struct ls_rec_uv_work *r)
 	case LS_WORK_PICKUP:
 		s->item.pickup_ts = r->ts;
 		s->item.worker_tid = r->tid;
-		note_worker(c, t);
+		/* a loop thread running work it never submitted: a synchronous uv_fs_* call */
+		s->item.sync = !s->item.submit_ts && t->last_poll_exit;
+		if (!s->item.sync)
+			note_worker(c, t);
 		break;
 	case LS_WORK_RUN:
 		if (!s->item.pickup_ts)
 			s->item.pickup_ts = r->ts;
 		s->item.worker_tid = r->tid;
 		s->item.run_end = r->end;
+		if (s->item.sync) {
+			struct ls_work_stats *st = kind_stats(&c->summary.pool, s->item.kind);
+
+			if (st) {
+				st->sync++;
+				st->sync_ns += r->end - s->item.pickup_ts;
+			}
+			report_work(c, s, r->event, t);
+			remove_work(c, s);	/* no done callback follows */
+			return 0;
+		}
 		note_worker(c, t);
 		break;
 	case LS_WORK_DONE_BEGIN:

@@ -230,7 +230,10 @@ static void slice(struct trace_export *te, const struct te_thread *th, enum pftr
 #define TE_POOL_SUBMIT		0x10000
 #define TE_POOL_DONE_BEGIN	0x20000
 #define TE_POOL_DONE_END	0x40000
-#define TE_POOL_ANY		(TE_POOL_SUBMIT | TE_POOL_DONE_BEGIN | TE_POOL_DONE_END)
+#define TE_POOL_RUN_BEGIN	0x80000
+#define TE_POOL_RUN_END		0x100000
+#define TE_POOL_ANY		(TE_POOL_SUBMIT | TE_POOL_DONE_BEGIN | TE_POOL_DONE_END | \
+				 TE_POOL_RUN_BEGIN | TE_POOL_RUN_END)
 
 static void write_pool_event(struct trace_export *te, const struct te_thread *th,
 			     const struct ls_call *c);
@@ -319,7 +322,9 @@ static void on_call(void *ctx, const struct ls_thread *t, const struct ls_call *
 		return;
 	seen_ts(te, c->ts, c->ts + c->dur);
 	describe_thread(te, th, c->ts);
-	if (th->is_loop && c->iter && !(c->flags & LS_CALLF_POLL) && hold_call(th, c))
+	/* iter is set from a thread's first epoll return on: hold from then, even
+	 * before the first iteration completes and makes it a loop thread */
+	if (c->iter && !(c->flags & LS_CALLF_POLL) && hold_call(th, c))
 		return;
 	write_call(te, th, c, 0, UINT64_MAX);
 }
@@ -534,16 +539,22 @@ static void write_pool_event(struct trace_export *te, const struct te_thread *th
 	};
 	char name[48];
 
-	if (c->flags & TE_POOL_DONE_END) {
+	if (c->flags & (TE_POOL_DONE_END | TE_POOL_RUN_END)) {
 		slice(te, th, PFTRACE_SLICE_END, c->ts, NULL, NULL, NULL, 0);
 		return;
 	}
 	if (c->flags & TE_POOL_SUBMIT)
 		snprintf(name, sizeof(name), "submit %s", kind);
+	else if (c->flags & TE_POOL_RUN_BEGIN)
+		snprintf(name, sizeof(name), "%s (sync on loop)", kind);
 	else
 		snprintf(name, sizeof(name), "%s done", kind);
 	ev.name = name;
-	if (c->flags & TE_POOL_SUBMIT) {
+	if (c->flags & TE_POOL_RUN_BEGIN) {
+		ev.type = PFTRACE_SLICE_BEGIN;
+		ev.categories = "threadpool,finding";
+		ev.nargs = 1;
+	} else if (c->flags & TE_POOL_SUBMIT) {
 		ev.type = PFTRACE_INSTANT;
 		ev.flow_id = (uint64_t)c->arg;
 		ev.nargs = 2;
@@ -566,7 +577,7 @@ static void on_loop_pool_event(struct trace_export *te, const struct ls_work_ite
 
 	if (!th)
 		return;
-	if (!(th->is_loop && iter && hold_call(th, &c)))
+	if (!(iter && hold_call(th, &c)))
 		write_pool_event(te, th, &c);
 }
 
@@ -592,6 +603,10 @@ static void on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uin
 		on_loop_pool_event(te, w, w->submit_tid, TE_POOL_SUBMIT, w->submit_ts, iter);
 		break;
 	case LS_WORK_PICKUP:
+		if (w->sync) {
+			on_loop_pool_event(te, w, w->worker_tid, TE_POOL_RUN_BEGIN, w->pickup_ts, iter);
+			break;
+		}
 		th = work_thread(te, w->worker_tid, w->pickup_ts);
 		if (!th)
 			break;
@@ -600,6 +615,10 @@ static void on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uin
 		pftrace__event(te->w, &ev);
 		break;
 	case LS_WORK_RUN:
+		if (w->sync) {
+			on_loop_pool_event(te, w, w->worker_tid, TE_POOL_RUN_END, w->run_end, iter);
+			break;
+		}
 		th = w->pickup_ts ? work_thread(te, w->worker_tid, w->run_end) : NULL;
 		if (th)
 			slice(te, th, PFTRACE_SLICE_END, w->run_end, NULL, NULL, NULL, 0);

@@ -32,6 +32,7 @@ static char *names[MAX_IIDS], *ann_names[MAX_IIDS], *str_values[MAX_IIDS];
 static struct event *events;
 static size_t nevents, cap_events;
 static uint64_t default_track, order;
+static int raw;	/* -r: also print each track event in file order */
 
 static void die(const char *msg)
 {
@@ -121,6 +122,9 @@ static void add_event(const Perfetto__Protos__TracePacket *p)
 	e->name = strdup(te->name_field_case == PERFETTO__PROTOS__TRACK_EVENT__NAME_FIELD_NAME_IID ?
 			 lookup(names, te->name_iid) : te->name ? te->name : "");
 	e->args = format_args(te);
+	if (raw)
+		printf("raw %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %s\n", e->seq, e->track, e->ts,
+		       e->type, e->name);
 	if (te->type == PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_COUNTER)
 		printf("counter %" PRIu64 " %" PRIu64 " %g\n", e->track, e->ts,
 		       te->counter_value_field_case ==
@@ -248,8 +252,13 @@ int main(int argc, char **argv)
 	uint8_t *buf;
 	long len;
 
+	if (argc == 3 && !strcmp(argv[1], "-r")) {
+		raw = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 2)
-		die("usage: pftrace-dump TRACE");
+		die("usage: pftrace-dump [-r] TRACE");
 	f = fopen(argv[1], "rb");
 	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
 		die("cannot read the trace");

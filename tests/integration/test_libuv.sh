@@ -1,0 +1,83 @@
+#!/bin/bash
+# The libuv tier against the real node binary (libuv 1.46 inside) and a C
+# program on Debian's libuv 1.44: phases, thread-pool queue latency, flows.
+. "$(dirname "$0")/lib.sh"
+require_root "libuv"
+NODE=$(command -v node || true)
+[ -n "$NODE" ] || { fail "node is not installed"; finish; exit 1; }
+HERE=$(cd "$(dirname "$0")/../.." && pwd)
+ORDER_NEW="I/O callbacks,pending,check,closing,timers,pending,idle,prepare,poll"
+ORDER_OLD="I/O callbacks,check,closing,timers,pending,idle,prepare,poll"
+
+# ---- (b) 8 pbkdf2 items on 4 pool threads: 4 wait about one run time ----
+UV_THREADPOOL_SIZE=4 "$LS" record -o "$TMP/pq.pftrace" --summary "$TMP/pq.json" -- \
+	"$NODE" "$HERE/examples/node/pool-queue.js" 8 50000 > "$TMP/pq.out" 2> "$TMP/pq.err"
+check "pool: record exits 0" [ $? = 0 ]
+check "pool: libuv found in node" grep -q "libuv 1.46.* 5/5 phase probes, 12/12 thread-pool" "$TMP/pq.err"
+check "pool: trace decodes" validate_trace "$TMP/pq.pftrace"
+check "pool: 8 runs on workers" [ "$(grep -c ' run queue_work ' "$TMP/pq.pftrace.dump")" = 8 ]
+python3 - "$TMP/pq.pftrace.dump" > "$TMP/pq.check" <<'PY'
+import re, sys, statistics
+runs = [l for l in open(sys.argv[1]) if l.startswith('slice ') and ' run queue_work ' in l]
+q = sorted(float(re.search(r'queue_ms=([0-9.e+-]+)', l).group(1)) for l in runs)
+d = statistics.median(int(l.split()[3]) / 1e6 for l in runs)
+print('queue_ms', ' '.join('%.1f' % x for x in q), 'median_run_ms %.1f' % d)
+ok = all(x < 0.1 * d for x in q[:4]) and all(abs(x - d) <= 0.25 * d for x in q[4:])
+sys.exit(0 if ok else 1)
+PY
+rc=$?
+check "pool: 4 items queue ~0, 4 wait one run time +/- 25% ($(cat "$TMP/pq.check"))" [ $rc = 0 ]
+ids=$(grep ' run queue_work ' "$TMP/pq.pftrace.dump" | grep -oE 'flow=[0-9]+' | sort -u)
+links=$(for id in $ids; do grep -cE "\bt?${id}\b" "$TMP/pq.pftrace.dump"; done | sort | uniq -c)
+check "pool: every item's flow links exactly 3 slices ($links)" [ "$(echo $links)" = "8 3" ]
+depth=$(awk -v u="$(awk '$1 == "track" && /thread pool queued/ {print $2}' "$TMP/pq.pftrace.dump")" \
+	'$1 == "counter" && $2 == u && $4 > m {m = $4} END {print m + 0}' "$TMP/pq.pftrace.dump")
+check "pool: queue depth counter reaches at least 4 (got $depth)" [ "$depth" -ge 4 ]
+
+# ---- (a) readFileSync on the loop vs readFile on the pool ----
+head -c 1048576 /dev/urandom > "$TMP/data.bin"
+"$LS" record -o "$TMP/fs.pftrace" --summary "$TMP/fs.json" -- \
+	"$NODE" "$HERE/examples/node/fs-sync-vs-async.js" "$TMP/data.bin" 5 > /dev/null 2> "$TMP/fs.err"
+check "fs: record exits 0" [ $? = 0 ]
+check "fs: trace decodes" validate_trace "$TMP/fs.pftrace"
+check "fs: sync reads flagged on the loop thread" \
+	[ "$(json "$TMP/fs.json" "s['loops'][0]['sync_file_io']['calls'] >= 5")" = True ]
+check "fs: async reads run as fs work on workers" [ "$(grep -c ' run fs ' "$TMP/fs.pftrace.dump")" -ge 5 ]
+loop_track=$(awk -v p="$(json "$TMP/fs.json" "s['loops'][0]['tid']")" '$1 == "track" && $3 == "thread" && $5 == p {print $2}' "$TMP/fs.pftrace.dump")
+check "fs: file reads on workers are not findings" \
+	[ "$(awk -v lt="$loop_track" '$1 == "slice" && $2 != lt && $6 == "read" && /fd_kind=file/' "$TMP/fs.pftrace.dump" | wc -l)" -ge 5 ]
+
+# ---- (c) timers, check and I/O callbacks in libuv 1.46's order ----
+"$LS" record -o "$TMP/ph.pftrace" --summary "$TMP/ph.json" -- \
+	"$NODE" "$HERE/examples/node/phases.js" 50 > /dev/null 2> "$TMP/ph.err"
+check "phases: record exits 0" [ $? = 0 ]
+check "phases: trace decodes" validate_trace "$TMP/ph.pftrace"
+tid=$(json "$TMP/ph.json" "s['loops'][0]['tid']")
+python3 "$HERE/tests/integration/phase_order.py" "$TMP/ph.pftrace.dump" "$tid" "$ORDER_NEW" > "$TMP/ph.check"
+rc=$?
+check "phases: in libuv 1.46 order in every iteration ($(tail -1 "$TMP/ph.check"))" [ $rc = 0 ]
+for p in timers check "I/O callbacks" poll idle prepare; do
+	check "phases: '$p' present" grep -q " 2 $p " "$TMP/ph.pftrace.dump"
+done
+check "phases: pending and closing marked inferred" grep -q " 2 closing inferred=1" "$TMP/ph.pftrace.dump"
+
+# ---- (d) a C program on Debian's static libuv 1.44 ----
+"$LS" record -o "$TMP/uv.pftrace" --summary "$TMP/uv.json" -- "$EX/uv-work-static" 8 50 > "$TMP/uv.out" 2> "$TMP/uv.err"
+check "static libuv: record exits 0" [ $? = 0 ]
+check "static libuv: found by its static symbols" grep -q "libuv 1.44.* 5/5 phase probes" "$TMP/uv.err"
+check "static libuv: trace decodes" validate_trace "$TMP/uv.pftrace"
+check "static libuv: 8 work items run" [ "$(grep -c ' run queue_work ' "$TMP/uv.pftrace.dump")" = 8 ]
+tid=$(json "$TMP/uv.json" "s['loops'][0]['tid']")
+python3 "$HERE/tests/integration/phase_order.py" "$TMP/uv.pftrace.dump" "$tid" "$ORDER_OLD" > "$TMP/uv.check"
+rc=$?
+check "static libuv: phases in libuv 1.44 order ($(tail -1 "$TMP/uv.check"))" [ $rc = 0 ]
+
+# ---- (e) the stripped shared libuv: a clear note, and the recording goes on ----
+"$LS" record -o "$TMP/sh.pftrace" --summary "$TMP/sh.json" -- "$EX/uv-work-shared" 8 20 > /dev/null 2> "$TMP/sh.err"
+check "stripped libuv: record exits 0" [ $? = 0 ]
+check "stripped libuv: says phases are unavailable" grep -q "phases unavailable" "$TMP/sh.err"
+check "stripped libuv: the epoll tier still finds the loop" \
+	[ "$(json "$TMP/sh.json" "s['loops'][0]['iterations'] > 0")" = True ]
+check "stripped libuv: trace decodes" validate_trace "$TMP/sh.pftrace"
+
+finish
