@@ -26,7 +26,8 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# syscalls.bpf.c defines what the other families use as externs: link it first
+BPF_SRCS := bpf/syscalls.bpf.c $(filter-out bpf/syscalls.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 PROTO := viewer-export/perfetto_trace.proto
 PB_C := $(OUTPUT)/perfetto_trace.pb-c.c
@@ -63,9 +64,9 @@ $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/loopscope.h $(wildcard bpf/*.h) $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/loopscope.bpf.o: $(BPF_OBJS)
+$(OUTPUT)/loopscope.bpf.o: $(BPF_OBJS) Makefile
 	$(call msg,GEN-OBJ,$@)
-	$(Q)$(BPFTOOL) gen object $@ $^
+	$(Q)$(BPFTOOL) gen object $@ $(BPF_OBJS)
 
 $(OUTPUT)/loopscope.skel.h: $(OUTPUT)/loopscope.bpf.o
 	$(call msg,GEN-SKEL,$@)

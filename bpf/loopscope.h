@@ -18,6 +18,10 @@ enum ls_rec_type {
 	LS_REC_THREAD_EXIT = 3,	/* struct ls_rec_thread: thread exited */
 	LS_REC_UV_PHASE = 4,	/* struct ls_rec_uv_phase: a libuv phase function ran */
 	LS_REC_UV_WORK = 5,	/* struct ls_rec_uv_work: a thread-pool work item event */
+	LS_REC_SAMPLE = 6,	/* struct ls_rec_sample: an on-CPU sample */
+	LS_REC_OFFCPU = 7,	/* struct ls_rec_offcpu: a thread was off CPU, blocked */
+	LS_REC_OVERFLOW = 8,	/* struct ls_rec_overflow: a stack overflow or its suspect */
+	LS_REC_STACK = 9,	/* struct ls_rec_stack: frames of a stack id (user space makes these) */
 	LS_REC_TYPE_MAX,
 };
 
@@ -149,6 +153,65 @@ struct ls_rec_uv_work {
 	__u32 __pad;
 };
 
+/*
+ * Stacks are kept in a BPF stack map (identical stacks share an id, the
+ * kernel-side aggregation); records carry ids, -1 = none. User space reads
+ * the frames of each new id and feeds them on as struct ls_rec_stack.
+ */
+#define LS_MAX_STACK_DEPTH	127	/* kernel.perf_event_max_stack here */
+
+struct ls_rec_sample {
+	__u32 type;		/* LS_REC_SAMPLE */
+	__u32 pid;
+	__u32 tid;
+	__u32 cpu;
+	__u64 ts;
+	__s32 user_stack;	/* stack id, -1 = none */
+	__s32 kern_stack;	/* stack id, -1 = none (sampled in user mode) */
+	__u64 stack_used;	/* bytes from the top of the thread's stack mapping to sp */
+	__u64 stack_size;	/* size of that mapping */
+};
+
+struct ls_rec_offcpu {
+	__u32 type;		/* LS_REC_OFFCPU */
+	__u32 pid;
+	__u32 tid;
+	__u32 waker_tid;	/* 0 = unknown */
+	__u64 ts;		/* switched out (blocked) */
+	__u64 end;		/* switched back in */
+	__s32 user_stack;
+	__s32 kern_stack;
+	char waker_comm[LS_COMM_LEN];
+};
+
+enum ls_overflow_kind {
+	LS_OVERFLOW_SEGV = 1,	/* SIGSEGV on a thread: an overflow if the fault is at its stack's end */
+	LS_OVERFLOW_V8 = 2,	/* v8::internal::Isolate::StackOverflow(): a JS RangeError */
+};
+
+struct ls_rec_overflow {
+	__u32 type;		/* LS_REC_OVERFLOW */
+	__u32 kind;		/* enum ls_overflow_kind */
+	__u32 pid;
+	__u32 tid;
+	__u64 ts;
+	__u64 fault_addr;	/* SEGV: si_addr */
+	__u64 sp;		/* user stack pointer */
+	__u64 stack_start;	/* the mapping sp is in (0 = none found) */
+	__u64 stack_end;
+	__u32 frames;		/* frame-pointer chain length, capped at LS_MAX_FP_WALK */
+	__s32 user_stack;	/* innermost frames */
+};
+#define LS_MAX_FP_WALK		(1u << 20)
+
+struct ls_rec_stack {
+	__u32 type;		/* LS_REC_STACK */
+	__s32 id;
+	__u32 kernel;		/* 1 = kernel frames */
+	__u32 nframes;
+	__u64 ips[LS_MAX_STACK_DEPTH];	/* leaf first */
+};
+
 /* ls_rec_syscall.flags */
 #define LS_SYSF_OPEN 0x1	/* still in flight when the trace ended: dur is up to the end */
 
@@ -199,6 +262,7 @@ struct ls_stats {
 	__u64 missed_exit;	/* an entry replaced a call whose exit was never seen */
 	__u64 events;		/* records submitted */
 	__u64 uv_unpaired;	/* a uprobe return without its entry (attached mid-call) */
+	__u64 stack_errors;	/* bpf_get_stackid failed (map full, collision) */
 };
 
 /* Sizes of the BPF maps; user space may override before load. */

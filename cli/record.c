@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "collector/correlator.h"
+#include "collector/symbolize.h"
+#include "viewer-export/folded.h"
 #include "viewer-export/pftrace.h"
 #include "viewer-export/summary_json.h"
 #include "viewer-export/summary_text.h"
@@ -39,6 +41,8 @@ struct record_opts {
 	bool quiet;
 	bool no_compress;
 	bool no_libuv;
+	unsigned sample_hz;
+	const char *folded;
 };
 
 static volatile sig_atomic_t exiting;
@@ -67,7 +71,8 @@ static const char record_doc[] =
 	"The trace opens in https://ui.perfetto.dev.\n"
 	"\v" LS_EXIT_CODES_HELP;
 
-enum { OPT_STALL_MS = 1000, OPT_SUMMARY, OPT_NO_COMPRESS, OPT_NO_LIBUV };
+enum { OPT_STALL_MS = 1000, OPT_SUMMARY, OPT_NO_COMPRESS, OPT_NO_LIBUV, OPT_SAMPLE_HZ,
+       OPT_FOLDED };
 
 static const struct argp_option record_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this running process", 0 },
@@ -78,6 +83,8 @@ static const struct argp_option record_options[] = {
 	{ "no-compress", OPT_NO_COMPRESS, NULL, 0, "Write the trace without zlib packets", 0 },
 	{ "no-libuv", OPT_NO_LIBUV, NULL, 0, "Do not probe libuv (phases, thread pool); "
 	  "they cost ~3 us per loop iteration and work item", 0 },
+	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second (default 999, 0 = off)", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0, "Also write on-CPU stacks in folded (flamegraph) format", 0 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug)", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line or end summary", 0 },
 	{},
@@ -128,6 +135,16 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_LIBUV:
 		o->no_libuv = true;
 		break;
+	case OPT_SAMPLE_HZ:
+		errno = 0;
+		pid = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || pid < 0 || pid > 10000)
+			argp_error(state, "invalid sample rate '%s': expected 0 to 10000 Hz", arg);
+		o->sample_hz = (unsigned)pid;
+		break;
+	case OPT_FOLDED:
+		o->folded = arg;
+		break;
 	case 'v':
 		o->verbose++;
 		break;
@@ -159,6 +176,8 @@ struct recording {
 	struct output trace_out;
 	struct pftrace *pf;
 	struct trace_export *te;
+	struct symbolizer *sym;
+	struct folded *folded;
 	uint64_t events;
 	struct timespec started;
 };
@@ -168,6 +187,9 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct recording *r = ctx;
 
 	r->events++;
+	/* the overflowing thread may be gone soon: name its JIT frames while we can */
+	if (*(__u32 *)data == LS_REC_OVERFLOW && r->sym)
+		symbolizer__refresh(r->sym);
 	correlator__push(r->corr, data, len);	/* rejects are counted in the summary */
 	return 0;
 }
@@ -197,6 +219,13 @@ static void status_line(struct recording *r)
 		(uint64_t)(st.rb_drops + st.inflight_full), loops, stalls);
 }
 
+static int resolve_frame(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out)
+{
+	struct recording *r = ctx;
+
+	return r->sym ? symbolizer__resolve(r->sym, ip, kernel, out) : -ENOENT;
+}
+
 static int open_trace(struct recording *r)
 {
 	struct pftrace_opts po = { .compress = !r->o->no_compress };
@@ -205,8 +234,16 @@ static int open_trace(struct recording *r)
 		.process_name = r->target.name,
 		.cmdline = r->target.cmdline,
 		.stall_threshold_ns = (uint64_t)(r->o->stall_ms * 1e6),
+		.resolve = resolve_frame, .resolve_ctx = r,
 	};
 	int err = output__open(&r->trace_out, r->o->output);
+
+	if (!err && r->o->folded) {
+		r->folded = folded__new(&(struct folded_opts){ .annotate = true });
+		teo.folded = r->folded;
+		if (!r->folded)
+			err = -ENOMEM;
+	}
 
 	if (err) {
 		fprintf(stderr, "loopscope: cannot create %s: %s\n", r->o->output, strerror(-err));
@@ -258,6 +295,7 @@ static int start_tracer(struct recording *r)
 	struct tracer_opts to = {
 		.pid = r->target.pid, .on_record = on_record, .ctx = r,
 		.verbose = r->o->verbose, .btf_path = getenv("LOOPSCOPE_BTF"),
+		.sample_hz = r->o->sample_hz, .offcpu_min_ns = 1000000,
 	};
 	int err = tracer__start(&r->tracer, &to);
 
@@ -303,9 +341,9 @@ static void attach_libuv(struct recording *r)
 
 	if (r->o->no_libuv)
 		return;
-	if (r->target.spawned)
-		wait_for_exec(r);
 	err = tracer__attach_libuv(r->tracer, &uv);
+	if (err == -ENOENT || err == -ESRCH)
+		return;	/* the target is already gone */
 	if (err)
 		fprintf(stderr, "loopscope: libuv probes: %s; recording syscalls only\n", strerror(-err));
 	correlator__set_libuv(r->corr, uv->version);
@@ -390,8 +428,12 @@ static int run_loop(struct recording *r)
 		}
 		if (pftrace__err(r->pf))
 			break;
-		if (tty && elapsed_s(&r->started) >= next_status) {
-			status_line(r);
+		if (elapsed_s(&r->started) >= next_status) {
+			/* new JIT code and libraries: keep names current while the target lives */
+			if (r->sym)
+				symbolizer__refresh(r->sym);
+			if (tty)
+				status_line(r);
 			next_status += 1.0;
 		}
 	}
@@ -429,6 +471,27 @@ out_err:
 	return LS_EXIT_OUTPUT;
 }
 
+static int write_folded(struct recording *r)
+{
+	struct output out;
+	FILE *f;
+	int err = output__open(&out, r->o->folded);
+
+	if (!err) {
+		f = fdopen(dup(out.fd), "w");
+		err = f ? folded__write(r->folded, f) : -errno;
+		if (f && fclose(f) && !err)
+			err = -errno;
+		if (err)
+			output__abort(&out);
+		else
+			err = output__commit(&out);
+	}
+	if (err)
+		fprintf(stderr, "loopscope: cannot write %s: %s\n", r->o->folded, strerror(-err));
+	return err;
+}
+
 static int finish(struct recording *r)
 {
 	struct ls_export_stats es = {};
@@ -440,6 +503,8 @@ static int finish(struct recording *r)
 	if (err)
 		fprintf(stderr, "loopscope: draining the ring buffer: %s\n", strerror(-err));
 	correlator__finish(r->corr);
+	if (r->sym)
+		symbolizer__refresh(r->sym);	/* the last JIT code, for the names below */
 	tracer__stats(r->tracer, &st);
 	es.rb_drops = st.rb_drops;
 	es.inflight_full = st.inflight_full;
@@ -459,6 +524,8 @@ static int finish(struct recording *r)
 	}
 	if (r->o->summary && write_summary_json(r, &es) && !rc)
 		rc = LS_EXIT_OUTPUT;
+	if (r->o->folded && write_folded(r) && !rc)
+		rc = LS_EXIT_OUTPUT;
 	if (!r->o->quiet) {
 		tm.rb_drops = st.rb_drops;
 		tm.other_drops = st.inflight_full + st.missed_exit;
@@ -466,6 +533,9 @@ static int finish(struct recording *r)
 		tm.duration_s = elapsed_s(&r->started);
 		tm.trace_path = r->o->output;
 		tm.summary_path = r->o->summary;
+		tm.corr = r->corr;
+		tm.resolve = resolve_frame;
+		tm.resolve_ctx = r;
 		summary_text__write(stderr, correlator__summary(r->corr), &tm);
 	}
 	return rc;
@@ -519,6 +589,10 @@ static int record(const struct record_opts *o)
 	if (!o->quiet)
 		fprintf(stderr, "loopscope: tracing PID %d (%s)%s... Ctrl-C to stop\n",
 			r.target.pid, r.target.name, o->duration_s ? " for the duration" : "");
+	if (r.target.spawned)
+		wait_for_exec(&r);
+	/* now, while the code is mapped: a target may die (of an overflow) at once */
+	r.sym = symbolizer__new(r.target.pid, NULL);	/* NULL: frames stay addresses */
 	attach_libuv(&r);
 	rc = run_loop(&r);
 	if (!rc)
@@ -531,13 +605,15 @@ out:
 	target__close(&r.target);
 	correlator__free(r.corr);
 	trace_export__free(r.te);
+	symbolizer__free(r.sym);
+	folded__free(r.folded);
 	pftrace__free(r.pf);
 	return rc;
 }
 
 int cmd_record(int argc, char **argv)
 {
-	struct record_opts o = { .output = DEFAULT_OUTPUT, .stall_ms = 50 };
+	struct record_opts o = { .output = DEFAULT_OUTPUT, .stall_ms = 50, .sample_hz = 999 };
 	struct argp argp = { record_options, parse_record_opt, NULL, record_doc };
 	int i;
 

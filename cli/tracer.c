@@ -5,17 +5,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collector/record.h"
 #include "loopscope.skel.h"
 #include "tracer.h"
 
+#define LS_MAX_CPUS 1024
+
 struct tracer {
 	struct tracer_opts opts;
 	struct loopscope_bpf *skel;
 	struct ring_buffer *rb;
 	struct uvprobes uv;
+	int ncpus;
+	struct bpf_link *sample_links[LS_MAX_CPUS];
+	unsigned long seen_stacks[16384 / (8 * sizeof(unsigned long))];
 };
 
 static int verbosity;
@@ -35,11 +43,84 @@ static void set_uprobe_multi(struct loopscope_bpf *skel)
 		skel->progs.ls_uv_phase_enter, skel->progs.ls_uv_phase_exit, skel->progs.ls_uv_submit,
 		skel->progs.ls_uv_work_enter, skel->progs.ls_uv_work_exit,
 		skel->progs.ls_uv_done_enter, skel->progs.ls_uv_done_exit, skel->progs.ls_uv_queue_work,
+		skel->progs.ls_v8_overflow,
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
 		bpf_program__set_expected_attach_type(progs[i], 48 /* BPF_TRACE_UPROBE_MULTI */);
+}
+
+/*
+ * One CPU-clock event per CPU for all tasks: per-thread events would miss
+ * threads created later. The program drops other processes' samples first.
+ */
+static int attach_sampling(struct tracer *t)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE, .config = PERF_COUNT_SW_CPU_CLOCK, .size = sizeof(attr),
+		.freq = 1, .sample_freq = t->opts.sample_hz,
+	};
+	int cpu, fd, n = libbpf_num_possible_cpus();
+
+	if (!t->opts.sample_hz)
+		return 0;
+	if (n < 0)
+		return n;
+	for (cpu = 0; cpu < n && cpu < LS_MAX_CPUS; cpu++) {
+		fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENODEV)
+				continue;	/* possible but offline */
+			return -errno;
+		}
+		t->sample_links[cpu] = bpf_program__attach_perf_event(t->skel->progs.ls_sample, fd);
+		if (!t->sample_links[cpu]) {
+			close(fd);
+			return -errno;
+		}
+		t->ncpus = cpu + 1;
+	}
+	return 0;
+}
+
+/*
+ * Samples, off-CPU and overflow records name stacks by id; the first time
+ * an id shows up, its frames are read from the stack map and handed on
+ * ahead of the record, so everything after the ring buffer is pure data.
+ */
+static void feed_stack(struct tracer *t, __s32 id, bool kernel)
+{
+	const size_t bits = 8 * sizeof(t->seen_stacks[0]);
+	struct ls_rec_stack st = { .type = LS_REC_STACK, .id = id, .kernel = kernel };
+	unsigned i;
+
+	if (id < 0 || (unsigned)id >= 16384 || (t->seen_stacks[id / bits] & (1ul << (id % bits))))
+		return;
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &id, st.ips))
+		return;
+	t->seen_stacks[id / bits] |= 1ul << (id % bits);
+	for (i = 0; i < LS_MAX_STACK_DEPTH && st.ips[i]; i++)
+		;
+	st.nframes = i;
+	t->opts.on_record(t->opts.ctx, &st, sizeof(st));
+}
+
+static int on_ring_record(void *ctx, void *data, size_t len)
+{
+	struct tracer *t = ctx;
+	__u32 type = *(__u32 *)data;
+
+	if (type == LS_REC_SAMPLE && len >= sizeof(struct ls_rec_sample)) {
+		feed_stack(t, ((struct ls_rec_sample *)data)->user_stack, false);
+		feed_stack(t, ((struct ls_rec_sample *)data)->kern_stack, true);
+	} else if (type == LS_REC_OFFCPU && len >= sizeof(struct ls_rec_offcpu)) {
+		feed_stack(t, ((struct ls_rec_offcpu *)data)->user_stack, false);
+		feed_stack(t, ((struct ls_rec_offcpu *)data)->kern_stack, true);
+	} else if (type == LS_REC_OVERFLOW && len >= sizeof(struct ls_rec_overflow)) {
+		feed_stack(t, ((struct ls_rec_overflow *)data)->user_stack, false);
+	}
+	return t->opts.on_record(t->opts.ctx, data, len);
 }
 
 int tracer__start(struct tracer **out, const struct tracer_opts *opts)
@@ -61,6 +142,7 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 		goto out_free;
 	}
 	t->skel->rodata->targ_tgid = (__u32)opts->pid;
+	t->skel->rodata->offcpu_min_ns = opts->offcpu_min_ns;
 	if (uvprobes__multi_supported())
 		set_uprobe_multi(t->skel);
 	err = loopscope_bpf__load(t->skel);
@@ -69,8 +151,10 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	err = loopscope_bpf__attach(t->skel);
 	if (err)
 		goto out_free;
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events),
-				 (ring_buffer_sample_fn)opts->on_record, opts->ctx, NULL);
+	err = attach_sampling(t);
+	if (err)
+		goto out_free;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ring_record, t, NULL);
 	if (!t->rb) {
 		err = -errno;
 		goto out_free;
@@ -124,6 +208,16 @@ static int report_open_calls(struct tracer *t)
 	return 0;
 }
 
+static void detach_sampling(struct tracer *t)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < t->ncpus; cpu++) {
+		bpf_link__destroy(t->sample_links[cpu]);
+		t->sample_links[cpu] = NULL;
+	}
+}
+
 int tracer__attach_libuv(struct tracer *t, const struct uvprobes **out)
 {
 	int err = uvprobes__attach(&t->uv, t->skel, t->opts.pid);
@@ -137,6 +231,7 @@ int tracer__stop(struct tracer *t)
 	int err;
 
 	uvprobes__detach(&t->uv);
+	detach_sampling(t);
 	loopscope_bpf__detach(t->skel);
 	err = ring_buffer__consume(t->rb);
 	if (err < 0)
@@ -155,6 +250,7 @@ void tracer__free(struct tracer *t)
 	if (!t)
 		return;
 	uvprobes__detach(&t->uv);
+	detach_sampling(t);
 	ring_buffer__free(t->rb);
 	loopscope_bpf__destroy(t->skel);
 	free(t);

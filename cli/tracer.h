@@ -8,6 +8,7 @@
 #define LS_TRACER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <linux/types.h>
 #include "bpf/loopscope.h"
@@ -21,6 +22,8 @@ struct tracer_opts {
 	void *ctx;
 	int verbose;		/* 0: libbpf quiet; 1: warnings; 2: debug */
 	const char *btf_path;	/* kernel BTF for CO-RE; NULL: /sys/kernel/btf/vmlinux */
+	unsigned sample_hz;	/* on-CPU stack samples per second per CPU; 0 = none */
+	uint64_t offcpu_min_ns;	/* off-CPU periods shorter than this are not reported */
 };
 
 struct tracer;

@@ -17,7 +17,9 @@
 #include "loopscope.skel.h"
 #include "uvprobes.h"
 
-enum probe_role { ROLE_PHASE, ROLE_SUBMIT, ROLE_QUEUE_WORK, ROLE_WORK, ROLE_DONE, ROLE_VERSION };
+enum probe_role {
+	ROLE_PHASE, ROLE_SUBMIT, ROLE_QUEUE_WORK, ROLE_WORK, ROLE_DONE, ROLE_V8_OVERFLOW, ROLE_VERSION,
+};
 
 struct probe_sym {
 	const char *name;
@@ -45,6 +47,8 @@ static struct probe_sym syms_template[] = {
 	{ "uv__getaddrinfo_done", ROLE_DONE, LS_WORK_GETADDRINFO },
 	{ "uv__getnameinfo_done", ROLE_DONE, LS_WORK_GETNAMEINFO },
 	{ "uv__random_done", ROLE_DONE, LS_WORK_RANDOM },
+	/* node: V8 calls this to throw "RangeError: Maximum call stack size exceeded" */
+	{ "_ZN2v88internal7Isolate13StackOverflowEv", ROLE_V8_OVERFLOW, 0 },
 	{ "uv_version", ROLE_VERSION, 0 },
 };
 #define NSYMS (sizeof(syms_template) / sizeof(syms_template[0]))
@@ -297,7 +301,8 @@ static int attach_file(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid
 		int64_t off = syms[i].vaddr ? vaddr_to_offset(elf, syms[i].vaddr) : -1;
 
 		if (off < 0) {
-			note_missing(u, syms[i].name);
+			if (syms[i].role != ROLE_V8_OVERFLOW)	/* only node has it */
+				note_missing(u, syms[i].name);
 			continue;
 		}
 		if (syms[i].role == ROLE_VERSION) {
@@ -332,6 +337,10 @@ static int attach_file(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid
 		err = attach_group(u, skel->progs.ls_uv_submit, pid, attach_path, &groups[ROLE_SUBMIT], false);
 	if (!err)
 		err = attach_group(u, skel->progs.ls_uv_queue_work, pid, attach_path, &groups[ROLE_QUEUE_WORK], false);
+	if (!err)
+		err = attach_group(u, skel->progs.ls_v8_overflow, pid, attach_path, &groups[ROLE_V8_OVERFLOW], false);
+	if (!err)
+		u->v8_overflow = groups[ROLE_V8_OVERFLOW].n > 0;
 	if (!err)
 		u->nwork = groups[ROLE_WORK].n + groups[ROLE_DONE].n + groups[ROLE_SUBMIT].n +
 			   groups[ROLE_QUEUE_WORK].n;

@@ -21,6 +21,7 @@ struct uvprobes {
 	unsigned version;		/* UV_VERSION_HEX (0x012e00 = 1.46.0), 0 unknown */
 	unsigned nphases;		/* phase functions attached */
 	unsigned nwork;			/* pool functions attached */
+	bool v8_overflow;		/* node: V8's stack-overflow function probed */
 	char missing[512];		/* names not found, space-separated */
 	int nlinks;			/* perf-event uprobes (kernels before 6.6) */
 	struct bpf_link *links[LS_UV_MAX_LINKS];

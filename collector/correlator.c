@@ -52,6 +52,7 @@ void correlator__free(struct correlator *c)
 		free(c->summary.loops[i]);
 	}
 	uvc_free(c);
+	stc_free(c);
 	free(c->slots);
 	free(c->summary.loops);
 	free(c);
@@ -123,6 +124,7 @@ struct thread_state *new_thread(struct correlator *c, uint32_t pid, uint32_t tid
 		return NULL;
 	t->info.pid = pid;
 	t->info.tid = tid;
+	t->hwm = -1;
 	c->slots[slot_of(c, tid)] = t;
 	c->nthreads++;
 	c->summary.threads++;
@@ -146,6 +148,7 @@ static int on_thread_rec(struct correlator *c, const struct ls_rec_thread *r)
 		memset(t, 0, sizeof(*t));
 		t->info.pid = r->pid;
 		t->info.tid = r->tid;
+		t->hwm = -1;
 	} else if (!t) {
 		t = new_thread(c, r->pid, r->tid);
 		if (!t)
@@ -228,12 +231,15 @@ static void add_file_io(struct ls_loop_summary *l, const struct ls_call *call)
 }
 
 /* Keeps the LS_TOP_STALLS longest stalls, longest first. */
-static void add_stall(struct ls_loop_summary *l, const struct ls_iteration *it)
+static void add_stall(struct ls_loop_summary *l, const struct ls_iteration *it,
+		      const struct thread_state *t)
 {
 	struct ls_stall s = {
 		.seq = it->seq, .start = it->start, .busy_ns = ls_iteration_busy(it),
 		.ncalls = it->ncalls, .nfile_io = it->nfile_io,
 	};
+
+	stc_fill_stall(t, &s);
 	uint32_t i = l->nstalls_kept;
 
 	l->stalls++;
@@ -261,6 +267,7 @@ static void complete_iteration(struct correlator *c, struct thread_state *t,
 	};
 
 	it.stall = ls_iteration_busy(&it) >= c->opts.stall_threshold_ns;
+	stc_end_iteration(c, t, &it);
 	if (!t->info.is_loop) {
 		t->info.is_loop = true;
 		notify_thread(c, t);
@@ -271,10 +278,11 @@ static void complete_iteration(struct correlator *c, struct thread_state *t,
 	ls_hist_add(&l->busy, ls_iteration_busy(&it));
 	ls_hist_add(&l->poll, ls_iteration_poll(&it));
 	if (it.stall)
-		add_stall(l, &it);
+		add_stall(l, &it, t);
 	uvc_end_iteration(c, t, &it);
 	if (c->opts.sink.on_iteration)
 		c->opts.sink.on_iteration(c->opts.sink.ctx, &t->info, &it);
+	stc_reset_iteration(t);
 }
 
 static int valid_syscall_rec(const struct ls_rec_syscall *r)
@@ -382,6 +390,37 @@ int correlator__push(struct correlator *c, const void *rec, size_t len)
 			break;
 		memcpy(&r, rec, sizeof(r));
 		err = uvc_phase_rec(c, &r);
+		break;
+	}
+	case LS_REC_STACK:
+		if (len == sizeof(struct ls_rec_stack))
+			err = stc_stack_rec(c, rec);
+		break;
+	case LS_REC_SAMPLE: {
+		struct ls_rec_sample r;
+
+		if (len != sizeof(r))
+			break;
+		memcpy(&r, rec, sizeof(r));
+		err = stc_sample_rec(c, &r);
+		break;
+	}
+	case LS_REC_OFFCPU: {
+		struct ls_rec_offcpu r;
+
+		if (len != sizeof(r))
+			break;
+		memcpy(&r, rec, sizeof(r));
+		err = stc_offcpu_rec(c, &r);
+		break;
+	}
+	case LS_REC_OVERFLOW: {
+		struct ls_rec_overflow r;
+
+		if (len != sizeof(r))
+			break;
+		memcpy(&r, rec, sizeof(r));
+		err = stc_overflow_rec(c, &r);
 		break;
 	}
 	case LS_REC_UV_WORK: {

@@ -28,6 +28,8 @@ int correlator__push(struct correlator *c, const void *rec, size_t len);
 const struct ls_summary *correlator__summary(const struct correlator *c);
 /* The target's libuv version (UV_VERSION_HEX): decides where inlined phases sit. */
 void correlator__set_libuv(struct correlator *c, unsigned version);
+/* The frames of a stack id seen in the input, or NULL. */
+const struct ls_stack *correlator__stack(const struct correlator *c, int32_t id);
 /* End of input: reports thread-pool items that never completed. */
 void correlator__finish(struct correlator *c);
 /* The thread of tid, or NULL if never seen. */

@@ -64,6 +64,15 @@ struct ls_iteration {
 	uint32_t ncalls;	/* traced calls in the busy part */
 	uint32_t nfile_io;	/* of which regular-file I/O */
 	bool stall;		/* busy >= the stall threshold */
+	uint32_t nsamples;	/* on-CPU samples in the busy part */
+	uint32_t top_count;	/* samples of the commonest stack */
+	const struct ls_stack *top_user;	/* that stack, NULL if none */
+	const struct ls_stack *top_kern;
+	uint64_t offcpu_ns;	/* blocked (off CPU) during the busy part */
+	const struct ls_stack *off_user;	/* where it blocked longest */
+	const struct ls_stack *off_kern;
+	uint32_t waker_tid;	/* who woke it from that */
+	char waker_comm[LS_COMM_LEN];
 };
 
 static inline uint64_t ls_iteration_busy(const struct ls_iteration *it)
@@ -106,6 +115,40 @@ struct ls_work_item {
 	uint64_t done_end;
 };
 
+/* Frames of one stack id, leaf first, as the kernel's stack map gave them. */
+struct ls_stack {
+	int32_t id;
+	bool kernel;
+	uint32_t nframes;
+	uint64_t ips[LS_MAX_STACK_DEPTH];
+};
+
+struct ls_sample {
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t cpu;
+	uint64_t ts;
+	const struct ls_stack *user;	/* NULL when unknown */
+	const struct ls_stack *kern;	/* NULL when sampled in user mode */
+	uint64_t stack_used;		/* bytes of the thread's stack in use */
+	uint64_t stack_size;
+};
+
+struct ls_overflow {
+	uint32_t kind;			/* enum ls_overflow_kind */
+	uint32_t pid;
+	uint32_t tid;
+	char comm[LS_COMM_LEN];
+	uint64_t ts;
+	uint64_t fault_addr;
+	uint64_t sp;
+	uint64_t stack_start;		/* the mapping sp was in */
+	uint64_t stack_end;
+	uint32_t frames;		/* frame-pointer chain length at the fault */
+	bool at_stack_end;		/* SEGV within 64 KiB below the stack: an overflow */
+	const struct ls_stack *user;
+};
+
 struct ls_sink {
 	void *ctx;
 	void (*on_thread)(void *ctx, const struct ls_thread *t);
@@ -122,12 +165,23 @@ struct ls_sink {
 	void (*on_work)(void *ctx, const struct ls_work_item *w, uint32_t event, uint64_t iter);
 	/* thread-pool gauges after a submit, pickup or run end */
 	void (*on_pool)(void *ctx, uint32_t pid, uint64_t ts, int32_t queued, int32_t running);
+	void (*on_sample)(void *ctx, const struct ls_thread *t, const struct ls_sample *s);
+	void (*on_overflow)(void *ctx, const struct ls_thread *t, const struct ls_overflow *o);
 };
 
 /* ---- summary: what --summary writes and the end-of-run report shows ---- */
 
 #define LS_TOP_STALLS		32	/* longest stalls kept per loop thread */
 #define LS_TOP_FILE_FDS		16	/* distinct fds kept per sync-file-I/O finding list */
+#define LS_STALL_STACKS		5	/* commonest stacks kept per stall */
+#define LS_MAX_OVERFLOWS	16	/* overflow records kept */
+#define LS_MAX_HWM_THREADS	256	/* threads whose stack high-water mark is kept */
+
+struct ls_stall_stack {
+	int32_t user;		/* stack ids, -1 = none */
+	int32_t kern;
+	uint32_t count;
+};
 
 struct ls_sys_stats {
 	uint64_t count;
@@ -143,6 +197,22 @@ struct ls_stall {
 	uint64_t busy_ns;
 	uint32_t ncalls;
 	uint32_t nfile_io;
+	uint32_t nsamples;
+	uint32_t nstacks;
+	struct ls_stall_stack stacks[LS_STALL_STACKS];	/* commonest first */
+	uint64_t offcpu_ns;
+	int32_t off_user;	/* where it blocked longest, -1 = none */
+	int32_t off_kern;
+	uint32_t waker_tid;
+	char waker_comm[LS_COMM_LEN];
+};
+
+struct ls_stack_hwm {
+	uint32_t tid;
+	char comm[LS_COMM_LEN];
+	uint64_t used_max;	/* deepest stack use sampled */
+	uint64_t size;		/* the stack mapping's size then */
+	uint64_t samples;
 };
 
 struct ls_file_io {		/* sync regular-file I/O on a loop thread, per fd */
@@ -212,6 +282,13 @@ struct ls_summary {
 	struct ls_loop_summary **loops;	/* by first iteration */
 	unsigned uv_version;		/* UV_VERSION_HEX of the target's libuv, 0 if none */
 	struct ls_pool_summary pool;
+	uint64_t samples;		/* on-CPU samples */
+	uint64_t v8_overflows;		/* JS RangeError: Maximum call stack size exceeded */
+	uint64_t segv;			/* SIGSEGV signals on the target's threads */
+	uint32_t noverflows;
+	struct ls_overflow overflows[LS_MAX_OVERFLOWS];
+	uint32_t nhwm;
+	struct ls_stack_hwm hwm[LS_MAX_HWM_THREADS];
 };
 
 #endif

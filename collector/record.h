@@ -9,9 +9,13 @@
 
 _Static_assert(sizeof(struct ls_rec_syscall) == 64, "ls_rec_syscall ABI size");
 _Static_assert(sizeof(struct ls_rec_thread) == 40, "ls_rec_thread ABI size");
-_Static_assert(sizeof(struct ls_stats) == 40, "ls_stats ABI size");
+_Static_assert(sizeof(struct ls_stats) == 48, "ls_stats ABI size");
 _Static_assert(sizeof(struct ls_rec_uv_phase) == 32, "ls_rec_uv_phase ABI size");
 _Static_assert(sizeof(struct ls_rec_uv_work) == 48, "ls_rec_uv_work ABI size");
+_Static_assert(sizeof(struct ls_rec_sample) == 48, "ls_rec_sample ABI size");
+_Static_assert(sizeof(struct ls_rec_offcpu) == 56, "ls_rec_offcpu ABI size");
+_Static_assert(sizeof(struct ls_rec_overflow) == 64, "ls_rec_overflow ABI size");
+_Static_assert(sizeof(struct ls_rec_stack) == 16 + 8 * LS_MAX_STACK_DEPTH, "ls_rec_stack ABI size");
 _Static_assert(sizeof(struct ls_inflight) == 32, "ls_inflight ABI size");
 
 extern const char *const ls_syscall_names[LS_SYS_MAX];

@@ -89,7 +89,7 @@ static unsigned long total_iters(void)
 	return sum;
 }
 
-static long long now_ns(void)
+static __attribute__((noinline)) long long now_ns(void)
 {
 	struct timespec ts;
 
@@ -97,7 +97,8 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void busy_spin(long ms)
+/* noinline: the function a stall's stack must name (the tests look for it) */
+static __attribute__((noinline)) void busy_spin(long ms)
 {
 	long long deadline = now_ns() + ms * 1000000LL;
 

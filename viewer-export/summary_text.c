@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 #include "collector/record.h"
 #include "summary_text.h"
 
@@ -16,7 +18,108 @@ const char *ls_fmt_duration(char *buf, size_t sz, uint64_t ns)
 	return buf;
 }
 
-static void write_loop(FILE *f, const struct ls_loop_summary *l)
+#define MAX_PERIOD 8
+#define MAX_PREFIX 32	/* runtime frames above the recursion (V8's overflow handling) */
+
+/* Whether names[at..] repeats with period p at least three times. */
+static bool repeats(const char *const *names, size_t n, size_t at, size_t p)
+{
+	size_t i;
+
+	if (at + 3 * p > n)
+		return false;
+	for (i = at; i + p < at + 3 * p; i++)
+		if (!names[i] || !names[i + p] || strcmp(names[i], names[i + p]))
+			return false;
+	return true;
+}
+
+const char *ls_recursion(char *buf, size_t sz, const char *const *names, size_t n)
+{
+	size_t p, at, i, off = 0;
+
+	buf[0] = '\0';
+	for (at = 0; at < MAX_PREFIX && at < n; at++) {
+		for (p = 1; p <= MAX_PERIOD; p++) {
+			if (!repeats(names, n, at, p))
+				continue;
+			/* leaf first in the stack: print callers first, closing the cycle */
+			for (i = at + p; i-- > at && off < sz;)
+				off += (size_t)snprintf(buf + off, sz - off, "%s -> ", names[i]);
+			if (off < sz)
+				snprintf(buf + off, sz - off, "%s", names[at + p - 1]);
+			return buf;
+		}
+	}
+	return buf;
+}
+
+static const char *frame_name(const struct summary_text_meta *m, uint64_t ip, bool kernel,
+			      char *buf, size_t sz)
+{
+	struct ls_frame_info fi = {};
+
+	if (m->resolve && !m->resolve(m->resolve_ctx, ip, kernel, &fi) && fi.function)
+		return fi.function;
+	snprintf(buf, sz, "0x%" PRIx64, ip);
+	return buf;
+}
+
+/* The innermost named frames of a stack, "a <- b <- c", into buf. */
+static const char *top_frames(const struct summary_text_meta *m, const struct ls_stack *st,
+			      char *buf, size_t sz)
+{
+	struct ls_frame_info fi;
+	size_t off = 0;
+	uint32_t i, named = 0;
+
+	buf[0] = '\0';
+	for (i = 0; st && i < st->nframes && named < 3 && off < sz; i++) {
+		memset(&fi, 0, sizeof(fi));
+		if (!m->resolve || m->resolve(m->resolve_ctx, st->ips[i], false, &fi) || !fi.function)
+			continue;
+		off += (size_t)snprintf(buf + off, sz - off, "%s%s", named++ ? " <- " : "", fi.function);
+	}
+	if (!named)
+		snprintf(buf, sz, "unnamed code (0x%" PRIx64 ")", st && st->nframes ? st->ips[0] : 0);
+	return buf;
+}
+
+/* Where the stall's commonest stack ran, and where it blocked longest. */
+static void write_stall_cause(FILE *f, const struct ls_stall *st, const struct summary_text_meta *m)
+{
+	const struct ls_stack *u;
+	char buf[256];
+
+	if (!m->corr)
+		return;
+	if (st->nstacks && (u = correlator__stack(m->corr, st->stacks[0].user)) && u->nframes)
+		fprintf(f, "      on CPU: %u/%u samples in %s\n", st->stacks[0].count, st->nsamples,
+			top_frames(m, u, buf, sizeof(buf)));
+	if (st->offcpu_ns && (u = correlator__stack(m->corr, st->off_user)) && u->nframes)
+		fprintf(f, "      off CPU: %.1f ms blocked in %s%s%s\n", st->offcpu_ns / 1e6,
+			top_frames(m, u, buf, sizeof(buf)),
+			st->waker_tid ? "; woken from " : "", st->waker_tid ? st->waker_comm : "");
+}
+
+static void write_overflow(FILE *f, const struct ls_overflow *o, const struct summary_text_meta *m)
+{
+	const char *names[LS_MAX_STACK_DEPTH] = {};
+	char bufs[8][32], rec[256];
+	uint64_t used = o->stack_end > o->sp ? o->stack_end - o->sp : 0;
+	uint32_t i, n = o->user ? o->user->nframes : 0;
+
+	for (i = 0; i < n; i++)
+		names[i] = frame_name(m, o->user->ips[i], false, bufs[i % 8], sizeof(bufs[0]));
+	/* the address buffers rotate: only named frames are compared reliably */
+	ls_recursion(rec, sizeof(rec), names, n);
+	fprintf(f, "  %s in thread %u (%s): used %" PRIu64 " KiB of %" PRIu64 " KiB%s%s, %u frames deep\n",
+		o->kind == LS_OVERFLOW_V8 ? "JS stack overflow (RangeError)" : "stack overflow",
+		o->tid, o->comm[0] ? o->comm : "?", used >> 10, (o->stack_end - o->stack_start) >> 10,
+		rec[0] ? "; recursion: " : "", rec, o->frames);
+}
+
+static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct summary_text_meta *m)
 {
 	char p50[32], p99[32], max[32], fio[32];
 	uint32_t i;
@@ -26,10 +129,12 @@ static void write_loop(FILE *f, const struct ls_loop_summary *l)
 		ls_fmt_duration(p50, sizeof(p50), ls_hist_quantile(&l->busy, 0.5)),
 		ls_fmt_duration(p99, sizeof(p99), ls_hist_quantile(&l->busy, 0.99)),
 		ls_fmt_duration(max, sizeof(max), l->busy.max), l->stalls);
-	for (i = 0; i < l->nstalls_kept && i < 3; i++)
+	for (i = 0; i < l->nstalls_kept && i < 3; i++) {
 		fprintf(f, "    stall: %s busy in iteration %" PRIu64 " (%u calls, %u file I/O)\n",
 			ls_fmt_duration(max, sizeof(max), l->top_stalls[i].busy_ns),
 			l->top_stalls[i].seq, l->top_stalls[i].ncalls, l->top_stalls[i].nfile_io);
+		write_stall_cause(f, &l->top_stalls[i], m);
+	}
 	if (l->file_io_calls)
 		fprintf(f, "    finding: %" PRIu64 " synchronous regular-file calls on the loop thread, "
 			"%s in total (fd %d first)\n", l->file_io_calls,
@@ -48,7 +153,14 @@ void summary_text__write(FILE *f, const struct ls_summary *s, const struct summa
 		fprintf(f, "  no loop thread seen: no thread returned from epoll_wait/epoll_pwait twice\n");
 	for (i = 0; i < s->nloops; i++)
 		if (s->loops[i]->iterations)
-			write_loop(f, s->loops[i]);
+			write_loop(f, s->loops[i], m);
+	for (i = 0; i < s->noverflows; i++)
+		if (s->overflows[i].at_stack_end && (s->overflows[i].kind == LS_OVERFLOW_SEGV || i == 0 ||
+		    s->overflows[i - 1].kind != LS_OVERFLOW_V8))
+			write_overflow(f, &s->overflows[i], m);
+	if (s->v8_overflows)
+		fprintf(f, "  JS RangeError (Maximum call stack size exceeded) thrown %" PRIu64 " times\n",
+			s->v8_overflows);
 	if (m->rb_drops || m->other_drops || s->bad_records)
 		fprintf(f, "  WARNING: data lost: %" PRIu64 " ring-buffer drops, %" PRIu64
 			" unpaired calls, %" PRIu64 " bad records\n",

@@ -4,7 +4,9 @@
 #define LS_SUMMARY_TEXT_H
 
 #include <stdio.h>
+#include "collector/correlator.h"
 #include "collector/model.h"
+#include "collector/symbolize.h"
 
 struct summary_text_meta {
 	uint64_t rb_drops;
@@ -13,9 +15,18 @@ struct summary_text_meta {
 	double duration_s;
 	const char *trace_path;		/* NULL when no trace was written */
 	const char *summary_path;	/* NULL when no JSON was written */
+	/* for stack frames; both may be NULL (then frames print as addresses) */
+	const struct correlator *corr;
+	int (*resolve)(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out);
+	void *resolve_ctx;
 };
 
 void summary_text__write(FILE *f, const struct ls_summary *s, const struct summary_text_meta *m);
+/*
+ * The recursion in a stack, outermost call first ("f -> g -> f"), or ""
+ * when no cycle repeats at least three times at its top. names: leaf first.
+ */
+const char *ls_recursion(char *buf, size_t sz, const char *const *names, size_t n);
 /* "1.23 ms"-style duration, into buf. */
 const char *ls_fmt_duration(char *buf, size_t sz, uint64_t ns);
 

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include "collector/record.h"
+#include "stack_export.h"
 #include "trace_export.h"
 
 /* Held-back calls per thread, beyond which they are written at once (see top). */
@@ -60,6 +61,11 @@ struct trace_export {
 	uint64_t first_ts;
 	uint64_t last_ts;
 	bool pool_described;
+	struct stack_export *stacks;
+	struct folded *folded;
+	int (*resolve)(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out);
+	void *resolve_ctx;
+	struct ls_frame_info frames[2 * LS_MAX_STACK_DEPTH];
 	struct trace_export_counts counts;
 };
 
@@ -342,9 +348,28 @@ static void write_iteration_begin(struct trace_export *te, const struct te_threa
 	char name[48];
 
 	if (it->stall) {
+		struct pftrace_arg sa[8];
+		struct pftrace_event ev = {
+			.type = PFTRACE_SLICE_BEGIN, .ts = it->start, .track_uuid = th->uuid,
+			.name = name, .categories = "loop,stall", .args = sa, .nargs = 4,
+		};
+
+		memcpy(sa, a, sizeof(a));
 		snprintf(name, sizeof(name), "STALL %llu ms",
 			 (unsigned long long)((busy + 500000) / 1000000));
-		slice(te, th, PFTRACE_SLICE_BEGIN, it->start, name, "loop,stall", a, 4);
+		sa[ev.nargs++] = (struct pftrace_arg){ .name = "samples", .type = PFTRACE_ARG_UINT,
+						       .u = it->nsamples };
+		sa[ev.nargs++] = (struct pftrace_arg){ .name = "offcpu_ms", .type = PFTRACE_ARG_DOUBLE,
+						       .d = it->offcpu_ns / 1e6 };
+		if (it->waker_tid)
+			sa[ev.nargs++] = (struct pftrace_arg){ .name = "woken_by", .type = PFTRACE_ARG_STR,
+							       .s = it->waker_comm };
+		/* the stack that explains it: where it ran most, else where it blocked */
+		if (it->top_count)
+			ev.callstack_iid = stack_export__callstack(te->stacks, it->top_user, it->top_kern);
+		else if (it->offcpu_ns)
+			ev.callstack_iid = stack_export__callstack(te->stacks, it->off_user, it->off_kern);
+		pftrace__event(te->w, &ev);
 	} else {
 		slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "iteration", "loop", a, 4);
 	}
@@ -636,11 +661,78 @@ static void on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uin
 	}
 }
 
+static size_t resolve_stack(struct trace_export *te, const struct ls_stack *st, size_t n)
+{
+	uint32_t i;
+
+	for (i = 0; st && i < st->nframes && n < 2 * LS_MAX_STACK_DEPTH; i++, n++) {
+		memset(&te->frames[n], 0, sizeof(te->frames[n]));
+		te->frames[n].ip = st->ips[i];
+		te->frames[n].kind = st->kernel ? LS_FRAME_KERNEL : LS_FRAME_NATIVE;
+		if (te->resolve)
+			te->resolve(te->resolve_ctx, st->ips[i], st->kernel, &te->frames[n]);
+	}
+	return n;
+}
+
+/* Folded stacks under the thread's name, kernel frames on top (leaf first). */
+static void fold_sample(struct trace_export *te, const struct ls_thread *t, const struct ls_sample *smp)
+{
+	size_t n = resolve_stack(te, smp->kern, 0);
+
+	n = resolve_stack(te, smp->user, n);
+	if (n && folded__add_frames(te->folded, t->comm[0] ? t->comm : "?", te->frames, n, 1))
+		set_err(te, -ENOMEM);
+}
+
+static void on_sample(void *ctx, const struct ls_thread *t, const struct ls_sample *smp)
+{
+	struct trace_export *te = ctx;
+	struct te_thread *th = get_thread(te, smp->tid, t);
+
+	if (!th)
+		return;
+	seen_ts(te, smp->ts, smp->ts);
+	describe_thread(te, th, smp->ts);	/* PerfSamples land on the thread's track */
+	if (stack_export__sample(te->stacks, smp))
+		set_err(te, -EIO);
+	if (te->folded)
+		fold_sample(te, t, smp);
+}
+
+/* On the process track: written at once, it cannot upset a thread track's order. */
+static void on_overflow(void *ctx, const struct ls_thread *t, const struct ls_overflow *o)
+{
+	struct trace_export *te = ctx;
+	uint64_t used = o->stack_end > o->sp ? o->stack_end - o->sp : 0;
+	struct pftrace_arg a[] = {
+		{ .name = "tid", .type = PFTRACE_ARG_UINT, .u = o->tid },
+		{ .name = "thread", .type = PFTRACE_ARG_STR, .s = t->comm },
+		{ .name = "used_kib", .type = PFTRACE_ARG_UINT, .u = used >> 10 },
+		{ .name = "stack_kib", .type = PFTRACE_ARG_UINT, .u = (o->stack_end - o->stack_start) >> 10 },
+		{ .name = "frames", .type = PFTRACE_ARG_UINT, .u = o->frames },
+		{ .name = "fault_addr", .type = PFTRACE_ARG_UINT, .u = o->fault_addr },
+	};
+	struct pftrace_event ev = {
+		.type = PFTRACE_INSTANT, .ts = o->ts, .categories = "stack,finding", .args = a,
+		.track_uuid = pftrace__track_uuid(PFTRACE_UUID_PROCESS, o->pid, 0),
+		.name = o->kind == LS_OVERFLOW_V8 ? "JS stack overflow (RangeError)" :
+			o->at_stack_end ? "STACK OVERFLOW (SIGSEGV)" : "SIGSEGV",
+		.nargs = o->kind == LS_OVERFLOW_V8 ? 5 : 6,
+	};
+
+	seen_ts(te, o->ts, o->ts);
+	describe_process(te, o->pid, o->ts);
+	ev.callstack_iid = stack_export__callstack(te->stacks, o->user, NULL);
+	pftrace__event(te->w, &ev);
+}
+
 struct ls_sink trace_export__sink(struct trace_export *te)
 {
 	return (struct ls_sink){
 		.ctx = te, .on_thread = on_thread, .on_call = on_call, .on_iteration = on_iteration,
 		.on_phase = on_phase, .on_work = on_work, .on_pool = on_pool,
+		.on_sample = on_sample, .on_overflow = on_overflow,
 	};
 }
 
@@ -658,6 +750,12 @@ struct trace_export *trace_export__new(struct pftrace *w, const struct trace_exp
 	te->w = w;
 	te->pid = opts->pid;
 	te->stall_threshold_ns = opts->stall_threshold_ns;
+	te->stacks = stack_export__new(w, opts->resolve, opts->resolve_ctx);
+	te->folded = opts->folded;
+	te->resolve = opts->resolve;
+	te->resolve_ctx = opts->resolve_ctx;
+	if (!te->stacks)
+		goto nomem;
 	te->process_name = opts->process_name ? strdup(opts->process_name) : NULL;
 	te->cmdline = opts->cmdline ? strdup(opts->cmdline) : NULL;
 	if ((opts->process_name && !te->process_name) || (opts->cmdline && !te->cmdline))
@@ -680,6 +778,7 @@ void trace_export__free(struct trace_export *te)
 		free(te->threads[i].held);
 		free(te->threads[i].phases);
 	}
+	stack_export__free(te->stacks);
 	free(te->threads);
 	free(te->pids);
 	free(te->process_name);

@@ -19,12 +19,18 @@
 #include <stdint.h>
 #include "collector/model.h"
 #include "pftrace.h"
+#include "collector/symbolize.h"
+#include "folded.h"
 
 struct trace_export_opts {
 	uint32_t pid;			/* the traced process */
 	const char *process_name;	/* NULL: left to the thread names */
 	const char *cmdline;		/* NULL: none */
 	uint64_t stall_threshold_ns;	/* shown in the stats instant */
+	/* names frames of samples and stall stacks; NULL: frames stay addresses */
+	int (*resolve)(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out);
+	void *resolve_ctx;
+	struct folded *folded;		/* also fold on-CPU samples into it; NULL = no */
 };
 
 /* What the kernel side and the correlator could not deliver. */

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Stack family: on-CPU samples (a perf_event program on the CPU clock),
+ * off-CPU periods of the target's threads (sched_switch/sched_wakeup), and
+ * stack overflows (SIGSEGV at a stack's end via signal_generate; V8's
+ * Isolate::StackOverflow via a uprobe user space attaches).
+ *
+ * Stacks go into a BPF stack map: identical stacks share one id, so a busy
+ * loop sending the same stack a thousand times a second costs one id, and
+ * records stay small. Depth is measured against the mapping that holds sp
+ * (bpf_find_vma), which is the thread's stack.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "loopscope.h"
+#include "common.bpf.h"
+
+#define TASK_RUNNING	0
+#define SIGSEGV		11
+
+/* Off-CPU periods shorter than this are not reported (context-switch noise). */
+const volatile __u64 offcpu_min_ns = 1000000;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, LS_MAX_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct off_start {
+	__u64 ts;
+	__s32 user_stack;
+	__s32 kern_stack;
+};
+
+struct waker {
+	__u32 tid;
+	char comm[LS_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LS_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct off_start);
+} offcpu_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LS_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct waker);
+} wakers SEC(".maps");
+
+static __always_inline __s32 stack_id(void *ctx, __u64 flags)
+{
+	long id = bpf_get_stackid(ctx, &stacks, flags);
+
+	if (id < 0 && id != -14 /* -EFAULT: no user stack (kernel thread context) */)
+		__sync_fetch_and_add(&stats.stack_errors, 1);
+	return id < 0 ? -1 : (__s32)id;
+}
+
+struct vma_bounds {
+	__u64 start;
+	__u64 end;
+};
+
+static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_bounds *b = data;
+
+	b->start = BPF_CORE_READ(vma, vm_start);
+	b->end = BPF_CORE_READ(vma, vm_end);
+	return 0;
+}
+
+/*
+ * The stack mapping of an overflowing thread. sp may already be in the
+ * PROT_NONE guard below a thread's stack, or below the main thread's
+ * [stack]; the frame pointer still points into the stack proper, so look
+ * that up. One lookup only: a second bpf_find_vma in the same program
+ * returns -EBUSY while the first one's mmap unlock is pending.
+ */
+static __always_inline void overflow_stack(struct task_struct *task, __u64 sp, __u64 bp,
+					   struct vma_bounds *b)
+{
+	bpf_find_vma(task, bp > sp && bp - sp < (1u << 20) ? bp : sp, vma_cb, b, 0);
+}
+
+static __always_inline __u64 user_sp(struct task_struct *task)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	return regs ? BPF_CORE_READ(regs, sp) : 0;
+}
+
+SEC("perf_event")
+int ls_sample(struct bpf_perf_event_data *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vma_bounds b = {};
+	struct ls_rec_sample *r;
+	__u32 tid = target_tid();
+	__u64 sp;
+
+	if (!tid)
+		return 0;
+	sp = user_sp(task);
+	if (sp)
+		bpf_find_vma(task, sp, vma_cb, &b, 0);
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&stats.rb_drops, 1);
+		return 0;
+	}
+	r->type = LS_REC_SAMPLE;
+	r->pid = targ_tgid;
+	r->tid = tid;
+	r->cpu = bpf_get_smp_processor_id();
+	r->ts = bpf_ktime_get_boot_ns();
+	r->user_stack = stack_id(ctx, BPF_F_USER_STACK);
+	r->kern_stack = stack_id(ctx, 0);
+	r->stack_used = b.end > sp ? b.end - sp : 0;
+	r->stack_size = b.end - b.start;
+	bpf_ringbuf_submit(r, rb_flags());
+	__sync_fetch_and_add(&stats.events, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(ls_wakeup, struct task_struct *p)
+{
+	struct waker w = {};
+	__u32 tid;
+
+	if ((__u32)BPF_CORE_READ(p, tgid) != targ_tgid)
+		return 0;
+	tid = BPF_CORE_READ(p, pid);
+	w.tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_get_current_comm(w.comm, sizeof(w.comm));
+	bpf_map_update_elem(&wakers, &tid, &w, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void switch_in(struct task_struct *next)
+{
+	__u32 tid = BPF_CORE_READ(next, pid);
+	struct off_start *s = bpf_map_lookup_elem(&offcpu_start, &tid);
+	struct ls_rec_offcpu *r;
+	struct waker *w;
+	__u64 now;
+
+	if (!s)
+		return;
+	now = bpf_ktime_get_boot_ns();
+	if (now - s->ts < offcpu_min_ns)
+		goto out;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&stats.rb_drops, 1);
+		goto out;
+	}
+	w = bpf_map_lookup_elem(&wakers, &tid);
+	r->type = LS_REC_OFFCPU;
+	r->pid = targ_tgid;
+	r->tid = tid;
+	r->waker_tid = w ? w->tid : 0;
+	r->ts = s->ts;
+	r->end = now;
+	r->user_stack = s->user_stack;
+	r->kern_stack = s->kern_stack;
+	if (w)
+		__builtin_memcpy(r->waker_comm, w->comm, sizeof(r->waker_comm));
+	else
+		r->waker_comm[0] = 0;
+	bpf_ringbuf_submit(r, rb_flags());
+	__sync_fetch_and_add(&stats.events, 1);
+out:
+	bpf_map_delete_elem(&offcpu_start, &tid);
+	bpf_map_delete_elem(&wakers, &tid);
+}
+
+/* Runs in prev's context, so stacks taken here are the blocked thread's. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(ls_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct off_start s;
+	__u32 tid;
+
+	if ((__u32)BPF_CORE_READ(prev, tgid) == targ_tgid &&
+	    BPF_CORE_READ(prev, __state) != TASK_RUNNING) {
+		tid = BPF_CORE_READ(prev, pid);
+		s.ts = bpf_ktime_get_boot_ns();
+		s.user_stack = stack_id(ctx, BPF_F_USER_STACK);
+		s.kern_stack = stack_id(ctx, 0);
+		bpf_map_update_elem(&offcpu_start, &tid, &s, BPF_ANY);
+	}
+	if ((__u32)BPF_CORE_READ(next, tgid) == targ_tgid)
+		switch_in(next);
+	return 0;
+}
+
+struct fp_walk {
+	__u64 fp;
+	__u64 lo;
+	__u64 hi;
+	__u32 frames;
+};
+
+/* One step up the frame-pointer chain; stops when it leaves the stack. */
+static long fp_step(__u32 i, void *data)
+{
+	struct fp_walk *w = data;
+	__u64 next = 0;
+
+	if (w->fp < w->lo || w->fp + 16 > w->hi || bpf_probe_read_user(&next, sizeof(next), (void *)w->fp))
+		return 1;
+	w->frames++;
+	if (next <= w->fp)
+		return 1;
+	w->fp = next;
+	return 0;
+}
+
+static __always_inline void emit_overflow(void *ctx, __u32 kind, __u64 fault_addr)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct vma_bounds b = {};
+	struct fp_walk w = {};
+	struct ls_rec_overflow *r;
+	__u64 sp = regs ? BPF_CORE_READ(regs, sp) : 0;
+
+	if (sp)
+		overflow_stack(task, sp, regs ? BPF_CORE_READ(regs, bp) : 0, &b);
+	if (regs && b.end) {
+		w.fp = BPF_CORE_READ(regs, bp);
+		w.lo = sp < b.start ? b.start : sp;
+		w.hi = b.end;
+		bpf_loop(LS_MAX_FP_WALK, fp_step, &w, 0);
+	}
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&stats.rb_drops, 1);
+		return;
+	}
+	r->type = LS_REC_OVERFLOW;
+	r->kind = kind;
+	r->pid = targ_tgid;
+	r->tid = (__u32)bpf_get_current_pid_tgid();
+	r->ts = bpf_ktime_get_boot_ns();
+	r->fault_addr = fault_addr;
+	r->sp = sp;
+	r->stack_start = b.start;
+	r->stack_end = b.end;
+	r->frames = w.frames;
+	r->user_stack = stack_id(ctx, BPF_F_USER_STACK);
+	/* the process is about to die: wake user space now */
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	__sync_fetch_and_add(&stats.events, 1);
+}
+
+/* A fault's signal is generated in the faulting thread: current is the victim. */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(ls_signal, int sig, struct kernel_siginfo *info, struct task_struct *task)
+{
+	if (sig != SIGSEGV || (__u32)BPF_CORE_READ(task, tgid) != targ_tgid ||
+	    task != bpf_get_current_task_btf())
+		return 0;
+	emit_overflow(ctx, LS_OVERFLOW_SEGV, (__u64)BPF_CORE_READ(info, _sifields._sigfault._addr));
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ls_v8_overflow)
+{
+	if (!target_tid())
+		return 0;
+	emit_overflow(ctx, LS_OVERFLOW_V8, 0);
+	return 0;
+}
