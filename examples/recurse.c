@@ -54,6 +54,23 @@ static void sleep_ms(long ms)
 		;
 }
 
+/* On CPU, so a sampling profiler sees the stack at its deepest. */
+static void spin_ms(long ms)
+{
+	struct timespec now, end;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (ms % 1000) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while (now.tv_sec < end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
+}
+
 __attribute__((noinline)) static long g(long depth);
 
 /*
@@ -69,7 +86,7 @@ __attribute__((noinline)) static long f(long depth)
 	if (depth < 2)
 		f_addr[depth] = (uintptr_t)pad;
 	if (cfg.pairs && depth >= cfg.pairs) {
-		sleep_ms(cfg.pause_ms);	/* the deepest point: sample here */
+		spin_ms(cfg.pause_ms);	/* the deepest point, on CPU: sample here */
 		return 0;
 	}
 	r = g(depth);

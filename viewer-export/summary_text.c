@@ -141,6 +141,28 @@ static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct su
 			ls_fmt_duration(fio, sizeof(fio), l->file_io_ns), l->file_io[0].fd);
 }
 
+/* The deepest stacks seen by the sampler, deepest first (three at most). */
+static void write_hwm(FILE *f, const struct ls_summary *s)
+{
+	const struct ls_stack_hwm *best[3] = {};
+	uint32_t i, k;
+
+	for (i = 0; i < s->nhwm; i++) {
+		const struct ls_stack_hwm *h = &s->hwm[i];
+
+		for (k = 0; k < 3 && best[k] && best[k]->used_max >= h->used_max; k++)
+			;
+		if (k == 3)
+			continue;
+		memmove(&best[k + 1], &best[k], (2 - k) * sizeof(best[0]));
+		best[k] = h;
+	}
+	for (k = 0; k < 3 && best[k]; k++)
+		fprintf(f, "  stack high-water: thread %u (%s): %" PRIu64 " KiB of %" PRIu64 " KiB\n",
+			best[k]->tid, best[k]->comm[0] ? best[k]->comm : "?", best[k]->used_max >> 10,
+			best[k]->size >> 10);
+}
+
 void summary_text__write(FILE *f, const struct ls_summary *s, const struct summary_text_meta *m)
 {
 	uint32_t i, nloops = 0;
@@ -158,6 +180,7 @@ void summary_text__write(FILE *f, const struct ls_summary *s, const struct summa
 		if (s->overflows[i].at_stack_end && (s->overflows[i].kind == LS_OVERFLOW_SEGV || i == 0 ||
 		    s->overflows[i - 1].kind != LS_OVERFLOW_V8))
 			write_overflow(f, &s->overflows[i], m);
+	write_hwm(f, s);
 	if (s->v8_overflows)
 		fprintf(f, "  JS RangeError (Maximum call stack size exceeded) thrown %" PRIu64 " times\n",
 			s->v8_overflows);

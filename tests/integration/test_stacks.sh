@@ -1,0 +1,83 @@
+#!/bin/bash
+# Stacks: who blocked the loop (on and off CPU), stack high-water marks and
+# stack-overflow diagnosis, against examples with known answers.
+. "$(dirname "$0")/lib.sh"
+require_root "stacks"
+HERE=$(cd "$(dirname "$0")/../.." && pwd)
+NODE=$(command -v node || true)
+
+# ---- on CPU: the C server's BLOCK spins in busy_spin() ----
+start_server "$TMP/srv.out" || fail "server starts"
+"$LS" record -p "$SERVER_PID" -d 3 -o "$TMP/b.pftrace" --folded "$TMP/b.folded" 2> "$TMP/b.err" &
+LSPID=$!
+wait_for "$TMP/b.err" "tracing PID" || fail "record attaches"
+"$EX/loadgen" -p "$PORT" -n 4 --block-every 2 --block-ms 80 > /dev/null
+wait "$LSPID"
+check "on-CPU: record exits 0" [ $? = 0 ]
+check "on-CPU: the stall names busy_spin" grep -qE "on CPU: [0-9]+/[0-9]+ samples in .*busy_spin" "$TMP/b.err"
+check "on-CPU: folded stacks name busy_spin" grep -q "busy_spin" "$TMP/b.folded"
+check "on-CPU: trace decodes" validate_trace "$TMP/b.pftrace"
+kill "$SERVER_PID"
+
+# ---- off CPU: a synchronous read of a slow pipe blocks the loop ----
+"$EX/slow-pipe-server" 0 150 > "$TMP/sp.out" 2>&1 &
+SP=$!
+PIDS="$PIDS $SP"
+wait_for "$TMP/sp.out" '^listening' || fail "slow-pipe-server starts"
+PORT=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/sp.out")
+"$LS" record -p "$SP" -d 2 -o "$TMP/o.pftrace" 2> "$TMP/o.err" &
+LSPID=$!
+wait_for "$TMP/o.err" "tracing PID" || fail "record attaches"
+"$EX/loadgen" -p "$PORT" --cmd "slow" > /dev/null 2>&1
+wait "$LSPID"
+check "off-CPU: one stall of ~150 ms" grep -qE "stall: 1[45][0-9]\.[0-9] ms" "$TMP/o.err"
+# frame-pointer unwinding skips the caller of a frameless leaf (libc's read
+# wrapper), so the stack reads "read <- main": the blocking syscall is named
+check "off-CPU: attributed to blocking in read" \
+	grep -qE "off CPU: 1[45][0-9]\.[0-9] ms blocked in read( <- |$)" "$TMP/o.err"
+check "off-CPU: woken by the pipe's writer thread" grep -q "woken from slow-pipe-serve" "$TMP/o.err"
+check "off-CPU: trace decodes" validate_trace "$TMP/o.pftrace"
+kill "$SP"
+
+# ---- high-water mark: 500 f/g pairs held on CPU at the deepest point ----
+"$LS" record -o "$TMP/h.pftrace" -- "$EX/recurse" -s 1024 -n 500 -p 400 -w 200 > "$TMP/h.out" 2> "$TMP/h.err"
+check "hwm: record exits 0" [ $? = 0 ]
+pair=$(sed -n 's/.* pair_bytes \([0-9]*\).*/\1/p' "$TMP/h.out")
+tid=$(sed -n 's/.* tid \([0-9]*\) .*/\1/p' "$TMP/h.out")
+kib=$(sed -n "s/.*stack high-water: thread $tid (recurse): \([0-9]*\) KiB.*/\1/p" "$TMP/h.err")
+check "hwm: $kib KiB within 10% of 500 pairs x $pair bytes" \
+	within "${kib:-0}" "$(python3 -c "print(500 * ${pair:-0} / 1024)")" "$(python3 -c "print(50 * ${pair:-0} / 1024)")"
+
+# ---- overflow on a thread with a 256 KiB stack ----
+"$LS" record -o "$TMP/r.pftrace" -- "$EX/recurse" -s 256 -w 300 > "$TMP/r.out" 2> "$TMP/r.err"
+check "overflow: record exits 0 though the target died" [ $? = 0 ]
+pair=$(sed -n 's/.* pair_bytes \([0-9]*\).*/\1/p' "$TMP/r.out")
+line=$(grep "stack overflow in thread" "$TMP/r.err")
+check "overflow: diagnosed ($line)" [ -n "$line" ]
+check "overflow: names the recursion f -> g" grep -qE "recursion: (f -> g -> f|g -> f -> g)" "$TMP/r.err"
+used=$(echo "$line" | sed -n 's/.*used \([0-9]*\) KiB of \([0-9]*\) KiB.*/\1/p')
+check "overflow: used $used KiB of 256 within 10%" within "${used:-0}" 256 26
+frames=$(echo "$line" | sed -n 's/.* \([0-9]*\) frames deep.*/\1/p')
+check "overflow: $frames frames within 10% of the limit" \
+	within "${frames:-0}" "$(python3 -c "print(2 * 262144 / ${pair:-1})")" "$(python3 -c "print(0.2 * 262144 / ${pair:-1})")"
+check "overflow: trace decodes" validate_trace "$TMP/r.pftrace"
+
+# ---- overflow on the main thread (8 MiB) ----
+"$LS" record -o "$TMP/m.pftrace" -- "$EX/recurse" -m -w 300 > /dev/null 2> "$TMP/m.err"
+check "main-thread overflow: diagnosed" grep -qE "stack overflow in thread [0-9]+ \(recurse\): used [0-9]+ KiB .*recursion: " "$TMP/m.err"
+
+# ---- node: RangeError caught three times; JS frames named with the perf map ----
+if [ -n "$NODE" ]; then
+	"$LS" record -o "$TMP/n.pftrace" -- "$NODE" --perf-basic-prof --interpreted-frames-native-stack \
+		"$HERE/examples/node/recurse.js" 3 300 > "$TMP/n.out" 2> "$TMP/n.err"
+	check "node overflow: record exits 0" [ $? = 0 ]
+	check "node overflow: the script caught 3" grep -q "caught 3" "$TMP/n.out"
+	check "node overflow: counted 3 RangeErrors" grep -q "thrown 3 times" "$TMP/n.err"
+	check "node overflow: names the JS recursion" grep -qE "recursion: JS:.*recurse[AB]" "$TMP/n.err"
+	check "node overflow: trace decodes" validate_trace "$TMP/n.pftrace"
+	rm -f /tmp/perf-*.map.loopscope-test
+else
+	fail "node is not installed"
+fi
+
+finish
