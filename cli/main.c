@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "exitcodes.h"
 #include "record.h"
+#include "report.h"
 
 static const char usage[] =
 	"loopscope " LS_VERSION ": trace event loops (epoll, libuv, node) with eBPF\n"
@@ -13,7 +14,10 @@ static const char usage[] =
 	"\n"
 	"COMMANDS:\n"
 	"  record   trace a process (-p PID or -- CMD) into a Perfetto trace\n"
-	"  help     show help for a command: loopscope help record\n"
+	"  report   show a summary JSON (record --summary) as tables\n"
+	"  top      live view of the loops of a running process\n"
+	"  check    compare two summaries; exit 1 on a regression (CI gate)\n"
+	"  help     show help for a command: loopscope help check\n"
 	"\n"
 	"OPTIONS:\n"
 	"  -h, --help     this help\n"
@@ -22,11 +26,35 @@ static const char usage[] =
 	"EXAMPLES:\n"
 	"    loopscope record -p 1234 -d 10    # trace PID 1234 for 10 seconds\n"
 	"    loopscope record -- node app.js   # start node and trace it\n"
+	"    loopscope report run.json         # tables of a recorded summary\n"
+	"    loopscope top -p 1234             # live, refreshed every second\n"
+	"    loopscope check --baseline base.json cur.json   # CI regression gate\n"
 	"\n" LS_EXIT_CODES_HELP;
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "record", cmd_record },
+	{ "report", cmd_report },
+	{ "top", cmd_top },
+	{ "check", cmd_check },
+};
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
 
 int main(int argc, char **argv)
 {
-	char *help_argv[] = { argv[0], "--help", NULL };
+	char *help_argv[] = { NULL, "--help", NULL };
+	const struct command *cmd;
 
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOLBF, 0);
@@ -47,13 +75,18 @@ int main(int argc, char **argv)
 			fputs(usage, stdout);
 			return LS_EXIT_OK;
 		}
-		if (!strcmp(argv[2], "record"))
-			return cmd_record(2, help_argv);
-		fprintf(stderr, "loopscope: no help for unknown command '%s'\n", argv[2]);
-		return LS_EXIT_USAGE;
+		cmd = find_command(argv[2]);
+		if (!cmd) {
+			fprintf(stderr, "loopscope: no help for unknown command '%s'\n", argv[2]);
+			return LS_EXIT_USAGE;
+		}
+		/* argp names the program after argv[0]: "loopscope CMD" */
+		help_argv[0] = argv[2];
+		return cmd->fn(2, help_argv);
 	}
-	if (!strcmp(argv[1], "record"))
-		return cmd_record(argc - 1, argv + 1);
+	cmd = find_command(argv[1]);
+	if (cmd)
+		return cmd->fn(argc - 1, argv + 1);
 	fprintf(stderr, "loopscope: unknown command '%s' (see loopscope --help)\n", argv[1]);
 	return LS_EXIT_USAGE;
 }

@@ -8,13 +8,12 @@
 #include <string.h>
 #include "collector/record.h"
 #include "summary_json.h"
+#include "summary_json_int.h"
 
 #ifndef LS_VERSION
 #define LS_VERSION "unknown"
 #endif
 
-#define NS_PER_MS	1e6
-#define NS_PER_US	1e3
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
@@ -48,7 +47,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 }
 
 /* Writes s (at most max bytes, stopping at NUL) as a JSON string; NULL as null. */
-static void json_str(FILE *f, const char *str, size_t max)
+void sj_str(FILE *f, const char *str, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, n;
@@ -77,21 +76,50 @@ static void json_str(FILE *f, const char *str, size_t max)
 	fputc('"', f);
 }
 
-static void json_key(FILE *f, const char *key)
+void sj_key(FILE *f, const char *key)
 {
-	json_str(f, key, SIZE_MAX);
+	sj_str(f, key, SIZE_MAX);
 	fputc(':', f);
 }
 
-/* {"count", "total_ms", "p50_ms", "p90_ms", "p99_ms", "max_ms"} of a histogram. */
-static void write_dist(FILE *f, const char *key, const struct ls_hist *h, uint64_t total_ns)
+/*
+ * The histogram itself, so that runs can be merged and compared as
+ * distributions (docs/summary-schema.md): exact count, sum, min and max in
+ * ns, then the non-empty buckets as [index, count] pairs, index ascending.
+ */
+static void write_hist(FILE *f, const struct ls_hist *h)
 {
-	json_key(f, key);
+	const char *sep = "";
+	unsigned i;
+
+	fprintf(f, ",\"hist\":{\"count\":%llu,\"sum_ns\":%llu,\"min_ns\":%llu,\"max_ns\":%llu,"
+		"\"buckets\":[", (unsigned long long)h->count, (unsigned long long)h->sum,
+		(unsigned long long)(h->count ? h->min : 0), (unsigned long long)h->max);
+	for (i = 0; i < LS_HIST_BUCKETS && h->count; i++) {
+		if (!h->buckets[i])
+			continue;
+		fprintf(f, "%s[%u,%llu]", sep, i, (unsigned long long)h->buckets[i]);
+		sep = ",";
+	}
+	fputs("]}", f);
+}
+
+/* {"count", "total_ms", "p50_ms", "p90_ms", "p99_ms", "max_ms", "hist"} of a histogram. */
+void sj_dist_open(FILE *f, const char *key, const struct ls_hist *h, uint64_t total_ns)
+{
+	sj_key(f, key);
 	fprintf(f, "{\"count\":%llu,\"total_ms\":%.3f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,"
-		"\"p99_ms\":%.3f,\"max_ms\":%.3f}",
+		"\"p99_ms\":%.3f,\"max_ms\":%.3f",
 		(unsigned long long)h->count, total_ns / NS_PER_MS,
 		ls_hist_quantile(h, 0.5) / NS_PER_MS, ls_hist_quantile(h, 0.9) / NS_PER_MS,
 		ls_hist_quantile(h, 0.99) / NS_PER_MS, h->count ? h->max / NS_PER_MS : 0.0);
+	write_hist(f, h);
+}
+
+void sj_dist(FILE *f, const char *key, const struct ls_hist *h, uint64_t total_ns)
+{
+	sj_dist_open(f, key, h, total_ns);
+	fputc('}', f);
 }
 
 static void write_fd_kinds(FILE *f, const struct ls_sys_stats *ss)
@@ -104,7 +132,7 @@ static void write_fd_kinds(FILE *f, const struct ls_sys_stats *ss)
 		if (!ss->by_fd_kind[k])
 			continue;
 		fputs(sep, f);
-		json_key(f, ls_fd_kind_name(k));
+		sj_key(f, ls_fd_kind_name(k));
 		fprintf(f, "%llu", (unsigned long long)ss->by_fd_kind[k]);
 		sep = ",";
 	}
@@ -123,7 +151,7 @@ static void write_syscalls(FILE *f, const struct ls_loop_summary *l)
 		if (!ss)
 			continue;
 		fputs(sep, f);
-		json_key(f, ls_syscall_name(i));
+		sj_key(f, ls_syscall_name(i));
 		fprintf(f, "{\"count\":%llu,\"errors\":%llu,\"total_ms\":%.3f,\"p50_us\":%.3f,"
 			"\"p90_us\":%.3f,\"p99_us\":%.3f,\"max_us\":%.3f",
 			(unsigned long long)ss->count, (unsigned long long)ss->errors,
@@ -132,13 +160,14 @@ static void write_syscalls(FILE *f, const struct ls_loop_summary *l)
 			ls_hist_quantile(&ss->dur, 0.99) / NS_PER_US,
 			ss->dur.count ? ss->dur.max / NS_PER_US : 0.0);
 		write_fd_kinds(f, ss);
+		write_hist(f, &ss->dur);
 		fputc('}', f);
 		sep = ",";
 	}
 	fputc('}', f);
 }
 
-static void write_stalls(FILE *f, const struct ls_loop_summary *l)
+static void write_stalls(FILE *f, const struct ls_loop_summary *l, const struct summary_json_meta *m)
 {
 	uint32_t i, n = l->nstalls_kept < LS_TOP_STALLS ? l->nstalls_kept : LS_TOP_STALLS;
 
@@ -148,9 +177,11 @@ static void write_stalls(FILE *f, const struct ls_loop_summary *l)
 		const struct ls_stall *st = &l->top_stalls[i];
 
 		fprintf(f, "%s{\"seq\":%llu,\"start_ns\":%llu,\"busy_ms\":%.3f,\"calls\":%u,"
-			"\"file_io\":%u}", i ? "," : "", (unsigned long long)st->seq,
+			"\"file_io\":%u", i ? "," : "", (unsigned long long)st->seq,
 			(unsigned long long)st->start, st->busy_ns / NS_PER_MS,
 			st->ncalls, st->nfile_io);
+		sj_stall_stacks(f, st, m);
+		fputc('}', f);
 	}
 	fputc(']', f);
 }
@@ -165,7 +196,7 @@ static void write_sys_mask(FILE *f, uint32_t mask)
 		if (!(mask & (1u << i)))
 			continue;
 		fputs(sep, f);
-		json_str(f, ls_syscall_name(i), SIZE_MAX);
+		sj_str(f, ls_syscall_name(i), SIZE_MAX);
 		sep = ",";
 	}
 	fputc(']', f);
@@ -189,18 +220,19 @@ static void write_file_io(FILE *f, const struct ls_loop_summary *l)
 	fputs("]}", f);
 }
 
-static void write_loop(FILE *f, const struct ls_loop_summary *l)
+static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct summary_json_meta *m)
 {
 	fprintf(f, "{\"pid\":%u,\"tid\":%u,\"comm\":", l->pid, l->tid);
-	json_str(f, l->comm, LS_COMM_LEN);
+	sj_str(f, l->comm, LS_COMM_LEN);
 	fprintf(f, ",\"iterations\":%llu,\"stalls\":%llu,",
 		(unsigned long long)l->iterations, (unsigned long long)l->stalls);
-	write_dist(f, "busy", &l->busy, l->busy_total_ns);
+	sj_dist(f, "busy", &l->busy, l->busy_total_ns);
 	fputc(',', f);
-	write_dist(f, "poll_wait", &l->poll, l->poll_total_ns);
+	sj_dist(f, "poll_wait", &l->poll, l->poll_total_ns);
 	write_syscalls(f, l);
-	write_stalls(f, l);
+	write_stalls(f, l, m);
 	write_file_io(f, l);
+	sj_phases(f, l);
 	fputc('}', f);
 }
 
@@ -212,17 +244,21 @@ static void write_header(FILE *f, const struct ls_summary *s, const struct summa
 	if (!dur && s->last_ts > s->first_ts)
 		dur = s->last_ts - s->first_ts;
 	fputs("{\"schema_version\":1,\"tool\":\"loopscope\",\"version\":", f);
-	json_str(f, m->version ? m->version : LS_VERSION, SIZE_MAX);
+	sj_str(f, m->version ? m->version : LS_VERSION, SIZE_MAX);
 	fprintf(f, ",\"target\":{\"pid\":%u,\"command\":", m->pid);
-	json_str(f, m->command, SIZE_MAX);
+	sj_str(f, m->command, SIZE_MAX);
 	fprintf(f, "},\"duration_s\":%.6f,\"stall_threshold_ms\":%.3f,\"trace\":",
 		dur / 1e9, s->stall_threshold_ns / NS_PER_MS);
-	json_str(f, m->trace_path, SIZE_MAX);
+	sj_str(f, m->trace_path, SIZE_MAX);
 	fprintf(f, ",\"drops\":{\"ring_buffer\":%llu,\"inflight_full\":%llu,\"missed_exit\":%llu,"
 		"\"bad_records\":%llu},\"records\":%llu,\"threads\":%llu",
 		(unsigned long long)m->drops.rb_drops, (unsigned long long)m->drops.inflight_full,
 		(unsigned long long)m->drops.missed_exit, (unsigned long long)bad,
 		(unsigned long long)s->records, (unsigned long long)s->threads);
+	/* The bucket layout of every "hist" below (collector/hist.h). */
+	fprintf(f, ",\"hist_scheme\":{\"name\":\"log-linear\",\"unit\":\"ns\","
+		"\"exact_below\":%u,\"sub_buckets\":%u,\"buckets\":%u,\"relative_error\":%.6f}",
+		2 * LS_HIST_SUB, LS_HIST_SUB, LS_HIST_BUCKETS, 1.0 / LS_HIST_SUB);
 }
 
 int summary_json__write(FILE *f, const struct ls_summary *s, const struct summary_json_meta *m)
@@ -237,9 +273,12 @@ int summary_json__write(FILE *f, const struct ls_summary *s, const struct summar
 	for (i = 0; i < s->nloops; i++) {
 		if (i)
 			fputc(',', f);
-		write_loop(f, s->loops[i]);
+		write_loop(f, s->loops[i], m ? m : &none);
 	}
-	fprintf(f, "],\"other_threads_calls\":%llu}\n", (unsigned long long)s->other_calls);
+	fprintf(f, "],\"other_threads_calls\":%llu", (unsigned long long)s->other_calls);
+	sj_threadpool(f, s);
+	sj_stacks(f, s, m ? m : &none);
+	fputs("}\n", f);
 	if (fflush(f) || ferror(f))
 		return errno ? -errno : -EIO;
 	return 0;

@@ -9,6 +9,9 @@
  *
  * Per loop: "stalls" is the count, "stalls_top" the longest ones (at most
  * LS_TOP_STALLS, longest first), "sync_file_io" the regular-file I/O findings.
+ * Every distribution carries its histogram ("hist": the non-empty buckets as
+ * [index, count] pairs, layout in "hist_scheme"), so runs can be merged and
+ * compared. The contract is docs/summary-schema.md.
  */
 #ifndef LS_SUMMARY_JSON_H
 #define LS_SUMMARY_JSON_H
@@ -17,6 +20,8 @@
 #include <stdio.h>
 #include "collector/model.h"
 #include "trace_export.h"
+#include "collector/correlator.h"
+#include "collector/symbolize.h"
 
 struct summary_json_meta {
 	uint32_t pid;
@@ -25,6 +30,10 @@ struct summary_json_meta {
 	struct ls_export_stats drops;	/* bad_records: the larger of this and the summary's */
 	const char *trace_path;		/* NULL: null (no trace written) */
 	const char *version;		/* NULL: LS_VERSION of the build */
+	/* to name stack frames; NULL: stacks are written as addresses */
+	const struct correlator *corr;
+	int (*resolve)(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out);
+	void *resolve_ctx;
 };
 
 /* Writes the summary and flushes f; 0 or -errno. m may be NULL. */

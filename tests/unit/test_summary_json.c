@@ -224,17 +224,23 @@ TEST(summary_json_fields)
 	ASSERT_HAS(doc, "\"comm\":\"we\\\"ird\\\\\\u000a\\u0001\\ufffd\"");
 	ASSERT_HAS(doc, "\"iterations\":100,\"stalls\":1");
 	ASSERT_HAS(doc, "\"busy\":{\"count\":100,\"total_ms\":179.000,\"p50_ms\":1.");
-	ASSERT_HAS(doc, "\"max_ms\":80.000}");
+	ASSERT_HAS(doc, "\"max_ms\":80.000,\"hist\":{\"count\":100,\"sum_ns\":179000000,"
+			"\"min_ns\":1000000,\"max_ns\":80000000,\"buckets\":[[954,99],[1356,1]]}}");
+	ASSERT_HAS(doc, "\"hist_scheme\":{\"name\":\"log-linear\",\"unit\":\"ns\","
+			"\"exact_below\":128,\"sub_buckets\":64,\"buckets\":2752,"
+			"\"relative_error\":0.015625}");
 	ASSERT_HAS(doc, "\"poll_wait\":{\"count\":1,\"total_ms\":5.000");
 	ASSERT_HAS(doc, "\"syscalls\":{\"read\":{\"count\":2,\"errors\":1,\"total_ms\":79.010");
-	ASSERT_HAS(doc, "\"max_us\":79000.000,\"fd_kinds\":{\"file\":1,\"socket\":1}}}");
+	ASSERT_HAS(doc, "\"max_us\":79000.000,\"fd_kinds\":{\"file\":1,\"socket\":1},"
+			"\"hist\":{\"count\":2,\"sum_ns\":79010000,\"min_ns\":10000,"
+			"\"max_ns\":79000000,\"buckets\":[[526,1],[1355,1]]}}}");
 	ASSERT(!strstr(doc, "\"stalls\":["));	/* no duplicate key with the count */
 	ASSERT_HAS(doc, "\"stalls_top\":[{\"seq\":7,\"start_ns\":5000000000,\"busy_ms\":80.000,"
-			"\"calls\":2,\"file_io\":1}]");
+			"\"calls\":2,\"file_io\":1,\"samples\":0,\"offcpu_ms\":0.000,\"stacks\":[]}]");
 	ASSERT_HAS(doc, "\"sync_file_io\":{\"calls\":1,\"total_ms\":79.000,\"fds\":[{\"fd\":20,"
 			"\"count\":1,\"total_ms\":79.000,\"max_ms\":79.000,"
 			"\"syscalls\":[\"read\",\"pread64\"]}]}");
-	ASSERT_HAS(doc, "\"other_threads_calls\":17}");
+	ASSERT_HAS(doc, "\"other_threads_calls\":17,\"threadpool\":{");
 	free(doc);
 }
 

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * `loopscope check`: compares the current run(s) with a baseline, metric by
+ * metric, and fails (exit 1) only on a regression that is both past its
+ * limit and outside sampling noise. The loop threads of one file are merged
+ * (histograms add); several files on a side are several runs, compared
+ * through their median, so one run slowed by a busy machine cannot decide.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "collector/compare.h"
+#include "collector/record.h"
+#include "collector/summary_read.h"
+#include "check.h"
+#include "exitcodes.h"
+#include "report.h"
+
+#define CHECK_EXIT_REGRESSION	LS_EXIT_FAIL	/* `check` gives exit 1 this meaning */
+
+/* Applied when neither --max nor --config names a metric. */
+static const char *const default_limits[] = { "busy.p99=+5%", "busy.mean=+5%" };
+
+struct check_opts {
+	const char *base[CHECK_MAX_FILES], *cur[CHECK_MAX_FILES];
+	unsigned nbase, ncur, nlimits, min_tail;
+	struct limit limits[CHECK_MAX_LIMITS];
+	const char *config, *junit;
+	double confidence;
+	bool quiet;
+	int verbose;
+};
+
+static const char check_doc[] =
+	"Compare summaries (record --summary) and fail on a regression: a CI gate.\n"
+	"\n"
+	"USAGE: loopscope check --baseline BASE.json [--baseline ...] CURRENT.json [...]\n"
+	"                       [--max METRIC=LIMIT ...] [--config FILE] [--junit FILE]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    loopscope check --baseline base.json cur.json     # default limits\n"
+	"    loopscope check --baseline base.json cur.json --max busy.p99=+10% \\\n"
+	"        --max syscall.read.p99=2ms --max stalls=0     # relative, absolute, count\n"
+	"    loopscope check --baseline b1.json --baseline b2.json cur.json --junit perf.xml\n"
+	"\n"
+	"METRICS (all loop threads merged): busy.STAT, poll_wait.STAT and\n"
+	"syscall.NAME.STAT with STAT = pNN (p50 p90 p99...), p999, p9999, mean, max;\n"
+	"stalls, stall_rate (per 1000 iterations), sync_file_io (calls), drops.\n"
+	"LIMIT: +5% (relative to the baseline), 2ms / 500us / 1s (absolute), 0 (count).\n"
+	"Default: busy.p99=+5% busy.mean=+5%. A quantile or mean fails only when it is\n"
+	"past its limit AND the bootstrap confidence interval of the change excludes 0.\n"
+	"\n"
+	"EXIT STATUS: 0 no regression, 1 regression, 2 usage or input error.\n";
+
+enum { OPT_BASELINE = 1000, OPT_MAX, OPT_CONFIG, OPT_JUNIT, OPT_MIN_TAIL, OPT_CONF };
+
+static const struct argp_option check_options[] = {
+	{ "baseline", OPT_BASELINE, "FILE", 0, "Baseline summary; repeat for several runs (median)", 0 },
+	{ "max", OPT_MAX, "METRIC=LIMIT", 0, "Limit for a metric (repeatable)", 0 },
+	{ "config", OPT_CONFIG, "FILE", 0, "Limits, one METRIC = LIMIT per line (# comments)", 0 },
+	{ "junit", OPT_JUNIT, "FILE", 0, "Also write the verdicts as JUnit XML", 0 },
+	{ "min-tail", OPT_MIN_TAIL, "N", 0, "Samples needed beyond a quantile (default 10)", 0 },
+	{ "confidence", OPT_CONF, "C", 0, "Two-sided confidence level (default 0.95)", 0 },
+	{ "quiet", 'q', NULL, 0, "Print only regressions and the verdict line", 0 },
+	{ "verbose", 'v', NULL, 0, "Also print sample counts per metric", 0 },
+	{},
+};
+
+/* Adds l, or replaces the limit of the same metric (the later one wins). */
+static int put_limit(struct check_opts *o, const struct limit *l)
+{
+	unsigned i;
+
+	for (i = 0; i < o->nlimits; i++)
+		if (!strcmp(o->limits[i].metric, l->metric))
+			break;
+	if (i == CHECK_MAX_LIMITS)
+		return -E2BIG;
+	o->limits[i] = *l;
+	o->nlimits += i == o->nlimits;
+	return 0;
+}
+
+static int add_limit(struct check_opts *o, const char *spec, const char **why)
+{
+	struct limit l;
+
+	if (parse_limit(spec, &l, why))
+		return -EINVAL;
+	*why = "too many limits";
+	return put_limit(o, &l);
+}
+
+static double parse_num(struct argp_state *state, const char *what, const char *arg, double lo,
+			double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= lo && v <= hi))
+		cli_usage_error(state, "invalid %s '%s': expected a number in [%g, %g]", what, arg, lo, hi);
+	return v;
+}
+
+static void add_file(struct argp_state *state, const char **files, unsigned *n, const char *f)
+{
+	if (*n >= CHECK_MAX_FILES)
+		cli_usage_error(state, "more than %d files on one side", CHECK_MAX_FILES);
+	files[(*n)++] = f;
+}
+
+static error_t parse_check_opt(int key, char *arg, struct argp_state *state)
+{
+	struct check_opts *o = state->input;
+	const char *why;
+
+	switch (key) {
+	case OPT_BASELINE:
+		add_file(state, o->base, &o->nbase, arg);
+		break;
+	case OPT_MAX:
+		if (add_limit(o, arg, &why))
+			cli_usage_error(state, "--max '%s': %s", arg, why);
+		break;
+	case OPT_CONFIG:
+		o->config = arg;
+		break;
+	case OPT_JUNIT:
+		o->junit = arg;
+		break;
+	case OPT_MIN_TAIL:
+		o->min_tail = (unsigned)parse_num(state, "--min-tail", arg, 1, 1000000);
+		break;
+	case OPT_CONF:
+		o->confidence = parse_num(state, "--confidence", arg, 0.5, 0.999);
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case ARGP_KEY_ARG:
+		add_file(state, o->cur, &o->ncur, arg);
+		break;
+	case ARGP_KEY_END:
+		if (!o->nbase)
+			cli_usage_error(state, "no baseline: give --baseline BASE.json");
+		if (!o->ncur)
+			cli_usage_error(state, "no current summary: give CURRENT.json");
+		if (o->quiet && o->verbose)
+			cli_usage_error(state, "--quiet and --verbose conflict");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && strchr(" \t\r\n", e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Lines "METRIC = LIMIT", blank lines and # comments. 0 or LS_EXIT_USAGE. */
+static int read_config(struct check_opts *o)
+{
+	char line[256], spec[300], *s, *eq;
+	const char *why = "expected METRIC = LIMIT";
+	unsigned lineno = 0;
+	FILE *f = fopen(o->config, "re");
+	int rc = 0;
+
+	if (!f) {
+		fprintf(stderr, "loopscope check: %s: %s\n", o->config, strerror(errno));
+		return LS_EXIT_USAGE;
+	}
+	while (!rc && fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "#")] = '\0';
+		s = trim(line);
+		if (!*s)
+			continue;
+		eq = strchr(s, '=');
+		if (eq) {
+			*eq = '\0';
+			snprintf(spec, sizeof(spec), "%s=%s", trim(s), trim(eq + 1));
+		}
+		if (!eq || add_limit(o, spec, &why)) {
+			fprintf(stderr, "loopscope check: %s:%u: %s\n", o->config, lineno, why);
+			rc = LS_EXIT_USAGE;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* The limits: defaults, or the config file's with --max on top. */
+static int gather_limits(struct check_opts *o)
+{
+	struct limit cli[CHECK_MAX_LIMITS];
+	unsigned ncli = o->nlimits, i;
+	const char *why;
+	int rc;
+
+	memcpy(cli, o->limits, sizeof(cli));
+	o->nlimits = 0;
+	if (o->config && (rc = read_config(o)))
+		return rc;
+	for (i = 0; i < ncli; i++)
+		put_limit(o, &cli[i]);
+	if (o->nlimits)
+		return 0;
+	for (i = 0; i < sizeof(default_limits) / sizeof(*default_limits); i++)
+		add_limit(o, default_limits[i], &why);
+	return 0;
+}
+
+static void merge_file(struct merged *m, const struct summary_file *sf)
+{
+	const struct ls_loop_summary *l;
+	uint32_t i, k;
+
+	m->drops += summary_file_drops(sf);
+	for (i = 0; i < sf->s.nloops; i++) {
+		l = sf->s.loops[i];
+		ls_hist_merge(&m->busy, &l->busy);
+		ls_hist_merge(&m->poll, &l->poll);
+		for (k = 0; k < LS_SYS_MAX; k++)
+			if (l->sys[k])
+				ls_hist_merge(&m->sys[k], &l->sys[k]->dur);
+		m->iterations += l->iterations;
+		m->stalls += l->stalls;
+		m->file_io += l->file_io_calls;
+	}
+}
+
+/* Loads one side, a run per file; 0 or LS_EXIT_USAGE (the reason printed). */
+static int load_side(const char *const *files, unsigned n, struct runs *side)
+{
+	struct summary_file *sf;
+	struct merged *m;
+	unsigned i, k;
+	int rc;
+
+	side->m = calloc(n, sizeof(*side->m));
+	if (!side->m)
+		return LS_EXIT_FAIL;
+	for (i = 0; i < n; i++) {
+		m = &side->m[side->n++];
+		ls_hist_init(&m->busy);
+		ls_hist_init(&m->poll);
+		for (k = 0; k < LS_SYS_MAX; k++)
+			ls_hist_init(&m->sys[k]);
+		rc = cli_load_summary("check", files[i], &sf);
+		if (rc)
+			return rc;
+		merge_file(m, sf);
+		summary_file_free(sf);
+	}
+	return 0;
+}
+
+static uint64_t side_sum(const struct runs *s, bool drops)
+{
+	uint64_t v = 0;
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		v += drops ? s->m[i].drops : s->m[i].iterations;
+	return v;
+}
+
+static void print_summary(const struct check_opts *o, const struct row *rows, unsigned n,
+			  const struct runs *b, const struct runs *c)
+{
+	unsigned i, regressions = 0, few = 0;
+	bool color = cli_color(STDOUT_FILENO);
+
+	for (i = 0; i < n; i++) {
+		regressions += rows[i].v == V_REGRESSION;
+		few += rows[i].v == V_FEW;
+	}
+	if (!o->quiet) {
+		check_print_table(stdout, rows, n, o->confidence, color);
+		if (o->verbose)
+			printf("baseline: %u file(s), %llu iterations; current: %u file(s), %llu "
+			       "iterations\n", o->nbase, (unsigned long long)side_sum(b, false), o->ncur,
+			       (unsigned long long)side_sum(c, false));
+	} else {
+		for (i = 0; i < n; i++)
+			if (rows[i].v == V_REGRESSION)
+				check_print_table(stdout, &rows[i], 1, o->confidence, color);
+	}
+	if (side_sum(b, true) || side_sum(c, true))
+		fprintf(stderr, "loopscope check: WARNING: %s lost data (%llu drops): the comparison "
+			"may be off\n", side_sum(b, true) ? "the baseline" : "the current run",
+			(unsigned long long)(side_sum(b, true) ? side_sum(b, true) : side_sum(c, true)));
+	if (regressions)
+		printf("check: FAIL: %u regression%s in %u metric%s\n", regressions,
+		       regressions == 1 ? "" : "s", n, n == 1 ? "" : "s");
+	else
+		printf("check: pass: %u metric%s within limits%s\n", n, n == 1 ? "" : "s",
+		       few ? " (some not compared: too few samples)" : "");
+}
+
+static int run_check(struct check_opts *o)
+{
+	struct eval_opts eo = { .min_tail = o->min_tail, .confidence = o->confidence };
+	struct row rows[CHECK_MAX_LIMITS] = { 0 };
+	struct runs b = { 0 }, c = { 0 };
+	unsigned i, regressions = 0;
+	int rc, err;
+
+	rc = load_side(o->base, o->nbase, &b);
+	if (!rc)
+		rc = load_side(o->cur, o->ncur, &c);
+	for (i = 0; !rc && i < o->nlimits; i++) {
+		rows[i].lim = o->limits[i];
+		err = check_eval(&b, &c, &eo, &rows[i]);
+		if (err) {
+			fprintf(stderr, "loopscope check: %s: %s\n", rows[i].lim.metric, strerror(-err));
+			rc = LS_EXIT_FAIL;
+		}
+		regressions += rows[i].v == V_REGRESSION;
+	}
+	if (!rc)
+		print_summary(o, rows, o->nlimits, &b, &c);
+	if (!rc && o->junit && (err = check_write_junit(o->junit, rows, o->nlimits))) {
+		fprintf(stderr, "loopscope check: cannot write %s: %s\n", o->junit, strerror(-err));
+		rc = LS_EXIT_OUTPUT;
+	}
+	free(b.m);
+	free(c.m);
+	return rc ? rc : regressions ? CHECK_EXIT_REGRESSION : LS_EXIT_OK;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check_opts o = { .min_tail = 10, .confidence = 0.95 };
+	struct argp argp = { check_options, parse_check_opt, "CURRENT.json...", check_doc };
+	int rc;
+
+	argp_err_exit_status = LS_EXIT_USAGE;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return LS_EXIT_USAGE;
+	rc = gather_limits(&o);
+	return rc ? rc : run_check(&o);
+}

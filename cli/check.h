@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * `loopscope check`: metrics, limits and verdicts, shared by the command
+ * (cli/check.c) and its output (cli/check_out.c).
+ */
+#ifndef LS_CLI_CHECK_H
+#define LS_CLI_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "collector/hist.h"
+#include "collector/record.h"
+
+#define CHECK_MAX_FILES		32
+#define CHECK_MAX_LIMITS	64
+#define CHECK_METRIC_LEN	48
+
+enum verdict {
+	V_OK,		/* within the limit */
+	V_IMPROVED,	/* better beyond the limit, and beyond noise */
+	V_NOISE,	/* past the limit, but the interval includes no change */
+	V_FEW,		/* too few samples to compare: never fails the gate */
+	V_REGRESSION,	/* past the limit, and the interval excludes no change */
+};
+
+struct limit {
+	char metric[CHECK_METRIC_LEN];
+	bool relative;		/* value is a fraction of the baseline (0.05 = +5%) */
+	double value;		/* relative: fraction; absolute: ns or a count */
+};
+
+struct row {
+	struct limit lim;
+	bool duration;		/* values are ns (else counts or rates) */
+	bool has_ci;
+	double base, cur, change, lo, hi;
+	uint64_t nbase, ncur, nmin;	/* samples of the smallest run per side */
+	enum verdict v;
+};
+
+enum src { S_BUSY, S_POLL, S_SYS, S_STALLS, S_STALL_RATE, S_FILE_IO, S_DROPS };
+enum stat { ST_QUANTILE, ST_MEAN, ST_MAX, ST_COUNT };
+
+struct metric {
+	enum src src;
+	enum stat stat;
+	unsigned sys;		/* enum ls_syscall for S_SYS */
+	double q;		/* ST_QUANTILE */
+};
+
+/* One run (file): its loop threads merged. */
+struct merged {
+	struct ls_hist busy, poll, sys[LS_SYS_MAX];
+	uint64_t iterations, stalls, file_io, drops;
+};
+
+/* One side of the comparison: its runs, compared through their median. */
+struct runs {
+	struct merged *m;
+	unsigned n;
+};
+
+struct eval_opts {
+	unsigned min_tail;	/* samples needed beyond a quantile */
+	double confidence;
+};
+
+/* 0 or -EINVAL. */
+int parse_metric(const char *name, struct metric *m);
+/* "METRIC=LIMIT"; on -EINVAL *why says what is wrong. */
+int parse_limit(const char *spec, struct limit *l, const char **why);
+/* Fills r (r->lim set by the caller). 0 or -ENOMEM. */
+int check_eval(const struct runs *b, const struct runs *c, const struct eval_opts *o,
+	       struct row *r);
+
+const char *verdict_name(enum verdict v);
+void check_print_table(FILE *f, const struct row *rows, unsigned n, double conf, bool color);
+/* 0 or -errno. */
+int check_write_junit(const char *path, const struct row *rows, unsigned n);
+
+#endif

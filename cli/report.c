@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* `loopscope report FILE.json`: the summary as tables, or as normalised JSON. */
+#include <argp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "collector/summary_read.h"
+#include "viewer-export/report_text.h"
+#include "viewer-export/summary_json.h"
+#include "exitcodes.h"
+#include "report.h"
+
+struct report_opts {
+	const char *file;
+	unsigned top;
+	bool json, no_hist, quiet;
+};
+
+static const char report_doc[] =
+	"Show a summary written by `record --summary` as tables.\n"
+	"\n"
+	"USAGE: loopscope report FILE.json [--json] [--top N] [--no-hist]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    loopscope report run.json            # loops, latencies, syscalls, stalls\n"
+	"    loopscope report --top 3 run.json    # at most 3 rows per table\n"
+	"    loopscope report --json run.json     # the summary, normalised, for machines\n"
+	"    loopscope report - < run.json        # read standard input\n"
+	"\v" LS_EXIT_CODES_HELP;
+
+enum { OPT_JSON = 1000, OPT_TOP, OPT_NO_HIST };
+
+static const struct argp_option report_options[] = {
+	{ "json", OPT_JSON, NULL, 0, "Write the summary as JSON (same schema) instead", 0 },
+	{ "top", OPT_TOP, "N", 0, "At most N rows per table (loops, syscalls, stalls)", 0 },
+	{ "no-hist", OPT_NO_HIST, NULL, 0, "Leave out the busy-time histograms", 0 },
+	{ "quiet", 'q', NULL, 0, "Only check that the file reads; print nothing", 0 },
+	{ "verbose", 'v', NULL, 0, "Accepted for symmetry with the other commands", 0 },
+	{},
+};
+
+static error_t parse_report_opt(int key, char *arg, struct argp_state *state)
+{
+	struct report_opts *o = state->input;
+	char *end;
+	long n;
+
+	switch (key) {
+	case OPT_JSON:
+		o->json = true;
+		break;
+	case OPT_TOP:
+		errno = 0;
+		n = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || n < 1 || n > 100000)
+			cli_usage_error(state, "invalid --top '%s': expected a number in [1, 100000]", arg);
+		o->top = (unsigned)n;
+		break;
+	case OPT_NO_HIST:
+		o->no_hist = true;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case 'v':
+		break;
+	case ARGP_KEY_ARG:
+		if (o->file)
+			cli_usage_error(state, "one summary file at a time (got '%s' and '%s')", o->file,
+				   arg);
+		o->file = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!o->file)
+			cli_usage_error(state, "no summary file: give FILE.json (from record --summary)");
+		if (o->quiet && o->json)
+			cli_usage_error(state, "--quiet and --json conflict");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "loopscope %s: ", state->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(LS_EXIT_USAGE);
+}
+
+bool cli_color(int fd)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(fd) && !(nc && *nc);
+}
+
+int cli_load_summary(const char *cmd, const char *file, struct summary_file **sf)
+{
+	struct summary_error err;
+	int rc = summary_read_file(file, sf, &err);
+
+	if (!rc)
+		return 0;
+	fprintf(stderr, "loopscope %s: %s: %s\n", cmd, file, err.msg);
+	return LS_EXIT_USAGE;
+}
+
+static int write_json(const struct summary_file *sf)
+{
+	struct summary_json_meta m = {
+		.pid = sf->pid, .command = sf->command, .trace_path = sf->trace,
+		.duration_ns = (uint64_t)(sf->duration_s * 1e9 + 0.5), .version = sf->version,
+		.drops = { .rb_drops = sf->drops_rb, .inflight_full = sf->drops_inflight,
+			   .missed_exit = sf->drops_missed_exit, .bad_records = sf->bad_records },
+	};
+	int err = summary_json__write(stdout, &sf->s, &m);
+
+	if (err) {
+		fprintf(stderr, "loopscope report: writing JSON: %s\n", strerror(-err));
+		return LS_EXIT_OUTPUT;
+	}
+	return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_opts o = { 0 };
+	struct argp argp = { report_options, parse_report_opt, "FILE.json", report_doc };
+	struct report_text_opts ro;
+	struct summary_file *sf;
+	int rc;
+
+	argp_err_exit_status = LS_EXIT_USAGE;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return LS_EXIT_USAGE;
+	rc = cli_load_summary("report", o.file, &sf);
+	if (rc)
+		return rc;
+	if (o.json) {
+		rc = write_json(sf);
+	} else if (!o.quiet) {
+		ro = (struct report_text_opts){ .name = o.file, .top = o.top, .hist = !o.no_hist,
+						.color = cli_color(STDOUT_FILENO) };
+		report_text__write(stdout, sf, &ro);
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr, "loopscope report: writing the report: %s\n", strerror(errno));
+			rc = LS_EXIT_OUTPUT;
+		}
+	}
+	summary_file_free(sf);
+	return rc;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* `loopscope report`, `check` and `top`, and what they share. */
+#ifndef LS_CLI_REPORT_H
+#define LS_CLI_REPORT_H
+
+#include <stdbool.h>
+
+int cmd_report(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+
+struct argp_state;
+struct summary_file;
+
+/* One line "loopscope CMD: message" on stderr, then exit 2 (argp adds a second line). */
+void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+/* Loads one summary; on failure prints the one-line reason. 0 or LS_EXIT_USAGE. */
+int cli_load_summary(const char *cmd, const char *file, struct summary_file **sf);
+
+/* Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+bool cli_color(int fd);
+
+#endif

@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * `loopscope top -p PID`: a live view of the loops of a running process.
+ * Its own correlator feeds a sink that keeps per-window counters only;
+ * every interval they are drawn and reset. On a terminal the screen is
+ * redrawn in the alternate buffer, keys are read unbuffered ('q' quits),
+ * and every way out restores the terminal; otherwise one plain line per
+ * interval goes to stdout, for logs and pipes.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include "collector/correlator.h"
+#include "collector/record.h"
+#include "viewer-export/summary_text.h"
+#include "exitcodes.h"
+#include "report.h"
+#include "target.h"
+#include "tracer.h"
+
+#define TOP_MAX_LOOPS	64
+
+struct top_opts {
+	pid_t pid;
+	double interval_s, stall_ms;
+	long count;		/* intervals to show, 0: until quit */
+	int verbose;
+	bool quiet;
+};
+
+struct win_loop {		/* one loop thread, this window */
+	uint32_t tid;
+	char comm[LS_COMM_LEN];
+	uint64_t iterations, busy_ns, stalls, worst_ns;
+	struct ls_hist busy;
+};
+
+struct top {
+	const struct top_opts *o;
+	struct target target;
+	struct tracer *tracer;
+	struct correlator *corr;
+	struct win_loop loops[TOP_MAX_LOOPS];
+	unsigned nloops;
+	uint64_t calls[LS_SYS_MAX], events;
+	bool tty, color;
+	struct termios saved;
+	bool raw;
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+	signal(sig, SIG_DFL);	/* a second Ctrl-C kills us the usual way */
+}
+
+static const char top_doc[] =
+	"Live view of the event loops of a running process, refreshed every second.\n"
+	"\n"
+	"USAGE: loopscope top -p PID [-i SECONDS] [-n COUNT] [--stall-ms N]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    loopscope top -p 1234              # q or Ctrl-C quits\n"
+	"    loopscope top -p 1234 -n 10 > log  # 10 plain lines, one per second\n"
+	"\n"
+	"Per loop thread and interval: iterations/s, busy %, p99 busy, the worst\n"
+	"iteration and stalls; then syscall rates. Not a terminal: one line per interval.\n"
+	"\v" LS_EXIT_CODES_HELP;
+
+enum { OPT_STALL_MS = 1000 };
+
+static const struct argp_option top_options[] = {
+	{ "pid", 'p', "PID", 0, "The process to watch", 0 },
+	{ "interval", 'i', "SECONDS", 0, "Refresh period (default 1)", 0 },
+	{ "count", 'n', "N", 0, "Stop after N intervals", 0 },
+	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
+	{ "verbose", 'v', NULL, 0, "libbpf warnings (twice: debug)", 0 },
+	{ "quiet", 'q', NULL, 0, "No start-up message", 0 },
+	{},
+};
+
+static double num_arg(struct argp_state *state, const char *what, const char *arg, double lo,
+		      double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= lo && v <= hi))
+		cli_usage_error(state, "invalid %s '%s': expected a number in [%g, %g]", what, arg, lo, hi);
+	return v;
+}
+
+static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
+{
+	struct top_opts *o = state->input;
+
+	switch (key) {
+	case 'p':
+		o->pid = (pid_t)num_arg(state, "PID", arg, 1, 4194304);
+		if (o->pid != atof(arg))
+			cli_usage_error(state, "invalid PID '%s'", arg);
+		break;
+	case 'i':
+		o->interval_s = num_arg(state, "interval", arg, 0.1, 3600);
+		break;
+	case 'n':
+		o->count = (long)num_arg(state, "count", arg, 1, 1e9);
+		break;
+	case OPT_STALL_MS:
+		o->stall_ms = num_arg(state, "stall threshold", arg, 0.001, 3600e3);
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case ARGP_KEY_ARG:
+		cli_usage_error(state, "unexpected argument '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		if (!o->pid)
+			cli_usage_error(state, "nothing to watch: give -p PID");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static struct win_loop *loop_of(struct top *t, const struct ls_thread *th)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nloops; i++)
+		if (t->loops[i].tid == th->tid)
+			return &t->loops[i];
+	if (t->nloops == TOP_MAX_LOOPS)
+		return NULL;
+	t->loops[i].tid = th->tid;
+	ls_hist_init(&t->loops[i].busy);
+	t->nloops++;
+	return &t->loops[i];
+}
+
+static void on_iteration(void *ctx, const struct ls_thread *th, const struct ls_iteration *it)
+{
+	struct win_loop *l = loop_of(ctx, th);
+	uint64_t busy = ls_iteration_busy(it);
+
+	if (!l)
+		return;
+	memcpy(l->comm, th->comm, sizeof(l->comm));
+	l->iterations++;
+	l->busy_ns += busy;
+	l->stalls += it->stall;
+	l->worst_ns = busy > l->worst_ns ? busy : l->worst_ns;
+	ls_hist_add(&l->busy, busy);
+}
+
+static void on_call(void *ctx, const struct ls_thread *th, const struct ls_call *c)
+{
+	struct top *t = ctx;
+
+	(void)th;
+	if (c->sys < LS_SYS_MAX)
+		t->calls[c->sys]++;
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct top *t = ctx;
+
+	t->events++;
+	correlator__push(t->corr, data, len);
+	return 0;
+}
+
+static void reset_window(struct top *t)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nloops; i++) {
+		t->loops[i].iterations = t->loops[i].busy_ns = 0;
+		t->loops[i].stalls = t->loops[i].worst_ns = 0;
+		ls_hist_init(&t->loops[i].busy);
+	}
+	memset(t->calls, 0, sizeof(t->calls));
+}
+
+static void loop_rates(const struct top *t, const struct win_loop *l, double secs, double *ips,
+		       double *busy_pct)
+{
+	(void)t;
+	*ips = (double)l->iterations / secs;
+	*busy_pct = 100.0 * (double)l->busy_ns / (secs * 1e9);
+}
+
+/* One plain line per interval, for logs and pipes. */
+static void draw_line(struct top *t, double secs)
+{
+	uint64_t iters = 0, busy = 0, stalls = 0, worst = 0, calls = 0;
+	struct ls_hist all;
+	char p99[16], w[16], ts[16];
+	unsigned i, active = 0;
+	time_t now = time(NULL);
+
+	ls_hist_init(&all);
+	for (i = 0; i < t->nloops; i++) {
+		const struct win_loop *l = &t->loops[i];
+
+		active += l->iterations > 0;
+		iters += l->iterations;
+		busy = l->busy_ns > busy ? l->busy_ns : busy;
+		stalls += l->stalls;
+		worst = l->worst_ns > worst ? l->worst_ns : worst;
+		ls_hist_merge(&all, &l->busy);
+	}
+	for (i = 0; i < LS_SYS_MAX; i++)
+		calls += t->calls[i];
+	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
+	printf("%s loops=%u iter/s=%.0f busy%%=%.1f p99=%s worst=%s stalls=%" PRIu64
+	       " calls/s=%.0f\n", ts, active, (double)iters / secs,
+	       100.0 * (double)busy / (secs * 1e9), ls_fmt_duration(p99, 16, ls_hist_quantile(&all, 0.99)),
+	       ls_fmt_duration(w, 16, worst), stalls, (double)calls / secs);
+	fflush(stdout);
+}
+
+static void draw_screen(struct top *t, double secs)
+{
+	char p99[16], w[16];
+	struct ls_stats st;
+	double ips, pct;
+	unsigned i, n = 0;
+
+	tracer__stats(t->tracer, &st);
+	printf("\033[H\033[2J%sloopscope top - PID %d (%s)%s  every %.1f s  drops %llu\n\n",
+	       t->color ? "\033[1m" : "", t->target.pid, t->target.name, t->color ? "\033[0m" : "",
+	       secs, (unsigned long long)(st.rb_drops + st.inflight_full));
+	printf("%-8s %-16s %9s %6s %10s %10s %6s\n", "TID", "COMM", "ITER/S", "BUSY%",
+	       "P99 BUSY", "WORST", "STALLS");
+	for (i = 0; i < t->nloops; i++) {
+		const struct win_loop *l = &t->loops[i];
+		bool hot = l->stalls && t->color;
+
+		loop_rates(t, l, secs, &ips, &pct);
+		printf("%s%-8u %-16.16s %9.0f %5.1f%% %10s %10s %6" PRIu64 "%s\n",
+		       hot ? "\033[31m" : "", l->tid, l->comm[0] ? l->comm : "?", ips, pct,
+		       ls_fmt_duration(p99, 16, ls_hist_quantile(&l->busy, 0.99)),
+		       ls_fmt_duration(w, 16, l->worst_ns), l->stalls, hot ? "\033[0m" : "");
+	}
+	if (!t->nloops)
+		printf("(no loop thread yet: none has returned from an epoll wait twice)\n");
+	printf("\nSYSCALLS/S ");
+	for (i = 0; i < LS_SYS_MAX; i++)
+		if (t->calls[i])
+			printf("%s%s %.0f", n++ ? ", " : "", ls_syscall_name(i),
+			       (double)t->calls[i] / secs);
+	printf("%s\n\nq: quit\n", n ? "" : "none");
+	fflush(stdout);
+}
+
+/* Raw keys and the alternate screen; undone by term_restore() on every way out. */
+static void term_setup(struct top *t)
+{
+	struct termios raw;
+
+	if (isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &t->saved)) {
+		raw = t->saved;
+		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+		raw.c_cc[VMIN] = 0;
+		raw.c_cc[VTIME] = 0;
+		t->raw = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	}
+	fputs("\033[?1049h\033[?25l", stdout);
+	fflush(stdout);
+}
+
+static void term_restore(struct top *t)
+{
+	if (!t->tty)
+		return;
+	fputs("\033[?25h\033[?1049l", stdout);
+	fflush(stdout);
+	if (t->raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &t->saved);
+}
+
+static bool quit_key(const struct top *t)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	char buf[16];
+	ssize_t n, i;
+
+	if (!t->raw || poll(&p, 1, 0) <= 0)
+		return false;
+	n = read(STDIN_FILENO, buf, sizeof(buf));
+	for (i = 0; i < n; i++)
+		if (buf[i] == 'q' || buf[i] == 'Q' || buf[i] == 3 /* ^C without ISIG */)
+			return true;
+	return false;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int watch(struct top *t)
+{
+	double start = now_s(), next = start + t->o->interval_s, now;
+	long shown = 0;
+	int err;
+
+	while (!exiting && !quit_key(t) && !target__exited(&t->target)) {
+		err = tracer__poll(t->tracer, 100);
+		if (err < 0 && err != -EINTR) {
+			term_restore(t);
+			fprintf(stderr, "loopscope top: reading the ring buffer: %s\n", strerror(-err));
+			return LS_EXIT_FAIL;
+		}
+		now = now_s();
+		if (now < next)
+			continue;
+		if (t->tty)
+			draw_screen(t, now - next + t->o->interval_s);
+		else
+			draw_line(t, now - next + t->o->interval_s);
+		reset_window(t);
+		next += t->o->interval_s;
+		if (next < now)		/* we fell behind (suspended?): do not burst */
+			next = now + t->o->interval_s;
+		if (t->o->count && ++shown >= t->o->count)
+			break;
+	}
+	term_restore(t);
+	return 0;
+}
+
+/* The same early, named failure as `record`, rather than EPERM from bpf(). */
+static int check_caps(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;
+	eff = data[0].effective | (uint64_t)data[1].effective << 32;
+	if (eff & (1ull << CAP_SYS_ADMIN) ||
+	    ((eff & (1ull << 39 /* CAP_BPF */)) && (eff & (1ull << 38 /* CAP_PERFMON */))))
+		return 0;
+	fprintf(stderr, "loopscope top: not permitted: needs CAP_BPF and CAP_PERFMON (run as root)\n");
+	return LS_EXIT_PERM;
+}
+
+static int start(struct top *t)
+{
+	struct correlator_opts co = {
+		.stall_threshold_ns = (uint64_t)(t->o->stall_ms * 1e6),
+		.sink = { .ctx = t, .on_iteration = on_iteration, .on_call = on_call },
+	};
+	struct tracer_opts to = {
+		.pid = t->o->pid, .on_record = on_record, .ctx = t, .verbose = t->o->verbose,
+		.btf_path = getenv("LOOPSCOPE_BTF"),
+	};
+	int err = target__attach(&t->target, t->o->pid);
+
+	if (err) {
+		fprintf(stderr, "loopscope top: %s: %d\n", err == -ESRCH ? "no such process" :
+			err == -EPERM ? "a kernel thread runs no event loop" :
+			err == -EDEADLK ? "that is loopscope itself" : strerror(-err), t->o->pid);
+		return LS_EXIT_TARGET;
+	}
+	err = check_caps();
+	if (err)
+		return err;
+	t->corr = correlator__new(&co);
+	if (!t->corr)
+		return LS_EXIT_FAIL;
+	err = tracer__start(&t->tracer, &to);
+	if (!err)
+		return 0;
+	fprintf(stderr, "loopscope top: loading BPF programs: %s%s\n", strerror(-err),
+		err == -EPERM || err == -EACCES ? " (needs root, or CAP_BPF and CAP_PERFMON)" :
+		" (kernel too old or without BTF? run with -v)");
+	return err == -EPERM || err == -EACCES ? LS_EXIT_PERM : LS_EXIT_KERNEL;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct top_opts o = { .interval_s = 1, .stall_ms = 50 };
+	struct argp argp = { top_options, parse_top_opt, NULL, top_doc };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct top *t;
+	int rc;
+
+	argp_err_exit_status = LS_EXIT_USAGE;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return LS_EXIT_USAGE;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return LS_EXIT_FAIL;
+	t->o = &o;
+	t->target.pidfd = t->target.gate_fd = -1;
+	t->tty = isatty(STDOUT_FILENO);
+	t->color = cli_color(STDOUT_FILENO);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	rc = start(t);
+	if (!rc && !o.quiet && !t->tty)
+		fprintf(stderr, "loopscope top: watching PID %d (%s)\n", t->target.pid,
+			t->target.name);
+	if (!rc && t->tty)
+		term_setup(t);
+	if (!rc)
+		rc = watch(t);
+	tracer__free(t->tracer);
+	correlator__free(t->corr);
+	target__close(&t->target);
+	free(t);
+	return rc;
+}

@@ -1,0 +1,71 @@
+#!/bin/bash
+# perf-gate.sh: the CI recipe of README.md ("Report, top and check"), runnable.
+# Records examples/epoll-server under examples/ci/workload.sh with
+# `loopscope record --summary`, then compares it with a committed baseline
+# with `loopscope check`: exit 0 pass, 1 regression, 2 bad input; any other
+# code means the recording itself failed.
+#
+#   perf-gate.sh [-b BASELINE_DIR] [-o OUT_DIR] [-n RUNS] [-j JUNIT.xml] [-s SLOWDOWN_PERCENT]
+#   perf-gate.sh -r -o DIR [-n RUNS]    record only (a new baseline: -o examples/ci/baseline)
+#
+# RUNS (default 5) runs are recorded and compared with the baseline's runs
+# through their median: one run slowed by a busy CI machine cannot fail the
+# gate alone, and one slowed baseline run cannot hide a regression.
+# LOOPSCOPE and EXAMPLES point at the binaries (default: build/).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+LS=${LOOPSCOPE:-build/loopscope}
+export EXAMPLES=${EXAMPLES:-build/examples}
+baseline=$here/baseline
+outdir=
+junit=
+slow=0
+runs=5
+record_only=0
+while getopts "b:o:n:j:s:r" opt; do
+	case $opt in
+	b) baseline=$OPTARG ;;
+	o) outdir=$OPTARG ;;
+	n) runs=$OPTARG ;;
+	j) junit=$OPTARG ;;
+	s) slow=$OPTARG ;;
+	r) record_only=1 ;;
+	*) echo "usage: $0 [-b BASELINE_DIR] [-o OUT_DIR] [-n RUNS] [-j JUNIT] [-s PCT] [-r]" >&2
+	   exit 2 ;;
+	esac
+done
+tmp=$(mktemp -d /tmp/perf-gate.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+[ -n "$outdir" ] || outdir=$tmp/current
+mkdir -p "$outdir" || exit 2
+
+# record_run FILE.json: the server is started by loopscope, traced from its first instruction
+record_run() {
+	"$LS" record -q -o "$tmp/run.pftrace" --summary "$1" -- "$EXAMPLES/epoll-server" \
+		> "$tmp/server.out" 2> "$tmp/record.err" &
+	local rec=$! port= i
+	for i in $(seq 100); do grep -q '^listening' "$tmp/server.out" 2>/dev/null && break; sleep 0.05; done
+	port=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/server.out")
+	if [ -z "$port" ]; then
+		echo "perf-gate: the server did not start: $(head -1 "$tmp/record.err")" >&2
+		kill "$rec" 2> /dev/null
+		return 3
+	fi
+	"$here/workload.sh" "$port" "$slow" || { kill "$rec"; echo "perf-gate: workload failed" >&2; return 3; }
+	"$EXAMPLES/loadgen" -p "$port" --cmd QUIT > /dev/null
+	if ! wait "$rec"; then
+		echo "perf-gate: loopscope record failed: $(head -1 "$tmp/record.err")" >&2
+		return 3
+	fi
+}
+
+# 1. record the workload RUNS times
+for i in $(seq "$runs"); do
+	record_run "$outdir/run-$i.json" || exit 3
+done
+
+# 2. compare with the committed baseline
+[ "$record_only" = 1 ] && exit 0
+args=()
+for f in "$baseline"/*.json; do args+=(--baseline "$f"); done
+exec "$LS" check "${args[@]}" "$outdir"/run-*.json ${junit:+--junit "$junit"}

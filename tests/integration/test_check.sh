@@ -1,0 +1,95 @@
+#!/bin/bash
+# loopscope check as a CI gate on real recordings: the examples/ci script
+# against its committed baseline (pass), with 10% longer blocks (regression),
+# a second run of the same build (noise must pass), JUnit XML checked by
+# xmllint, and bad input: one line on stderr and exit 2.
+. "$(dirname "$0")/lib.sh"
+require_root "check"
+export LOOPSCOPE=$LS EXAMPLES=$EX
+CI=$(cd "$(dirname "$0")/../../examples/ci" && pwd)
+
+expect() {
+	local name=$1 code=$2 pattern=$3
+	shift 4
+	timeout 180 "$@" > "$TMP/out" 2> "$TMP/err"
+	local rc=$?
+	if [ "$rc" != "$code" ]; then
+		fail "$name: exit $rc, expected $code" "$(head -3 "$TMP/err") $(tail -3 "$TMP/out")"
+	elif [ -n "$pattern" ] && ! grep -qE "$pattern" "$TMP/err" "$TMP/out"; then
+		fail "$name: output does not match '$pattern'" "$(head -3 "$TMP/err")"
+	elif [ "$code" = 2 ] && [ "$(wc -l < "$TMP/err")" != 1 ]; then
+		fail "$name: not one line" "$(head -3 "$TMP/err")"
+	elif grep -qiE "segmentation|assert|sanitizer|core dumped" "$TMP/err"; then
+		fail "$name: crashed" "$(head -3 "$TMP/err")"
+	else
+		ok "$name"
+	fi
+}
+
+check "record a baseline: 3 runs" "$CI/perf-gate.sh" -r -n 3 -o "$TMP/base"
+check "record 3 more runs of the same build" "$CI/perf-gate.sh" -r -n 3 -o "$TMP/same"
+check "record 3 runs with 10% longer blocks" "$CI/perf-gate.sh" -r -n 3 -s 10 -o "$TMP/slow"
+B=$TMP/base/run-1.json
+BASE=(--baseline "$TMP/base/run-1.json" --baseline "$TMP/base/run-2.json" --baseline "$TMP/base/run-3.json")
+
+# ---- verdicts ----
+expect "a run against itself passes" 0 "check: pass: 2 metrics" -- "$LS" check --baseline "$B" "$B"
+check "table header" grep -qE "^METRIC +BASELINE +CURRENT +CHANGE +95% CI +LIMIT +VERDICT" "$TMP/out"
+check "no change on itself" grep -qE "^busy.p99 .* \+0\.0% .* ok$" "$TMP/out"
+expect "same build, other runs: noise passes" 0 "check: pass" -- "$LS" check "${BASE[@]}" "$TMP"/same/*.json
+expect "10% longer blocks: regression, exit 1" 1 "check: FAIL: 1 regression" -- \
+	"$LS" check "${BASE[@]}" "$TMP"/slow/*.json --junit "$TMP/fail.xml"
+check "p99 is the regression, about +10%" grep -qE "^busy.p99 .* \+(8|9|10|11|12)\.[0-9]% .*REGRESSION$" "$TMP/out"
+check "JUnit XML is well-formed" xmllint --noout "$TMP/fail.xml"
+check "JUnit has one failure" \
+	[ "$(xmllint --xpath 'string(/testsuites/testsuite/@failures)' "$TMP/fail.xml")" = 1 ]
+check "JUnit failure names busy.p99" \
+	[ "$(xmllint --xpath 'string(//testcase[failure]/@name)' "$TMP/fail.xml")" = busy.p99 ]
+expect "faster is not a regression" 0 "improved" -- "$LS" check --baseline "$TMP/slow/run-1.json" "$B"
+expect "a loose limit passes" 0 "check: pass" -- "$LS" check --baseline "$B" "$TMP"/slow/*.json \
+	--max busy.p99=+20%
+expect "absolute limit" 1 "REGRESSION" -- "$LS" check --baseline "$B" "$TMP"/slow/*.json --max busy.p99=31ms
+expect "count limit" 0 "stalls .* ok" -- "$LS" check --baseline "$B" "$TMP"/slow/*.json --max stalls=0 \
+	--max drops=0
+expect "too few samples never fail" 0 "few-samples" -- "$LS" check --baseline "$B" "$TMP"/slow/*.json \
+	--max busy.p9999=+1%
+expect "-q prints only regressions" 1 "" -- "$LS" check -q --baseline "$B" "$TMP"/slow/*.json
+check "-q: no ok rows" [ "$(grep -c ' ok$' "$TMP/out")" = 0 ]
+expect "median of several runs" 0 "check: pass" -- "$LS" check "${BASE[@]}" "$TMP"/base/*.json
+printf '# perf limits\nbusy.p50 = +50%%   # noisy: loose\n\nsyscall.read.p99 = 5ms\n' > "$TMP/limits.conf"
+expect "--config" 0 "syscall.read.p99" -- "$LS" check --baseline "$B" "$TMP"/same/*.json --config "$TMP/limits.conf"
+check "--config replaces the defaults" [ "$(grep -c '^busy.p99' "$TMP/out")" = 0 ]
+expect "--max overrides --config" 1 "REGRESSION" -- "$LS" check --baseline "$B" "$TMP"/slow/*.json \
+	--config "$TMP/limits.conf" --max busy.p50=0ms
+
+# ---- the CI script itself, against its committed baseline ----
+expect "perf-gate.sh passes against the committed baseline" 0 "check: pass" -- \
+	"$CI/perf-gate.sh" -j "$TMP/gate.xml"
+check "perf-gate.sh JUnit well-formed" xmllint --noout "$TMP/gate.xml"
+expect "perf-gate.sh fails on a 10% slowdown" 1 "REGRESSION" -- "$CI/perf-gate.sh" -s 10
+
+# ---- bad input: one line, exit 2 ----
+expect "unknown metric" 2 "unknown metric" -- "$LS" check --baseline "$B" "$B" --max busy.p101=+5%
+expect "unknown syscall" 2 "unknown metric" -- "$LS" check --baseline "$B" "$B" --max syscall.open.p99=1ms
+expect "duration without unit" 2 "needs a unit" -- "$LS" check --baseline "$B" "$B" --max busy.p99=5
+expect "bad limit" 2 "bad limit" -- "$LS" check --baseline "$B" "$B" --max busy.p99=fast
+expect "no baseline" 2 "no baseline" -- "$LS" check "$B"
+expect "no current" 2 "no current" -- "$LS" check --baseline "$B"
+expect "-q and -v conflict" 2 "conflict" -- "$LS" check -q -v --baseline "$B" "$B"
+expect "missing baseline file" 2 "check: $TMP/none.json: No such file" -- "$LS" check --baseline "$TMP/none.json" "$B"
+sed 's/"schema_version":1/"schema_version":2/' "$B" > "$TMP/v2.json"
+expect "wrong schema_version" 2 "unsupported number 2" -- "$LS" check --baseline "$B" "$TMP/v2.json"
+head -c 500 "$B" > "$TMP/trunc.json"
+expect "truncated current" 2 "byte 500" -- "$LS" check --baseline "$B" "$TMP/trunc.json"
+: > "$TMP/empty.json"
+expect "empty baseline" 2 "empty input" -- "$LS" check --baseline "$TMP/empty.json" "$B"
+head -c 4096 /dev/urandom > "$TMP/garbage.json"
+expect "garbage" 2 "byte [0-9]+" -- "$LS" check --baseline "$B" "$TMP/garbage.json"
+expect "missing config" 2 "nope.conf: No such file" -- "$LS" check --baseline "$B" "$B" --config "$TMP/nope.conf"
+printf 'busy.p99 +5%%\n' > "$TMP/bad.conf"
+expect "bad config line" 2 "bad.conf:1: expected METRIC" -- "$LS" check --baseline "$B" "$B" --config "$TMP/bad.conf"
+expect "junit not writable" 6 "cannot write $TMP/nodir/x.xml" -- "$LS" check --baseline "$B" "$B" --junit "$TMP/nodir/x.xml"
+expect "help check" 0 "" -- "$LS" help check
+check "help lists the metrics" grep -q "syscall.NAME.STAT" "$TMP/out"
+
+finish

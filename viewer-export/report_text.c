@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The tables of `loopscope report`. Every row is fixed width and under 80
+ * columns (bcc's rule); a duration is always printed by ls_fmt_duration so
+ * the tables, the end-of-run summary and `check` read the same way.
+ */
+#include <inttypes.h>
+#include <string.h>
+#include "collector/record.h"
+#include "report_text.h"
+#include "summary_text.h"
+
+#define BAR_WIDTH	40
+
+struct out {
+	FILE *f;
+	bool color;
+};
+
+static void heading(const struct out *o, const char *fmt, const char *arg)
+{
+	fputs(o->color ? "\033[1m" : "", o->f);
+	fprintf(o->f, fmt, arg);
+	fputs(o->color ? "\033[0m\n" : "\n", o->f);
+}
+
+static const char *dur(char *buf, uint64_t ns)
+{
+	return ls_fmt_duration(buf, 16, ns);
+}
+
+unsigned report_loop_order(const struct ls_summary *s, unsigned *idx, unsigned max)
+{
+	unsigned i, j, n = 0, t;
+
+	for (i = 0; i < s->nloops && n < max; i++)
+		if (s->loops[i]->iterations)
+			idx[n++] = i;
+	for (i = 1; i < n; i++)		/* insertion sort: a handful of loops */
+		for (j = i; j > 0 && s->loops[idx[j]]->busy_total_ns >
+				     s->loops[idx[j - 1]]->busy_total_ns; j--) {
+			t = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	return n;
+}
+
+static void write_header(const struct out *o, const struct summary_file *sf, const char *name)
+{
+	uint64_t drops = summary_file_drops(sf);
+	char thr[16];
+
+	heading(o, "loopscope report: %s", name);
+	fprintf(o->f, "target   PID %u (%.60s)\n", sf->pid, sf->command ? sf->command : "?");
+	fprintf(o->f, "run      %.2f s, recorded by loopscope %.20s\n", sf->duration_s, sf->version);
+	fprintf(o->f, "stalls   busy >= %s; %" PRIu64 " threads, %" PRIu64
+		" records, %" PRIu64 " calls on other threads\n",
+		dur(thr, sf->s.stall_threshold_ns), sf->s.threads, sf->s.records, sf->s.other_calls);
+	if (drops)
+		fprintf(o->f, "drops    WARNING %" PRIu64 " lost: ring buffer %" PRIu64 ", inflight "
+			"map %" PRIu64 ", missed exits %" PRIu64 ", bad records %" PRIu64 "\n", drops,
+			sf->drops_rb, sf->drops_inflight, sf->drops_missed_exit, sf->bad_records);
+	else
+		fprintf(o->f, "drops    0\n");
+}
+
+static void write_loops(const struct out *o, const struct summary_file *sf, const unsigned *idx,
+			unsigned n)
+{
+	char p99[16];
+	unsigned i;
+
+	fputc('\n', o->f);
+	heading(o, "%s", "LOOP THREADS (by busy time)");
+	fprintf(o->f, "%-8s %-16s %10s %9s %6s %10s %7s\n", "TID", "COMM", "ITER", "ITER/S",
+		"BUSY%", "BUSY P99", "STALLS");
+	for (i = 0; i < n; i++) {
+		const struct ls_loop_summary *l = sf->s.loops[idx[i]];
+		double span = (double)(l->busy_total_ns + l->poll_total_ns);
+
+		fprintf(o->f, "%-8u %-16.16s %10" PRIu64 " %9.1f %5.1f%% %10s %7" PRIu64 "\n",
+			l->tid, l->comm[0] ? l->comm : "?", l->iterations,
+			sf->duration_s > 0 ? (double)l->iterations / sf->duration_s : 0.0,
+			span > 0 ? 100.0 * (double)l->busy_total_ns / span : 0.0,
+			dur(p99, ls_hist_quantile(&l->busy, 0.99)), l->stalls);
+	}
+	if (!n)
+		fprintf(o->f, "(no loop thread: no thread returned from an epoll wait twice)\n");
+}
+
+static void dist_row(const struct out *o, const char *name, const struct ls_hist *h)
+{
+	char a[16], b[16], c[16], d[16], e[16];
+
+	fprintf(o->f, "  %-10s %9" PRIu64 " %10s %10s %10s %10s %10s\n", name, h->count,
+		dur(a, ls_hist_quantile(h, 0.5)), dur(b, ls_hist_quantile(h, 0.9)),
+		dur(c, ls_hist_quantile(h, 0.99)), dur(d, h->count ? h->max : 0), dur(e, h->sum));
+}
+
+/* The runqlat-style log2 view of a histogram, in microseconds. */
+static void write_log2(const struct out *o, const struct ls_hist *h)
+{
+	uint64_t slots[64] = { 0 }, top = 0;
+	unsigned i, s, lo = 64, hi = 0, stars;
+
+	for (i = 0; i < LS_HIST_BUCKETS; i++) {
+		uint64_t us = ls_hist_bucket_low(i) / 1000;
+
+		if (!h->buckets[i])
+			continue;
+		s = us ? 64 - (unsigned)__builtin_clzll(us) : 0;
+		slots[s] += h->buckets[i];
+		lo = s < lo ? s : lo;
+		hi = s > hi ? s : hi;
+	}
+	for (s = lo; s <= hi && s < 64; s++)
+		top = slots[s] > top ? slots[s] : top;
+	fprintf(o->f, "  %23s : %-8s %s\n", "busy usecs", "count", "distribution");
+	for (s = lo; s <= hi && s < 64; s++) {
+		stars = top ? (unsigned)(slots[s] * BAR_WIDTH / top) : 0;
+		fprintf(o->f, "  %10" PRIu64 " -> %-9" PRIu64 " : %-8" PRIu64 " |%-*.*s|\n",
+			s ? (uint64_t)1 << (s - 1) : 0, s ? ((uint64_t)1 << s) - 1 : 0, slots[s], BAR_WIDTH,
+			stars, "****************************************");
+	}
+}
+
+/* The commonest fd kind and how many others: "socket 1801 +2", to stay in 80 columns. */
+static void fd_kinds(char *buf, size_t sz, const struct ls_sys_stats *ss)
+{
+	unsigned k, best = LS_FD_KIND_MAX, others = 0;
+
+	for (k = 0; k < LS_FD_KIND_MAX; k++) {
+		if (!ss->by_fd_kind[k])
+			continue;
+		if (best == LS_FD_KIND_MAX || ss->by_fd_kind[k] > ss->by_fd_kind[best])
+			best = k;
+		others++;
+	}
+	if (best == LS_FD_KIND_MAX)
+		snprintf(buf, sz, "-");
+	else if (others > 1)
+		snprintf(buf, sz, "%s %" PRIu64 " +%u", ls_fd_kind_name(best), ss->by_fd_kind[best],
+			 others - 1);
+	else
+		snprintf(buf, sz, "%s %" PRIu64, ls_fd_kind_name(best), ss->by_fd_kind[best]);
+}
+
+static void write_syscalls(const struct out *o, const struct ls_loop_summary *l, unsigned top)
+{
+	unsigned order[LS_SYS_MAX], n = 0, i, j, t;
+	char a[16], b[16], c[16], kinds[64];
+
+	for (i = 0; i < LS_SYS_MAX; i++)
+		if (l->sys[i])
+			order[n++] = i;
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && l->sys[order[j]]->total_ns > l->sys[order[j - 1]]->total_ns; j--) {
+			t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	if (!n)
+		return;
+	fprintf(o->f, "\n  %-12s %8s %6s %10s %10s %10s  %s\n", "SYSCALL", "COUNT", "ERR",
+		"TOTAL", "P99", "MAX", "FD KINDS");
+	for (i = 0; i < n && (!top || i < top); i++) {
+		const struct ls_sys_stats *ss = l->sys[order[i]];
+
+		fd_kinds(kinds, sizeof(kinds), ss);
+		fprintf(o->f, "  %-12s %8" PRIu64 " %6" PRIu64 " %10s %10s %10s  %s\n",
+			ls_syscall_name(order[i]), ss->count, ss->errors, dur(a, ss->total_ns),
+			dur(b, ls_hist_quantile(&ss->dur, 0.99)), dur(c, ss->dur.count ? ss->dur.max : 0),
+			kinds);
+	}
+}
+
+static void write_stalls(const struct out *o, const struct ls_loop_summary *l, unsigned top)
+{
+	char a[16];
+	unsigned i;
+
+	if (!l->nstalls_kept)
+		return;
+	fprintf(o->f, "\n  %-10s %10s %7s %9s  %s\n", "STALL ITER", "BUSY", "CALLS", "FILE I/O",
+		"START (ns, CLOCK_BOOTTIME)");
+	for (i = 0; i < l->nstalls_kept && (!top || i < top); i++)
+		fprintf(o->f, "  %-10" PRIu64 " %10s %7u %9u  %" PRIu64 "\n", l->top_stalls[i].seq,
+			dur(a, l->top_stalls[i].busy_ns), l->top_stalls[i].ncalls,
+			l->top_stalls[i].nfile_io, l->top_stalls[i].start);
+}
+
+static void write_file_io(const struct out *o, const struct ls_loop_summary *l, unsigned top)
+{
+	char a[16], b[16];
+	unsigned i, k;
+
+	if (!l->file_io_calls)
+		return;
+	fprintf(o->f, "\n  FINDING: %" PRIu64 " synchronous regular-file calls on the loop thread, "
+		"%s\n", l->file_io_calls, dur(a, l->file_io_ns));
+	fprintf(o->f, "  %-6s %9s %10s %10s  %s\n", "FD", "COUNT", "TOTAL", "MAX", "SYSCALLS");
+	for (i = 0; i < l->nfile_fds && (!top || i < top); i++) {
+		const struct ls_file_io *io = &l->file_io[i];
+
+		fprintf(o->f, "  %-6d %9" PRIu64 " %10s %10s  ", io->fd, io->count,
+			dur(a, io->total_ns), dur(b, io->max_ns));
+		for (k = 1; k < LS_SYS_MAX && k < 32; k++)
+			if (io->sys_mask & (1u << k))
+				fprintf(o->f, "%s ", ls_syscall_name(k));
+		fputc('\n', o->f);
+	}
+}
+
+static void write_loop(const struct out *o, const struct ls_loop_summary *l,
+		       const struct report_text_opts *opts)
+{
+	char title[64];
+
+	snprintf(title, sizeof(title), "%.16s[%u]", l->comm[0] ? l->comm : "?", l->tid);
+	fputc('\n', o->f);
+	heading(o, "LOOP %s", title);
+	fprintf(o->f, "  %-10s %9s %10s %10s %10s %10s %10s\n", "LATENCY", "COUNT", "P50", "P90",
+		"P99", "MAX", "TOTAL");
+	dist_row(o, "busy", &l->busy);
+	dist_row(o, "poll wait", &l->poll);
+	if (opts->hist && l->busy.count) {
+		fputc('\n', o->f);
+		write_log2(o, &l->busy);
+	}
+	write_syscalls(o, l, opts->top);
+	write_stalls(o, l, opts->top);
+	write_file_io(o, l, opts->top);
+}
+
+void report_text__write(FILE *f, const struct summary_file *sf, const struct report_text_opts *o)
+{
+	struct out out = { .f = f, .color = o->color };
+	unsigned idx[LS_SUMMARY_MAX_LOOPS], n, i;
+
+	n = report_loop_order(&sf->s, idx, LS_SUMMARY_MAX_LOOPS);
+	if (o->top && n > o->top)
+		n = o->top;
+	write_header(&out, sf, o->name ? o->name : "-");
+	write_loops(&out, sf, idx, n);
+	for (i = 0; i < n; i++)
+		write_loop(&out, sf->s.loops[idx[i]], o);
+}
