@@ -448,6 +448,7 @@ static int write_summary_json(struct recording *r, const struct ls_export_stats 
 		.pid = (uint32_t)r->target.pid, .command = r->target.cmdline,
 		.duration_ns = (uint64_t)(elapsed_s(&r->started) * 1e9),
 		.drops = *drops, .trace_path = r->o->output, .version = LS_VERSION,
+		.corr = r->corr, .resolve = resolve_frame, .resolve_ctx = r,
 	};
 	struct output out;
 	FILE *f;

@@ -68,8 +68,8 @@ check "main-thread overflow: diagnosed" grep -qE "stack overflow in thread [0-9]
 
 # ---- node: RangeError caught three times; JS frames named with the perf map ----
 if [ -n "$NODE" ]; then
-	"$LS" record -o "$TMP/n.pftrace" -- "$NODE" --perf-basic-prof --interpreted-frames-native-stack \
-		"$HERE/examples/node/recurse.js" 3 300 > "$TMP/n.out" 2> "$TMP/n.err"
+	(cd "$TMP" && "$LS" record -o "$TMP/n.pftrace" -- "$NODE" --perf-basic-prof --interpreted-frames-native-stack \
+		"$HERE/examples/node/recurse.js" 3 300 > "$TMP/n.out" 2> "$TMP/n.err")
 	check "node overflow: record exits 0" [ $? = 0 ]
 	check "node overflow: the script caught 3" grep -q "caught 3" "$TMP/n.out"
 	check "node overflow: counted 3 RangeErrors" grep -q "thrown 3 times" "$TMP/n.err"

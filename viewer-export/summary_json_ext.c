@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The summary's libuv and stack members: "phases" per loop, the top-level
+ * "threadpool" and "stacks", and each stall's stacks. Frames are named
+ * through the meta's resolver; without one they are hex addresses.
+ */
+#include <inttypes.h>
+#include <string.h>
+#include "collector/record.h"
+#include "summary_json_int.h"
+#include "summary_text.h"
+
+#define MAX_JSON_FRAMES 16	/* innermost frames written per stack */
+
+static const char *const phase_names[LS_PHASE_MAX] = {
+#define XX(id, name) [LS_PHASE_##id] = name,
+	LS_PHASE_MAP(XX)
+#undef XX
+};
+
+static const char *const work_kind_names[LS_WORK_KIND_MAX] = {
+#define XX(id, name) [LS_WORK_##id] = name,
+	LS_WORK_KIND_MAP(XX)
+#undef XX
+};
+
+void sj_phases(FILE *f, const struct ls_loop_summary *l)
+{
+	uint64_t loop_ns = l->busy_total_ns + l->poll_total_ns;
+	const char *sep = "";
+	unsigned p;
+
+	fputs(",\"phases\":{", f);
+	for (p = 0; p < LS_PHASE_MAX; p++) {
+		const struct ls_phase_stats *ps = l->phases[p];
+
+		if (!ps)
+			continue;
+		fputs(sep, f);
+		sj_dist_open(f, phase_names[p], &ps->dur, ps->total_ns);
+		fprintf(f, ",\"share\":%.4f,\"inferred\":%s}", loop_ns ? (double)ps->total_ns / loop_ns : 0.0,
+			p == LS_PHASE_PENDING || p == LS_PHASE_CLOSING ? "true" : "false");
+		sep = ",";
+	}
+	fputc('}', f);
+}
+
+/* A stack as ["innermost", ...]: kernel frames first, then user frames. */
+static void write_frames(FILE *f, const struct ls_stack *user, const struct ls_stack *kern,
+			 const struct summary_json_meta *m)
+{
+	const struct ls_stack *parts[2] = { kern, user };
+	struct ls_frame_info fi;
+	unsigned p, i, n = 0;
+	char addr[32];
+
+	fputc('[', f);
+	for (p = 0; p < 2; p++) {
+		for (i = 0; parts[p] && i < parts[p]->nframes && n < MAX_JSON_FRAMES; i++, n++) {
+			memset(&fi, 0, sizeof(fi));
+			if (n)
+				fputc(',', f);
+			if (m->resolve && !m->resolve(m->resolve_ctx, parts[p]->ips[i], parts[p]->kernel, &fi) &&
+			    fi.function) {
+				sj_str(f, fi.function, 512);
+			} else {
+				snprintf(addr, sizeof(addr), "0x%" PRIx64, parts[p]->ips[i]);
+				sj_str(f, addr, sizeof(addr));
+			}
+		}
+	}
+	fputc(']', f);
+}
+
+static const struct ls_stack *stack_of(const struct summary_json_meta *m, int32_t id)
+{
+	return m->corr ? correlator__stack(m->corr, id) : NULL;
+}
+
+void sj_stall_stacks(FILE *f, const struct ls_stall *st, const struct summary_json_meta *m)
+{
+	uint32_t i;
+
+	fprintf(f, ",\"samples\":%u,\"offcpu_ms\":%.3f,\"stacks\":[", st->nsamples,
+		st->offcpu_ns / NS_PER_MS);
+	for (i = 0; i < st->nstacks; i++) {
+		fprintf(f, "%s{\"count\":%u,\"share\":%.3f,\"frames\":", i ? "," : "",
+			st->stacks[i].count, st->nsamples ? (double)st->stacks[i].count / st->nsamples : 0.0);
+		write_frames(f, stack_of(m, st->stacks[i].user), stack_of(m, st->stacks[i].kern), m);
+		fputc('}', f);
+	}
+	fputc(']', f);
+	if (st->offcpu_ns) {
+		fputs(",\"offcpu_stack\":", f);
+		write_frames(f, stack_of(m, st->off_user), stack_of(m, st->off_kern), m);
+		fputs(",\"woken_by\":", f);
+		sj_str(f, st->waker_tid ? st->waker_comm : "", LS_COMM_LEN);
+	}
+}
+
+void sj_threadpool(FILE *f, const struct ls_summary *s)
+{
+	const struct ls_pool_summary *p = &s->pool;
+	const char *sep = "";
+	unsigned k;
+
+	fprintf(f, ",\"threadpool\":{\"pool_size_seen\":%u,\"max_queued\":%d,\"max_running\":%d,"
+		"\"worker_idle_ms\":%.3f,\"kinds\":{", p->nworkers, p->max_queued, p->max_running,
+		p->worker_idle_ns / NS_PER_MS);
+	for (k = 0; k < LS_WORK_KIND_MAX; k++) {
+		const struct ls_work_stats *w = p->kinds[k];
+
+		if (!w)
+			continue;
+		fputs(sep, f);
+		sj_key(f, work_kind_names[k]);
+		fprintf(f, "{\"count\":%llu,\"incomplete\":%llu,\"sync_on_loop\":%llu,\"sync_ms\":%.3f,",
+			(unsigned long long)w->count, (unsigned long long)w->incomplete,
+			(unsigned long long)w->sync, w->sync_ns / NS_PER_MS);
+		sj_dist(f, "queue", &w->queue, w->queue.sum);
+		fputc(',', f);
+		sj_dist(f, "run", &w->run, w->run.sum);
+		fputc(',', f);
+		sj_dist(f, "done_latency", &w->done, w->done.sum);
+		fputc('}', f);
+		sep = ",";
+	}
+	fputs("}}", f);
+}
+
+static void write_overflow(FILE *f, const struct ls_overflow *o, const struct summary_json_meta *m)
+{
+	const char *names[LS_MAX_STACK_DEPTH] = {};
+	struct ls_frame_info fi[LS_MAX_STACK_DEPTH];
+	uint32_t i, n = o->user ? o->user->nframes : 0;
+	char rec[256];
+
+	for (i = 0; i < n; i++) {
+		memset(&fi[i], 0, sizeof(fi[i]));
+		if (m->resolve && !m->resolve(m->resolve_ctx, o->user->ips[i], false, &fi[i]))
+			names[i] = fi[i].function;
+	}
+	ls_recursion(rec, sizeof(rec), names, n);
+	fprintf(f, "{\"kind\":\"%s\",\"tid\":%u,\"comm\":", o->kind == LS_OVERFLOW_V8 ? "v8" : "sigsegv",
+		o->tid);
+	sj_str(f, o->comm, LS_COMM_LEN);
+	fprintf(f, ",\"at_stack_end\":%s,\"used_kib\":%" PRIu64 ",\"stack_kib\":%" PRIu64
+		",\"frames\":%u,\"fault_addr\":%" PRIu64 ",\"recursion\":", o->at_stack_end ? "true" : "false",
+		(o->stack_end > o->sp ? o->stack_end - o->sp : 0) >> 10,
+		(o->stack_end - o->stack_start) >> 10, o->frames, o->fault_addr);
+	sj_str(f, rec, sizeof(rec));
+	fputs(",\"stack\":", f);
+	write_frames(f, o->user, NULL, m);
+	fputc('}', f);
+}
+
+void sj_stacks(FILE *f, const struct ls_summary *s, const struct summary_json_meta *m)
+{
+	uint32_t i;
+
+	fprintf(f, ",\"stacks\":{\"samples\":%llu,\"v8_range_errors\":%llu,\"sigsegv\":%llu,"
+		"\"high_water\":[", (unsigned long long)s->samples,
+		(unsigned long long)s->v8_overflows, (unsigned long long)s->segv);
+	for (i = 0; i < s->nhwm; i++) {
+		fprintf(f, "%s{\"tid\":%u,\"comm\":", i ? "," : "", s->hwm[i].tid);
+		sj_str(f, s->hwm[i].comm, LS_COMM_LEN);
+		fprintf(f, ",\"used_kib\":%" PRIu64 ",\"stack_kib\":%" PRIu64 ",\"samples\":%" PRIu64 "}",
+			s->hwm[i].used_max >> 10, s->hwm[i].size >> 10, s->hwm[i].samples);
+	}
+	fputs("],\"overflows\":[", f);
+	for (i = 0; i < s->noverflows; i++) {
+		if (i)
+			fputc(',', f);
+		write_overflow(f, &s->overflows[i], m);
+	}
+	fputs("]}", f);
+}

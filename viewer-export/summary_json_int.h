@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Shared by summary_json.c (loops, syscalls) and summary_json_ext.c (libuv, stacks). */
+#ifndef LS_SUMMARY_JSON_INT_H
+#define LS_SUMMARY_JSON_INT_H
+
+#include <stdio.h>
+#include "summary_json.h"
+
+#define NS_PER_MS 1e6
+#define NS_PER_US 1e3
+
+void sj_str(FILE *f, const char *str, size_t max);
+void sj_key(FILE *f, const char *key);
+/* "key":{count, total_ms, p50_ms, p90_ms, p99_ms, max_ms, hist} */
+void sj_dist(FILE *f, const char *key, const struct ls_hist *h, uint64_t total_ns);
+/* The same, left open for more members: the caller writes the closing brace. */
+void sj_dist_open(FILE *f, const char *key, const struct ls_hist *h, uint64_t total_ns);
+
+void sj_phases(FILE *f, const struct ls_loop_summary *l);
+void sj_stall_stacks(FILE *f, const struct ls_stall *st, const struct summary_json_meta *m);
+void sj_threadpool(FILE *f, const struct ls_summary *s);
+void sj_stacks(FILE *f, const struct ls_summary *s, const struct summary_json_meta *m);
+
+#endif
