@@ -94,19 +94,6 @@ static int add_limit(struct check_opts *o, const char *spec, const char **why)
 	return put_limit(o, &l);
 }
 
-static double parse_num(struct argp_state *state, const char *what, const char *arg, double lo,
-			double hi)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v >= lo && v <= hi))
-		cli_usage_error(state, "invalid %s '%s': expected a number in [%g, %g]", what, arg, lo, hi);
-	return v;
-}
-
 static void add_file(struct argp_state *state, const char **files, unsigned *n, const char *f)
 {
 	if (*n >= CHECK_MAX_FILES)
@@ -134,10 +121,10 @@ static error_t parse_check_opt(int key, char *arg, struct argp_state *state)
 		o->junit = arg;
 		break;
 	case OPT_MIN_TAIL:
-		o->min_tail = (unsigned)parse_num(state, "--min-tail", arg, 1, 1000000);
+		o->min_tail = (unsigned)cli_number(state, "--min-tail", arg, 1, 1000000);
 		break;
 	case OPT_CONF:
-		o->confidence = parse_num(state, "--confidence", arg, 0.5, 0.999);
+		o->confidence = cli_number(state, "--confidence", arg, 0.5, 0.999);
 		break;
 	case 'q':
 		o->quiet = true;

@@ -25,6 +25,7 @@
 #include "exitcodes.h"
 #include "output.h"
 #include "record.h"
+#include "report.h"
 #include "target.h"
 #include "tracer.h"
 
@@ -90,41 +91,22 @@ static const struct argp_option record_options[] = {
 	{},
 };
 
-static double parse_positive(struct argp_state *state, const char *what, const char *arg,
-			     double max)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(v) || v <= 0 || v > max)
-		argp_error(state, "invalid %s '%s': expected a number in (0, %g]", what, arg, max);
-	return v;
-}
-
 static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 {
 	struct record_opts *o = state->input;
-	char *end;
-	long pid;
 
 	switch (key) {
 	case 'p':
-		errno = 0;
-		pid = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || pid <= 0 || pid > 4194304)
-			argp_error(state, "invalid PID '%s'", arg);
-		o->pid = (pid_t)pid;
+		o->pid = (pid_t)cli_integer(state, "PID", arg, 1, 4194304);
 		break;
 	case 'o':
 		o->output = arg;
 		break;
 	case 'd':
-		o->duration_s = parse_positive(state, "duration", arg, 365.0 * 86400);
+		o->duration_s = cli_number(state, "duration", arg, 0.001, 365.0 * 86400);
 		break;
 	case OPT_STALL_MS:
-		o->stall_ms = parse_positive(state, "stall threshold", arg, 3600.0 * 1000);
+		o->stall_ms = cli_number(state, "stall threshold", arg, 0.001, 3600.0 * 1000);
 		break;
 	case OPT_SUMMARY:
 		o->summary = arg;
@@ -136,11 +118,7 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		o->no_libuv = true;
 		break;
 	case OPT_SAMPLE_HZ:
-		errno = 0;
-		pid = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || pid < 0 || pid > 10000)
-			argp_error(state, "invalid sample rate '%s': expected 0 to 10000 Hz", arg);
-		o->sample_hz = (unsigned)pid;
+		o->sample_hz = (unsigned)cli_integer(state, "sample rate", arg, 0, 10000);
 		break;
 	case OPT_FOLDED:
 		o->folded = arg;
@@ -152,15 +130,15 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		o->quiet = true;
 		break;
 	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s' (put the command after --)", arg);
+		cli_usage_error(state, "unexpected argument '%s' (put the command after --)", arg);
 		break;
 	case ARGP_KEY_END:
 		if (!o->pid && !o->cmd)
-			argp_error(state, "nothing to trace: give -p PID or -- CMD");
+			cli_usage_error(state, "nothing to trace: give -p PID or -- CMD");
 		if (o->pid && o->cmd)
-			argp_error(state, "-p and -- CMD conflict: give one target");
+			cli_usage_error(state, "-p and -- CMD conflict: give one target");
 		if (o->summary && !strcmp(o->summary, o->output))
-			argp_error(state, "--summary and -o name the same file");
+			cli_usage_error(state, "--summary and -o name the same file");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -27,14 +27,14 @@ static const char report_doc[] =
 	"EXAMPLES:\n"
 	"    loopscope report run.json            # loops, latencies, syscalls, stalls\n"
 	"    loopscope report --top 3 run.json    # at most 3 rows per table\n"
-	"    loopscope report --json run.json     # the summary, normalised, for machines\n"
+	"    loopscope report --json run.json     # the validated summary, for machines\n"
 	"    loopscope report - < run.json        # read standard input\n"
 	"\v" LS_EXIT_CODES_HELP;
 
 enum { OPT_JSON = 1000, OPT_TOP, OPT_NO_HIST };
 
 static const struct argp_option report_options[] = {
-	{ "json", OPT_JSON, NULL, 0, "Write the summary as JSON (same schema) instead", 0 },
+	{ "json", OPT_JSON, NULL, 0, "Write the validated summary JSON instead of tables", 0 },
 	{ "top", OPT_TOP, "N", 0, "At most N rows per table (loops, syscalls, stalls)", 0 },
 	{ "no-hist", OPT_NO_HIST, NULL, 0, "Leave out the busy-time histograms", 0 },
 	{ "quiet", 'q', NULL, 0, "Only check that the file reads; print nothing", 0 },
@@ -45,19 +45,13 @@ static const struct argp_option report_options[] = {
 static error_t parse_report_opt(int key, char *arg, struct argp_state *state)
 {
 	struct report_opts *o = state->input;
-	char *end;
-	long n;
 
 	switch (key) {
 	case OPT_JSON:
 		o->json = true;
 		break;
 	case OPT_TOP:
-		errno = 0;
-		n = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || n < 1 || n > 100000)
-			cli_usage_error(state, "invalid --top '%s': expected a number in [1, 100000]", arg);
-		o->top = (unsigned)n;
+		o->top = (unsigned)cli_integer(state, "--top", arg, 1, 100000);
 		break;
 	case OPT_NO_HIST:
 		o->no_hist = true;
@@ -97,6 +91,32 @@ void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
 	exit(LS_EXIT_USAGE);
 }
 
+double cli_number(const struct argp_state *state, const char *what, const char *arg, double lo,
+		  double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= lo && v <= hi))
+		cli_usage_error(state, "invalid %s '%s': expected a number in [%g, %g]", what, arg, lo, hi);
+	return v;
+}
+
+long cli_integer(const struct argp_state *state, const char *what, const char *arg, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi)
+		cli_usage_error(state, "invalid %s '%s': expected a whole number in [%ld, %ld]", what, arg,
+				lo, hi);
+	return v;
+}
+
 bool cli_color(int fd)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -115,18 +135,14 @@ int cli_load_summary(const char *cmd, const char *file, struct summary_file **sf
 	return LS_EXIT_USAGE;
 }
 
+/*
+ * The validated document as it was read: the model holds what the tables
+ * need, the file also holds libuv phases, the thread pool and named stacks.
+ */
 static int write_json(const struct summary_file *sf)
 {
-	struct summary_json_meta m = {
-		.pid = sf->pid, .command = sf->command, .trace_path = sf->trace,
-		.duration_ns = (uint64_t)(sf->duration_s * 1e9 + 0.5), .version = sf->version,
-		.drops = { .rb_drops = sf->drops_rb, .inflight_full = sf->drops_inflight,
-			   .missed_exit = sf->drops_missed_exit, .bad_records = sf->bad_records },
-	};
-	int err = summary_json__write(stdout, &sf->s, &m);
-
-	if (err) {
-		fprintf(stderr, "loopscope report: writing JSON: %s\n", strerror(-err));
+	if (fwrite(sf->raw, 1, sf->raw_len, stdout) != sf->raw_len || fflush(stdout)) {
+		fprintf(stderr, "loopscope report: writing JSON: %s\n", strerror(errno));
 		return LS_EXIT_OUTPUT;
 	}
 	return 0;

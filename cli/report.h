@@ -15,6 +15,10 @@ struct summary_file;
 /* One line "loopscope CMD: message" on stderr, then exit 2 (argp adds a second line). */
 void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
+/* A number in [lo, hi] from an option's argument, or a usage error naming what. */
+double cli_number(const struct argp_state *state, const char *what, const char *arg, double lo,
+		  double hi);
+long cli_integer(const struct argp_state *state, const char *what, const char *arg, long lo, long hi);
 /* Loads one summary; on failure prints the one-line reason. 0 or LS_EXIT_USAGE. */
 int cli_load_summary(const char *cmd, const char *file, struct summary_file **sf);
 

@@ -91,37 +91,22 @@ static const struct argp_option top_options[] = {
 	{},
 };
 
-static double num_arg(struct argp_state *state, const char *what, const char *arg, double lo,
-		      double hi)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v >= lo && v <= hi))
-		cli_usage_error(state, "invalid %s '%s': expected a number in [%g, %g]", what, arg, lo, hi);
-	return v;
-}
-
 static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 {
 	struct top_opts *o = state->input;
 
 	switch (key) {
 	case 'p':
-		o->pid = (pid_t)num_arg(state, "PID", arg, 1, 4194304);
-		if (o->pid != atof(arg))
-			cli_usage_error(state, "invalid PID '%s'", arg);
+		o->pid = (pid_t)cli_integer(state, "PID", arg, 1, 4194304);
 		break;
 	case 'i':
-		o->interval_s = num_arg(state, "interval", arg, 0.1, 3600);
+		o->interval_s = cli_number(state, "interval", arg, 0.1, 3600);
 		break;
 	case 'n':
-		o->count = (long)num_arg(state, "count", arg, 1, 1e9);
+		o->count = (long)cli_number(state, "count", arg, 1, 1e9);
 		break;
 	case OPT_STALL_MS:
-		o->stall_ms = num_arg(state, "stall threshold", arg, 0.001, 3600e3);
+		o->stall_ms = cli_number(state, "stall threshold", arg, 0.001, 3600e3);
 		break;
 	case 'v':
 		o->verbose++;

@@ -401,6 +401,13 @@ int summary_read_buf(const char *buf, size_t len, struct summary_file **out,
 	if (!read_header(&r, json_root(doc), f))
 		read_loops(&r, json_root(doc), &f->s);
 	json_free(doc);
+	/* the document itself, for members the model does not hold (libuv, stacks) */
+	if (!r.rc && !(f->raw = malloc(len)))
+		r.rc = -ENOMEM;
+	if (!r.rc) {
+		memcpy(f->raw, buf, len);
+		f->raw_len = len;
+	}
 	if (r.rc) {
 		if (r.rc == -ENOMEM)
 			snprintf(err->msg, sizeof(err->msg), "out of memory");
@@ -489,6 +496,7 @@ void summary_file_free(struct summary_file *f)
 
 	if (!f)
 		return;
+	free(f->raw);
 	for (i = 0; i < f->s.nloops; i++) {
 		for (k = 0; k < LS_SYS_MAX; k++)
 			free(f->s.loops[i]->sys[k]);

@@ -27,6 +27,8 @@ struct summary_file {
 	double duration_s;
 	uint64_t drops_rb, drops_inflight, drops_missed_exit, bad_records;
 	struct ls_summary s;		/* loops and their syscall stats are owned */
+	char *raw;			/* the validated document, as read */
+	size_t raw_len;
 };
 
 struct summary_error {

@@ -67,3 +67,25 @@ validate_trace() {
 	fi
 	return 0
 }
+
+# expect NAME CODE PATTERN -- ARGS...: runs ARGS (EXPECT_TIMEOUT seconds at
+# most, default 30) and checks its exit code, that PATTERN (if any) is in its
+# stderr or stdout, that a usage error (2) is one line, and that nothing
+# crashed. Output stays in $TMP/out and $TMP/err.
+expect() {
+	local name=$1 code=$2 pattern=$3
+	shift 4
+	timeout "${EXPECT_TIMEOUT:-30}" "$@" > "$TMP/out" 2> "$TMP/err"
+	local rc=$?
+	if [ "$rc" != "$code" ]; then
+		fail "$name: exit $rc, expected $code" "$(head -3 "$TMP/err") $(tail -3 "$TMP/out")"
+	elif [ -n "$pattern" ] && ! grep -qE "$pattern" "$TMP/err" "$TMP/out"; then
+		fail "$name: output does not match '$pattern'" "$(head -3 "$TMP/err")"
+	elif [ "$code" = 2 ] && [ "$(wc -l < "$TMP/err")" != 1 ]; then
+		fail "$name: not one line" "$(head -3 "$TMP/err")"
+	elif grep -qiE "segmentation|assert|sanitizer|core dumped" "$TMP/err"; then
+		fail "$name: crashed" "$(head -3 "$TMP/err")"
+	else
+		ok "$name"
+	fi
+}

@@ -8,23 +8,7 @@ require_root "check"
 export LOOPSCOPE=$LS EXAMPLES=$EX
 CI=$(cd "$(dirname "$0")/../../examples/ci" && pwd)
 
-expect() {
-	local name=$1 code=$2 pattern=$3
-	shift 4
-	timeout 180 "$@" > "$TMP/out" 2> "$TMP/err"
-	local rc=$?
-	if [ "$rc" != "$code" ]; then
-		fail "$name: exit $rc, expected $code" "$(head -3 "$TMP/err") $(tail -3 "$TMP/out")"
-	elif [ -n "$pattern" ] && ! grep -qE "$pattern" "$TMP/err" "$TMP/out"; then
-		fail "$name: output does not match '$pattern'" "$(head -3 "$TMP/err")"
-	elif [ "$code" = 2 ] && [ "$(wc -l < "$TMP/err")" != 1 ]; then
-		fail "$name: not one line" "$(head -3 "$TMP/err")"
-	elif grep -qiE "segmentation|assert|sanitizer|core dumped" "$TMP/err"; then
-		fail "$name: crashed" "$(head -3 "$TMP/err")"
-	else
-		ok "$name"
-	fi
-}
+EXPECT_TIMEOUT=180
 
 check "record a baseline: 3 runs" "$CI/perf-gate.sh" -r -n 3 -o "$TMP/base"
 check "record 3 more runs of the same build" "$CI/perf-gate.sh" -r -n 3 -o "$TMP/same"

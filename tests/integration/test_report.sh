@@ -6,24 +6,6 @@ require_root "report"
 export LOOPSCOPE=$LS EXAMPLES=$EX
 GATE=$(dirname "$0")/../../examples/ci/perf-gate.sh
 
-# expect NAME CODE PATTERN -- ARGS...: exit code, one-line message, no crash
-expect() {
-	local name=$1 code=$2 pattern=$3
-	shift 4
-	timeout 30 "$@" > "$TMP/out" 2> "$TMP/err"
-	local rc=$?
-	if [ "$rc" != "$code" ]; then
-		fail "$name: exit $rc, expected $code" "$(head -3 "$TMP/err")"
-	elif [ -n "$pattern" ] && ! grep -qE "$pattern" "$TMP/err"; then
-		fail "$name: message does not match '$pattern'" "$(head -3 "$TMP/err")"
-	elif [ "$code" = 2 ] && [ "$(wc -l < "$TMP/err")" != 1 ]; then
-		fail "$name: not one line" "$(head -3 "$TMP/err")"
-	elif grep -qiE "segmentation|assert|sanitizer|core dumped" "$TMP/err"; then
-		fail "$name: crashed" "$(head -3 "$TMP/err")"
-	else
-		ok "$name"
-	fi
-}
 
 check "record a fixture (perf-gate.sh -r)" "$GATE" -r -n 1 -o "$TMP/fixture"
 R=$TMP/fixture/run-1.json
