@@ -64,6 +64,13 @@ static size_t add_frames(struct stack_export *se, size_t n, const struct ls_stac
 	return n;
 }
 
+size_t stack_export__frames(struct stack_export *se, const struct ls_stack *user,
+			    const struct ls_stack *kern, const struct ls_frame_info **frames)
+{
+	*frames = se->frames;
+	return add_frames(se, add_frames(se, 0, kern), user);	/* leaf first: kernel on top */
+}
+
 uint64_t stack_export__callstack(struct stack_export *se, const struct ls_stack *user,
 				 const struct ls_stack *kern)
 {
@@ -77,8 +84,7 @@ uint64_t stack_export__callstack(struct stack_export *se, const struct ls_stack 
 	slot = (key * 2654435761u) & (PAIR_SLOTS - 1);
 	if (se->iids[slot] && se->iids[slot] >> 32 == key)
 		return se->iids[slot] & 0xffffffffu;
-	n = add_frames(se, 0, kern);	/* leaf first: kernel frames sit on top */
-	n = add_frames(se, n, user);
+	n = add_frames(se, add_frames(se, 0, kern), user);	/* leaf first: kernel on top */
 	if (pftrace_stacks__callstack(se->ps, se->frames, n, &iid) || iid > 0xffffffffu)
 		return 0;
 	se->iids[slot] = (uint64_t)key << 32 | iid;

@@ -21,5 +21,8 @@ void stack_export__free(struct stack_export *se);
 uint64_t stack_export__callstack(struct stack_export *se, const struct ls_stack *user,
 				 const struct ls_stack *kern);
 int stack_export__sample(struct stack_export *se, const struct ls_sample *s);
+/* kern on top of user, symbolized, leaf first; valid until the next call. */
+size_t stack_export__frames(struct stack_export *se, const struct ls_stack *user,
+			    const struct ls_stack *kern, const struct ls_frame_info **frames);
 
 #endif

@@ -20,62 +20,15 @@
 #include <string.h>
 #include <time.h>
 #include "collector/record.h"
-#include "stack_export.h"
-#include "trace_export.h"
+#include "trace_export_int.h"
 
-/* Held-back calls per thread, beyond which they are written at once (see top). */
-#define TE_MAX_HELD	65536
-
-struct te_thread {
-	bool used;
-	bool described;
-	bool rename_pending;
-	bool counter_described;
-	bool is_loop;
-	uint32_t pid;
-	uint32_t tid;
-	uint64_t uuid;
-	uint64_t counter_uuid;
-	char comm[LS_COMM_LEN + 1];
-	struct ls_call *held;
-	size_t nheld;
-	size_t capheld;
-	struct ls_phase_span *phases;	/* of the current iteration, held like calls */
-	size_t nphases;
-	size_t capphases;
-};
-
-struct trace_export {
-	struct pftrace *w;
-	int err;
-	uint32_t pid;
-	char *process_name;
-	char *cmdline;
-	uint64_t stall_threshold_ns;
-	struct te_thread *threads;	/* open addressing by tid */
-	size_t mask;
-	size_t nthreads;
-	uint32_t *pids;			/* processes already described */
-	size_t npids;
-	size_t cappids;
-	uint64_t first_ts;
-	uint64_t last_ts;
-	bool pool_described;
-	struct stack_export *stacks;
-	struct folded *folded;
-	int (*resolve)(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out);
-	void *resolve_ctx;
-	struct ls_frame_info frames[2 * LS_MAX_STACK_DEPTH];
-	struct trace_export_counts counts;
-};
-
-static void set_err(struct trace_export *te, int err)
+void te_set_err(struct trace_export *te, int err)
 {
 	if (!te->err)
 		te->err = err;
 }
 
-static void seen_ts(struct trace_export *te, uint64_t start, uint64_t end)
+void te_seen_ts(struct trace_export *te, uint64_t start, uint64_t end)
 {
 	if (!te->first_ts || start < te->first_ts)
 		te->first_ts = start;
@@ -109,13 +62,13 @@ static int grow_threads(struct trace_export *te)
 }
 
 /* The thread's state, created from t (which may be NULL) when first seen. */
-static struct te_thread *get_thread(struct trace_export *te, uint32_t tid, const struct ls_thread *t)
+struct te_thread *te_get_thread(struct trace_export *te, uint32_t tid, const struct ls_thread *t)
 {
 	struct te_thread *th;
 	size_t i;
 
 	if ((te->nthreads + 1) * 2 > te->mask && grow_threads(te)) {
-		set_err(te, -ENOMEM);
+		te_set_err(te, -ENOMEM);
 		return NULL;
 	}
 	for (i = tid_slot(te->mask, tid); te->threads[i].used; i = (i + 1) & te->mask)
@@ -133,7 +86,7 @@ static struct te_thread *get_thread(struct trace_export *te, uint32_t tid, const
 	return th;
 }
 
-static void describe_process(struct trace_export *te, uint32_t pid, uint64_t ts)
+void te_describe_process(struct trace_export *te, uint32_t pid, uint64_t ts)
 {
 	struct pftrace_track tr = { .kind = PFTRACE_TRACK_PROCESS, .pid = (int32_t)pid };
 	size_t i;
@@ -146,7 +99,7 @@ static void describe_process(struct trace_export *te, uint32_t pid, uint64_t ts)
 		uint32_t *p = realloc(te->pids, cap * sizeof(*p));
 
 		if (!p) {
-			set_err(te, -ENOMEM);
+			te_set_err(te, -ENOMEM);
 			return;
 		}
 		te->pids = p;
@@ -166,7 +119,7 @@ static void describe_process(struct trace_export *te, uint32_t pid, uint64_t ts)
  * uuid with another name (a conflicting descriptor), so it goes out as a
  * ProcessTree entry at the thread's next event instead.
  */
-static void describe_thread(struct trace_export *te, struct te_thread *th, uint64_t ts)
+void te_describe_thread(struct trace_export *te, struct te_thread *th, uint64_t ts)
 {
 	struct pftrace_track tr = { .kind = PFTRACE_TRACK_THREAD };
 
@@ -176,7 +129,7 @@ static void describe_thread(struct trace_export *te, struct te_thread *th, uint6
 		th->rename_pending = false;
 		return;
 	}
-	describe_process(te, th->pid, ts);
+	te_describe_process(te, th->pid, ts);
 	th->uuid = pftrace__track_uuid(PFTRACE_UUID_THREAD, th->pid, th->tid);
 	tr.uuid = th->uuid;
 	tr.pid = (int32_t)th->pid;
@@ -208,7 +161,7 @@ static void describe_counter(struct trace_export *te, struct te_thread *th, uint
 static void on_thread(void *ctx, const struct ls_thread *t)
 {
 	struct trace_export *te = ctx;
-	struct te_thread *th = get_thread(te, t->tid, t);
+	struct te_thread *th = te_get_thread(te, t->tid, t);
 
 	if (!th)
 		return;
@@ -220,7 +173,7 @@ static void on_thread(void *ctx, const struct ls_thread *t)
 	}
 }
 
-static void slice(struct trace_export *te, const struct te_thread *th, enum pftrace_event_type type,
+void te_slice(struct trace_export *te, const struct te_thread *th, enum pftrace_event_type type,
 		  uint64_t ts, const char *name, const char *cats,
 		  const struct pftrace_arg *args, unsigned nargs)
 {
@@ -231,18 +184,6 @@ static void slice(struct trace_export *te, const struct te_thread *th, enum pftr
 
 	pftrace__event(te->w, &ev);
 }
-
-/* Exporter-private ls_call.flags marking held thread-pool events (see write_pool_event). */
-#define TE_POOL_SUBMIT		0x10000
-#define TE_POOL_DONE_BEGIN	0x20000
-#define TE_POOL_DONE_END	0x40000
-#define TE_POOL_RUN_BEGIN	0x80000
-#define TE_POOL_RUN_END		0x100000
-#define TE_POOL_ANY		(TE_POOL_SUBMIT | TE_POOL_DONE_BEGIN | TE_POOL_DONE_END | \
-				 TE_POOL_RUN_BEGIN | TE_POOL_RUN_END)
-
-static void write_pool_event(struct trace_export *te, const struct te_thread *th,
-			     const struct ls_call *c);
 
 /* One call as a slice, clamped to [lo, hi] so it nests in its parent. */
 static void write_call(struct trace_export *te, const struct te_thread *th,
@@ -255,7 +196,7 @@ static void write_call(struct trace_export *te, const struct te_thread *th,
 	unsigned n = 0;
 
 	if (c->flags & TE_POOL_ANY) {
-		write_pool_event(te, th, c);
+		te_write_pool_event(te, th, c);
 		return;
 	}
 	if (c->flags & LS_CALLF_POLL) {
@@ -277,8 +218,8 @@ static void write_call(struct trace_export *te, const struct te_thread *th,
 		a[n++] = (struct pftrace_arg){ .name = "op", .type = PFTRACE_ARG_INT, .i = c->arg };
 	if (c->flags & LS_SYSF_OPEN)
 		a[n++] = (struct pftrace_arg){ .name = "open", .type = PFTRACE_ARG_BOOL, .b = true };
-	slice(te, th, PFTRACE_SLICE_BEGIN, ts, name, cat, a, n);
-	slice(te, th, PFTRACE_SLICE_END, end, NULL, NULL, NULL, 0);
+	te_slice(te, th, PFTRACE_SLICE_BEGIN, ts, name, cat, a, n);
+	te_slice(te, th, PFTRACE_SLICE_END, end, NULL, NULL, NULL, 0);
 }
 
 /* Writes held calls of iterations before seq; with all, every held call. */
@@ -295,7 +236,7 @@ static void release_held(struct trace_export *te, struct te_thread *th, uint64_t
 	th->nheld = k;
 }
 
-static bool hold_call(struct te_thread *th, const struct ls_call *c)
+bool te_hold_call(struct te_thread *th, const struct ls_call *c)
 {
 	if (th->nheld == th->capheld) {
 		size_t cap = th->capheld ? th->capheld * 2 : 64;
@@ -323,14 +264,14 @@ static void on_call(void *ctx, const struct ls_thread *t, const struct ls_call *
 		te->counts.polls_folded++;	/* on_iteration draws it */
 		return;
 	}
-	th = get_thread(te, c->tid, t);
+	th = te_get_thread(te, c->tid, t);
 	if (!th)
 		return;
-	seen_ts(te, c->ts, c->ts + c->dur);
-	describe_thread(te, th, c->ts);
+	te_seen_ts(te, c->ts, c->ts + c->dur);
+	te_describe_thread(te, th, c->ts);
 	/* iter is set from a thread's first epoll return on: hold from then, even
 	 * before the first iteration completes and makes it a loop thread */
-	if (c->iter && !(c->flags & LS_CALLF_POLL) && hold_call(th, c))
+	if (c->iter && !(c->flags & LS_CALLF_POLL) && te_hold_call(th, c))
 		return;
 	write_call(te, th, c, 0, UINT64_MAX);
 }
@@ -371,7 +312,7 @@ static void write_iteration_begin(struct trace_export *te, const struct te_threa
 			ev.callstack_iid = stack_export__callstack(te->stacks, it->off_user, it->off_kern);
 		pftrace__event(te->w, &ev);
 	} else {
-		slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "iteration", "loop", a, 4);
+		te_slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "iteration", "loop", a, 4);
 	}
 }
 
@@ -384,8 +325,8 @@ static void write_poll_wait(struct trace_export *te, const struct te_thread *th,
 		{ .name = "ready", .type = PFTRACE_ARG_INT, .i = it->poll_ret },
 	};
 
-	slice(te, th, PFTRACE_SLICE_BEGIN, it->poll_start, "poll wait", "loop", a, 3);
-	slice(te, th, PFTRACE_SLICE_END, it->end, NULL, NULL, NULL, 0);
+	te_slice(te, th, PFTRACE_SLICE_BEGIN, it->poll_start, "poll wait", "loop", a, 3);
+	te_slice(te, th, PFTRACE_SLICE_END, it->end, NULL, NULL, NULL, 0);
 }
 
 static void write_phase_begin(struct trace_export *te, const struct te_thread *th,
@@ -398,7 +339,7 @@ static void write_phase_begin(struct trace_export *te, const struct te_thread *t
 	};
 	struct pftrace_arg a = { .name = "inferred", .type = PFTRACE_ARG_BOOL, .b = true };
 
-	slice(te, th, PFTRACE_SLICE_BEGIN, p->start, p->phase < LS_PHASE_MAX ? names[p->phase] : "?",
+	te_slice(te, th, PFTRACE_SLICE_BEGIN, p->start, p->phase < LS_PHASE_MAX ? names[p->phase] : "?",
 	      p->inferred ? "libuv,inferred" : "libuv", &a, p->inferred);
 }
 
@@ -423,7 +364,7 @@ static size_t write_busy_children(struct trace_export *te, const struct te_threa
 		write_phase_begin(te, th, ph);
 		for (; c < th->nheld && th->held[c].iter == it->seq && th->held[c].ts < ph->end; c++)
 			write_call(te, th, &th->held[c], ph->start, ph->end);
-		slice(te, th, PFTRACE_SLICE_END, ph->end, NULL, NULL, NULL, 0);
+		te_slice(te, th, PFTRACE_SLICE_END, ph->end, NULL, NULL, NULL, 0);
 	}
 	return c;
 }
@@ -431,7 +372,7 @@ static size_t write_busy_children(struct trace_export *te, const struct te_threa
 static void on_phase(void *ctx, const struct ls_thread *t, const struct ls_phase_span *p)
 {
 	struct trace_export *te = ctx;
-	struct te_thread *th = get_thread(te, p->tid, t);
+	struct te_thread *th = te_get_thread(te, p->tid, t);
 	struct ls_phase_span *n;
 
 	if (!th)
@@ -441,7 +382,7 @@ static void on_phase(void *ctx, const struct ls_thread *t, const struct ls_phase
 
 		n = realloc(th->phases, cap * sizeof(*n));
 		if (!n) {
-			set_err(te, -ENOMEM);
+			te_set_err(te, -ENOMEM);
 			return;
 		}
 		th->phases = n;
@@ -453,286 +394,41 @@ static void on_phase(void *ctx, const struct ls_thread *t, const struct ls_phase
 static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_iteration *it)
 {
 	struct trace_export *te = ctx;
-	struct te_thread *th = get_thread(te, it->tid, t);
+	struct te_thread *th = te_get_thread(te, it->tid, t);
 	struct pftrace_event cnt = { .type = PFTRACE_COUNTER, .ts = it->end };
 	size_t i;
 
 	if (!th)
 		return;
 	th->is_loop = true;
-	seen_ts(te, it->start, it->end);
-	describe_thread(te, th, it->start);
+	te_seen_ts(te, it->start, it->end);
+	te_describe_thread(te, th, it->start);
 	describe_counter(te, th, it->start);
 	release_held(te, th, it->seq, false);	/* calls of iterations never reported */
 	te->counts.iterations++;
 	te->counts.stalls += it->stall;
 	write_iteration_begin(te, th, it);
-	slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "busy", "loop", NULL, 0);
+	te_slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "busy", "loop", NULL, 0);
 	i = write_busy_children(te, th, it);
 	memmove(th->held, th->held + i, (th->nheld - i) * sizeof(*th->held));
 	th->nheld -= i;
 	th->nphases = 0;
-	slice(te, th, PFTRACE_SLICE_END, it->poll_start, NULL, NULL, NULL, 0);
+	te_slice(te, th, PFTRACE_SLICE_END, it->poll_start, NULL, NULL, NULL, 0);
 	if (it->stall)
-		slice(te, th, PFTRACE_INSTANT, it->poll_start, "stall", "loop,stall", NULL, 0);
+		te_slice(te, th, PFTRACE_INSTANT, it->poll_start, "stall", "loop,stall", NULL, 0);
 	write_poll_wait(te, th, it);
-	slice(te, th, PFTRACE_SLICE_END, it->end, NULL, NULL, NULL, 0);
+	te_slice(te, th, PFTRACE_SLICE_END, it->end, NULL, NULL, NULL, 0);
 	cnt.track_uuid = th->counter_uuid;
 	cnt.value = ls_iteration_busy(it) / 1e6;
 	pftrace__event(te->w, &cnt);
-}
-
-/* Counter tracks of the pool; uuids use a tid no kernel hands out (>= 2^22). */
-#define POOL_QUEUED_KEY		(1u << 31)
-#define POOL_RUNNING_KEY	((1u << 31) | 1)
-
-static void describe_pool(struct trace_export *te, uint32_t pid, uint64_t ts)
-{
-	uint64_t proc = pftrace__track_uuid(PFTRACE_UUID_PROCESS, pid, 0);
-	struct pftrace_track q = {
-		.kind = PFTRACE_TRACK_COUNTER, .parent_uuid = proc, .name = "thread pool queued",
-		.uuid = pftrace__track_uuid(PFTRACE_UUID_COUNTER, pid, POOL_QUEUED_KEY),
-		.description = "libuv work items submitted and not yet picked up by a worker",
-	};
-	struct pftrace_track r = {
-		.kind = PFTRACE_TRACK_COUNTER, .parent_uuid = proc, .name = "thread pool running",
-		.uuid = pftrace__track_uuid(PFTRACE_UUID_COUNTER, pid, POOL_RUNNING_KEY),
-		.description = "libuv work items being run by workers",
-	};
-
-	if (te->pool_described)
-		return;
-	describe_process(te, pid, ts);
-	pftrace__track(te->w, ts, &q);
-	pftrace__track(te->w, ts, &r);
-	te->pool_described = true;
-}
-
-static void on_pool(void *ctx, uint32_t pid, uint64_t ts, int32_t queued, int32_t running)
-{
-	struct trace_export *te = ctx;
-	struct pftrace_event ev = { .type = PFTRACE_COUNTER, .ts = ts, .int_counter = true };
-
-	describe_pool(te, pid, ts);
-	ev.track_uuid = pftrace__track_uuid(PFTRACE_UUID_COUNTER, pid, POOL_QUEUED_KEY);
-	ev.value = queued;
-	pftrace__event(te->w, &ev);
-	ev.track_uuid = pftrace__track_uuid(PFTRACE_UUID_COUNTER, pid, POOL_RUNNING_KEY);
-	ev.value = running;
-	pftrace__event(te->w, &ev);
-}
-
-static struct te_thread *work_thread(struct trace_export *te, uint32_t tid, uint64_t ts)
-{
-	struct te_thread *th = get_thread(te, tid, NULL);
-
-	if (th) {
-		seen_ts(te, ts, ts);
-		describe_thread(te, th, ts);
-	}
-	return th;
-}
-
-static const char *work_kind_name(uint32_t kind)
-{
-	static const char *const kinds[LS_WORK_KIND_MAX] = {
-#define XX(id, name) [LS_WORK_##id] = name,
-		LS_WORK_KIND_MAP(XX)
-#undef XX
-	};
-
-	return kind < LS_WORK_KIND_MAX ? kinds[kind] : "?";
-}
-
-/*
- * Pool events of a loop thread (submit instants, the done callback's BEGIN
- * and END) must be written in time order with that thread's held calls, so
- * they are held too, as pseudo-calls: sys = the work kind, arg = the flow
- * id, ret = the queue depth at submit. They arrive in the thread's order,
- * and calls made inside a done callback arrive between its BEGIN and END.
- */
-static void write_pool_event(struct trace_export *te, const struct te_thread *th,
-			     const struct ls_call *c)
-{
-	const char *kind = work_kind_name(c->sys);
-	struct pftrace_arg a[2] = {
-		{ .name = "kind", .type = PFTRACE_ARG_STR, .s = kind },
-		{ .name = "queued", .type = PFTRACE_ARG_INT, .i = c->ret },
-	};
-	struct pftrace_event ev = {
-		.ts = c->ts, .track_uuid = th->uuid, .categories = "threadpool", .args = a,
-	};
-	char name[48];
-
-	if (c->flags & (TE_POOL_DONE_END | TE_POOL_RUN_END)) {
-		slice(te, th, PFTRACE_SLICE_END, c->ts, NULL, NULL, NULL, 0);
-		return;
-	}
-	if (c->flags & TE_POOL_SUBMIT)
-		snprintf(name, sizeof(name), "submit %s", kind);
-	else if (c->flags & TE_POOL_RUN_BEGIN)
-		snprintf(name, sizeof(name), "%s (sync on loop)", kind);
-	else
-		snprintf(name, sizeof(name), "%s done", kind);
-	ev.name = name;
-	if (c->flags & TE_POOL_RUN_BEGIN) {
-		ev.type = PFTRACE_SLICE_BEGIN;
-		ev.categories = "threadpool,finding";
-		ev.nargs = 1;
-	} else if (c->flags & TE_POOL_SUBMIT) {
-		ev.type = PFTRACE_INSTANT;
-		ev.flow_id = (uint64_t)c->arg;
-		ev.nargs = 2;
-	} else {
-		ev.type = PFTRACE_SLICE_BEGIN;
-		ev.terminating_flow_id = (uint64_t)c->arg;
-		ev.nargs = 1;
-	}
-	pftrace__event(te->w, &ev);
-}
-
-static void on_loop_pool_event(struct trace_export *te, const struct ls_work_item *w,
-			       uint32_t tid, uint32_t flag, uint64_t ts, uint64_t iter)
-{
-	struct ls_call c = {
-		.ts = ts, .ret = w->queued_at_submit, .arg = (int64_t)(w->id | (uint64_t)w->pid << 40),
-		.sys = w->kind, .flags = flag, .pid = w->pid, .tid = tid, .iter = iter,
-	};
-	struct te_thread *th = work_thread(te, tid, c.ts);
-
-	if (!th)
-		return;
-	if (!(iter && hold_call(th, &c)))
-		write_pool_event(te, th, &c);
-}
-
-/* One flow per item: submit (instant) -> the worker's run -> the done callback. */
-static void on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uint64_t iter)
-{
-	struct trace_export *te = ctx;
-	struct te_thread *th;
-	char name[48];
-	struct pftrace_arg a = {
-		.name = "queue_ms", .type = PFTRACE_ARG_DOUBLE,
-		.d = w->submit_ts && w->pickup_ts > w->submit_ts ?
-			(double)(w->pickup_ts - w->submit_ts) / 1e6 : 0,
-	};
-	struct pftrace_event ev = {
-		.type = PFTRACE_SLICE_BEGIN, .ts = w->pickup_ts, .name = name,
-		.categories = "threadpool", .args = &a, .nargs = 1,
-		.flow_id = w->id | (uint64_t)w->pid << 40,
-	};
-
-	switch (event) {
-	case LS_WORK_SUBMIT:
-		on_loop_pool_event(te, w, w->submit_tid, TE_POOL_SUBMIT, w->submit_ts, iter);
-		break;
-	case LS_WORK_PICKUP:
-		if (w->sync) {
-			on_loop_pool_event(te, w, w->worker_tid, TE_POOL_RUN_BEGIN, w->pickup_ts, iter);
-			break;
-		}
-		th = work_thread(te, w->worker_tid, w->pickup_ts);
-		if (!th)
-			break;
-		snprintf(name, sizeof(name), "run %s", work_kind_name(w->kind));
-		ev.track_uuid = th->uuid;
-		pftrace__event(te->w, &ev);
-		break;
-	case LS_WORK_RUN:
-		if (w->sync) {
-			on_loop_pool_event(te, w, w->worker_tid, TE_POOL_RUN_END, w->run_end, iter);
-			break;
-		}
-		th = w->pickup_ts ? work_thread(te, w->worker_tid, w->run_end) : NULL;
-		if (th)
-			slice(te, th, PFTRACE_SLICE_END, w->run_end, NULL, NULL, NULL, 0);
-		break;
-	case LS_WORK_DONE_BEGIN:
-		on_loop_pool_event(te, w, w->done_tid, TE_POOL_DONE_BEGIN, w->done_start, iter);
-		break;
-	case LS_WORK_DONE:
-		/* a done whose BEGIN we missed (attached inside it) gets no slice */
-		if (w->done_entered)
-			on_loop_pool_event(te, w, w->done_tid, TE_POOL_DONE_END, w->done_end, iter);
-		break;
-	default:
-		break;	/* never completed: a run still open stays open ("did not end") */
-	}
-}
-
-static size_t resolve_stack(struct trace_export *te, const struct ls_stack *st, size_t n)
-{
-	uint32_t i;
-
-	for (i = 0; st && i < st->nframes && n < 2 * LS_MAX_STACK_DEPTH; i++, n++) {
-		memset(&te->frames[n], 0, sizeof(te->frames[n]));
-		te->frames[n].ip = st->ips[i];
-		te->frames[n].kind = st->kernel ? LS_FRAME_KERNEL : LS_FRAME_NATIVE;
-		if (te->resolve)
-			te->resolve(te->resolve_ctx, st->ips[i], st->kernel, &te->frames[n]);
-	}
-	return n;
-}
-
-/* Folded stacks under the thread's name, kernel frames on top (leaf first). */
-static void fold_sample(struct trace_export *te, const struct ls_thread *t, const struct ls_sample *smp)
-{
-	size_t n = resolve_stack(te, smp->kern, 0);
-
-	n = resolve_stack(te, smp->user, n);
-	if (n && folded__add_frames(te->folded, t->comm[0] ? t->comm : "?", te->frames, n, 1))
-		set_err(te, -ENOMEM);
-}
-
-static void on_sample(void *ctx, const struct ls_thread *t, const struct ls_sample *smp)
-{
-	struct trace_export *te = ctx;
-	struct te_thread *th = get_thread(te, smp->tid, t);
-
-	if (!th)
-		return;
-	seen_ts(te, smp->ts, smp->ts);
-	describe_thread(te, th, smp->ts);	/* PerfSamples land on the thread's track */
-	if (stack_export__sample(te->stacks, smp))
-		set_err(te, -EIO);
-	if (te->folded)
-		fold_sample(te, t, smp);
-}
-
-/* On the process track: written at once, it cannot upset a thread track's order. */
-static void on_overflow(void *ctx, const struct ls_thread *t, const struct ls_overflow *o)
-{
-	struct trace_export *te = ctx;
-	uint64_t used = o->stack_end > o->sp ? o->stack_end - o->sp : 0;
-	struct pftrace_arg a[] = {
-		{ .name = "tid", .type = PFTRACE_ARG_UINT, .u = o->tid },
-		{ .name = "thread", .type = PFTRACE_ARG_STR, .s = t->comm },
-		{ .name = "used_kib", .type = PFTRACE_ARG_UINT, .u = used >> 10 },
-		{ .name = "stack_kib", .type = PFTRACE_ARG_UINT, .u = (o->stack_end - o->stack_start) >> 10 },
-		{ .name = "frames", .type = PFTRACE_ARG_UINT, .u = o->frames },
-		{ .name = "fault_addr", .type = PFTRACE_ARG_UINT, .u = o->fault_addr },
-	};
-	struct pftrace_event ev = {
-		.type = PFTRACE_INSTANT, .ts = o->ts, .categories = "stack,finding", .args = a,
-		.track_uuid = pftrace__track_uuid(PFTRACE_UUID_PROCESS, o->pid, 0),
-		.name = o->kind == LS_OVERFLOW_V8 ? "JS stack overflow (RangeError)" :
-			o->at_stack_end ? "STACK OVERFLOW (SIGSEGV)" : "SIGSEGV",
-		.nargs = o->kind == LS_OVERFLOW_V8 ? 5 : 6,
-	};
-
-	seen_ts(te, o->ts, o->ts);
-	describe_process(te, o->pid, o->ts);
-	ev.callstack_iid = stack_export__callstack(te->stacks, o->user, NULL);
-	pftrace__event(te->w, &ev);
 }
 
 struct ls_sink trace_export__sink(struct trace_export *te)
 {
 	return (struct ls_sink){
 		.ctx = te, .on_thread = on_thread, .on_call = on_call, .on_iteration = on_iteration,
-		.on_phase = on_phase, .on_work = on_work, .on_pool = on_pool,
-		.on_sample = on_sample, .on_overflow = on_overflow,
+		.on_phase = on_phase, .on_work = te_on_work, .on_pool = te_on_pool,
+		.on_sample = te_on_sample, .on_overflow = te_on_overflow,
 	};
 }
 
@@ -752,8 +448,6 @@ struct trace_export *trace_export__new(struct pftrace *w, const struct trace_exp
 	te->stall_threshold_ns = opts->stall_threshold_ns;
 	te->stacks = stack_export__new(w, opts->resolve, opts->resolve_ctx);
 	te->folded = opts->folded;
-	te->resolve = opts->resolve;
-	te->resolve_ctx = opts->resolve_ctx;
 	if (!te->stacks)
 		goto nomem;
 	te->process_name = opts->process_name ? strdup(opts->process_name) : NULL;
@@ -824,7 +518,7 @@ static void write_drops(struct trace_export *te, const struct ls_export_stats *s
 		.type = PFTRACE_COUNTER, .ts = start, .track_uuid = tr.uuid, .int_counter = true,
 	};
 
-	describe_process(te, te->pid, start);
+	te_describe_process(te, te->pid, start);
 	pftrace__track(te->w, start, &tr);
 	if (start < end) {
 		pftrace__event(te->w, &ev);

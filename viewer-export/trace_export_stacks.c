@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* On-CPU samples (PerfSample, folded) and stack overflows in the trace. */
+#include <errno.h>
+#include "collector/record.h"
+#include "trace_export_int.h"
+
+/* Folded stacks under the thread's name, kernel frames on top (leaf first). */
+static void fold_sample(struct trace_export *te, const struct ls_thread *t, const struct ls_sample *smp)
+{
+	const struct ls_frame_info *frames;
+	size_t n = stack_export__frames(te->stacks, smp->user, smp->kern, &frames);
+
+	if (n && folded__add_frames(te->folded, t->comm[0] ? t->comm : "?", frames, n, 1))
+		te_set_err(te, -ENOMEM);
+}
+
+void te_on_sample(void *ctx, const struct ls_thread *t, const struct ls_sample *smp)
+{
+	struct trace_export *te = ctx;
+	struct te_thread *th = te_get_thread(te, smp->tid, t);
+
+	if (!th)
+		return;
+	te_seen_ts(te, smp->ts, smp->ts);
+	te_describe_thread(te, th, smp->ts);	/* PerfSamples land on the thread's track */
+	if (stack_export__sample(te->stacks, smp))
+		te_set_err(te, -EIO);
+	if (te->folded)
+		fold_sample(te, t, smp);
+}
+
+/* On the process track: written at once, it cannot upset a thread track's order. */
+void te_on_overflow(void *ctx, const struct ls_thread *t, const struct ls_overflow *o)
+{
+	struct trace_export *te = ctx;
+	uint64_t used = o->stack_end > o->sp ? o->stack_end - o->sp : 0;
+	struct pftrace_arg a[] = {
+		{ .name = "tid", .type = PFTRACE_ARG_UINT, .u = o->tid },
+		{ .name = "thread", .type = PFTRACE_ARG_STR, .s = t->comm },
+		{ .name = "used_kib", .type = PFTRACE_ARG_UINT, .u = used >> 10 },
+		{ .name = "stack_kib", .type = PFTRACE_ARG_UINT, .u = (o->stack_end - o->stack_start) >> 10 },
+		{ .name = "frames", .type = PFTRACE_ARG_UINT, .u = o->frames },
+		{ .name = "fault_addr", .type = PFTRACE_ARG_UINT, .u = o->fault_addr },
+	};
+	struct pftrace_event ev = {
+		.type = PFTRACE_INSTANT, .ts = o->ts, .categories = "stack,finding", .args = a,
+		.track_uuid = pftrace__track_uuid(PFTRACE_UUID_PROCESS, o->pid, 0),
+		.name = o->kind == LS_OVERFLOW_V8 ? "JS stack overflow (RangeError)" :
+			o->at_stack_end ? "STACK OVERFLOW (SIGSEGV)" : "SIGSEGV",
+		.nargs = o->kind == LS_OVERFLOW_V8 ? 5 : 6,
+	};
+
+	te_seen_ts(te, o->ts, o->ts);
+	te_describe_process(te, o->pid, o->ts);
+	ev.callstack_iid = stack_export__callstack(te->stacks, o->user, NULL);
+	pftrace__event(te->w, &ev);
+}
+
