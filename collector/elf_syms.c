@@ -33,6 +33,25 @@ static uint32_t sym_rank(const GElf_Sym *sym, const char *name)
 	return u << 4 | r;
 }
 
+/*
+ * An unsized symbol (an assembly label such as _init) would otherwise cover
+ * everything up to the next symbol, across section ends: the PLT after
+ * .init read as "_init+64". Bound it by its own section instead.
+ */
+static uint64_t sized(Elf *elf, const GElf_Sym *sym)
+{
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+
+	if (sym->st_size || sym->st_shndx >= SHN_LORESERVE)
+		return sym->st_size;
+	scn = elf_getscn(elf, sym->st_shndx);
+	if (!scn || !gelf_getshdr(scn, &sh) || sym->st_value < sh.sh_addr ||
+	    sym->st_value >= sh.sh_addr + sh.sh_size)
+		return 0;
+	return sh.sh_addr + sh.sh_size - sym->st_value;
+}
+
 /* Adds the function symbols of one symbol table section; returns how many or -errno. */
 static int read_symtab(struct ls_elf *e, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh)
 {
@@ -57,7 +76,7 @@ static int read_symtab(struct ls_elf *e, Elf *elf, Elf_Scn *scn, const GElf_Shdr
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
-		err = symtab__add(&e->syms, sym.st_value, sym.st_size, name, strlen(name),
+		err = symtab__add(&e->syms, sym.st_value, sized(elf, &sym), name, strlen(name),
 				  sym_rank(&sym, name));
 		if (err)
 			return err;
