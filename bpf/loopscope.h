@@ -79,6 +79,8 @@ enum ls_fd_kind {
  * pending and closing are static and inlined in every build we saw, so they
  * are inferred from the gaps between their neighbours, and uv__io_poll is
  * split by its epoll call into "poll" (before the wait) and "I/O callbacks".
+ * JS_CALLBACK is node::InternalMakeCallback, probed only with --js-callbacks:
+ * it nests inside the phases, so it is not one of an iteration's phases.
  * XX(enum suffix, display name)
  */
 #define LS_PHASE_MAP(XX)             \
@@ -87,6 +89,7 @@ enum ls_fd_kind {
 	XX(PREPARE, "prepare")           \
 	XX(POLL, "poll")                 \
 	XX(CHECK, "check")               \
+	XX(JS_CALLBACK, "JS callback")   \
 	XX(PENDING, "pending")           \
 	XX(CLOSING, "closing")           \
 	XX(IO_CALLBACKS, "I/O callbacks")
@@ -97,7 +100,7 @@ enum ls_phase {
 #undef XX
 	LS_PHASE_MAX,
 };
-#define LS_UV_PROBED (LS_PHASE_CHECK + 1)
+#define LS_UV_PROBED (LS_PHASE_JS_CALLBACK + 1)
 
 /* What a thread-pool item does, from the work function libuv was given. */
 #define LS_WORK_KIND_MAP(XX)          \

@@ -44,6 +44,7 @@ struct record_opts {
 	bool no_libuv;
 	unsigned sample_hz;
 	const char *folded;
+	bool js_callbacks;
 };
 
 static volatile sig_atomic_t exiting;
@@ -73,7 +74,7 @@ static const char record_doc[] =
 	"\v" LS_EXIT_CODES_HELP;
 
 enum { OPT_STALL_MS = 1000, OPT_SUMMARY, OPT_NO_COMPRESS, OPT_NO_LIBUV, OPT_SAMPLE_HZ,
-       OPT_FOLDED };
+       OPT_FOLDED, OPT_JS_CALLBACKS };
 
 static const struct argp_option record_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this running process", 0 },
@@ -84,6 +85,8 @@ static const struct argp_option record_options[] = {
 	{ "no-compress", OPT_NO_COMPRESS, NULL, 0, "Write the trace without zlib packets", 0 },
 	{ "no-libuv", OPT_NO_LIBUV, NULL, 0, "Do not probe libuv (phases, thread pool); "
 	  "they cost ~3 us per loop iteration and work item", 0 },
+	{ "js-callbacks", OPT_JS_CALLBACKS, NULL, 0, "node: a slice per JS callback entered from native "
+	  "code (a uprobe per callback: ~3 us each, costly on busy servers)", 0 },
 	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second (default 999, 0 = off)", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Also write on-CPU stacks in folded (flamegraph) format", 0 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug)", 0 },
@@ -123,6 +126,9 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 	case OPT_FOLDED:
 		o->folded = arg;
 		break;
+	case OPT_JS_CALLBACKS:
+		o->js_callbacks = true;
+		break;
 	case 'v':
 		o->verbose++;
 		break;
@@ -135,6 +141,8 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!o->pid && !o->cmd)
 			cli_usage_error(state, "nothing to trace: give -p PID or -- CMD");
+		if (o->js_callbacks && o->no_libuv)
+			cli_usage_error(state, "--js-callbacks needs the libuv probes: drop --no-libuv");
 		if (o->pid && o->cmd)
 			cli_usage_error(state, "-p and -- CMD conflict: give one target");
 		if (o->summary && !strcmp(o->summary, o->output))
@@ -319,7 +327,7 @@ static void attach_libuv(struct recording *r)
 
 	if (r->o->no_libuv)
 		return;
-	err = tracer__attach_libuv(r->tracer, &uv);
+	err = tracer__attach_libuv(r->tracer, r->o->js_callbacks, &uv);
 	if (err == -ENOENT || err == -ESRCH)
 		return;	/* the target is already gone */
 	if (err)
@@ -334,8 +342,9 @@ static void attach_libuv(struct recording *r)
 		return;
 	}
 	fprintf(stderr, "loopscope: libuv %u.%u.%u in %s: %u/5 phase probes, %u/12 thread-pool "
-		"probes%s%s%s\n", uv->version >> 16, (uv->version >> 8) & 0xff, uv->version & 0xff,
-		uv->path, uv->nphases, uv->nwork, uv->nphases ? "" : " (phases unavailable)",
+		"probes%s%s%s%s\n", uv->version >> 16, (uv->version >> 8) & 0xff, uv->version & 0xff,
+		uv->path, uv->nphases, uv->nwork, uv->js_callbacks ? ", JS callbacks" : "",
+		uv->nphases ? "" : " (phases unavailable)",
 		uv->missing[0] ? "; missing: " : "", uv->missing);
 }
 

@@ -218,9 +218,9 @@ static void detach_sampling(struct tracer *t)
 	}
 }
 
-int tracer__attach_libuv(struct tracer *t, const struct uvprobes **out)
+int tracer__attach_libuv(struct tracer *t, bool js_callbacks, const struct uvprobes **out)
 {
-	int err = uvprobes__attach(&t->uv, t->skel, t->opts.pid);
+	int err = uvprobes__attach(&t->uv, t->skel, t->opts.pid, js_callbacks);
 
 	*out = &t->uv;
 	return err;

@@ -43,7 +43,7 @@ void tracer__stats(const struct tracer *t, struct ls_stats *st);
  * probes; the result (what was found, what is missing) is kept in t and
  * returned. Missing libuv is not an error. -errno if attaching failed.
  */
-int tracer__attach_libuv(struct tracer *t, const struct uvprobes **out);
+int tracer__attach_libuv(struct tracer *t, bool js_callbacks, const struct uvprobes **out);
 void tracer__free(struct tracer *t);
 
 #endif

@@ -18,7 +18,8 @@
 #include "uvprobes.h"
 
 enum probe_role {
-	ROLE_PHASE, ROLE_SUBMIT, ROLE_QUEUE_WORK, ROLE_WORK, ROLE_DONE, ROLE_V8_OVERFLOW, ROLE_VERSION,
+	ROLE_PHASE, ROLE_SUBMIT, ROLE_QUEUE_WORK, ROLE_WORK, ROLE_DONE, ROLE_V8_OVERFLOW,
+	ROLE_JS_CALLBACK, ROLE_VERSION,
 };
 
 struct probe_sym {
@@ -47,6 +48,9 @@ static struct probe_sym syms_template[] = {
 	{ "uv__getaddrinfo_done", ROLE_DONE, LS_WORK_GETADDRINFO },
 	{ "uv__getnameinfo_done", ROLE_DONE, LS_WORK_GETNAMEINFO },
 	{ "uv__random_done", ROLE_DONE, LS_WORK_RANDOM },
+	/* node: where native code enters JS (--js-callbacks only: one trap per callback) */
+	{ "_ZN4node20InternalMakeCallbackEPNS_11EnvironmentEN2v85LocalINS2_6ObjectEEES5_NS3_INS2_8FunctionEEEiPNS3_INS2_5ValueEEENS_13async_contextE",
+	  ROLE_JS_CALLBACK, LS_PHASE_JS_CALLBACK },
 	/* node: V8 calls this to throw "RangeError: Maximum call stack size exceeded" */
 	{ "_ZN2v88internal7Isolate13StackOverflowEv", ROLE_V8_OVERFLOW, 0 },
 	{ "uv_version", ROLE_VERSION, 0 },
@@ -290,7 +294,7 @@ static void add_to_group(struct probe_group *g, uint64_t off, unsigned cookie)
 /* Resolves everything found in the libuv file (open as elf/fd) and attaches it. */
 static int attach_file(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, Elf *elf,
 		       int fd, struct probe_sym *syms, const struct mapping *maps, size_t nmaps,
-		       const char *attach_path)
+		       const char *attach_path, bool js_callbacks)
 {
 	struct probe_group groups[ROLE_VERSION] = {};
 	int map_fd = bpf_map__fd(skel->maps.work_kinds);
@@ -301,7 +305,7 @@ static int attach_file(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid
 		int64_t off = syms[i].vaddr ? vaddr_to_offset(elf, syms[i].vaddr) : -1;
 
 		if (off < 0) {
-			if (syms[i].role != ROLE_V8_OVERFLOW)	/* only node has it */
+			if (syms[i].role != ROLE_V8_OVERFLOW && syms[i].role != ROLE_JS_CALLBACK)	/* node's */
 				note_missing(u, syms[i].name);
 			continue;
 		}
@@ -316,7 +320,12 @@ static int attach_file(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid
 			if (addr)
 				bpf_map_update_elem(map_fd, &addr, &kind, BPF_ANY);
 		}
-		add_to_group(&groups[syms[i].role], (uint64_t)off, syms[i].cookie);
+		/* JS callbacks share the phase programs, which take the phase from the cookie */
+		if (syms[i].role == ROLE_JS_CALLBACK && js_callbacks)
+			add_to_group(&groups[ROLE_PHASE], (uint64_t)off, syms[i].cookie);
+		else if (syms[i].role != ROLE_JS_CALLBACK)
+			add_to_group(&groups[syms[i].role], (uint64_t)off, syms[i].cookie);
+		u->js_callbacks |= syms[i].role == ROLE_JS_CALLBACK && js_callbacks;
 	}
 	/* entry probes before return probes: a return never comes without its entry */
 	if (!err)
@@ -324,7 +333,7 @@ static int attach_file(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid
 	if (!err)
 		err = attach_group(u, skel->progs.ls_uv_phase_exit, pid, attach_path, &groups[ROLE_PHASE], true);
 	if (!err)
-		u->nphases = groups[ROLE_PHASE].n;
+		u->nphases = groups[ROLE_PHASE].n - u->js_callbacks;
 	if (!err)
 		err = attach_group(u, skel->progs.ls_uv_work_enter, pid, attach_path, &groups[ROLE_WORK], false);
 	if (!err)
@@ -347,7 +356,7 @@ static int attach_file(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid
 	return err;
 }
 
-int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid)
+int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, bool js_callbacks)
 {
 	struct probe_sym syms[NSYMS];
 	struct mapping *maps = NULL;
@@ -378,7 +387,7 @@ int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid)
 		if (elf && elf_kind(elf) == ELF_K_ELF && scan_symbols(elf, syms, NSYMS)) {
 			u->found = true;
 			snprintf(u->path, sizeof(u->path), "%s", maps[i].path);
-			err = attach_file(u, skel, pid, elf, fd, syms, maps, nmaps, fpath);
+			err = attach_file(u, skel, pid, elf, fd, syms, maps, nmaps, fpath, js_callbacks);
 		}
 		elf_end(elf);
 		close(fd);

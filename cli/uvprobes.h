@@ -22,6 +22,7 @@ struct uvprobes {
 	unsigned nphases;		/* phase functions attached */
 	unsigned nwork;			/* pool functions attached */
 	bool v8_overflow;		/* node: V8's stack-overflow function probed */
+	bool js_callbacks;		/* node: InternalMakeCallback probed */
 	char missing[512];		/* names not found, space-separated */
 	int nlinks;			/* perf-event uprobes (kernels before 6.6) */
 	struct bpf_link *links[LS_UV_MAX_LINKS];
@@ -33,7 +34,7 @@ struct uvprobes {
 bool uvprobes__multi_supported(void);
 
 /* 0 (also when there is no libuv: see ->found) or -errno of an attach failure. */
-int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid);
+int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, bool js_callbacks);
 void uvprobes__detach(struct uvprobes *u);
 
 #endif

@@ -166,6 +166,8 @@ struct ls_sink {
 	/* thread-pool gauges after a submit, pickup or run end */
 	void (*on_pool)(void *ctx, uint32_t pid, uint64_t ts, int32_t queued, int32_t running);
 	void (*on_sample)(void *ctx, const struct ls_thread *t, const struct ls_sample *s);
+	/* node, --js-callbacks: a JS callback entered from native code, when it returns */
+	void (*on_js_callback)(void *ctx, const struct ls_thread *t, const struct ls_phase_span *p);
 	void (*on_overflow)(void *ctx, const struct ls_thread *t, const struct ls_overflow *o);
 };
 

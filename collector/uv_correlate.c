@@ -45,6 +45,8 @@ static void add_phase(struct thread_state *t, uint32_t phase, uint64_t start, ui
 	p->inferred = inferred;
 }
 
+static void phase_stats_add(struct thread_state *t, const struct ls_phase_span *p);
+
 int uvc_phase_rec(struct correlator *c, const struct ls_rec_uv_phase *r)
 {
 	struct thread_state *t;
@@ -57,6 +59,17 @@ int uvc_phase_rec(struct correlator *c, const struct ls_rec_uv_phase *r)
 		return -ENOMEM;
 	if (!r->end) {
 		t->poll_entry = r->ts;
+		return 0;
+	}
+	if (r->phase == LS_PHASE_JS_CALLBACK) {
+		/* nests inside the phases: its own span, not one of the iteration's phases */
+		struct ls_phase_span js = { .pid = r->pid, .tid = r->tid, .phase = r->phase,
+					    .start = r->ts, .end = r->end,
+					    .iter = t->last_poll_exit ? t->seq + 1 : 0 };
+
+		phase_stats_add(t, &js);
+		if (c->opts.sink.on_js_callback)
+			c->opts.sink.on_js_callback(c->opts.sink.ctx, &t->info, &js);
 		return 0;
 	}
 	if (r->phase == LS_PHASE_POLL) {
@@ -83,23 +96,28 @@ static uint32_t gap_phase(unsigned version, uint32_t prev, uint32_t next)
 	return LS_PHASE_MAX;
 }
 
-static void report_phase(struct correlator *c, struct thread_state *t, struct ls_phase_span *p,
-			 uint64_t seq)
+static void phase_stats_add(struct thread_state *t, const struct ls_phase_span *p)
 {
 	struct ls_phase_stats *st;
 
-	p->iter = seq;
-	if (t->loop) {
-		st = t->loop->phases[p->phase];
-		if (!st && (st = calloc(1, sizeof(*st)))) {
-			ls_hist_init(&st->dur);
-			t->loop->phases[p->phase] = st;
-		}
-		if (st) {
-			st->total_ns += p->end - p->start;
-			ls_hist_add(&st->dur, p->end - p->start);
-		}
+	if (!t->loop)
+		return;
+	st = t->loop->phases[p->phase];
+	if (!st && (st = calloc(1, sizeof(*st)))) {
+		ls_hist_init(&st->dur);
+		t->loop->phases[p->phase] = st;
 	}
+	if (st) {
+		st->total_ns += p->end - p->start;
+		ls_hist_add(&st->dur, p->end - p->start);
+	}
+}
+
+static void report_phase(struct correlator *c, struct thread_state *t, struct ls_phase_span *p,
+			 uint64_t seq)
+{
+	p->iter = seq;
+	phase_stats_add(t, p);
 	if (c->opts.sink.on_phase)
 		c->opts.sink.on_phase(c->opts.sink.ctx, &t->info, p);
 }

@@ -429,6 +429,7 @@ struct ls_sink trace_export__sink(struct trace_export *te)
 		.ctx = te, .on_thread = on_thread, .on_call = on_call, .on_iteration = on_iteration,
 		.on_phase = on_phase, .on_work = te_on_work, .on_pool = te_on_pool,
 		.on_sample = te_on_sample, .on_overflow = te_on_overflow,
+		.on_js_callback = te_on_js_callback,
 	};
 }
 

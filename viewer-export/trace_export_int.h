@@ -18,6 +18,7 @@ struct te_thread {
 	bool described;
 	bool rename_pending;
 	bool counter_described;
+	bool js_described;		/* its "JS callbacks" track */
 	bool is_loop;
 	uint32_t pid;
 	uint32_t tid;
@@ -84,5 +85,6 @@ void te_on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uint64_
 /* trace_export_stacks.c */
 void te_on_sample(void *ctx, const struct ls_thread *t, const struct ls_sample *smp);
 void te_on_overflow(void *ctx, const struct ls_thread *t, const struct ls_overflow *o);
+void te_on_js_callback(void *ctx, const struct ls_thread *t, const struct ls_phase_span *p);
 
 #endif

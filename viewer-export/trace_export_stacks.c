@@ -56,3 +56,30 @@ void te_on_overflow(void *ctx, const struct ls_thread *t, const struct ls_overfl
 	pftrace__event(te->w, &ev);
 }
 
+
+/*
+ * JS callbacks go on a track of their own beside the loop thread: they nest
+ * inside phases and calls that the thread's track writes later, in batches,
+ * and a track must be written in time order.
+ */
+void te_on_js_callback(void *ctx, const struct ls_thread *t, const struct ls_phase_span *p)
+{
+	struct trace_export *te = ctx;
+	struct pftrace_track tr = { .kind = PFTRACE_TRACK_PLAIN, .name = "JS callbacks" };
+	struct te_thread *th = te_get_thread(te, p->tid, t);
+	struct pftrace_event ev = { .type = PFTRACE_SLICE_BEGIN, .ts = p->start, .name = "JS callback",
+				    .categories = "node" };
+
+	if (!th)
+		return;
+	te_seen_ts(te, p->start, p->end);
+	te_describe_thread(te, th, p->start);
+	tr.uuid = pftrace__track_uuid(PFTRACE_UUID_PLAIN, th->pid, th->tid);
+	tr.parent_uuid = th->uuid;
+	if (!th->js_described && !pftrace__track(te->w, p->start, &tr))
+		th->js_described = true;
+	ev.track_uuid = tr.uuid;
+	pftrace__event(te->w, &ev);
+	ev = (struct pftrace_event){ .type = PFTRACE_SLICE_END, .ts = p->end, .track_uuid = tr.uuid };
+	pftrace__event(te->w, &ev);
+}

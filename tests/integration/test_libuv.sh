@@ -77,6 +77,18 @@ for p in timers check "I/O callbacks" poll idle prepare; do
 done
 check "phases: pending and closing marked inferred" grep -q " 2 closing inferred=1" "$TMP/ph.pftrace.dump"
 
+# ---- JS callbacks (opt-in): one slice per entry into JS, on their own track ----
+"$LS" record --js-callbacks -o "$TMP/js.pftrace" --summary "$TMP/js.json" -- \
+	"$NODE" "$HERE/examples/node/phases.js" 20 > /dev/null 2> "$TMP/js.err"
+check "js callbacks: record exits 0" [ $? = 0 ]
+check "js callbacks: announced" grep -q "JS callbacks" "$TMP/js.err"
+check "js callbacks: trace decodes" validate_trace "$TMP/js.pftrace"
+check "js callbacks: a track of their own" grep -q "^track .* JS callbacks$" "$TMP/js.pftrace.dump"
+n=$(grep -c " JS callback $" "$TMP/js.pftrace.dump")
+check "js callbacks: at least one per round trip (got $n for 20)" [ "$n" -ge 20 ]
+check "js callbacks: in the summary's phases" \
+	[ "$(json "$TMP/js.json" "s['loops'][0]['phases']['JS callback']['count'] >= 20")" = True ]
+
 # ---- (d) a C program on Debian's static libuv 1.44 ----
 "$LS" record -o "$TMP/uv.pftrace" --summary "$TMP/uv.json" -- "$EX/uv-work-static" 8 50 > "$TMP/uv.out" 2> "$TMP/uv.err"
 check "static libuv: record exits 0" [ $? = 0 ]
