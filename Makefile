@@ -133,3 +133,8 @@ demo: deps all
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
+
+# Overhead against bpftrace, perf trace and strace; not part of `make test`.
+.PHONY: bench
+bench: deps all
+	$(Q)OUTPUT=$(OUTPUT) bench/bench.sh

@@ -126,7 +126,7 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	r->kern_stack = stack_id(ctx, 0);
 	r->stack_used = b.end > sp ? b.end - sp : 0;
 	r->stack_size = b.end - b.start;
-	bpf_ringbuf_submit(r, rb_flags());
+	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
 	__sync_fetch_and_add(&stats.events, 1);
 	return 0;
 }
@@ -177,7 +177,7 @@ static __always_inline void switch_in(struct task_struct *next)
 		__builtin_memcpy(r->waker_comm, w->comm, sizeof(r->waker_comm));
 	else
 		r->waker_comm[0] = 0;
-	bpf_ringbuf_submit(r, rb_flags());
+	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
 	__sync_fetch_and_add(&stats.events, 1);
 out:
 	bpf_map_delete_elem(&offcpu_start, &tid);

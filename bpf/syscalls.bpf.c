@@ -28,6 +28,12 @@ const volatile __u32 targ_tgid = 0;
 const volatile __u64 wakeup_bytes = 256 * 1024;
 
 struct ls_stats stats = {};
+/*
+ * Set by user space once every program is attached. A call entered while
+ * sys_exit was not attached yet never shows its exit: that is the attach
+ * race, not a lost exit, so it is not counted as one.
+ */
+__u64 armed_ns = 0;
 
 #include "common.bpf.h"
 
@@ -152,7 +158,7 @@ static __always_inline void emit_thread(__u32 type, __u32 pid, __u32 tid, const 
 		bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), comm);
 	else
 		bpf_get_current_comm(r->comm, sizeof(r->comm));
-	bpf_ringbuf_submit(r, rb_flags());
+	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
 	__sync_fetch_and_add(&stats.events, 1);
 }
 
@@ -177,7 +183,7 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 		if (!e)
 			return 0;
 		emit_thread(LS_REC_THREAD, targ_tgid, tid, NULL);
-	} else if (e->active) {
+	} else if (e->active && armed_ns && e->ts >= armed_ns) {
 		__sync_fetch_and_add(&stats.missed_exit, 1);
 	}
 	e->sys = sys;
@@ -232,7 +238,7 @@ static __always_inline int on_exit(long ret)
 	r->sys = e->sys;
 	r->fd_kind = e->fd_kind;
 	r->__pad = 0;
-	bpf_ringbuf_submit(r, rb_flags());
+	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
 	__sync_fetch_and_add(&stats.events, 1);
 	return 0;
 }

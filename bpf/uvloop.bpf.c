@@ -76,7 +76,7 @@ static __always_inline void emit_phase(__u32 tid, __u32 phase, __u64 ts, __u64 e
 	r->tid = tid;
 	r->ts = ts;
 	r->end = end;
-	bpf_ringbuf_submit(r, rb_flags());
+	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
 	__sync_fetch_and_add(&stats.events, 1);
 }
 
@@ -142,7 +142,7 @@ static __always_inline void emit_work(__u32 tid, __u32 event, __u64 work, __u32 
 	r->work = work;
 	r->kind = kind;
 	r->__pad = 0;
-	bpf_ringbuf_submit(r, rb_flags());
+	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
 	__sync_fetch_and_add(&stats.events, 1);
 }
 

@@ -21,6 +21,7 @@ struct tracer {
 	struct loopscope_bpf *skel;
 	struct ring_buffer *rb;
 	struct uvprobes uv;
+	unsigned long consumed;		/* records in this ring-buffer call */
 	int ncpus;
 	struct bpf_link *sample_links[LS_MAX_CPUS];
 	unsigned long seen_stacks[16384 / (8 * sizeof(unsigned long))];
@@ -50,6 +51,8 @@ static void set_uprobe_multi(struct loopscope_bpf *skel)
 	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
 		bpf_program__set_expected_attach_type(progs[i], 48 /* BPF_TRACE_UPROBE_MULTI */);
 }
+
+static uint64_t boottime_ns(void);
 
 /*
  * One CPU-clock event per CPU for all tasks: per-thread events would miss
@@ -106,10 +109,18 @@ static void feed_stack(struct tracer *t, __s32 id, bool kernel)
 	t->opts.on_record(t->opts.ctx, &st, sizeof(st));
 }
 
+/*
+ * Records handed on per ring-buffer call: libbpf keeps consuming while the
+ * producer keeps producing, so without a budget a busy target could keep us
+ * from ever seeing Ctrl-C (seen: 24 s).
+ */
+#define LS_POLL_BUDGET	(256 * 1024)
+
 static int on_ring_record(void *ctx, void *data, size_t len)
 {
 	struct tracer *t = ctx;
 	__u32 type = *(__u32 *)data;
+	int err;
 
 	if (type == LS_REC_SAMPLE && len >= sizeof(struct ls_rec_sample)) {
 		feed_stack(t, ((struct ls_rec_sample *)data)->user_stack, false);
@@ -120,7 +131,9 @@ static int on_ring_record(void *ctx, void *data, size_t len)
 	} else if (type == LS_REC_OVERFLOW && len >= sizeof(struct ls_rec_overflow)) {
 		feed_stack(t, ((struct ls_rec_overflow *)data)->user_stack, false);
 	}
-	return t->opts.on_record(t->opts.ctx, data, len);
+	err = t->opts.on_record(t->opts.ctx, data, len);
+	/* the record is consumed either way; -EAGAIN only ends this call early */
+	return err ? err : ++t->consumed >= LS_POLL_BUDGET ? -EAGAIN : 0;
 }
 
 int tracer__start(struct tracer **out, const struct tracer_opts *opts)
@@ -154,6 +167,7 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	err = attach_sampling(t);
 	if (err)
 		goto out_free;
+	t->skel->bss->armed_ns = boottime_ns();
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ring_record, t, NULL);
 	if (!t->rb) {
 		err = -errno;
@@ -168,14 +182,18 @@ out_free:
 
 int tracer__poll(struct tracer *t, int timeout_ms)
 {
-	int n = ring_buffer__poll(t->rb, timeout_ms);
+	int n;
 
-	if (n == -EINTR)
+	t->consumed = 0;
+	n = ring_buffer__poll(t->rb, timeout_ms);
+	if (n == -EINTR || n == -EAGAIN)
 		n = 0;
 	if (n < 0)
 		return n;
 	/* records submitted without a wakeup do not make epoll ready: take them too */
-	return ring_buffer__consume(t->rb);
+	t->consumed = 0;
+	n = ring_buffer__consume(t->rb);
+	return n == -EAGAIN ? 0 : n;
 }
 
 static uint64_t boottime_ns(void)
@@ -233,7 +251,10 @@ int tracer__stop(struct tracer *t)
 	uvprobes__detach(&t->uv);
 	detach_sampling(t);
 	loopscope_bpf__detach(t->skel);
-	err = ring_buffer__consume(t->rb);
+	do {	/* detached: what is left is finite, take it all */
+		t->consumed = 0;
+		err = ring_buffer__consume(t->rb);
+	} while (err == -EAGAIN);
 	if (err < 0)
 		return err;
 	return report_open_calls(t);
