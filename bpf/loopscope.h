@@ -22,6 +22,7 @@ enum ls_rec_type {
 	LS_REC_OFFCPU = 7,	/* struct ls_rec_offcpu: a thread was off CPU, blocked */
 	LS_REC_OVERFLOW = 8,	/* struct ls_rec_overflow: a stack overflow or its suspect */
 	LS_REC_STACK = 9,	/* struct ls_rec_stack: frames of a stack id (user space makes these) */
+	LS_REC_SYS_AGG = 10,	/* struct ls_rec_sys_agg: summary mode's in-kernel totals (user space) */
 	LS_REC_TYPE_MAX,
 };
 
@@ -213,6 +214,34 @@ struct ls_rec_stack {
 	__u32 kernel;		/* 1 = kernel frames */
 	__u32 nframes;
 	__u64 ips[LS_MAX_STACK_DEPTH];	/* leaf first */
+};
+
+/*
+ * Summary mode (record --summary without -o): calls other than the epoll
+ * waits and regular-file I/O are aggregated in the kernel per (tid,
+ * syscall) instead of being sent one by one. Durations go into log2
+ * buckets: bucket b holds [2^b, 2^(b+1)) ns.
+ */
+#define LS_AGG_BUCKETS		40
+
+struct ls_sys_agg_key {
+	__u32 tid;
+	__u32 sys;
+};
+
+struct ls_sys_agg {
+	__u64 count;
+	__u64 errors;
+	__u64 total_ns;
+	__u64 by_fd_kind[LS_FD_KIND_MAX];
+	__u64 buckets[LS_AGG_BUCKETS];
+};
+
+struct ls_rec_sys_agg {
+	__u32 type;		/* LS_REC_SYS_AGG */
+	__u32 pid;
+	struct ls_sys_agg_key key;
+	struct ls_sys_agg agg;
 };
 
 /* ls_rec_syscall.flags */

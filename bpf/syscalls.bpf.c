@@ -24,6 +24,8 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 targ_tgid = 0;
+/* Summary mode: aggregate the calls that are neither loop waits nor file I/O. */
+const volatile __u32 summary_only = 0;
 /* Wake the consumer only once this much is queued; it polls on a timer too. */
 const volatile __u64 wakeup_bytes = 256 * 1024;
 
@@ -38,6 +40,13 @@ __u64 armed_ns = 0;
 #include "common.bpf.h"
 
 struct ls_events_map events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LS_MAX_THREADS * 4);
+	__type(key, struct ls_sys_agg_key);
+	__type(value, struct ls_sys_agg);
+} sys_agg SEC(".maps");
 
 /* One entry per live thread of the target: its call in flight, if any. */
 struct {
@@ -207,6 +216,43 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 	return 0;
 }
 
+static __always_inline __u32 log2_bucket(__u64 v)
+{
+	__u32 b = 0;
+
+	/* unrolled binary search: the verifier sees a bounded result */
+	if (v >> 32) { v >>= 32; b += 32; }
+	if (v >> 16) { v >>= 16; b += 16; }
+	if (v >> 8) { v >>= 8; b += 8; }
+	if (v >> 4) { v >>= 4; b += 4; }
+	if (v >> 2) { v >>= 2; b += 2; }
+	if (v >> 1) b += 1;
+	return b < LS_AGG_BUCKETS ? b : LS_AGG_BUCKETS - 1;
+}
+
+/* Summary mode: count the call in place of a record. */
+static __always_inline void aggregate(__u32 tid, const struct ls_inflight *e, __u64 dur, long ret)
+{
+	struct ls_sys_agg_key key = { .tid = tid, .sys = e->sys };
+	struct ls_sys_agg *a = bpf_map_lookup_elem(&sys_agg, &key), zero = {};
+
+	if (!a) {
+		bpf_map_update_elem(&sys_agg, &key, &zero, BPF_NOEXIST);
+		a = bpf_map_lookup_elem(&sys_agg, &key);
+		if (!a) {
+			__sync_fetch_and_add(&stats.inflight_full, 1);
+			return;
+		}
+	}
+	/* one thread updates its own entries: plain adds are enough */
+	a->count++;
+	a->errors += ret < 0;
+	a->total_ns += dur;
+	if (e->fd_kind < LS_FD_KIND_MAX)
+		a->by_fd_kind[e->fd_kind]++;
+	a->buckets[log2_bucket(dur)]++;
+}
+
 static __always_inline int on_exit(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
@@ -221,6 +267,10 @@ static __always_inline int on_exit(long ret)
 	if (!e || !e->active)
 		return 0;
 	e->active = 0;
+	if (summary_only && e->sys > LS_SYS_EPOLL_PWAIT2 && e->fd_kind != LS_FD_FILE) {
+		aggregate(tid, e, now - e->ts, ret);
+		return 0;
+	}
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&stats.rb_drops, 1);

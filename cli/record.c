@@ -45,6 +45,8 @@ struct record_opts {
 	unsigned sample_hz;
 	const char *folded;
 	bool js_callbacks;
+	bool output_set;
+	bool summary_only;	/* --summary without -o: no trace, in-kernel aggregation */
 };
 
 static volatile sig_atomic_t exiting;
@@ -81,7 +83,8 @@ static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "Perfetto trace to write (default " DEFAULT_OUTPUT ")", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long (default: until Ctrl-C or exit)", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
-	{ "summary", OPT_SUMMARY, "FILE", 0, "Also write the summary as JSON", 0 },
+	{ "summary", OPT_SUMMARY, "FILE", 0, "Write the summary as JSON; without -o, only the summary "
+	  "(summary mode: most syscalls counted in the kernel, no trace)", 0 },
 	{ "no-compress", OPT_NO_COMPRESS, NULL, 0, "Write the trace without zlib packets", 0 },
 	{ "no-libuv", OPT_NO_LIBUV, NULL, 0, "Do not probe libuv (phases, thread pool); "
 	  "they cost ~3 us per loop iteration and work item", 0 },
@@ -104,6 +107,7 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		o->output = arg;
+		o->output_set = true;
 		break;
 	case 'd':
 		o->duration_s = cli_number(state, "duration", arg, 0.001, 365.0 * 86400);
@@ -145,7 +149,8 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 			cli_usage_error(state, "--js-callbacks needs the libuv probes: drop --no-libuv");
 		if (o->pid && o->cmd)
 			cli_usage_error(state, "-p and -- CMD conflict: give one target");
-		if (o->summary && !strcmp(o->summary, o->output))
+		o->summary_only = o->summary && !o->output_set && !o->folded;
+		if (o->summary && o->output_set && !strcmp(o->summary, o->output))
 			cli_usage_error(state, "--summary and -o name the same file");
 		break;
 	default:
@@ -282,6 +287,7 @@ static int start_tracer(struct recording *r)
 		.pid = r->target.pid, .on_record = on_record, .ctx = r,
 		.verbose = r->o->verbose, .btf_path = getenv("LOOPSCOPE_BTF"),
 		.sample_hz = r->o->sample_hz, .offcpu_min_ns = 1000000,
+		.summary_only = r->o->summary_only,
 	};
 	int err = tracer__start(&r->tracer, &to);
 
@@ -413,7 +419,7 @@ static int run_loop(struct recording *r)
 			fprintf(stderr, "loopscope: reading the ring buffer: %s\n", strerror(-err));
 			return LS_EXIT_FAIL;
 		}
-		if (pftrace__err(r->pf))
+		if (r->pf && pftrace__err(r->pf))
 			break;
 		if (elapsed_s(&r->started) >= next_status) {
 			/* new JIT code and libraries: keep names current while the target lives */
@@ -480,6 +486,25 @@ static int write_folded(struct recording *r)
 	return err;
 }
 
+static int finish_trace(struct recording *r, const struct ls_export_stats *es)
+{
+	int err, rc = 0;
+
+	trace_export__finish(r->te, es);
+	err = pftrace__finish(r->pf);
+	if (err) {
+		fprintf(stderr, "loopscope: writing %s: %s; the trace is cut short there\n",
+			r->o->output, strerror(-err));
+		rc = LS_EXIT_OUTPUT;
+	}
+	err = output__commit(&r->trace_out);
+	if (err && !rc) {
+		fprintf(stderr, "loopscope: cannot finish %s: %s\n", r->o->output, strerror(-err));
+		rc = LS_EXIT_OUTPUT;
+	}
+	return rc;
+}
+
 static int finish(struct recording *r)
 {
 	struct ls_export_stats es = {};
@@ -498,18 +523,8 @@ static int finish(struct recording *r)
 	es.inflight_full = st.inflight_full;
 	es.missed_exit = st.missed_exit;
 	es.bad_records = correlator__summary(r->corr)->bad_records;
-	trace_export__finish(r->te, &es);
-	err = pftrace__finish(r->pf);
-	if (err) {
-		fprintf(stderr, "loopscope: writing %s: %s; the trace is cut short there\n",
-			r->o->output, strerror(-err));
-		rc = LS_EXIT_OUTPUT;
-	}
-	err = output__commit(&r->trace_out);
-	if (err && !rc) {
-		fprintf(stderr, "loopscope: cannot finish %s: %s\n", r->o->output, strerror(-err));
-		rc = LS_EXIT_OUTPUT;
-	}
+	if (r->te)
+		rc = finish_trace(r, &es);
 	if (r->o->summary && write_summary_json(r, &es) && !rc)
 		rc = LS_EXIT_OUTPUT;
 	if (r->o->folded && write_folded(r) && !rc)
@@ -519,7 +534,7 @@ static int finish(struct recording *r)
 		tm.other_drops = st.inflight_full + st.missed_exit;
 		tm.events = r->events;
 		tm.duration_s = elapsed_s(&r->started);
-		tm.trace_path = r->o->output;
+		tm.trace_path = r->te ? r->o->output : NULL;
 		tm.summary_path = r->o->summary;
 		tm.corr = r->corr;
 		tm.resolve = resolve_frame;
@@ -553,10 +568,12 @@ static int record(const struct record_opts *o)
 		rc = start_target(&r);
 	if (rc)
 		return rc;
-	rc = open_trace(&r);
-	if (rc)
-		goto out;
-	co.sink = trace_export__sink(r.te);
+	if (!o->summary_only) {
+		rc = open_trace(&r);
+		if (rc)
+			goto out;
+		co.sink = trace_export__sink(r.te);
+	}
 	r.corr = correlator__new(&co);
 	if (!r.corr) {
 		rc = LS_EXIT_FAIL;

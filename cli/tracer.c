@@ -156,6 +156,7 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	}
 	t->skel->rodata->targ_tgid = (__u32)opts->pid;
 	t->skel->rodata->offcpu_min_ns = opts->offcpu_min_ns;
+	t->skel->rodata->summary_only = opts->summary_only;
 	if (uvprobes__multi_supported())
 		set_uprobe_multi(t->skel);
 	err = loopscope_bpf__load(t->skel);
@@ -244,6 +245,23 @@ int tracer__attach_libuv(struct tracer *t, bool js_callbacks, const struct uvpro
 	return err;
 }
 
+/* Summary mode: the kernel's per-(thread, syscall) totals, as records. */
+static void report_aggregates(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.sys_agg);
+	struct ls_sys_agg_key key, next, *prev = NULL;
+	struct ls_rec_sys_agg r = { .type = LS_REC_SYS_AGG, .pid = (__u32)t->opts.pid };
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &r.agg))
+			continue;
+		r.key = key;
+		t->opts.on_record(t->opts.ctx, &r, sizeof(r));
+	}
+}
+
 int tracer__stop(struct tracer *t)
 {
 	int err;
@@ -257,6 +275,8 @@ int tracer__stop(struct tracer *t)
 	} while (err == -EAGAIN);
 	if (err < 0)
 		return err;
+	if (t->opts.summary_only)
+		report_aggregates(t);
 	return report_open_calls(t);
 }
 

@@ -24,6 +24,7 @@ struct tracer_opts {
 	const char *btf_path;	/* kernel BTF for CO-RE; NULL: /sys/kernel/btf/vmlinux */
 	unsigned sample_hz;	/* on-CPU stack samples per second per CPU; 0 = none */
 	uint64_t offcpu_min_ns;	/* off-CPU periods shorter than this are not reported */
+	bool summary_only;	/* aggregate most syscalls in the kernel (no per-call records) */
 };
 
 struct tracer;

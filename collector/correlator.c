@@ -188,17 +188,23 @@ static struct ls_loop_summary *new_loop(struct correlator *c, const struct threa
 	return l;
 }
 
+static struct ls_sys_stats *sys_stats(struct ls_loop_summary *l, uint32_t sys)
+{
+	struct ls_sys_stats *st = l->sys[sys];
+
+	if (!st && (st = calloc(1, sizeof(*st)))) {
+		ls_hist_init(&st->dur);
+		l->sys[sys] = st;
+	}
+	return st;
+}
+
 static void add_sys_stats(struct ls_loop_summary *l, const struct ls_call *call)
 {
-	struct ls_sys_stats *st = l->sys[call->sys];
+	struct ls_sys_stats *st = sys_stats(l, call->sys);
 
-	if (!st) {
-		st = calloc(1, sizeof(*st));
-		if (!st)
-			return;
-		ls_hist_init(&st->dur);
-		l->sys[call->sys] = st;
-	}
+	if (!st)
+		return;
 	st->count++;
 	st->errors += call->ret < 0;
 	st->total_ns += call->dur;
@@ -345,6 +351,37 @@ static int on_syscall_rec(struct correlator *c, const struct ls_rec_syscall *r)
 	return 0;
 }
 
+/*
+ * Summary mode: a thread's in-kernel totals for one syscall, merged like the
+ * calls they stand for. Durations are known to a power of two only; they
+ * enter the histogram at their bucket's midpoint.
+ */
+static int on_sys_agg_rec(struct correlator *c, const struct ls_rec_sys_agg *r)
+{
+	struct thread_state *t;
+	struct ls_sys_stats *st;
+	unsigned b;
+
+	if (!r->key.tid || r->key.sys <= LS_SYS_NONE || r->key.sys >= LS_SYS_MAX)
+		return -EINVAL;
+	t = find_thread(c, r->key.tid);
+	if (!t || !t->loop) {
+		c->summary.other_calls += r->agg.count;
+		return 0;
+	}
+	st = sys_stats(t->loop, r->key.sys);
+	if (!st)
+		return -ENOMEM;
+	st->count += r->agg.count;
+	st->errors += r->agg.errors;
+	st->total_ns += r->agg.total_ns;
+	for (b = 0; b < LS_FD_KIND_MAX; b++)
+		st->by_fd_kind[b] += r->agg.by_fd_kind[b];
+	for (b = 0; b < LS_AGG_BUCKETS; b++)
+		ls_hist_add_n(&st->dur, (3ull << b) >> 1, r->agg.buckets[b]);
+	return 0;
+}
+
 static void note_time(struct ls_summary *s, uint64_t start, uint64_t end)
 {
 	if (!s->first_ts || start < s->first_ts)
@@ -390,6 +427,15 @@ int correlator__push(struct correlator *c, const void *rec, size_t len)
 			break;
 		memcpy(&r, rec, sizeof(r));
 		err = uvc_phase_rec(c, &r);
+		break;
+	}
+	case LS_REC_SYS_AGG: {
+		struct ls_rec_sys_agg r;
+
+		if (len != sizeof(r))
+			break;
+		memcpy(&r, rec, sizeof(r));
+		err = on_sys_agg_rec(c, &r);
 		break;
 	}
 	case LS_REC_STACK:

@@ -31,15 +31,22 @@ uint64_t ls_hist_bucket_low(unsigned idx)
 	return (uint64_t)(LS_HIST_SUB + idx % LS_HIST_SUB) << shift;
 }
 
-void ls_hist_add(struct ls_hist *h, uint64_t v)
+void ls_hist_add_n(struct ls_hist *h, uint64_t v, uint64_t n)
 {
-	h->buckets[ls_hist_bucket_of(v)]++;
-	h->count++;
-	h->sum += v;
+	if (!n)
+		return;
+	h->buckets[ls_hist_bucket_of(v)] += n;
+	h->count += n;
+	h->sum += v * n;
 	if (v < h->min)
 		h->min = v;
 	if (v > h->max)
 		h->max = v;
+}
+
+void ls_hist_add(struct ls_hist *h, uint64_t v)
+{
+	ls_hist_add_n(h, v, 1);
 }
 
 void ls_hist_merge(struct ls_hist *dst, const struct ls_hist *src)

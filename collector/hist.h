@@ -25,6 +25,8 @@ struct ls_hist {
 
 void ls_hist_init(struct ls_hist *h);
 void ls_hist_add(struct ls_hist *h, uint64_t v);
+/* n values of v at once (summary mode's log2 buckets, added at their midpoints). */
+void ls_hist_add_n(struct ls_hist *h, uint64_t v, uint64_t n);
 void ls_hist_merge(struct ls_hist *dst, const struct ls_hist *src);
 /* The value at quantile q (0..1): a bucket midpoint, clamped to [min, max]. */
 uint64_t ls_hist_quantile(const struct ls_hist *h, double q);

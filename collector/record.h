@@ -13,6 +13,8 @@ _Static_assert(sizeof(struct ls_stats) == 48, "ls_stats ABI size");
 _Static_assert(sizeof(struct ls_rec_uv_phase) == 32, "ls_rec_uv_phase ABI size");
 _Static_assert(sizeof(struct ls_rec_uv_work) == 48, "ls_rec_uv_work ABI size");
 _Static_assert(sizeof(struct ls_rec_sample) == 48, "ls_rec_sample ABI size");
+_Static_assert(sizeof(struct ls_sys_agg) == 8 * (3 + LS_FD_KIND_MAX + LS_AGG_BUCKETS), "ls_sys_agg ABI size");
+_Static_assert(sizeof(struct ls_rec_sys_agg) == 16 + sizeof(struct ls_sys_agg), "ls_rec_sys_agg ABI size");
 _Static_assert(sizeof(struct ls_rec_offcpu) == 56, "ls_rec_offcpu ABI size");
 _Static_assert(sizeof(struct ls_rec_overflow) == 64, "ls_rec_overflow ABI size");
 _Static_assert(sizeof(struct ls_rec_stack) == 16 + 8 * LS_MAX_STACK_DEPTH, "ls_rec_stack ABI size");

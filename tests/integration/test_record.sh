@@ -89,6 +89,25 @@ check "loop tids are threads of the server" \
 	[ "$(json "$TMP/t.json" "all(l['pid'] == $SERVER_PID and l['tid'] != $SERVER_PID for l in s['loops'])")" = True ]
 kill "$SERVER_PID"
 
+# ---- summary mode: --summary without -o counts most calls in the kernel ----
+start_server "$TMP/srv5.out" || fail "server starts"
+(cd "$TMP" && "$LS" record -p "$SERVER_PID" --summary "$TMP/sm.json" -d 4 2> "$TMP/ls5.err") &
+LSPID=$!
+wait_for "$TMP/ls5.err" "tracing PID" || fail "summary mode attaches"
+"$EX/loadgen" -p "$PORT" -c 4 -n 1000 --block-every 500 --block-ms 80 --readfile-every 100 > /dev/null
+wait "$LSPID"
+check "summary mode: exits 0" [ $? = 0 ]
+check "summary mode: no trace written" [ ! -e "$TMP/loopscope.pftrace" ]
+check "summary mode: exactly two stalls" [ "$(json "$TMP/sm.json" "s['loops'][0]['stalls']")" = 2 ]
+check "summary mode: every request's write counted" \
+	[ "$(json "$TMP/sm.json" "s['loops'][0]['syscalls']['write']['count'] >= 1000")" = True ]
+check "summary mode: sync file reads still findings" \
+	[ "$(json "$TMP/sm.json" "s['loops'][0]['sync_file_io']['calls'] >= 10")" = True ]
+calls=$(json "$TMP/sm.json" "sum(v['count'] for v in s['loops'][0]['syscalls'].values())")
+recs=$(json "$TMP/sm.json" "s['records']")
+check "summary mode: far fewer records ($recs) than calls ($calls)" [ "$((recs * 2))" -lt "$calls" ]
+kill "$SERVER_PID"
+
 # ---- a process without an event loop ----
 sleep 30 &
 SLEEPER=$!
