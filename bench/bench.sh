@@ -35,8 +35,8 @@ HTTP_RUNS=${BENCH_HTTP_RUNS:-5}
 HTTP_SECS=${BENCH_HTTP_SECS:-5}
 HTTP_CONNS=${BENCH_HTTP_CONNS:-32}
 RESULTS=${BENCH_RESULTS:-bench/results.md}
-MICRO=${BENCH_MICRO-"none loopscope loopscope-tmpfs bpftrace-hist bpftrace-count perf-trace strace by-loopscope by-bpftrace-hist"}
-HTTP=${BENCH_HTTP-"none loopscope loopscope-nolibuv bpftrace-hist perf-trace strace"}
+MICRO=${BENCH_MICRO-"none loopscope loopscope-tmpfs loopscope-summary bpftrace-hist bpftrace-count perf-trace strace by-loopscope by-bpftrace-hist"}
+HTTP=${BENCH_HTTP-"none loopscope loopscope-nolibuv loopscope-summary bpftrace-hist perf-trace strace"}
 LS=$OUTPUT/loopscope
 RL=$OUTPUT/bench/readloop
 # the syscalls loopscope pairs (bpf/loopscope.h), for the HTTP peer
@@ -146,6 +146,10 @@ start_tracer() {
 	loopscope-tmpfs) taskset -c "$OCPU" "$LS" record -p "$pid" -o "$SHMDIR/x.pftrace" >"$p.out" 2>"$p.err" &
 		ready="tracing PID" ;;
 	loopscope-nolibuv) taskset -c "$OCPU" "$LS" record --no-libuv -p "$pid" -o "$DISKDIR/x.pftrace" \
+			>"$p.out" 2>"$p.err" &
+		ready="tracing PID" ;;
+	# summary mode: no trace, syscalls counted in the kernel
+	loopscope-summary) taskset -c "$OCPU" "$LS" record -p "$pid" --summary "$DISKDIR/x.json" \
 			>"$p.out" 2>"$p.err" &
 		ready="tracing PID" ;;
 	alt) [ -n "${BENCH_ALT:-}" ] || die "configuration alt needs BENCH_ALT=/path/to/loopscope"
@@ -322,6 +326,7 @@ label() {
 	none) echo "no tracer" ;;
 	loopscope) echo "loopscope record, trace on disk" ;;
 	loopscope-nolibuv) echo "loopscope record --no-libuv" ;;
+	loopscope-summary) echo "loopscope record --summary (summary mode, no trace)" ;;
 	alt) echo "${BENCH_ALT_LABEL:-loopscope, BENCH_ALT build}" ;;
 	by-alt) echo "${BENCH_ALT_LABEL:-BENCH_ALT build}, tracing another process" ;;
 	loopscope-tmpfs) echo "loopscope record, trace on tmpfs" ;;
