@@ -417,7 +417,7 @@ version() { "$@" 2>&1 | head -n 1 || echo "n/a"; }
 	echo "interrupts taken on the thread (irq_work wakeups). Added wall ns: the same on elapsed"
 	echo "time, which is what bench-notes' peer figures used; it moves with the host's steal."
 	echo
-	micro_table none loopscope loopscope-tmpfs alt bpftrace-hist bpftrace-count perf-trace strace
+	micro_table none loopscope loopscope-tmpfs loopscope-summary alt bpftrace-hist bpftrace-count perf-trace strace
 	echo
 	echo "### Bystander: a process the tracer does not trace"
 	echo
