@@ -138,3 +138,54 @@ clean:
 .PHONY: bench
 bench: deps all
 	$(Q)OUTPUT=$(OUTPUT) bench/bench.sh
+
+# libFuzzer harnesses (tests/fuzz/): the library sources built again with
+# clang, the fuzzer's coverage and ASan+UBSan, into $(OUTPUT)/fuzz/; each
+# harness runs FUZZ_SECONDS on a scratch copy of its committed seed corpus
+# (new inputs stay in $(OUTPUT)/fuzz/corpus/NAME). Not part of `make test`:
+# crashes found are kept in tests/fuzz/regressions/NAME/, which the unit
+# tests replay. Needs libclang-rt-14-dev (the libFuzzer runtime).
+.PHONY: fuzz fuzz-build
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_NAMES))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -DLS_VERSION='"$(VERSION)"' -I$(OUTPUT) -I. \
+	$(FUZZ_SAN) -fsanitize=fuzzer-no-link $(EXTRA_CFLAGS)
+FUZZ_LIB_OBJS := $(patsubst %.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRCS)) $(OUTPUT)/fuzz/obj/perfetto_trace.pb-c.o
+
+$(OUTPUT)/fuzz/obj/perfetto_trace.pb-c.o: $(PB_C)
+	@mkdir -p $(@D)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -I$(OUTPUT) -c $< -o $@
+
+$(OUTPUT)/fuzz/obj/%.o: %.c $(PB_H) $(wildcard bpf/*.h collector/*.h viewer-export/*.h tests/fuzz/*.h)
+	@mkdir -p $(@D)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/fuzz/fuzz_%: $(OUTPUT)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+# The unit tests include the harness sources (test_fuzz_regressions.c).
+$(OUTPUT)/obj/tests/unit/test_fuzz_regressions.o: $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	$(Q)failed=""; for n in $(FUZZ_NAMES); do \
+		mkdir -p $(OUTPUT)/fuzz/corpus/$$n $(OUTPUT)/fuzz/artifacts/$$n/ && \
+		cp -n tests/fuzz/corpus/$$n/* $(OUTPUT)/fuzz/corpus/$$n/ 2>/dev/null; \
+		echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
+		if $(OUTPUT)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-max_len=16384 -print_final_stats=1 -artifact_prefix=$(OUTPUT)/fuzz/artifacts/$$n/ \
+			$(OUTPUT)/fuzz/corpus/$$n > $(OUTPUT)/fuzz/$$n.log 2>&1; then \
+			grep -E '^(Done|stat::peak_rss_mb)' $(OUTPUT)/fuzz/$$n.log; \
+		else \
+			grep -E -A12 '^(==[0-9]+==ERROR|.*runtime error)' $(OUTPUT)/fuzz/$$n.log | head -30; \
+			grep 'Test unit written' $(OUTPUT)/fuzz/$$n.log; \
+			failed="$$failed $$n"; \
+		fi; \
+	done; \
+	[ -z "$$failed" ] || { echo "fuzz: crashes in$$failed: copy each input to tests/fuzz/regressions/NAME/"; exit 1; }

@@ -66,6 +66,7 @@ static const struct argp_option check_options[] = {
 	{ "confidence", OPT_CONF, "C", 0, "Two-sided confidence level (default 0.95)", 0 },
 	{ "quiet", 'q', NULL, 0, "Print only regressions and the verdict line", 0 },
 	{ "verbose", 'v', NULL, 0, "Also print sample counts per metric", 0 },
+	CLI_HELP_OPTION,
 	{},
 };
 
@@ -143,6 +144,10 @@ static error_t parse_check_opt(int key, char *arg, struct argp_state *state)
 		if (o->quiet && o->verbose)
 			cli_usage_error(state, "--quiet and --verbose conflict");
 		break;
+	case 'h':
+		cli_help(state);
+	case ARGP_KEY_ERROR:
+		cli_bad_option(state);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -165,7 +170,7 @@ static char *trim(char *s)
 static int read_config(struct check_opts *o)
 {
 	char line[256], spec[300], *s, *eq;
-	const char *why = "expected METRIC = LIMIT";
+	const char *why;
 	unsigned lineno = 0;
 	FILE *f = fopen(o->config, "re");
 	int rc = 0;
@@ -176,6 +181,7 @@ static int read_config(struct check_opts *o)
 	}
 	while (!rc && fgets(line, sizeof(line), f)) {
 		lineno++;
+		why = "expected METRIC = LIMIT";	/* not the previous line's reason */
 		line[strcspn(line, "#")] = '\0';
 		s = trim(line);
 		if (!*s)
@@ -341,7 +347,7 @@ int cmd_check(int argc, char **argv)
 	int rc;
 
 	argp_err_exit_status = LS_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))
 		return LS_EXIT_USAGE;
 	rc = gather_limits(&o);
 	return rc ? rc : run_check(&o);

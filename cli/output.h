@@ -4,15 +4,19 @@
  * renamed into place only when complete, so a failed or interrupted run
  * never leaves a half-written file under the name the user asked for.
  * They are created 0600 with O_EXCL|O_NOFOLLOW: they hold paths and thread
- * names, and a planted symlink must not redirect them.
+ * names, and a planted symlink must not redirect them. Special files
+ * (/dev/null, a FIFO) are written in place instead.
  */
 #ifndef LS_OUTPUT_H
 #define LS_OUTPUT_H
+
+#include <stdbool.h>
 
 struct output {
 	char path[4096];
 	char tmp[4200];
 	int fd;
+	bool direct;	/* not a regular file (/dev/null, a FIFO): written in place */
 };
 
 /* -errno: ENOENT (directory missing), EACCES, EISDIR, ... */

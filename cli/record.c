@@ -94,6 +94,7 @@ static const struct argp_option record_options[] = {
 	{ "folded", OPT_FOLDED, "FILE", 0, "Also write on-CPU stacks in folded (flamegraph) format", 0 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug)", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line or end summary", 0 },
+	CLI_HELP_OPTION,
 	{},
 };
 
@@ -153,6 +154,10 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		if (o->summary && o->output_set && !strcmp(o->summary, o->output))
 			cli_usage_error(state, "--summary and -o name the same file");
 		break;
+	case 'h':
+		cli_help(state);
+	case ARGP_KEY_ERROR:
+		cli_bad_option(state);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -635,7 +640,7 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 	argp_err_exit_status = LS_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))
 		return LS_EXIT_USAGE;
 	return record(&o);
 }

@@ -39,6 +39,7 @@ static const struct argp_option report_options[] = {
 	{ "no-hist", OPT_NO_HIST, NULL, 0, "Leave out the busy-time histograms", 0 },
 	{ "quiet", 'q', NULL, 0, "Only check that the file reads; print nothing", 0 },
 	{ "verbose", 'v', NULL, 0, "Accepted for symmetry with the other commands", 0 },
+	CLI_HELP_OPTION,
 	{},
 };
 
@@ -73,6 +74,10 @@ static error_t parse_report_opt(int key, char *arg, struct argp_state *state)
 		if (o->quiet && o->json)
 			cli_usage_error(state, "--quiet and --json conflict");
 		break;
+	case 'h':
+		cli_help(state);
+	case ARGP_KEY_ERROR:
+		cli_bad_option(state);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -89,6 +94,20 @@ void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(LS_EXIT_USAGE);
+}
+
+void cli_help(const struct argp_state *state)
+{
+	argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, (char *)state->name);
+	exit(LS_EXIT_OK);
+}
+
+void cli_bad_option(const struct argp_state *state)
+{
+	const char *arg = state->next > 0 && state->next <= state->argc ? state->argv[state->next - 1] : "?";
+
+	cli_usage_error(state, "unknown option or missing argument at '%s' (see loopscope help %s)",
+			arg, state->name);
 }
 
 double cli_number(const struct argp_state *state, const char *what, const char *arg, double lo,
@@ -157,7 +176,7 @@ int cmd_report(int argc, char **argv)
 	int rc;
 
 	argp_err_exit_status = LS_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))
 		return LS_EXIT_USAGE;
 	rc = cli_load_summary("report", o.file, &sf);
 	if (rc)

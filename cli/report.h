@@ -15,6 +15,14 @@ struct summary_file;
 /* One line "loopscope CMD: message" on stderr, then exit 2 (argp adds a second line). */
 void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
+/*
+ * For ARGP_KEY_ERROR under ARGP_NO_ERRS: argp's own message is two lines and
+ * names the command without "loopscope"; this is one line, naming the argument.
+ */
+void cli_bad_option(const struct argp_state *state) __attribute__((noreturn));
+/* -h/--help under ARGP_NO_HELP (ARGP_NO_ERRS would silence argp's own). */
+void cli_help(const struct argp_state *state) __attribute__((noreturn));
+#define CLI_HELP_OPTION { "help", 'h', NULL, 0, "Show this help", -1 }
 /* A number in [lo, hi] from an option's argument, or a usage error naming what. */
 double cli_number(const struct argp_state *state, const char *what, const char *arg, double lo,
 		  double hi);

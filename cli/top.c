@@ -88,6 +88,7 @@ static const struct argp_option top_options[] = {
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf warnings (twice: debug)", 0 },
 	{ "quiet", 'q', NULL, 0, "No start-up message", 0 },
+	CLI_HELP_OPTION,
 	{},
 };
 
@@ -121,6 +122,10 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 		if (!o->pid)
 			cli_usage_error(state, "nothing to watch: give -p PID");
 		break;
+	case 'h':
+		cli_help(state);
+	case ARGP_KEY_ERROR:
+		cli_bad_option(state);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -398,7 +403,7 @@ int cmd_top(int argc, char **argv)
 	int rc;
 
 	argp_err_exit_status = LS_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))
 		return LS_EXIT_USAGE;
 	t = calloc(1, sizeof(*t));
 	if (!t)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages loopscope builds and tests with, when missing.
 set -e
-PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev protobuf-c-compiler libprotobuf-c-dev make gcc pkg-config python3 util-linux procps libuv1-dev nodejs file libxml2-utils tmux"
+PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev protobuf-c-compiler libprotobuf-c-dev make gcc pkg-config python3 util-linux procps libuv1-dev nodejs file libxml2-utils tmux libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

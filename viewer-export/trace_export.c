@@ -410,8 +410,10 @@ static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_i
 	write_iteration_begin(te, th, it);
 	te_slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "busy", "loop", NULL, 0);
 	i = write_busy_children(te, th, it);
-	memmove(th->held, th->held + i, (th->nheld - i) * sizeof(*th->held));
-	th->nheld -= i;
+	if (i) {	/* held may still be NULL: no pointer arithmetic on it */
+		memmove(th->held, th->held + i, (th->nheld - i) * sizeof(*th->held));
+		th->nheld -= i;
+	}
 	th->nphases = 0;
 	te_slice(te, th, PFTRACE_SLICE_END, it->poll_start, NULL, NULL, NULL, 0);
 	if (it->stall)

@@ -1,0 +1,171 @@
+#!/bin/bash
+# Faults around a recording: the target exits or execs mid-trace, loopscope
+# gets SIGINT, SIGTERM or SIGKILL, two loopscopes trace one process, and a
+# target churns threads and forks children. loopscope must finalise what it
+# can, never hurt the target, leave no BPF program behind, and count what it
+# lost instead of hiding it.
+. "$(dirname "$0")/lib.sh"
+require_root "faults"
+
+# start_record NAME ARGS...: loopscope record ARGS in the background, with its
+# stderr in $TMP/NAME.err; sets LSPID and waits until it traces
+start_record() {
+	local name=$1
+	shift
+	"$LS" record "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" &
+	LSPID=$!
+	PIDS="$PIDS $LSPID"
+	wait_for "$TMP/$name.err" "tracing PID" 15
+}
+
+# wait_rc PID SECONDS: waits for a child of this shell, sets RC to its exit
+# code (124 on timeout)
+wait_rc() {
+	if timeout "$2" tail --pid="$1" -f /dev/null; then
+		wait "$1"
+		RC=$?
+	else
+		RC=124
+	fi
+}
+
+# prog_ids_held PID: ids of the BPF programs whose fds PID holds
+prog_ids_held() {
+	grep -h "^prog_id:" /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un
+}
+
+# progs_gone IDS...: none of these programs is loaded any more (freeing is
+# asynchronous after the last reference goes: allow a few seconds)
+progs_gone() {
+	local i id left
+	for i in $(seq 1 50); do
+		left=0
+		for id in "$@"; do
+			bpftool prog show id "$id" > /dev/null 2>&1 && left=1
+		done
+		[ "$left" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ls_progs_orphaned: ls_* programs loaded that no process holds an fd of
+# (left behind by a dead loopscope); other loopscopes' programs are held
+ls_progs_orphaned() {
+	local held
+	held=$(grep -h "^prog_id:" /proc/[0-9]*/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u | tr '\n' ' ')
+	bpftool prog show 2>/dev/null | awk -v held=" $held" '
+		/^[0-9]+:/ { id = $1; sub(":", "", id)
+			     for (i = 1; i < NF; i++) if ($i == "name" && $(i + 1) ~ /^ls_/ && index(held, " " id " ") == 0) n++ }
+		END { print n + 0 }'
+}
+
+target_state() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+
+# ---- the target exits mid-trace (by PID): record stops, exit 0, trace decodes ----
+start_server "$TMP/srv1.out" || fail "server starts"
+start_record exit1 -p "$SERVER_PID" -d 60 -o "$TMP/exit1.pftrace" --summary "$TMP/exit1.json"
+"$EX/loadgen" -p "$PORT" -c 2 -n 200 > /dev/null
+kill "$SERVER_PID"
+wait_rc "$LSPID" 10
+rc=$RC
+check "target killed mid-trace: record exits 0 (got $rc)" [ "$rc" = 0 ]
+check "target killed mid-trace: the trace decodes" validate_trace "$TMP/exit1.pftrace"
+check "target killed mid-trace: iterations before it died" \
+	[ "$(json "$TMP/exit1.json" "s['loops'][0]['iterations'] > 10")" = True ]
+
+# ---- the target exits by itself (started with --) ----
+start_record exit2 -d 60 -o "$TMP/exit2.pftrace" -- sh -c 'sleep 0.5; exit 3'
+wait_rc "$LSPID" 10
+rc=$RC
+check "command exits mid-trace: record exits 0 (got $rc)" [ "$rc" = 0 ]
+check "command exits mid-trace: the trace decodes" validate_trace "$TMP/exit2.pftrace"
+
+# ---- the target execs mid-trace: the new image is traced under the same PID ----
+start_record exec -d 60 -o "$TMP/exec.pftrace" -- \
+	sh -c 'sleep 0.3; exec dd if=/dev/zero of=/dev/null bs=512 count=2000'
+wait_rc "$LSPID" 10
+rc=$RC
+check "target execs: record exits 0 (got $rc)" [ "$rc" = 0 ]
+check "target execs: the trace decodes" validate_trace "$TMP/exec.pftrace"
+check "target execs: the new image's reads are traced" grep -q "read fd=0,fd_kind=chardev" "$TMP/exec.pftrace.dump"
+check "target execs: the thread is renamed dd" grep -qE "^thread_name [0-9]+ dd$" "$TMP/exec.pftrace.dump"
+
+# ---- SIGINT and SIGTERM finalise the file ----
+start_server "$TMP/srv2.out" || fail "server starts"
+for sig in INT TERM HUP; do
+	start_record "sig$sig" -p "$SERVER_PID" -o "$TMP/sig$sig.pftrace" --summary "$TMP/sig$sig.json"
+	"$EX/loadgen" -p "$PORT" -c 2 -n 200 > /dev/null
+	kill -"$sig" "$LSPID"
+	wait_rc "$LSPID" 10
+rc=$RC
+	check "SIG$sig: record exits 0 (got $rc)" [ "$rc" = 0 ]
+	check "SIG$sig: the trace decodes" validate_trace "$TMP/sig$sig.pftrace"
+	check "SIG$sig: the summary reads back" "$LS" report -q "$TMP/sig$sig.json"
+	check "SIG$sig: no temporary file left" \
+		[ -z "$(find "$TMP" -maxdepth 1 -name "sig$sig.*.tmp-*")" ]
+	check "SIG$sig: the target was not signalled" [ "$(target_state "$SERVER_PID")" = S ]
+done
+
+# ---- SIGKILL: the target keeps running, untouched; no program left attached ----
+start_record kill -p "$SERVER_PID" -o "$TMP/kill.pftrace"
+held=$(prog_ids_held "$LSPID")
+check "while recording, loopscope holds its programs ($(echo $held | wc -w))" [ -n "$held" ]
+"$EX/loadgen" -p "$PORT" -c 2 -n 100 > /dev/null &
+lg=$!
+sleep 0.2
+kill -KILL "$LSPID"
+wait "$LSPID" 2> /dev/null
+wait "$lg"
+check "SIGKILL: the load finished against the target" [ "$?" = 0 ]
+sleep 0.5
+check "SIGKILL: the target still runs" kill -0 "$SERVER_PID"
+check "SIGKILL: the target is not stopped (state $(target_state "$SERVER_PID"))" \
+	[ "$(target_state "$SERVER_PID")" = S ]
+check "SIGKILL: the target still serves" sh -c '"$0" -p "$1" -c 1 -n 50 > /dev/null' "$EX/loadgen" "$PORT"
+check "SIGKILL: no program of the killed loopscope remains" progs_gone $held
+check "SIGKILL: no ls_* program is orphaned" [ "$(ls_progs_orphaned)" = 0 ]
+check "SIGKILL: the partial file is only a temporary" [ ! -e "$TMP/kill.pftrace" ]
+rm -f "$TMP"/kill.pftrace.tmp-*
+
+# ---- two loopscopes on one PID: both work, neither disturbs the other ----
+start_record two1 -p "$SERVER_PID" -d 4 -o "$TMP/two1.pftrace" --summary "$TMP/two1.json"
+pid1=$LSPID
+start_record two2 -p "$SERVER_PID" -d 4 -o "$TMP/two2.pftrace" --summary "$TMP/two2.json"
+pid2=$LSPID
+"$EX/loadgen" -p "$PORT" -c 2 -n 400 > /dev/null
+wait_rc "$pid1" 15
+rc1=$RC
+wait_rc "$pid2" 15
+rc2=$RC
+check "two instances: both exit 0 ($rc1, $rc2)" [ "$rc1,$rc2" = 0,0 ]
+for i in 1 2; do
+	check "two instances: trace $i decodes" validate_trace "$TMP/two$i.pftrace"
+	check "two instances: run $i saw the loop" \
+		[ "$(json "$TMP/two$i.json" "s['loops'][0]['iterations'] > 100")" = True ]
+	check "two instances: run $i lost nothing" [ "$(json "$TMP/two$i.json" "sum(s['drops'].values())")" = 0 ]
+done
+kill "$SERVER_PID"
+
+# ---- threads and children come and go at a high rate ----
+rc=0
+timeout 60 "$LS" record -o "$TMP/churn.pftrace" --summary "$TMP/churn.json" -- \
+	"$EX/thread-churn" -n 20000 -d 30 -t 32 -f 5 > "$TMP/churn.out" 2> "$TMP/churn.err" || rc=$?
+check "thread churn: record exits 0 (got $rc)" [ "$rc" = 0 ]
+check "thread churn: no crash" sh -c '! grep -qiE "sanitizer|segmentation|runtime error" "$1"' sh "$TMP/churn.err"
+check "thread churn: the target finished" grep -q "^churn: " "$TMP/churn.out"
+check "thread churn: the trace decodes" validate_trace "$TMP/churn.pftrace"
+created=$(sed -n 's/^churn: \([0-9]*\) threads.*/\1/p' "$TMP/churn.out")
+seen=$(json "$TMP/churn.json" "s['threads']")
+drops=$(json "$TMP/churn.json" "sum(s['drops'].values())")
+check "thread churn: $created threads made, more than the inflight map holds" [ "${created:-0}" -gt 16384 ]
+# every thread is seen, or the loss is counted: never silent
+check "thread churn: $seen threads seen of $created, or drops counted ($drops)" \
+	python3 -c "import sys; c,s,d=map(int,sys.argv[1:]); sys.exit(0 if s >= c or d > 0 else 1)" \
+	"${created:-0}" "${seen:-0}" "${drops:-0}"
+check "thread churn: the loop thread is still a loop" \
+	[ "$(json "$TMP/churn.json" "s['loops'][0]['iterations'] > 100")" = True ]
+check "thread churn: the end summary shows drops" grep -qE "^ *drops: [0-9]+" "$TMP/churn.err"
+check "thread churn: no orphaned ls_* program" [ "$(ls_progs_orphaned)" = 0 ]
+
+finish
