@@ -75,7 +75,22 @@ if [ -n "$NODE" ]; then
 	check "node overflow: counted 3 RangeErrors" grep -q "thrown 3 times" "$TMP/n.err"
 	check "node overflow: names the JS recursion" grep -qE "recursion: JS:.*recurse[AB]" "$TMP/n.err"
 	check "node overflow: trace decodes" validate_trace "$TMP/n.pftrace"
-	rm -f /tmp/perf-*.map.loopscope-test
+	# a busy JS function blocking the loop ~100 ms per /login request
+	(cd "$TMP" && "$LS" record -o "$TMP/bs.pftrace" -d 5 -- "$NODE" --perf-basic-prof \
+		"$HERE/examples/node/busy-server.js" 0 100 > "$TMP/bs.out" 2> "$TMP/bs.err") &
+	LSPID=$!
+	wait_for "$TMP/bs.out" '^listening' 10 || fail "busy-server starts"
+	PORT=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/bs.out")
+	sleep 0.5
+	for i in 1 2; do
+		exec 3<>"/dev/tcp/127.0.0.1/$PORT" && printf 'GET /login HTTP/1.0\r\n\r\n' >&3 &&
+			cat <&3 > /dev/null
+		exec 3<&-
+	done
+	wait "$LSPID"
+	check "node stall: two stalls of ~100 ms" grep -qE "[0-9]+ iterations, .* [2-9] stalls" "$TMP/bs.err"
+	check "node stall: the stack names the JS function hashPasswordsSync" \
+		grep -qE "on CPU: [0-9]+/[0-9]+ samples in .*JS:.?hashPasswordsSync" "$TMP/bs.err"
 else
 	fail "node is not installed"
 fi
