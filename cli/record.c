@@ -107,6 +107,8 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		o->pid = (pid_t)cli_integer(state, "PID", arg, 1, 4194304);
 		break;
 	case 'o':
+		if (!*arg)
+			cli_usage_error(state, "empty output file name");
 		o->output = arg;
 		o->output_set = true;
 		break;
@@ -359,50 +361,6 @@ static void attach_libuv(struct recording *r)
 		uv->missing[0] ? "; missing: " : "", uv->missing);
 }
 
-/* Fails early, naming the capability, instead of a cryptic EPERM from bpf(). */
-static int check_privileges(void)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = {};
-	__u64 eff;
-	bool bpf, perfmon, admin;
-
-	if (syscall(SYS_capget, &hdr, data))
-		return 0;	/* cannot tell: let the BPF load decide */
-	eff = data[0].effective | (__u64)data[1].effective << 32;
-	admin = eff & (1ull << CAP_SYS_ADMIN);
-	bpf = admin || (eff & (1ull << 39 /* CAP_BPF */));
-	perfmon = admin || (eff & (1ull << 38 /* CAP_PERFMON */));
-	if (bpf && perfmon)
-		return 0;
-	fprintf(stderr, "loopscope: not permitted: needs %s%s%s (run as root)\n",
-		bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
-	return LS_EXIT_PERM;
-}
-
-static int check_btf(void)
-{
-	const char *path = getenv("LOOPSCOPE_BTF");
-	char magic[2];
-	FILE *f;
-
-	if (!path)
-		path = "/sys/kernel/btf/vmlinux";
-	f = fopen(path, "re");
-	/* raw BTF starts with 0xeB9F; an ELF file carries it in a section */
-	if (f && fread(magic, 1, 2, f) == 2 &&
-	    (((unsigned char)magic[0] == 0x9f && (unsigned char)magic[1] == 0xeb) ||
-	     ((unsigned char)magic[0] == 0x7f && magic[1] == 'E'))) {
-		fclose(f);
-		return 0;
-	}
-	if (f)
-		fclose(f);
-	fprintf(stderr, "loopscope: kernel BTF unavailable at %s: %s (needs CONFIG_DEBUG_INFO_BTF=y, "
-		"or LOOPSCOPE_BTF=FILE)\n", path, f ? "not a BTF file" : strerror(errno));
-	return LS_EXIT_KERNEL;
-}
-
 static bool should_stop(struct recording *r)
 {
 	if (exiting)
@@ -566,9 +524,9 @@ static int record(const struct record_opts *o)
 	int rc, err;
 
 	r.trace_out.fd = -1;
-	rc = check_privileges();
+	rc = cli_check_privileges("record");
 	if (!rc)
-		rc = check_btf();
+		rc = cli_check_btf("record");
 	if (!rc)
 		rc = start_target(&r);
 	if (rc)

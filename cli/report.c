@@ -118,7 +118,9 @@ double cli_number(const struct argp_state *state, const char *what, const char *
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v >= lo && v <= hi))
+	/* decimal only: strtod would also take "0x10" and "inf" */
+	if (errno || end == arg || *end || strspn(arg, "0123456789.eE+-") != strlen(arg) ||
+	    !(v >= lo && v <= hi))
 		cli_usage_error(state, "invalid %s '%s': expected a number in [%g, %g]", what, arg, lo, hi);
 	return v;
 }

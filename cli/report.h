@@ -30,6 +30,10 @@ long cli_integer(const struct argp_state *state, const char *what, const char *a
 /* Loads one summary; on failure prints the one-line reason. 0 or LS_EXIT_USAGE. */
 int cli_load_summary(const char *cmd, const char *file, struct summary_file **sf);
 
+/* Before loading BPF: capabilities, then kernel BTF. 0 or an exit code, with one line said. */
+int cli_check_privileges(const char *cmd);
+int cli_check_btf(const char *cmd);
+
 /* Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 bool cli_color(int fd);
 

@@ -345,22 +345,6 @@ static int watch(struct top *t)
 }
 
 /* The same early, named failure as `record`, rather than EPERM from bpf(). */
-static int check_caps(void)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = {};
-	uint64_t eff;
-
-	if (syscall(SYS_capget, &hdr, data))
-		return 0;
-	eff = data[0].effective | (uint64_t)data[1].effective << 32;
-	if (eff & (1ull << CAP_SYS_ADMIN) ||
-	    ((eff & (1ull << 39 /* CAP_BPF */)) && (eff & (1ull << 38 /* CAP_PERFMON */))))
-		return 0;
-	fprintf(stderr, "loopscope top: not permitted: needs CAP_BPF and CAP_PERFMON (run as root)\n");
-	return LS_EXIT_PERM;
-}
-
 static int start(struct top *t)
 {
 	struct correlator_opts co = {
@@ -379,7 +363,9 @@ static int start(struct top *t)
 			err == -EDEADLK ? "that is loopscope itself" : strerror(-err), t->o->pid);
 		return LS_EXIT_TARGET;
 	}
-	err = check_caps();
+	err = cli_check_privileges("top");
+	if (!err)
+		err = cli_check_btf("top");
 	if (err)
 		return err;
 	t->corr = correlator__new(&co);

@@ -108,7 +108,8 @@ expect "CAP_BPF alone" 4 "needs CAP_PERFMON" -- \
 expect "output directory missing" 6 "cannot create $TMP/nodir/x.pftrace: No such file" -- \
 	"$LS" record -o "$TMP/nodir/x.pftrace" -- true
 expect "output is a directory" 6 "Is a directory" -- "$LS" record -o "$TMP" -- true
-expect "empty output name" 6 "cannot create" -- "$LS" record -q -o "" -- true
+expect "empty output name" 2 "empty output file name" -- "$LS" record -q -o "" -- true
+expect "hex duration" 2 "invalid duration '0x10'" -- "$LS" record -d 0x10 -- true
 mkdir -m 500 "$TMP/ro-dir"
 chown 65534 "$TMP/ro-dir"
 expect "output directory not writable (nobody, CAP_BPF+CAP_PERFMON)" 6 \
