@@ -17,6 +17,7 @@ static const char usage[] =
 	"  report   show a summary JSON (record --summary) as tables\n"
 	"  top      live view of the loops of a running process\n"
 	"  check    compare two summaries; exit 1 on a regression (CI gate)\n"
+	"  replay   rebuild a trace and a summary from a raw capture (record --raw)\n"
 	"  help     show help for a command: loopscope help check\n"
 	"\n"
 	"OPTIONS:\n"
@@ -39,6 +40,7 @@ static const struct command {
 	{ "report", cmd_report },
 	{ "top", cmd_top },
 	{ "check", cmd_check },
+	{ "replay", cmd_replay },
 };
 
 static const struct command *find_command(const char *name)

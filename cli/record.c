@@ -24,6 +24,7 @@
 #include "viewer-export/trace_export.h"
 #include "exitcodes.h"
 #include "output.h"
+#include "rawfile.h"
 #include "record.h"
 #include "report.h"
 #include "target.h"
@@ -45,6 +46,7 @@ struct record_opts {
 	unsigned sample_hz;
 	const char *folded;
 	bool js_callbacks;
+	const char *raw;
 	bool output_set;
 	bool summary_only;	/* --summary without -o: no trace, in-kernel aggregation */
 };
@@ -76,7 +78,7 @@ static const char record_doc[] =
 	"\v" LS_EXIT_CODES_HELP;
 
 enum { OPT_STALL_MS = 1000, OPT_SUMMARY, OPT_NO_COMPRESS, OPT_NO_LIBUV, OPT_SAMPLE_HZ,
-       OPT_FOLDED, OPT_JS_CALLBACKS };
+       OPT_FOLDED, OPT_JS_CALLBACKS, OPT_RAW };
 
 static const struct argp_option record_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this running process", 0 },
@@ -91,6 +93,7 @@ static const struct argp_option record_options[] = {
 	{ "js-callbacks", OPT_JS_CALLBACKS, NULL, 0, "node: a slice per JS callback entered from native "
 	  "code (a uprobe per callback: ~3 us each, costly on busy servers)", 0 },
 	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second (default 999, 0 = off)", 0 },
+	{ "raw", OPT_RAW, "FILE", 0, "Also save the raw record stream, for `loopscope replay`", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Also write on-CPU stacks in folded (flamegraph) format", 0 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug)", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line or end summary", 0 },
@@ -136,6 +139,11 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 	case OPT_JS_CALLBACKS:
 		o->js_callbacks = true;
 		break;
+	case OPT_RAW:
+		if (!*arg)
+			cli_usage_error(state, "empty raw file name");
+		o->raw = arg;
+		break;
 	case 'v':
 		o->verbose++;
 		break;
@@ -176,6 +184,9 @@ struct recording {
 	struct trace_export *te;
 	struct symbolizer *sym;
 	struct folded *folded;
+	struct output raw_out;
+	FILE *raw;
+	int raw_err;
 	uint64_t events;
 	struct timespec started;
 };
@@ -188,8 +199,41 @@ static int on_record(void *ctx, void *data, size_t len)
 	/* the overflowing thread may be gone soon: name its JIT frames while we can */
 	if (*(__u32 *)data == LS_REC_OVERFLOW && r->sym)
 		symbolizer__refresh(r->sym);
+	if (r->raw && !r->raw_err)
+		r->raw_err = rawfile__write(r->raw, data, len);
 	correlator__push(r->corr, data, len);	/* rejects are counted in the summary */
 	return 0;
+}
+
+static int open_raw(struct recording *r)
+{
+	int err = output__open(&r->raw_out, r->o->raw);
+
+	if (!err && !(r->raw = fdopen(dup(r->raw_out.fd), "w")))
+		err = -errno;
+	if (!err) {
+		setvbuf(r->raw, NULL, _IOFBF, 1 << 20);
+		err = rawfile__write_header(r->raw);
+	}
+	if (!err)
+		return 0;
+	fprintf(stderr, "loopscope: cannot create %s: %s\n", r->o->raw, strerror(-err));
+	return LS_EXIT_OUTPUT;
+}
+
+static int finish_raw(struct recording *r)
+{
+	int err = r->raw_err;
+
+	if (fclose(r->raw) && !err)
+		err = -errno;
+	r->raw = NULL;
+	if (!err)
+		err = output__commit(&r->raw_out);
+	if (!err)
+		return 0;
+	fprintf(stderr, "loopscope: writing %s: %s\n", r->o->raw, strerror(-err));
+	return LS_EXIT_OUTPUT;
 }
 
 static double elapsed_s(const struct timespec *since)
@@ -492,6 +536,8 @@ static int finish(struct recording *r)
 		rc = LS_EXIT_OUTPUT;
 	if (r->o->folded && write_folded(r) && !rc)
 		rc = LS_EXIT_OUTPUT;
+	if (r->raw && finish_raw(r) && !rc)
+		rc = LS_EXIT_OUTPUT;
 	if (!r->o->quiet) {
 		tm.rb_drops = st.rb_drops;
 		tm.other_drops = st.inflight_full + st.missed_exit;
@@ -524,6 +570,7 @@ static int record(const struct record_opts *o)
 	int rc, err;
 
 	r.trace_out.fd = -1;
+	r.raw_out.fd = -1;
 	rc = cli_check_privileges("record");
 	if (!rc)
 		rc = cli_check_btf("record");
@@ -531,6 +578,8 @@ static int record(const struct record_opts *o)
 		rc = start_target(&r);
 	if (rc)
 		return rc;
+	if (o->raw && (rc = open_raw(&r)))
+		goto out;
 	if (!o->summary_only) {
 		rc = open_trace(&r);
 		if (rc)
@@ -568,6 +617,10 @@ static int record(const struct record_opts *o)
 out:
 	if (r.trace_out.fd >= 0)
 		output__abort(&r.trace_out);
+	if (r.raw)
+		fclose(r.raw);
+	if (r.raw_out.fd >= 0)
+		output__abort(&r.raw_out);
 	tracer__free(r.tracer);
 	target__stop(&r.target, 2000);
 	target__close(&r.target);

@@ -3,5 +3,6 @@
 #define LS_RECORD_H
 
 int cmd_record(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 #endif

@@ -89,6 +89,23 @@ check "loop tids are threads of the server" \
 	[ "$(json "$TMP/t.json" "all(l['pid'] == $SERVER_PID and l['tid'] != $SERVER_PID for l in s['loops'])")" = True ]
 kill "$SERVER_PID"
 
+# ---- raw capture and replay: the same model again, offline ----
+start_server "$TMP/srv6.out" || fail "server starts"
+"$LS" record -q -p "$SERVER_PID" -o "$TMP/live.pftrace" --summary "$TMP/live.json" --raw "$TMP/cap.raw" -d 3 &
+LSPID=$!
+sleep 0.7
+"$EX/loadgen" -p "$PORT" -c 2 -n 600 --block-every 300 --block-ms 80 > /dev/null
+wait "$LSPID"
+check "raw: record exits 0" [ $? = 0 ]
+expect "replay exits 0" 0 "records/s per core" -- "$LS" replay "$TMP/cap.raw" -o "$TMP/rp.pftrace" --summary "$TMP/rp.json"
+check "replay: same iterations" [ "$(json "$TMP/rp.json" "s['loops'][0]['iterations']")" = "$(json "$TMP/live.json" "s['loops'][0]['iterations']")" ]
+check "replay: same two stalls" [ "$(json "$TMP/rp.json" "s['loops'][0]['stalls']")" = 2 ]
+check "replay: trace decodes" validate_trace "$TMP/rp.pftrace"
+expect "replay: not a capture" 2 "not a raw capture" -- "$LS" replay /etc/passwd
+head -c 200 "$TMP/cap.raw" > "$TMP/trunc.raw"
+expect "replay: truncated capture" 2 "corrupt or truncated" -- "$LS" replay "$TMP/trunc.raw"
+kill "$SERVER_PID"
+
 # ---- summary mode: --summary without -o counts most calls in the kernel ----
 start_server "$TMP/srv5.out" || fail "server starts"
 (cd "$TMP" && "$LS" record -p "$SERVER_PID" --summary "$TMP/sm.json" -d 4 2> "$TMP/ls5.err") &

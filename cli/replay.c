@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * `loopscope replay RAW`: feeds a raw capture (record --raw) through the
+ * correlator and the exporters again, offline: a trace and a summary from
+ * an old capture, and the collector's throughput on a real stream (the
+ * figure `make bench` reports). Frames stay unnamed: the process is gone.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "collector/correlator.h"
+#include "viewer-export/pftrace.h"
+#include "viewer-export/summary_json.h"
+#include "viewer-export/trace_export.h"
+#include "exitcodes.h"
+#include "output.h"
+#include "rawfile.h"
+#include "report.h"
+
+struct replay_opts {
+	const char *raw;
+	const char *output;
+	const char *summary;
+	double stall_ms;
+	bool quiet;
+};
+
+static const char replay_doc[] =
+	"Rebuild a trace and a summary from a raw capture (record --raw).\n"
+	"\n"
+	"USAGE: loopscope replay RAW [-o TRACE] [--summary FILE.json] [--stall-ms N]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    loopscope record -p 1234 -d 10 --raw run.raw --summary s.json\n"
+	"    loopscope replay run.raw -o run.pftrace      # the trace, later\n"
+	"    loopscope replay run.raw                     # collector throughput only\n"
+	"\v" LS_EXIT_CODES_HELP;
+
+enum { OPT_SUMMARY = 1000, OPT_STALL_MS };
+
+static const struct argp_option replay_options[] = {
+	{ "output", 'o', "FILE", 0, "Perfetto trace to write (default: none)", 0 },
+	{ "summary", OPT_SUMMARY, "FILE", 0, "Write the summary JSON", 0 },
+	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
+	{ "quiet", 'q', NULL, 0, "No throughput line", 0 },
+	CLI_HELP_OPTION,
+	{},
+};
+
+static error_t parse_replay_opt(int key, char *arg, struct argp_state *state)
+{
+	struct replay_opts *o = state->input;
+
+	switch (key) {
+	case 'o':
+		o->output = arg;
+		break;
+	case OPT_SUMMARY:
+		o->summary = arg;
+		break;
+	case OPT_STALL_MS:
+		o->stall_ms = cli_number(state, "stall threshold", arg, 0.001, 3600.0 * 1000);
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case 'h':
+		cli_help(state);
+	case ARGP_KEY_ARG:
+		if (o->raw)
+			cli_usage_error(state, "one raw file at a time");
+		o->raw = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!o->raw)
+			cli_usage_error(state, "no raw file: give RAW (from record --raw)");
+		break;
+	case ARGP_KEY_ERROR:
+		cli_bad_option(state);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* All records of f into c; the count, or -EINVAL with the record's number in *bad. */
+static int64_t feed(FILE *f, struct correlator *c, uint64_t *bad)
+{
+	static uint64_t buf[LS_RAW_MAX_RECORD / 8];
+	int64_t n = 0;
+	size_t len;
+	int err;
+
+	while (!(err = rawfile__read(f, buf, sizeof(buf), &len))) {
+		correlator__push(c, buf, len);
+		n++;
+	}
+	*bad = (uint64_t)n + 1;
+	return err < 0 ? err : n;
+}
+
+static int write_outputs(const struct replay_opts *o, struct correlator *c, struct pftrace *pf,
+			 struct trace_export *te, struct output *tout)
+{
+	struct output sout;
+	FILE *f;
+	int err = 0;
+
+	if (te) {
+		err = trace_export__finish(te, NULL);
+		if (!err)
+			err = pftrace__finish(pf);
+		err = err ? err : output__commit(tout);
+		if (err) {
+			fprintf(stderr, "loopscope replay: writing %s: %s\n", o->output, strerror(-err));
+			return LS_EXIT_OUTPUT;
+		}
+	}
+	if (!o->summary)
+		return 0;
+	err = output__open(&sout, o->summary);
+	f = err ? NULL : fdopen(dup(sout.fd), "w");
+	if (!err)
+		err = f ? summary_json__write(f, correlator__summary(c), NULL) : -errno;
+	if (f && fclose(f) && !err)
+		err = -errno;
+	err = err ? err : output__commit(&sout);
+	if (err) {
+		if (sout.fd >= 0)
+			output__abort(&sout);
+		fprintf(stderr, "loopscope replay: writing %s: %s\n", o->summary, strerror(-err));
+		return LS_EXIT_OUTPUT;
+	}
+	return 0;
+}
+
+static int replay(const struct replay_opts *o)
+{
+	struct correlator_opts co = { .stall_threshold_ns = (uint64_t)(o->stall_ms * 1e6) };
+	struct output tout = { .fd = -1 };
+	struct trace_export *te = NULL;
+	struct pftrace *pf = NULL;
+	struct correlator *c = NULL;
+	uint64_t bad = 0;
+	double t0;
+	int64_t n;
+	int rc = LS_EXIT_FAIL, err;
+	FILE *f = fopen(o->raw, "re");
+
+	if (!f || rawfile__check_header(f)) {
+		fprintf(stderr, "loopscope replay: %s: %s\n", o->raw, f ? "not a raw capture" : strerror(errno));
+		rc = LS_EXIT_USAGE;	/* bad input, as for report and check */
+		goto out;
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	if (o->output) {
+		err = output__open(&tout, o->output);
+		pf = err ? NULL : pftrace__new(tout.fd, &(struct pftrace_opts){ .compress = true });
+		te = pf ? trace_export__new(pf, &(struct trace_export_opts){
+			.stall_threshold_ns = co.stall_threshold_ns }) : NULL;
+		if (!te) {
+			fprintf(stderr, "loopscope replay: cannot create %s: %s\n", o->output,
+				strerror(err ? -err : ENOMEM));
+			rc = LS_EXIT_OUTPUT;
+			goto out;
+		}
+		co.sink = trace_export__sink(te);
+	}
+	c = correlator__new(&co);
+	if (!c)
+		goto out;
+	t0 = cpu_s();
+	n = feed(f, c, &bad);
+	correlator__finish(c);
+	if (n < 0) {
+		fprintf(stderr, "loopscope replay: %s: corrupt or truncated at record %" PRIu64 "\n",
+			o->raw, bad);
+		rc = LS_EXIT_USAGE;
+		goto out;
+	}
+	rc = write_outputs(o, c, pf, te, &tout);
+	if (!rc && !o->quiet)
+		printf("replay: %" PRId64 " records in %.3f s of CPU: %.0f records/s per core\n", n,
+		       cpu_s() - t0, (double)n / (cpu_s() - t0 > 0 ? cpu_s() - t0 : 1e-9));
+out:
+	if (tout.fd >= 0)
+		output__abort(&tout);
+	trace_export__free(te);
+	pftrace__free(pf);
+	correlator__free(c);
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_opts o = { .stall_ms = 50 };
+	struct argp argp = { replay_options, parse_replay_opt, "RAW", replay_doc };
+
+	argp_err_exit_status = LS_EXIT_USAGE;
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))
+		return LS_EXIT_USAGE;
+	return replay(&o);
+}
