@@ -42,7 +42,7 @@ expect "too few samples never fail" 0 "few-samples" -- "$LS" check --baseline "$
 expect "-q prints only regressions" 1 "" -- "$LS" check -q --baseline "$B" "$TMP"/slow/*.json
 check "-q: no ok rows" [ "$(grep -c ' ok$' "$TMP/out")" = 0 ]
 expect "median of several runs" 0 "check: pass" -- "$LS" check "${BASE[@]}" "$TMP"/base/*.json
-printf '# perf limits\nbusy.p50 = +50%%   # noisy: loose\n\nsyscall.read.p99 = 5ms\n' > "$TMP/limits.conf"
+printf '# perf limits\nbusy.p50 = +1000%%   # microseconds: swings with the runner, keep loose\n\nsyscall.read.p99 = 5ms\n' > "$TMP/limits.conf"
 expect "--config" 0 "syscall.read.p99" -- "$LS" check --baseline "$B" "$TMP"/same/*.json --config "$TMP/limits.conf"
 check "--config replaces the defaults" [ "$(grep -c '^busy.p99' "$TMP/out")" = 0 ]
 expect "--max overrides --config" 1 "REGRESSION" -- "$LS" check --baseline "$B" "$TMP"/slow/*.json \
