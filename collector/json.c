@@ -172,8 +172,9 @@ static int unicode_escape(struct parser *p, char *o, size_t *n)
 }
 
 /* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t ls_utf8_len(const unsigned char *s, size_t n)
 {
+	/* second-byte ranges exclude overlong forms, surrogates and > U+10FFFF */
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t len, i;
 
@@ -245,7 +246,7 @@ static int parse_string(struct parser *p, const char **out, size_t *outlen)
 			n = 1;
 			p->pos++;
 		} else {
-			n = utf8_seq((const unsigned char *)p->s + p->pos, p->len - p->pos);
+			n = ls_utf8_len((const unsigned char *)p->s + p->pos, p->len - p->pos);
 			if (!n)
 				return fail(p, -EINVAL, "invalid UTF-8 in a string");
 			memcpy(o, p->s + p->pos, n);

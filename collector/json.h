@@ -58,5 +58,7 @@ void json_free(struct json_doc *d);
 /* The member named key of an object, or NULL (also when v is not an object). */
 const struct json_value *json_get(const struct json_value *v, const char *key);
 const char *json_type_name(enum json_type t);
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+size_t ls_utf8_len(const unsigned char *s, size_t n);
 
 #endif

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include "collector/record.h"
+#include "collector/json.h"
 #include "summary_json.h"
 #include "summary_json_int.h"
 
@@ -14,37 +15,6 @@
 #define LS_VERSION "unknown"
 #endif
 
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	/* Second-byte ranges that exclude overlong forms, surrogates and > U+10FFFF. */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (len > n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
 
 /* Writes s (at most max bytes, stopping at NUL) as a JSON string; NULL as null. */
 void sj_str(FILE *f, const char *str, size_t max)
@@ -65,7 +35,7 @@ void sj_str(FILE *f, const char *str, size_t max)
 			fprintf(f, "\\u%04x", s[i++]);
 		} else if (s[i] < 0x80) {
 			fputc(s[i++], f);
-		} else if ((n = utf8_len(s + i, strnlen(str + i, max - i)))) {
+		} else if ((n = ls_utf8_len(s + i, strnlen(str + i, max - i)))) {
 			fwrite(s + i, 1, n, f);
 			i += n;
 		} else {
