@@ -184,73 +184,66 @@ static __always_inline struct work_slots *slots_of(__u32 tid)
 	return bpf_map_lookup_elem(&work_start, &tid);
 }
 
-/* uv__fs_work(w), uv__queue_work(w), ...: a worker picked the item up */
-SEC("uprobe")
-int BPF_KPROBE(ls_uv_work_enter, void *w)
+/* Entry of a work or done function: remember it in slot, then say so. */
+static __always_inline int work_begin(void *ctx, void *w, bool done, __u32 event)
+{
+	__u32 tid = target_tid();
+	struct work_slots *s;
+	struct work_slot *slot;
+
+	if (!tid || !(s = slots_of(tid)))
+		return 0;
+	slot = done ? &s->done : &s->run;
+	slot->work = (__u64)w;
+	slot->kind = (__u32)bpf_get_attach_cookie(ctx);
+	slot->ts = bpf_ktime_get_boot_ns();
+	emit_work(tid, event, (__u64)w, slot->kind, slot->ts, 0);
+	return 0;
+}
+
+/* Return of a work or done function: the span since its entry. */
+static __always_inline int work_end(bool done, __u32 event)
 {
 	__u32 tid = target_tid();
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct work_slots *s;
+	struct work_slot *slot;
 
-	if (!tid || !(s = slots_of(tid)))
+	if (!tid)
 		return 0;
-	s->run.work = (__u64)w;
-	s->run.ts = now;
-	s->run.kind = (__u32)bpf_get_attach_cookie(ctx);
-	emit_work(tid, LS_WORK_PICKUP, (__u64)w, s->run.kind, now, 0);
+	s = bpf_map_lookup_elem(&work_start, &tid);
+	slot = s ? (done ? &s->done : &s->run) : NULL;
+	if (!slot || !slot->ts) {
+		__sync_fetch_and_add(&stats.uv_unpaired, 1);
+		return 0;
+	}
+	emit_work(tid, event, slot->work, slot->kind, slot->ts, now);
+	slot->ts = 0;
 	return 0;
+}
+
+/* uv__fs_work(w), uv__queue_work(w), ...: a worker picked the item up */
+SEC("uprobe")
+int BPF_KPROBE(ls_uv_work_enter, void *w)
+{
+	return work_begin(ctx, w, false, LS_WORK_PICKUP);
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(ls_uv_work_exit)
 {
-	__u32 tid = target_tid();
-	__u64 now = bpf_ktime_get_boot_ns();
-	struct work_slots *s;
-
-	if (!tid)
-		return 0;
-	s = bpf_map_lookup_elem(&work_start, &tid);
-	if (!s || !s->run.ts) {
-		__sync_fetch_and_add(&stats.uv_unpaired, 1);
-		return 0;
-	}
-	emit_work(tid, LS_WORK_RUN, s->run.work, s->run.kind, s->run.ts, now);
-	s->run.ts = 0;
-	return 0;
+	return work_end(false, LS_WORK_RUN);
 }
 
 /* uv__fs_done(w, status), uv__queue_done(w, status), ...: back on the loop */
 SEC("uprobe")
 int BPF_KPROBE(ls_uv_done_enter, void *w)
 {
-	__u32 tid = target_tid();
-	struct work_slots *s;
-
-	if (!tid || !(s = slots_of(tid)))
-		return 0;
-	s->done.work = (__u64)w;
-	s->done.kind = (__u32)bpf_get_attach_cookie(ctx);
-	s->done.ts = bpf_ktime_get_boot_ns();
-	emit_work(tid, LS_WORK_DONE_BEGIN, (__u64)w, s->done.kind, s->done.ts, 0);
-	return 0;
+	return work_begin(ctx, w, true, LS_WORK_DONE_BEGIN);
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(ls_uv_done_exit)
 {
-	__u32 tid = target_tid();
-	__u64 now = bpf_ktime_get_boot_ns();
-	struct work_slots *s;
-
-	if (!tid)
-		return 0;
-	s = bpf_map_lookup_elem(&work_start, &tid);
-	if (!s || !s->done.ts) {
-		__sync_fetch_and_add(&stats.uv_unpaired, 1);
-		return 0;
-	}
-	emit_work(tid, LS_WORK_DONE, s->done.work, s->done.kind, s->done.ts, now);
-	s->done.ts = 0;
-	return 0;
+	return work_end(true, LS_WORK_DONE);
 }
