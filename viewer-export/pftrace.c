@@ -18,6 +18,12 @@
 
 #define PFT_DEF_BUF		(256u << 10)
 #define PFT_DEF_CHUNK		(256u << 10)
+/*
+ * The first flush (and the first wrapper) is small and each one after doubles
+ * up to the full size: a disk that fills early still keeps a trace holding
+ * about half of what fitted, not an empty file.
+ */
+#define PFT_FIRST_FLUSH		(4u << 10)
 /* deflateBound(448 KiB) plus framing stays below the format's 512 KiB per wrapper. */
 #define PFT_MAX_CHUNK		(448u << 10)
 #define PFT_TAG_PACKET		0x0A	/* Trace.packet: field 1, length-delimited */
@@ -70,6 +76,8 @@ struct pftrace {
 	bool started;
 	bool compress;
 	size_t chunk_size;
+	size_t chunk_limit;	/* grows from PFT_FIRST_FLUSH to chunk_size */
+	size_t out_limit;	/* grows from PFT_FIRST_FLUSH to out.cap */
 	struct pft_buf out;
 	struct pft_buf chunk;
 	z_stream zs;
@@ -155,6 +163,7 @@ static int flush_out(struct pftrace *w)
 	}
 	w->st.bytes += off;
 	w->out.len = 0;
+	w->out_limit = w->out_limit * 2 < w->out.cap ? w->out_limit * 2 : w->out.cap;
 	return 0;
 }
 
@@ -162,7 +171,7 @@ static int out_reserve(struct pftrace *w, size_t need)
 {
 	int err;
 
-	if (w->out.len + need <= w->out.cap)
+	if (w->out.len + need <= w->out_limit)
 		return 0;
 	err = flush_out(w);
 	if (err)
@@ -203,6 +212,7 @@ static int close_chunk(struct pftrace *w)
 	w->out.len = (size_t)(p + zlen - w->out.data);
 	w->chunk.len = 0;
 	w->st.wrappers++;
+	w->chunk_limit = w->chunk_limit * 2 < w->chunk_size ? w->chunk_limit * 2 : w->chunk_size;
 	return 0;
 }
 
@@ -216,7 +226,7 @@ static int emit(struct pftrace *w, const ProtobufCMessage *m)
 	int err;
 
 	if (w->compress && need <= w->chunk_size) {
-		if (w->chunk.len + need > w->chunk_size && (err = close_chunk(w)))
+		if (w->chunk.len + need > w->chunk_limit && (err = close_chunk(w)))
 			return err;
 		b = &w->chunk;
 	} else {
@@ -685,6 +695,8 @@ struct pftrace *pftrace__new(int fd, const struct pftrace_opts *opts)
 	err = buf_grow(&w->out, o->buf_size ? o->buf_size : PFT_DEF_BUF);
 	if (!err && o->compress)
 		err = init_compress(w, o);
+	w->out_limit = PFT_FIRST_FLUSH < w->out.cap ? PFT_FIRST_FLUSH : w->out.cap;
+	w->chunk_limit = PFT_FIRST_FLUSH < w->chunk_size ? PFT_FIRST_FLUSH : w->chunk_size;
 	if (err) {
 		pftrace__free(w);
 		errno = -err;
