@@ -30,7 +30,7 @@
 
 struct pftrace_opts {
 	bool compress;		/* wrap packets in zlib compressed_packets */
-	int level;		/* zlib level 1-9; 0 = 6, what Perfetto uses */
+	int level;		/* zlib level 1-9; 0 = 5 */
 	size_t chunk_size;	/* uncompressed bytes per wrapper; 0 = 256 KiB */
 	size_t buf_size;	/* output buffer; 0 = 256 KiB */
 };
@@ -151,6 +151,13 @@ int pftrace__track(struct pftrace *w, uint64_t ts, const struct pftrace_track *t
 /* Names a thread without a track descriptor (ProcessTree), e.g. on rename. */
 int pftrace__thread_name(struct pftrace *w, uint64_t ts, int32_t pid, int32_t tid,
 			 const char *name);
+
+/*
+ * Events on this track may omit their track uuid (TrackEventDefaults): give
+ * it the busiest track, usually the loop thread's. 0 = none. Changing it
+ * costs a few bytes on the next packet.
+ */
+void pftrace__set_default_track(struct pftrace *w, uint64_t uuid);
 
 /* Installs (or with NULL removes) the one extra interner; copied. */
 void pftrace__set_interner(struct pftrace *w, const struct pftrace_interner *in);

@@ -139,6 +139,10 @@ void te_describe_thread(struct trace_export *te, struct te_thread *th, uint64_t 
 		th->described = true;
 		te->counts.threads++;
 	}
+	if (!te->default_set) {
+		pftrace__set_default_track(te->w, th->uuid);
+		te->default_set = true;
+	}
 }
 
 static void describe_counter(struct trace_export *te, struct te_thread *th, uint64_t ts)
@@ -403,6 +407,10 @@ static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_i
 	th->is_loop = true;
 	te_seen_ts(te, it->start, it->end);
 	te_describe_thread(te, th, it->start);
+	if (!te->default_is_loop) {	/* most events are on the loop thread */
+		pftrace__set_default_track(te->w, th->uuid);
+		te->default_is_loop = true;
+	}
 	describe_counter(te, th, it->start);
 	release_held(te, th, it->seq, false);	/* calls of iterations never reported */
 	te->counts.iterations++;

@@ -49,6 +49,9 @@ struct trace_export {
 	uint64_t first_ts;
 	uint64_t last_ts;
 	bool pool_described;
+	/* the writer's default track: the first thread seen, then the first loop */
+	bool default_set;
+	bool default_is_loop;
 	struct stack_export *stacks;
 	struct folded *folded;
 	struct trace_export_counts counts;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <zlib.h>
 #include "perfetto_trace.pb-c.h"
+#include "trace_seq.h"
 
 #define MAX_IIDS 65536
 
@@ -31,7 +32,8 @@ struct event {
 static char *names[MAX_IIDS], *ann_names[MAX_IIDS], *str_values[MAX_IIDS];
 static struct event *events;
 static size_t nevents, cap_events;
-static uint64_t default_track, order;
+static struct trace_seq seq;
+static uint64_t order;
 static int raw;	/* -r: also print each track event in file order */
 
 static void die(const char *msg)
@@ -115,7 +117,7 @@ static void add_event(const Perfetto__Protos__TracePacket *p)
 		events = realloc(events, cap_events * sizeof(*events));
 	}
 	e = &events[nevents++];
-	e->track = te->has_track_uuid ? te->track_uuid : default_track;
+	e->track = te->track_uuid;
 	e->ts = p->timestamp;
 	e->seq = order++;
 	e->type = te->type;
@@ -154,12 +156,10 @@ static void handle_packet(const uint8_t *buf, size_t len)
 
 	if (!p)
 		die("a packet does not decode");
-	if (p->has_sequence_flags && (p->sequence_flags & 1))
-		default_track = 0;
+	if (trace_seq_resolve(&seq, p))
+		die("a timestamp on a clock nothing defined");
 	if (p->interned_data)
 		read_interned(p->interned_data);
-	if (p->trace_packet_defaults && p->trace_packet_defaults->track_event_defaults)
-		default_track = p->trace_packet_defaults->track_event_defaults->track_uuid;
 	/* payload fields share a union: only the one data_case names is valid */
 	if (p->data_case == PERFETTO__PROTOS__TRACE_PACKET__DATA_TRACK_DESCRIPTOR)
 		print_track(p->track_descriptor);

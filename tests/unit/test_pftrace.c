@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "../harness.h"
+#include "tests/tools/trace_seq.h"
 #include "viewer-export/pftrace.h"
 
 #define MAX_WRAPPER	(512u << 10)
@@ -27,6 +28,8 @@ struct decoded {
 	size_t n;
 	size_t cap;
 	size_t wrappers;
+	struct trace_seq seq;
+	bool raw;	/* leave clocks and default tracks unresolved */
 };
 
 static uint8_t *read_fd(int fd, size_t *len)
@@ -114,6 +117,7 @@ static void decode(const uint8_t *buf, size_t len, struct decoded *d, int depth)
 			continue;
 		}
 		ASSERT(sz < MAX_WRAPPER);
+		ASSERT(d->raw || trace_seq_resolve(&d->seq, p) == 0);
 		if (d->n == d->cap) {
 			d->cap = d->cap ? d->cap * 2 : 256;
 			d->pk = realloc(d->pk, d->cap * sizeof(*d->pk));
@@ -123,16 +127,27 @@ static void decode(const uint8_t *buf, size_t len, struct decoded *d, int depth)
 	}
 }
 
-static void decode_fd(int fd, struct decoded *d)
+static void decode_fd_as(int fd, struct decoded *d, bool raw)
 {
 	size_t len;
 	uint8_t *buf = read_fd(fd, &len);
 
 	memset(d, 0, sizeof(*d));
+	d->raw = raw;
 	ASSERT(len > 0);
 	ASSERT_EQ(buf[0], 0x0A);	/* how TP recognises a proto trace */
 	decode(buf, len, d, 0);
 	free(buf);
+}
+
+static void decode_fd(int fd, struct decoded *d)
+{
+	decode_fd_as(fd, d, false);
+}
+
+static void decode_fd_raw(int fd, struct decoded *d)
+{
+	decode_fd_as(fd, d, true);
 }
 
 /* Interned strings seen so far, per table, indexed by iid. */
@@ -285,18 +300,19 @@ TEST(pftrace_plain_sequence_and_interning)
 	write_sample(w, 1000000, 50);
 	ASSERT_EQ(pftrace__finish(w), 0);
 	pftrace__stats(w, &st);
-	ASSERT_U64_EQ(st.packets, 3 + 150);
+	ASSERT_U64_EQ(st.packets, 1 + 3 + 150);	/* the clock snapshot first */
 	ASSERT_U64_EQ(st.events, 150);
 	ASSERT_U64_EQ(st.bytes, st.raw_bytes);
 	ASSERT_U64_EQ(st.bytes, (uint64_t)lseek(fd, 0, SEEK_END));
 	decode_fd(fd, &d);
-	ASSERT_EQ(d.n, 153);
+	ASSERT_EQ(d.n, 154);
 	ASSERT_EQ(d.wrappers, 0);
 	check_sequence(&d, nm);
-	ASSERT_EQ(PAYLOAD(d.pk[0], TRACK_DESCRIPTOR, track_descriptor)->process->pid, 100);
-	ASSERT_STR_EQ(PAYLOAD(d.pk[0], TRACK_DESCRIPTOR, track_descriptor)->process->process_name, "demo");
-	ASSERT_EQ(PAYLOAD(d.pk[1], TRACK_DESCRIPTOR, track_descriptor)->thread->tid, 101);
-	ASSERT_STR_EQ(PAYLOAD(d.pk[2], TRACK_DESCRIPTOR, track_descriptor)->counter->unit_name, "items");
+	ASSERT(PAYLOAD(d.pk[0], CLOCK_SNAPSHOT, clock_snapshot));
+	ASSERT_EQ(PAYLOAD(d.pk[1], TRACK_DESCRIPTOR, track_descriptor)->process->pid, 100);
+	ASSERT_STR_EQ(PAYLOAD(d.pk[1], TRACK_DESCRIPTOR, track_descriptor)->process->process_name, "demo");
+	ASSERT_EQ(PAYLOAD(d.pk[2], TRACK_DESCRIPTOR, track_descriptor)->thread->tid, 101);
+	ASSERT_STR_EQ(PAYLOAD(d.pk[3], TRACK_DESCRIPTOR, track_descriptor)->counter->unit_name, "items");
 	for (i = 0; i < d.n; i++) {
 		Perfetto__Protos__TrackEvent *te = PAYLOAD(d.pk[i], TRACK_EVENT, track_event);
 
@@ -340,17 +356,83 @@ TEST(pftrace_varint_framing_of_large_packets)
 	}
 	ASSERT_EQ(pftrace__finish(w), 0);
 	decode_fd(fd, &d);
-	ASSERT_EQ(d.n, 5);
+	ASSERT_EQ(d.n, 1 + 5);	/* the clock snapshot first */
 	for (i = 0; i < 5; i++) {
-		Perfetto__Protos__InternedData *id = d.pk[i]->interned_data;
+		Perfetto__Protos__InternedData *id = d.pk[1 + i]->interned_data;
 
 		ASSERT(id && id->n_event_names == 1);
 		ASSERT_EQ(strlen(id->event_names[0]->name), lens[i]);
-		ASSERT_EQ(d.pk[i]->timestamp, 10 + i);
+		ASSERT_EQ(d.pk[1 + i]->timestamp, 10 + i);
 	}
 	free_decoded(&d);
 	pftrace__free(w);
 	free(name);
+	close(fd);
+}
+
+/*
+ * Timestamps are deltas on the sequence's incremental clock, written absolute
+ * (BOOTTIME) when they go back; events on the default track omit it. What
+ * trace_processor resolves must be exactly what was written.
+ */
+TEST(pftrace_delta_clock_and_default_track)
+{
+	enum { N = 300 };
+	int fd = memfd_create("t", 0);
+	struct pftrace *w = pftrace__new(fd, NULL);
+	uint64_t want_ts[2 * N], want_track[2 * N], ts = 5000000000ull;
+	size_t n = 0, i, k = 0, omitted = 0, absolute = 0, on_default = 0;
+	struct pftrace_stats st;
+	struct decoded d;
+
+	ASSERT(w);
+	pftrace__set_default_track(w, 7);
+	for (i = 0; i < N; i++, ts += 1234) {
+		struct pftrace_event ev = { .type = PFTRACE_INSTANT, .ts = ts, .track_uuid = 7,
+					    .name = "tick" };
+
+		if (i == N / 2)
+			pftrace__set_default_track(w, 8);
+		if (i % 50 == 49) {	/* back in time, on another track */
+			ev.ts = ts - 5000;
+			ev.track_uuid = 9;
+		} else if (i % 3 == 0) {
+			ev.track_uuid = 8;
+		}
+		ASSERT_EQ(pftrace__event(w, &ev), 0);
+		on_default += ev.track_uuid == (i < N / 2 ? 7u : 8u);
+		want_ts[n] = ev.ts;
+		want_track[n++] = ev.track_uuid;
+	}
+	ASSERT_EQ(pftrace__finish(w), 0);
+	pftrace__stats(w, &st);
+	decode_fd(fd, &d);
+	for (i = 0; i < d.n; i++) {
+		Perfetto__Protos__TrackEvent *te = PAYLOAD(d.pk[i], TRACK_EVENT, track_event);
+
+		if (!te)
+			continue;
+		ASSERT(k < n);
+		ASSERT_U64_EQ(d.pk[i]->timestamp, want_ts[k]);
+		ASSERT_U64_EQ(te->track_uuid, want_track[k]);
+		k++;
+	}
+	ASSERT_EQ(k, n);
+	/* decode again without resolving: what the writer actually left out */
+	free_decoded(&d);
+	decode_fd_raw(fd, &d);
+	for (i = 0; i < d.n; i++) {
+		Perfetto__Protos__TrackEvent *te = PAYLOAD(d.pk[i], TRACK_EVENT, track_event);
+
+		omitted += te && !te->has_track_uuid;
+		absolute += te && d.pk[i]->has_timestamp_clock_id;
+	}
+	ASSERT_EQ(absolute, N / 50);
+	ASSERT_EQ(omitted, on_default);
+	/* 2-3 byte deltas, no uuid: a bare instant in about a dozen bytes */
+	ASSERT(st.raw_bytes / st.events <= 16);
+	free_decoded(&d);
+	pftrace__free(w);
 	close(fd);
 }
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../harness.h"
+#include "tests/tools/trace_seq.h"
 #include "viewer-export/pftrace_stacks.h"
 
 #define MAX_IID 256
@@ -90,6 +91,7 @@ static Perfetto__Protos__TracePacket **decode(int fd, size_t *n)
 	uint8_t *buf;
 	size_t pos = 0, cap = 64, len;
 	Perfetto__Protos__TracePacket **pk = malloc(cap * sizeof(*pk));
+	struct trace_seq seq = { 0 };
 
 	ASSERT(fstat(fd, &st) == 0 && pk);
 	buf = malloc((size_t)st.st_size);
@@ -105,6 +107,7 @@ static Perfetto__Protos__TracePacket **decode(int fd, size_t *n)
 		ASSERT(*n < cap);
 		pk[*n] = perfetto__protos__trace_packet__unpack(NULL, len, buf + pos);
 		ASSERT(pk[*n]);
+		ASSERT(trace_seq_resolve(&seq, pk[*n]) == 0);
 		(*n)++;
 		pos += len;
 	}
@@ -184,29 +187,31 @@ TEST(pftrace_stacks_interning_and_samples)
 	ASSERT_U64_EQ(st.samples, 3);
 	ASSERT_EQ(pftrace__finish(w), 0);
 	pk = decode(fd, &n);
-	ASSERT_EQ(n, 4);
+	ASSERT_EQ(n, 1 + 4);
+	ASSERT_EQ(pk[0]->data_case, PERFETTO__PROTOS__TRACE_PACKET__DATA_CLOCK_SNAPSHOT);
+	ASSERT(!pk[0]->interned_data);	/* entries ride on the packet that uses them */
 	for (i = 0; i < n; i++) {
 		learn(seen, pk[i]->interned_data);	/* TP reads interned_data first */
 		ASSERT(pk[i]->sequence_flags & 2);
 		ASSERT_U64_EQ(pk[i]->trusted_packet_sequence_id, PFTRACE_SEQ_ID);
 	}
-	ASSERT(!pk[3]->interned_data);	/* stack A was already known */
-	ASSERT_EQ(pk[0]->data_case, PERFETTO__PROTOS__TRACE_PACKET__DATA_PERF_SAMPLE);
-	ASSERT_EQ(pk[0]->perf_sample->pid, 10);
-	ASSERT_EQ(pk[0]->perf_sample->tid, 11);
-	ASSERT_EQ(pk[0]->perf_sample->cpu, 1);
-	ASSERT_EQ(pk[0]->perf_sample->cpu_mode, PERFETTO__PROTOS__PROFILING__CPU_MODE__MODE_KERNEL);
-	ASSERT_EQ(pk[1]->perf_sample->cpu_mode, PERFETTO__PROTOS__PROFILING__CPU_MODE__MODE_USER);
-	ASSERT_U64_EQ(pk[1]->perf_sample->timebase_count, 6);
-	ASSERT_U64_EQ(pk[1]->timestamp, 2000);
-	stack_names(seen, pk[0]->perf_sample->callstack_iid, names, sizeof(names));
-	ASSERT_STR_EQ(names, "main@/usr/bin/app;hash;Sync@/usr/bin/app;schedule@[kernel.kallsyms]");
+	ASSERT(!pk[4]->interned_data);	/* stack A was already known */
+	ASSERT_EQ(pk[1]->data_case, PERFETTO__PROTOS__TRACE_PACKET__DATA_PERF_SAMPLE);
+	ASSERT_EQ(pk[1]->perf_sample->pid, 10);
+	ASSERT_EQ(pk[1]->perf_sample->tid, 11);
+	ASSERT_EQ(pk[1]->perf_sample->cpu, 1);
+	ASSERT_EQ(pk[1]->perf_sample->cpu_mode, PERFETTO__PROTOS__PROFILING__CPU_MODE__MODE_KERNEL);
+	ASSERT_EQ(pk[2]->perf_sample->cpu_mode, PERFETTO__PROTOS__PROFILING__CPU_MODE__MODE_USER);
+	ASSERT_U64_EQ(pk[2]->perf_sample->timebase_count, 6);
+	ASSERT_U64_EQ(pk[2]->timestamp, 2000);
 	stack_names(seen, pk[1]->perf_sample->callstack_iid, names, sizeof(names));
+	ASSERT_STR_EQ(names, "main@/usr/bin/app;hash;Sync@/usr/bin/app;schedule@[kernel.kallsyms]");
+	stack_names(seen, pk[2]->perf_sample->callstack_iid, names, sizeof(names));
 	ASSERT_STR_EQ(names, "main@/usr/bin/app;?@[unknown];JS:*hashPasswordsSync@/tmp/perf-1.map");
-	ASSERT_EQ(pk[2]->track_event->callstack_field_case,
+	ASSERT_EQ(pk[3]->track_event->callstack_field_case,
 		  PERFETTO__PROTOS__TRACK_EVENT__CALLSTACK_FIELD_CALLSTACK_IID);
-	ASSERT_U64_EQ(pk[2]->track_event->callstack_iid, b);
-	ASSERT_NEAR(pk[2]->track_event->callstack_weight, 80e6, 1);
+	ASSERT_U64_EQ(pk[3]->track_event->callstack_iid, b);
+	ASSERT_NEAR(pk[3]->track_event->callstack_weight, 80e6, 1);
 	/* The build id is stored as its raw bytes, NUL byte included. */
 	ASSERT_EQ(((const Perfetto__Protos__InternedString *)use(seen, T_BUILD, 1))->str.len, 4);
 	ASSERT_EQ(seen->defined[T_BUILD], 1);
@@ -238,10 +243,11 @@ TEST(pftrace_stacks_unhooks_on_free)
 	ASSERT_EQ(pftrace__event(w, &ev), 0);
 	ASSERT_EQ(pftrace__finish(w), 0);
 	pk = decode(fd, &n);
-	ASSERT_EQ(n, 1);
-	ASSERT_EQ(pk[0]->interned_data->n_callstacks, 0);
-	ASSERT_EQ(pk[0]->interned_data->n_event_names, 1);
+	ASSERT_EQ(n, 1 + 1);	/* the clock snapshot first */
+	ASSERT_EQ(pk[1]->interned_data->n_callstacks, 0);
+	ASSERT_EQ(pk[1]->interned_data->n_event_names, 1);
 	perfetto__protos__trace_packet__free_unpacked(pk[0], NULL);
+	perfetto__protos__trace_packet__free_unpacked(pk[1], NULL);
 	free(pk);
 	pftrace__free(w);
 	close(fd);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../harness.h"
+#include "tests/tools/trace_seq.h"
 #include "viewer-export/trace_export.h"
 
 #define MS		1000000ull
@@ -40,6 +41,7 @@ struct trace {
 	struct ev ev[MAX_EV];
 	size_t nev;
 	const char *names[PFTRACE_TABLE_MAX][MAX_IID];
+	struct trace_seq seq;
 };
 
 static struct ls_thread loop_thr = { .pid = PID, .tid = PID, .comm = "node", .is_loop = true };
@@ -194,6 +196,7 @@ static void decode(int fd, struct trace *t)
 		sz = varint(b, len, &pos);
 		p = perfetto__protos__trace_packet__unpack(NULL, sz, b + pos);
 		ASSERT(p && t->npk < MAX_EV * 2);
+		ASSERT(trace_seq_resolve(&t->seq, p) == 0);
 		t->pk[t->npk++] = p;
 		pos += sz;
 		id = p->interned_data;

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pftrace's interning tables (event names, categories, debug-annotation
+ * names and string values): string -> dense iid, and the staging of the
+ * entries not yet written into the InternedData of the next packet.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pftrace_int.h"
+
+/* FNV-1a: short strings, no need for anything stronger. */
+static uint64_t str_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (len--)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
+	return h;
+}
+
+static int table_rehash(struct pft_table *t)
+{
+	size_t cap = t->mask ? (t->mask + 1) * 2 : 64, i, j;
+	struct pft_slot *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; t->mask && i <= t->mask; i++) {
+		if (!t->slots[i].iid)
+			continue;
+		for (j = t->slots[i].hash & (cap - 1); slots[j].iid; j = (j + 1) & (cap - 1))
+			;
+		slots[j] = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->mask = cap - 1;
+	return 0;
+}
+
+uint64_t pft_intern_n(struct pftrace *w, enum pftrace_table tab, const char *s, size_t len)
+{
+	struct pft_table *t = &w->tables[tab];
+	uint64_t h = str_hash(s, len);
+	struct pft_slot *sl;
+	size_t i;
+	char *copy;
+
+	if (w->err)
+		return 0;
+	if ((t->n + 1) * 2 > t->mask && table_rehash(t))
+		goto nomem;
+	for (i = h & t->mask; t->slots[i].iid; i = (i + 1) & t->mask) {
+		sl = &t->slots[i];
+		if (sl->hash == h && !strncmp(t->strs[sl->iid - 1], s, len) &&
+		    !t->strs[sl->iid - 1][len])
+			return sl->iid;
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		char **strs = realloc(t->strs, cap * sizeof(*strs));
+
+		if (!strs)
+			goto nomem;
+		t->strs = strs;
+		t->cap = cap;
+	}
+	copy = strndup(s, len);
+	if (!copy)
+		goto nomem;
+	t->strs[t->n++] = copy;
+	t->slots[i].hash = h;
+	t->slots[i].iid = t->n;
+	return t->n;
+nomem:
+	pft_set_err(w, -ENOMEM);
+	return 0;
+}
+
+uint64_t pftrace__intern(struct pftrace *w, enum pftrace_table t, const char *s)
+{
+	if ((unsigned)t >= PFTRACE_TABLE_MAX || !s) {
+		pft_set_err(w, -EINVAL);
+		return 0;
+	}
+	return pft_intern_n(w, t, s, strlen(s));
+}
+
+/* Fills one InternedData field with the table's not-yet-written entries. */
+static int stage_table(struct pftrace *w, enum pftrace_table tab, size_t *n, void ***out)
+{
+	struct pft_table *t = &w->tables[tab];
+	struct pft_scratch *sc = &w->scratch[tab];
+	size_t k, cnt = t->n - t->emitted;
+
+	*n = cnt;
+	if (cnt > sc->cap) {
+		union pft_ientry *e = realloc(sc->e, cnt * sizeof(*e));
+		void **ptrs = e ? realloc(sc->ptrs, cnt * sizeof(*ptrs)) : NULL;
+
+		if (e)
+			sc->e = e;
+		if (!e || !ptrs)
+			return pft_set_err(w, -ENOMEM);
+		sc->ptrs = ptrs;
+		sc->cap = cnt;
+	}
+	for (k = 0; k < cnt; k++) {
+		union pft_ientry *e = &sc->e[k];
+		uint64_t iid = t->emitted + k + 1;
+		char *s = t->strs[iid - 1];
+
+		switch (tab) {
+		case PFTRACE_EVENT_NAME:
+			perfetto__protos__event_name__init(&e->name);
+			e->name.has_iid = 1, e->name.iid = iid, e->name.name = s;
+			break;
+		case PFTRACE_CATEGORY:
+			perfetto__protos__event_category__init(&e->cat);
+			e->cat.has_iid = 1, e->cat.iid = iid, e->cat.name = s;
+			break;
+		case PFTRACE_ANNOT_NAME:
+			perfetto__protos__debug_annotation_name__init(&e->annot);
+			e->annot.has_iid = 1, e->annot.iid = iid, e->annot.name = s;
+			break;
+		default:
+			perfetto__protos__interned_string__init(&e->str);
+			e->str.has_iid = 1, e->str.iid = iid, e->str.has_str = 1;
+			e->str.str.data = (uint8_t *)s, e->str.str.len = strlen(s);
+			break;
+		}
+		sc->ptrs[k] = e;
+	}
+	*out = sc->ptrs;
+	return 0;
+}
+
+/* Returns 1 when there are pending entries (staged into *id), 0 if none, or -errno. */
+static int stage_own(struct pftrace *w, Perfetto__Protos__InternedData *id)
+{
+	int err, any = 0, i;
+
+	for (i = 0; i < PFTRACE_TABLE_MAX; i++)
+		any |= w->tables[i].n > w->tables[i].emitted;
+	if (!any)
+		return 0;
+	err = stage_table(w, PFTRACE_EVENT_NAME, &id->n_event_names, (void ***)&id->event_names);
+	if (!err)
+		err = stage_table(w, PFTRACE_CATEGORY, &id->n_event_categories,
+				  (void ***)&id->event_categories);
+	if (!err)
+		err = stage_table(w, PFTRACE_ANNOT_NAME, &id->n_debug_annotation_names,
+				  (void ***)&id->debug_annotation_names);
+	if (!err)
+		err = stage_table(w, PFTRACE_STRING_VALUE, &id->n_debug_annotation_string_values,
+				  (void ***)&id->debug_annotation_string_values);
+	return err ? err : 1;
+}
+
+int pft_stage_all(struct pftrace *w, Perfetto__Protos__InternedData *id)
+{
+	int err, staged = stage_own(w, id);
+
+	if (staged >= 0 && w->ext.stage) {
+		err = w->ext.stage(w->ext.ctx, id);
+		staged = err < 0 ? err : staged | err;
+	}
+	return staged < 0 ? pft_set_err(w, staged) : staged;
+}
+
+void pft_commit_interned(struct pftrace *w)
+{
+	int i;
+
+	for (i = 0; i < PFTRACE_TABLE_MAX; i++)
+		w->tables[i].emitted = w->tables[i].n;
+	if (w->ext.commit)
+		w->ext.commit(w->ext.ctx);
+}
+
+void pft_free_tables(struct pftrace *w)
+{
+	size_t i, k;
+
+	for (i = 0; i < PFTRACE_TABLE_MAX; i++) {
+		for (k = 0; k < w->tables[i].n; k++)
+			free(w->tables[i].strs[k]);
+		free(w->tables[i].strs);
+		free(w->tables[i].slots);
+		free(w->scratch[i].e);
+		free(w->scratch[i].ptrs);
+	}
+}
