@@ -139,6 +139,12 @@ clean:
 bench: deps all
 	$(Q)OUTPUT=$(OUTPUT) bench/bench.sh
 
+# The collector's RSS over a long run (SOAK_SECS, default 600 per mode) under
+# a node server and wrk, summary and full mode; not part of `make test`.
+.PHONY: soak
+soak: deps all
+	$(Q)OUTPUT=$(OUTPUT) bench/soak.sh
+
 # libFuzzer harnesses (tests/fuzz/): the library sources built again with
 # clang, the fuzzer's coverage and ASan+UBSan, into $(OUTPUT)/fuzz/; each
 # harness runs FUZZ_SECONDS on a scratch copy of its committed seed corpus
