@@ -115,12 +115,15 @@ struct ls_work_item {
 	uint64_t done_end;
 };
 
-/* Frames of one stack id, leaf first, as the kernel's stack map gave them. */
+/*
+ * Frames of one stack id, leaf first, as the kernel's stack map gave them.
+ * Sized to its frames: up to 16,384 of them live for the whole recording.
+ */
 struct ls_stack {
 	int32_t id;
 	bool kernel;
 	uint32_t nframes;
-	uint64_t ips[LS_MAX_STACK_DEPTH];
+	uint64_t ips[];
 };
 
 struct ls_sample {

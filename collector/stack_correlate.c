@@ -42,12 +42,14 @@ int stc_stack_rec(struct correlator *c, const struct ls_rec_stack *rec)
 	if (!c->stacks && !(c->stacks = calloc(LS_STACK_IDS, sizeof(*c->stacks))))
 		return -ENOMEM;
 	st = c->stacks[r.id];
-	if (!st && !(st = malloc(sizeof(*st))))
+	if (!st || st->nframes != r.nframes)
+		st = realloc(st, sizeof(*st) + r.nframes * sizeof(st->ips[0]));
+	if (!st)
 		return -ENOMEM;
 	st->id = r.id;
 	st->kernel = r.kernel;
 	st->nframes = r.nframes;
-	memcpy(st->ips, r.ips, sizeof(st->ips));
+	memcpy(st->ips, r.ips, r.nframes * sizeof(st->ips[0]));
 	c->stacks[r.id] = st;
 	return 0;
 }
