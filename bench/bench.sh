@@ -16,11 +16,15 @@
 #  collector loopscope's own CPU time per event (utime+stime from
 #            /proc/PID/stat) while it traces readloop, the trace's bytes per
 #            event.
+#  replay    raw captures (record --raw) of readloop and of the node server
+#            under wrk, replayed offline: records/s per core for the
+#            correlator alone and with the Perfetto export, bytes per record.
 #
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_WINDOW seconds sampled per
 # micro run (3), BENCH_SETTLE seconds after attach (1), BENCH_HTTP_RUNS (5),
 # BENCH_HTTP_SECS (5), BENCH_HTTP_CONNS (32), BENCH_MICRO and BENCH_HTTP
-# (configuration lists; an empty list skips that part), BENCH_RESULTS
+# (configuration lists; an empty list skips that part), BENCH_REPLAY (3 replays
+# of each capture; 0 skips the part), BENCH_RESULTS
 # (bench/results.md), BENCH_KEEP=1 keeps the raw logs, OUTPUT (build).
 # A/B a prototype: BENCH_ALT=/other/build/loopscope [BENCH_ALT_LABEL=...] and
 # add "alt" (and "by-alt") to the lists. Defaults take about 12 minutes.
@@ -34,6 +38,7 @@ SETTLE=${BENCH_SETTLE:-1}
 HTTP_RUNS=${BENCH_HTTP_RUNS:-5}
 HTTP_SECS=${BENCH_HTTP_SECS:-5}
 HTTP_CONNS=${BENCH_HTTP_CONNS:-32}
+REPLAYS=${BENCH_REPLAY:-3}
 RESULTS=${BENCH_RESULTS:-bench/results.md}
 MICRO=${BENCH_MICRO-"none loopscope loopscope-tmpfs loopscope-summary bpftrace-hist bpftrace-count perf-trace strace by-loopscope by-bpftrace-hist"}
 HTTP=${BENCH_HTTP-"none loopscope loopscope-nolibuv loopscope-summary bpftrace-hist perf-trace strace"}
@@ -298,6 +303,47 @@ done
 stop_pid "$node_pid"
 fi
 
+# ---- replay: captures, then the collector offline on one core ------------------
+
+replay_run() {	# NAME RAW: appends replay rows (correlate only, with export)
+	local name=$1 raw=$2 i rate
+	for i in $(seq "$REPLAYS"); do
+		rate=$(taskset -c "$TCPU" "$LS" replay "$raw" 2>&1 | sed -n 's/.*: \([0-9]*\) records\/s per core/\1/p')
+		printf 'replay\t%s\tcorrelate\t%s\t0\t0\n' "$name" "${rate:-nan}" >>"$DATA"
+		rate=$(taskset -c "$TCPU" "$LS" replay "$raw" -o "$SHMDIR/replay.pftrace" 2>&1 |
+			sed -n 's/^replay: \([0-9]*\) records.*: \([0-9]*\) records\/s per core/\1 \2/p')
+		printf 'replay\t%s\texport\t%s\t%s\t%s\n' "$name" "${rate#* }" "${rate%% *}" \
+			"$(stat -c %s "$SHMDIR/replay.pftrace")" >>"$DATA"
+		rm -f "$SHMDIR/replay.pftrace"
+	done
+	echo "  replayed $name $REPLAYS times"
+}
+
+if [ "$REPLAYS" -gt 0 ]; then
+echo "bench: replay, raw captures of readloop and node under wrk"
+taskset -c "$TCPU" "$RL" -c "$TCPU" -B "$OCPU" >"$LOGS/cap.rl" &
+rl=$!
+wait_for "$LOGS/cap.rl" "^bystander" "$rl" || die "readloop did not start"
+taskset -c "$OCPU" "$LS" record -q -p "$rl" -d 2 -o /dev/null --raw "$SHMDIR/readloop.raw" \
+	2>"$LOGS/cap-rl.err" || die "readloop capture failed: $(tail -1 "$LOGS/cap-rl.err")"
+stop_pid "$rl"
+taskset -c "$TCPU" node bench/http-server.js >"$LOGS/node-cap.out" 2>&1 &
+node_pid=$!
+wait_for "$LOGS/node-cap.out" "^listening" "$node_pid" || die "the node server did not start"
+port=$(awk '$1 == "listening" { print $2 }' "$LOGS/node-cap.out")
+taskset -c "$OCPU" wrk -t1 -c"$HTTP_CONNS" -d3s "http://127.0.0.1:$port/" >/dev/null	# warm up the JIT
+taskset -c "$OCPU" "$LS" record -q -p "$node_pid" -d 5 -o /dev/null --raw "$SHMDIR/node.raw" \
+	2>"$LOGS/cap-node.err" &
+cap=$!
+sleep 0.5
+taskset -c "$OCPU" wrk -t1 -c"$HTTP_CONNS" -d4s "http://127.0.0.1:$port/" >/dev/null
+wait "$cap" || die "node capture failed: $(tail -1 "$LOGS/cap-node.err")"
+stop_pid "$node_pid"
+replay_run readloop "$SHMDIR/readloop.raw"
+replay_run node "$SHMDIR/node.raw"
+rm -f "$SHMDIR/readloop.raw" "$SHMDIR/node.raw"
+fi
+
 steal=$(awk -v s0="${steal0% *}" -v t0="${steal0#* }" '/^cpu / {
 	t = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; printf "%.1f", 100 * ($9 - s0) / (t - t0) }' /proc/stat)
 elapsed=$(($(date +%s) - started))
@@ -389,6 +435,19 @@ collector_table() {
 		END { if (n) printf "| node HTTP (wrk) | %.0f | | | | %d | %.1f |\n", ev / n / s, dr, by / ev }' "$DATA"
 }
 
+replay_table() {
+	local name
+	echo "| capture | records | correlate: records/s per core | with Perfetto export: records/s per core | bytes per record |"
+	echo "|---|---:|---:|---:|---:|"
+	for name in readloop node; do
+		printf '| %s | %s | %s | %s | %s |\n' "$name" \
+			"$(awk -F'\t' -v n="$name" '$1 == "replay" && $2 == n && $3 == "export" { print $5 }' "$DATA" | median | fmt %.0f)" \
+			"$(awk -F'\t' -v n="$name" '$1 == "replay" && $2 == n && $3 == "correlate" && $4 != "nan" { print $4 }' "$DATA" | median | fmt %.0f)" \
+			"$(awk -F'\t' -v n="$name" '$1 == "replay" && $2 == n && $3 == "export" && $4 != "" { print $4 }' "$DATA" | median | fmt %.0f)" \
+			"$(awk -F'\t' -v n="$name" '$1 == "replay" && $2 == n && $3 == "export" && $5 > 0 { print $6 / $5 }' "$DATA" | median | fmt %.1f)"
+	done
+}
+
 version() { "$@" 2>&1 | head -n 1 || echo "n/a"; }
 
 {
@@ -443,6 +502,16 @@ version() { "$@" 2>&1 | head -n 1 || echo "n/a"; }
 	echo "events/s per core = events/s / collector CPU. Bytes per event = trace file size / events."
 	echo
 	collector_table
+	if [ "$REPLAYS" -gt 0 ]; then
+		echo
+		echo "### Replay: the collector offline"
+		echo
+		echo "Raw captures (\`record --raw\`: readloop 2 s, node under wrk 5 s) replayed $REPLAYS times"
+		echo "each with \`loopscope replay\`, pinned to CPU $TCPU: records/s per core (CPU time) for the"
+		echo "correlator alone, and with the Perfetto export (zlib included) to tmpfs; medians."
+		echo
+		replay_table
+	fi
 } >"$RESULTS"
 
 echo
