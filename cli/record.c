@@ -92,7 +92,7 @@ static const struct argp_option record_options[] = {
 	  "they cost ~3 us per loop iteration and work item", 0 },
 	{ "js-callbacks", OPT_JS_CALLBACKS, NULL, 0, "node: a slice per JS callback entered from native "
 	  "code (a uprobe per callback: ~3 us each, costly on busy servers)", 0 },
-	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second (default 999, 0 = off)", 0 },
+	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second per CPU (default 99, 0 = off)", 0 },
 	{ "raw", OPT_RAW, "FILE", 0, "Also save the raw record stream, for `loopscope replay`", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Also write on-CPU stacks in folded (flamegraph) format", 0 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug)", 0 },
@@ -634,7 +634,7 @@ out:
 
 int cmd_record(int argc, char **argv)
 {
-	struct record_opts o = { .output = DEFAULT_OUTPUT, .stall_ms = 50, .sample_hz = 999 };
+	struct record_opts o = { .output = DEFAULT_OUTPUT, .stall_ms = 50, .sample_hz = 99 };
 	struct argp argp = { record_options, parse_record_opt, NULL, record_doc };
 	int i;
 

@@ -7,8 +7,10 @@ HERE=$(cd "$(dirname "$0")/../.." && pwd)
 NODE=$(command -v node || true)
 
 # ---- on CPU: the C server's BLOCK spins in busy_spin() ----
+# (999 Hz, not the default 99: the point is attribution, and a stall then
+# holds dozens of samples whatever the runner's load)
 start_server "$TMP/srv.out" || fail "server starts"
-"$LS" record -p "$SERVER_PID" -d 3 -o "$TMP/b.pftrace" --folded "$TMP/b.folded" 2> "$TMP/b.err" &
+"$LS" record -p "$SERVER_PID" -d 3 --sample-hz 999 -o "$TMP/b.pftrace" --folded "$TMP/b.folded" 2> "$TMP/b.err" &
 LSPID=$!
 wait_for "$TMP/b.err" "tracing PID" || fail "record attaches"
 "$EX/loadgen" -p "$PORT" -n 4 --block-every 2 --block-ms 80 > /dev/null
@@ -76,7 +78,7 @@ if [ -n "$NODE" ]; then
 	check "node overflow: names the JS recursion" grep -qE "recursion: JS:.*recurse[AB]" "$TMP/n.err"
 	check "node overflow: trace decodes" validate_trace "$TMP/n.pftrace"
 	# a busy JS function blocking the loop ~100 ms per /login request
-	(cd "$TMP" && "$LS" record -o "$TMP/bs.pftrace" -d 5 -- "$NODE" --perf-basic-prof \
+	(cd "$TMP" && "$LS" record -o "$TMP/bs.pftrace" -d 5 --sample-hz 999 -- "$NODE" --perf-basic-prof \
 		"$HERE/examples/node/busy-server.js" 0 100 > "$TMP/bs.out" 2> "$TMP/bs.err") &
 	LSPID=$!
 	wait_for "$TMP/bs.out" '^listening' 10 || fail "busy-server starts"
