@@ -128,7 +128,7 @@ static void add_event(const Perfetto__Protos__TracePacket *p)
 		printf("raw %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %s\n", e->seq, e->track, e->ts,
 		       e->type, e->name);
 	if (te->type == PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_COUNTER)
-		printf("counter %" PRIu64 " %" PRIu64 " %g\n", e->track, e->ts,
+		printf("counter %" PRIu64 " %" PRIu64 " %.17g\n", e->track, e->ts,
 		       te->counter_value_field_case ==
 		       PERFETTO__PROTOS__TRACK_EVENT__COUNTER_VALUE_FIELD_COUNTER_VALUE ?
 		       (double)te->counter_value : te->double_counter_value);
