@@ -19,7 +19,7 @@ expect() {
 		fail "$name: exit $rc, expected $code" "$(head -3 "$TMP/err")"
 	elif [ -n "$pattern" ] && ! grep -qE "$pattern" "$TMP/err"; then
 		fail "$name: message does not match '$pattern'" "$(head -3 "$TMP/err")"
-	elif grep -qiE "segmentation|assert|sanitizer|core dumped|runtime error" "$TMP/err"; then
+	elif crashed "$TMP/err"; then
 		fail "$name: crashed" "$(head -3 "$TMP/err")"
 	elif [ "$code" != 0 ] && [ "${ONE_LINE:-1}" = 1 ] && [ "$(wc -l < "$TMP/err")" != 1 ]; then
 		fail "$name: $(wc -l < "$TMP/err") lines on stderr, expected one" "$(head -3 "$TMP/err")"

@@ -157,9 +157,9 @@ timeout 60 "$LS" record -o "$TMP/churn.pftrace" --summary "$TMP/churn.json" -- \
 	"$EX/thread-churn" -n 20000 -d 30 -t 32 -f 5 > "$TMP/churn.out" 2> "$TMP/churn.err" || rc=$?
 check "thread churn: record exits 0 (got $rc)" [ "$rc" = 0 ]
 check "thread churn: loopscope did not crash" \
-	sh -c '! grep -iE -A12 "sanitizer|segmentation|runtime error" "$1"' sh "$TMP/churn.err"
+	eval '! crashed "$TMP/churn.err"'
 check "thread churn: the target did not crash" \
-	sh -c '! grep -iE -A12 "sanitizer|segmentation|runtime error" "$1"' sh "$TMP/churn.target.err"
+	eval '! crashed "$TMP/churn.target.err"'
 check "thread churn: the target finished" grep -q "^churn: " "$TMP/churn.out"
 check "thread churn: the trace decodes" validate_trace "$TMP/churn.pftrace"
 created=$(sed -n 's/^churn: \([0-9]*\) threads.*/\1/p' "$TMP/churn.out")
