@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Stack family: on-CPU samples (a perf_event program on the CPU clock),
- * off-CPU periods of the target's threads (sched_switch/sched_wakeup), and
+ * off-CPU periods of the target's threads (sched_switch/sched_waking), and
  * stack overflows (SIGSEGV at a stack's end via signal_generate; V8's
  * Isolate::StackOverflow via a uprobe user space attaches).
  *
@@ -131,7 +131,13 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	return 0;
 }
 
-SEC("tp_btf/sched_wakeup")
+/*
+ * sched_waking, not sched_wakeup: it runs in the waker before the wakee can
+ * run anywhere, so switch_in() always finds it. sched_wakeup comes after the
+ * enqueue, and another CPU could switch the wakee in first: the waker was
+ * then missed, and its entry left for the thread's next off-CPU period.
+ */
+SEC("tp_btf/sched_waking")
 int BPF_PROG(ls_wakeup, struct task_struct *p)
 {
 	struct waker w = {};

@@ -44,8 +44,9 @@ record_run() {
 	"$LS" record -q -o "$tmp/run.pftrace" --summary "$1" -- "$EXAMPLES/epoll-server" \
 		> "$tmp/server.out" 2> "$tmp/record.err" &
 	local rec=$! port= i
-	# up to 20 s: a loaded CI runner can be slow to load the probes and start the server
-	for i in $(seq 400); do grep -q '^listening' "$tmp/server.out" 2>/dev/null && break; sleep 0.05; done
+	# up to 60 s: a loaded CI runner (or a sanitizer build) can be slow to
+	# load the probes and start the server
+	for i in $(seq 1200); do grep -q '^listening' "$tmp/server.out" 2>/dev/null && break; sleep 0.05; done
 	port=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/server.out")
 	if [ -z "$port" ]; then
 		echo "perf-gate: the server did not start: $(head -1 "$tmp/record.err")" >&2
