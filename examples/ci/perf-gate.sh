@@ -6,6 +6,7 @@
 # code means the recording itself failed.
 #
 #   perf-gate.sh [-b BASELINE_DIR] [-o OUT_DIR] [-n RUNS] [-j JUNIT.xml] [-s SLOWDOWN_PERCENT]
+#                [-m METRIC=LIMIT ...]   (limits on top of check's defaults)
 #   perf-gate.sh -r -o DIR [-n RUNS]    record only (a new baseline: -o examples/ci/baseline)
 #
 # RUNS (default 5) runs are recorded and compared with the baseline's runs
@@ -22,8 +23,10 @@ junit=
 slow=0
 runs=5
 record_only=0
-while getopts "b:o:n:j:s:r" opt; do
+limits=()
+while getopts "b:o:n:j:s:rm:" opt; do
 	case $opt in
+	m) limits+=(--max "$OPTARG") ;;
 	b) baseline=$OPTARG ;;
 	o) outdir=$OPTARG ;;
 	n) runs=$OPTARG ;;
@@ -70,4 +73,4 @@ done
 [ "$record_only" = 1 ] && exit 0
 args=()
 for f in "$baseline"/*.json; do args+=(--baseline "$f"); done
-exec "$LS" check "${args[@]}" "$outdir"/run-*.json ${junit:+--junit "$junit"}
+exec "$LS" check "${args[@]}" "${limits[@]}" "$outdir"/run-*.json ${junit:+--junit "$junit"}

@@ -49,8 +49,13 @@ expect "--max overrides --config" 1 "REGRESSION" -- "$LS" check --baseline "$B" 
 	--config "$TMP/limits.conf" --max busy.p50=0ms
 
 # ---- the CI script itself, against its committed baseline ----
+# The committed baseline was recorded on another day: on a shared 2-vCPU
+# runner a day's drift reached +5.2% on p99 and +44% on the mean (the mean
+# moves with how requests batch into iterations). Against it, this checks the
+# recipe end to end with limits a cross-day baseline can meet; detection at
+# the default +5% is checked above against a baseline of the same run.
 expect "perf-gate.sh passes against the committed baseline" 0 "check: pass" -- \
-	"$CI/perf-gate.sh" -j "$TMP/gate.xml"
+	"$CI/perf-gate.sh" -j "$TMP/gate.xml" -m busy.p99=+15% -m busy.mean=+60%
 check "perf-gate.sh JUnit well-formed" xmllint --noout "$TMP/gate.xml"
 expect "perf-gate.sh fails on a 30% slowdown" 1 "REGRESSION" -- "$CI/perf-gate.sh" -s 30
 
