@@ -126,7 +126,7 @@ static int close_chunk(struct pftrace *w)
 	p = w->out.data + w->out.len;
 	*p++ = PFT_TAG_PACKET;
 	p = pft_put_varint(p, inner);
-	p = pft_put_varint(p, (50u << 3) | 2);
+	p = pft_put_tag(p, 50, PFT_WIRE_LEN);
 	p = pft_put_varint(p, zlen);
 	memcpy(p, w->zbuf, zlen);
 	w->out.len = (size_t)(p + zlen - w->out.data);
@@ -174,11 +174,6 @@ void pft_end_packet(struct pftrace *w, size_t sz, const struct pft_envelope *env
 	w->st.events += track_event;
 }
 
-static void put_tag(uint8_t **p, uint32_t field, uint32_t wire)
-{
-	*p = pft_put_varint(*p, (uint64_t)field << 3 | wire);
-}
-
 size_t pft_envelope_size(const struct pft_envelope *env)
 {
 	size_t n = 2 + (env->flags ? 1 + pft_varint_len(env->flags) : 0);	/* sequence id, flags */
@@ -197,30 +192,22 @@ size_t pft_envelope_size(const struct pft_envelope *env)
 uint8_t *pft_put_envelope(uint8_t *p, struct pft_envelope *env)
 {
 	if (env->has_ts) {
-		put_tag(&p, 8, 0);
-		p = pft_put_varint(p, env->ts);
-		if (env->ts_absolute) {
-			put_tag(&p, 58, 0);
-			*p++ = PFT_CLOCK_BOOTTIME;
-		}
+		p = pft_put_field(p, 8, env->ts);
+		if (env->ts_absolute)
+			p = pft_put_field(p, 58, PFT_CLOCK_BOOTTIME);
 	}
-	put_tag(&p, 10, 0);
-	*p++ = PFTRACE_SEQ_ID;
-	if (env->flags) {
-		put_tag(&p, 13, 0);
-		p = pft_put_varint(p, env->flags);
-	}
-	if (env->first) {
-		put_tag(&p, 87, 0);
-		*p++ = 1;
-	}
+	p = pft_put_field(p, 10, PFTRACE_SEQ_ID);
+	if (env->flags)
+		p = pft_put_field(p, 13, env->flags);
+	if (env->first)
+		p = pft_put_field(p, 87, 1);
 	if (env->interned) {
-		put_tag(&p, 12, 2);
+		p = pft_put_tag(p, 12, PFT_WIRE_LEN);
 		p = pft_put_varint(p, env->id_sz);
 		p += protobuf_c_message_pack(&env->id.base, p);
 	}
 	if (env->has_defaults) {
-		put_tag(&p, 59, 2);
+		p = pft_put_tag(p, 59, PFT_WIRE_LEN);
 		p = pft_put_varint(p, env->def_sz);
 		p += protobuf_c_message_pack(&env->defaults.base, p);
 	}
@@ -301,7 +288,7 @@ static int write_clock_snapshot(struct pftrace *w, uint64_t ts)
 		PERFETTO__PROTOS__CLOCK_SNAPSHOT__CLOCK__INIT,
 	};
 	Perfetto__Protos__ClockSnapshot__Clock *cp[2] = { &c[0], &c[1] };
-	struct pft_envelope env;
+	struct pft_envelope env = { 0 };
 
 	c[0].has_clock_id = 1, c[0].clock_id = PFT_CLOCK_BOOTTIME;
 	c[0].has_timestamp = 1, c[0].timestamp = ts;
@@ -315,8 +302,7 @@ static int write_clock_snapshot(struct pftrace *w, uint64_t ts)
 	w->clock_set = true;
 	w->clock_last = ts;
 	w->defaults_pending = true;
-	/* interned entries wait for the packet that uses them */
-	env.interned = 0;
+	/* interned entries wait for the packet that uses them: env.interned = 0 */
 	stage_defaults(w, &env);
 	set_flags(w, &env, true);
 	env.has_ts = true;

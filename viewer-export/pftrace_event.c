@@ -13,23 +13,11 @@
 /* Worst case: every field present with 10-byte varints. */
 #define PFT_EVENT_MAX	(64 + PFTRACE_MAX_CATS * 11 + PFTRACE_MAX_ARGS * 28 + 4 * 11)
 
-enum {
-	WIRE_VARINT = 0,
-	WIRE_FIXED64 = 1,
-	WIRE_LEN = 2,
-};
-
-static uint8_t *put_field(uint8_t *p, uint32_t field, uint64_t v)
-{
-	p = pft_put_varint(p, (uint64_t)field << 3 | WIRE_VARINT);
-	return pft_put_varint(p, v);
-}
-
 static uint8_t *put_fixed64(uint8_t *p, uint32_t field, uint64_t v)
 {
 	int i;
 
-	p = pft_put_varint(p, (uint64_t)field << 3 | WIRE_FIXED64);
+	p = pft_put_tag(p, field, PFT_WIRE_FIXED64);
 	for (i = 0; i < 8; i++)
 		*p++ = (uint8_t)(v >> (8 * i));	/* little endian on the wire */
 	return p;
@@ -54,7 +42,7 @@ static uint8_t *put_categories(struct pftrace *w, uint8_t *p, const char *cats)
 		if (!end)
 			end = cats + strlen(cats);
 		if (end > cats) {
-			p = put_field(p, 3, pft_intern_n(w, PFTRACE_CATEGORY, cats, (size_t)(end - cats)));
+			p = pft_put_field(p, 3, pft_intern_n(w, PFTRACE_CATEGORY, cats, (size_t)(end - cats)));
 			n++;
 		}
 		cats = *end ? end + 1 : end;
@@ -67,25 +55,25 @@ static uint8_t *put_arg(struct pftrace *w, uint8_t *p, const struct pftrace_arg 
 {
 	uint8_t body[32], *q = body;
 
-	q = put_field(q, 1, pftrace__intern(w, PFTRACE_ANNOT_NAME, a->name));
+	q = pft_put_field(q, 1, pftrace__intern(w, PFTRACE_ANNOT_NAME, a->name));
 	switch (a->type) {
 	case PFTRACE_ARG_BOOL:
-		q = put_field(q, 2, a->b);
+		q = pft_put_field(q, 2, a->b);
 		break;
 	case PFTRACE_ARG_UINT:
-		q = put_field(q, 3, a->u);
+		q = pft_put_field(q, 3, a->u);
 		break;
 	case PFTRACE_ARG_INT:
-		q = put_field(q, 4, (uint64_t)a->i);	/* int64: two's complement varint */
+		q = pft_put_field(q, 4, (uint64_t)a->i);	/* int64: two's complement varint */
 		break;
 	case PFTRACE_ARG_DOUBLE:
 		q = put_double(q, 5, a->d);
 		break;
 	case PFTRACE_ARG_STR:
-		q = put_field(q, 17, pftrace__intern(w, PFTRACE_STRING_VALUE, a->s ? a->s : ""));
+		q = pft_put_field(q, 17, pftrace__intern(w, PFTRACE_STRING_VALUE, a->s ? a->s : ""));
 		break;
 	}
-	p = pft_put_varint(p, 4u << 3 | WIRE_LEN);
+	p = pft_put_tag(p, 4, PFT_WIRE_LEN);
 	p = pft_put_varint(p, (uint64_t)(q - body));
 	memcpy(p, body, (size_t)(q - body));
 	return p + (q - body);
@@ -97,16 +85,16 @@ static size_t encode_track_event(struct pftrace *w, const struct pftrace_event *
 	uint8_t *p = buf;
 	unsigned i;
 
-	p = put_field(p, 9, (uint64_t)ev->type);
+	p = pft_put_field(p, 9, (uint64_t)ev->type);
 	if (ev->track_uuid != w->default_track || !w->default_track)
-		p = put_field(p, 11, ev->track_uuid);
+		p = pft_put_field(p, 11, ev->track_uuid);
 	if (ev->name && ev->type != PFTRACE_SLICE_END)
-		p = put_field(p, 10, pftrace__intern(w, PFTRACE_EVENT_NAME, ev->name));
+		p = pft_put_field(p, 10, pftrace__intern(w, PFTRACE_EVENT_NAME, ev->name));
 	p = put_categories(w, p, ev->categories);
 	for (i = 0; i < ev->nargs; i++)
 		p = put_arg(w, p, &ev->args[i]);
 	if (ev->type == PFTRACE_COUNTER && ev->int_counter)
-		p = put_field(p, 30, (uint64_t)(int64_t)ev->value);
+		p = pft_put_field(p, 30, (uint64_t)(int64_t)ev->value);
 	else if (ev->type == PFTRACE_COUNTER)
 		p = put_double(p, 44, ev->value);
 	if (ev->flow_id)
@@ -114,7 +102,7 @@ static size_t encode_track_event(struct pftrace *w, const struct pftrace_event *
 	if (ev->terminating_flow_id)
 		p = put_fixed64(p, 48, ev->terminating_flow_id);
 	if (ev->callstack_iid) {
-		p = put_field(p, 56, ev->callstack_iid);
+		p = pft_put_field(p, 56, ev->callstack_iid);
 		if (ev->callstack_weight != 0)
 			p = put_double(p, 57, ev->callstack_weight);
 	}
@@ -147,7 +135,7 @@ int pftrace__event(struct pftrace *w, const struct pftrace_event *ev)
 	p = pft_begin_packet(w, sz);
 	if (!p)
 		return w->err;
-	p = pft_put_varint(p, 11u << 3 | WIRE_LEN);
+	p = pft_put_tag(p, 11, PFT_WIRE_LEN);
 	p = pft_put_varint(p, te_len);
 	memcpy(p, te, te_len);
 	p = pft_put_envelope(p + te_len, &env);

@@ -123,6 +123,23 @@ static inline uint8_t *pft_put_varint(uint8_t *p, uint64_t v)
 	return p;
 }
 
+enum {
+	PFT_WIRE_VARINT = 0,
+	PFT_WIRE_FIXED64 = 1,
+	PFT_WIRE_LEN = 2,
+};
+
+static inline uint8_t *pft_put_tag(uint8_t *p, uint32_t field, uint32_t wire)
+{
+	return pft_put_varint(p, (uint64_t)field << 3 | wire);
+}
+
+/* A varint field: tag, then value. */
+static inline uint8_t *pft_put_field(uint8_t *p, uint32_t field, uint64_t v)
+{
+	return pft_put_varint(pft_put_tag(p, field, PFT_WIRE_VARINT), v);
+}
+
 int pft_set_err(struct pftrace *w, int err);
 
 /*
