@@ -42,31 +42,40 @@ trap 'rm -rf "$tmp"' EXIT
 [ -n "$outdir" ] || outdir=$tmp/current
 mkdir -p "$outdir" || exit 2
 
-# record_run FILE.json: the server is started by loopscope, traced from its first instruction
+# record_run FILE.json N: the server is started by loopscope, traced from its
+# first instruction. Each run has files of its own: a background job opens
+# its redirections after `&` returns, so a reused file could still show the
+# previous run's "listening" line (and port) to the wait below.
 record_run() {
-	"$LS" record -q -o "$tmp/run.pftrace" --summary "$1" -- "$EXAMPLES/epoll-server" \
-		> "$tmp/server.out" 2> "$tmp/record.err" &
+	local out=$tmp/server-$2.out err=$tmp/record-$2.err
+	"$LS" record -q -o "$tmp/run-$2.pftrace" --summary "$1" -- "$EXAMPLES/epoll-server" \
+		> "$out" 2> "$err" &
 	local rec=$! port= i
 	# up to 60 s: a loaded CI runner (or a sanitizer build) can be slow to
 	# load the probes and start the server
-	for i in $(seq 1200); do grep -q '^listening' "$tmp/server.out" 2>/dev/null && break; sleep 0.05; done
-	port=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/server.out")
+	for i in $(seq 1200); do
+		grep -q '^listening' "$out" 2>/dev/null && break
+		kill -0 "$rec" 2>/dev/null || break
+		sleep 0.05
+	done
+	port=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$out")
 	if [ -z "$port" ]; then
-		echo "perf-gate: the server did not start: $(head -1 "$tmp/record.err")" >&2
+		echo "perf-gate: the server did not start: $(head -1 "$err")" >&2
 		kill "$rec" 2> /dev/null
 		return 3
 	fi
 	"$here/workload.sh" "$port" "$slow" || { kill "$rec"; echo "perf-gate: workload failed" >&2; return 3; }
 	"$EXAMPLES/loadgen" -p "$port" --cmd QUIT > /dev/null
 	if ! wait "$rec"; then
-		echo "perf-gate: loopscope record failed: $(head -1 "$tmp/record.err")" >&2
+		echo "perf-gate: loopscope record failed: $(head -1 "$err")" >&2
 		return 3
 	fi
+	rm -f "$tmp/run-$2.pftrace"
 }
 
 # 1. record the workload RUNS times
 for i in $(seq "$runs"); do
-	record_run "$outdir/run-$i.json" || exit 3
+	record_run "$outdir/run-$i.json" "$i" || exit 3
 done
 
 # 2. compare with the committed baseline
