@@ -78,6 +78,8 @@ struct te_thread *te_get_thread(struct trace_export *te, uint32_t tid, const str
 	th->used = true;
 	th->tid = tid;
 	th->pid = t ? t->pid : te->pid;
+	if (!te->pid)	/* a replay: the capture's first thread names the process */
+		te->pid = th->pid;
 	if (t) {
 		memcpy(th->comm, t->comm, LS_COMM_LEN);
 		th->is_loop = t->is_loop;

@@ -23,7 +23,7 @@
 #include "folded.h"
 
 struct trace_export_opts {
-	uint32_t pid;			/* the traced process */
+	uint32_t pid;			/* the traced process; 0: the first thread's */
 	const char *process_name;	/* NULL: left to the thread names */
 	const char *cmdline;		/* NULL: none */
 	uint64_t stall_threshold_ns;	/* shown in the stats instant */

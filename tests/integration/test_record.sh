@@ -101,6 +101,10 @@ expect "replay exits 0" 0 "records/s per core" -- "$LS" replay "$TMP/cap.raw" -o
 check "replay: same iterations" [ "$(json "$TMP/rp.json" "s['loops'][0]['iterations']")" = "$(json "$TMP/live.json" "s['loops'][0]['iterations']")" ]
 check "replay: same two stalls" [ "$(json "$TMP/rp.json" "s['loops'][0]['stalls']")" = 2 ]
 check "replay: trace decodes" validate_trace "$TMP/rp.pftrace"
+# the process tracks are the capture's process, none "pid 0"
+process_tracks() { sed -n 's/^track [0-9]* process \([0-9-]*\) .*/\1/p' "$1" | sort -u | tr '\n' ' '; }
+check "replay: the process track is the captured pid's" \
+	[ "$(process_tracks "$TMP/rp.pftrace.dump")" = "$(json "$TMP/live.json" "s['target']['pid']") " ]
 expect "replay: not a capture" 2 "not a raw capture" -- "$LS" replay /etc/passwd
 head -c 200 "$TMP/cap.raw" > "$TMP/trunc.raw"
 expect "replay: truncated capture" 2 "corrupt or truncated" -- "$LS" replay "$TMP/trunc.raw"
