@@ -105,16 +105,7 @@ median() {
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
-# waits until FILE contains PATTERN (or PID died): 0 when found
-wait_for() {
-	local file=$1 pattern=$2 pid=$3 i
-	for i in $(seq 600); do
-		grep -q "$pattern" "$file" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
+. bench/lib.sh
 
 # stops PID with SIGINT (every tracer finalises on it), SIGKILL after 20 s
 stop_pid() {

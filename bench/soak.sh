@@ -47,15 +47,7 @@ trap 'exit 130' INT TERM
 
 rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-# waits until FILE contains PATTERN, 15 s at most
-wait_for() {
-	local i
-	for i in $(seq 300); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
+. bench/lib.sh
 
 FAILED=0
 ROWS=""
@@ -67,7 +59,7 @@ soak_mode() {	# MODE
 	[ "$warm" -lt "$SAMPLE" ] && warm=$SAMPLE
 	taskset -c "$TCPU" node bench/http-server.js 0 > "$WORK/node.out" 2>&1 &
 	NODE=$!
-	wait_for "$WORK/node.out" "^listening" || die "node did not start"
+	wait_for "$WORK/node.out" "^listening" "$NODE" || die "node did not start"
 	port=$(awk '/^listening/ { print $2 }' "$WORK/node.out")
 	case $mode in
 	summary) args=(--summary "$WORK/s.json") ;;
@@ -76,7 +68,7 @@ soak_mode() {	# MODE
 	esac
 	taskset -c 0 "$LS" record -p "$NODE" "${args[@]}" > "$WORK/ls.out" 2> "$WORK/ls.err" &
 	LSPID=$!
-	wait_for "$WORK/ls.err" "tracing PID" || die "loopscope did not start: $(tail -1 "$WORK/ls.err")"
+	wait_for "$WORK/ls.err" "tracing PID" "$LSPID" || die "loopscope did not start: $(tail -1 "$WORK/ls.err")"
 	taskset -c 0 wrk -t1 -c"$CONNS" -d"${SECS}s" "http://127.0.0.1:$port/" > "$WORK/wrk.out" 2>&1 &
 	local wrk=$!
 	while kill -0 "$wrk" 2>/dev/null; do
