@@ -59,8 +59,12 @@ check "dead PID leaves no trace file" [ ! -e "$TMP/x.pftrace" ]
 sh -c 'sleep 0.1 & exec sleep 5' &
 zp=$!
 PIDS="$PIDS $zp"
-sleep 0.5
-zombie=$(ps -o pid= --ppid "$zp" | tr -d ' ')
+zombie=
+for i in $(seq 100); do	# until the child has exited (5 s at most)
+	zombie=$(ps -o pid= --ppid "$zp" | tr -d ' ')
+	[ -n "$zombie" ] && [ "$(ps -o stat= -p "$zombie" | cut -c1)" = Z ] && break
+	sleep 0.05
+done
 expect "zombie PID" 3 "no such process" -- "$LS" record -p "$zombie" -o "$TMP/x.pftrace"
 expect "kernel thread" 3 "kernel thread" -- "$LS" record -p 2 -o "$TMP/x.pftrace"
 expect "own PID" 3 "loopscope itself" -- sh -c 'exec "$0" record -p $$ -o "$1"' "$LS" "$TMP/x.pftrace"

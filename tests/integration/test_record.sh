@@ -78,9 +78,9 @@ check "trace by command decodes" validate_trace "$TMP/c.pftrace"
 
 # ---- several loop threads in one process ----
 start_server "$TMP/srv3.out" -t 2 || fail "server -t 2 starts"
-"$LS" record -q -p "$SERVER_PID" -d 3 -o "$TMP/t.pftrace" --summary "$TMP/t.json" 2> "$TMP/ls3.err" &
+"$LS" record -p "$SERVER_PID" -d 3 -o "$TMP/t.pftrace" --summary "$TMP/t.json" 2> "$TMP/ls3.err" &
 LSPID=$!
-sleep 0.5
+wait_for "$TMP/ls3.err" "tracing PID" || fail "record -p -t 2 attaches"
 "$EX/loadgen" -p "$PORT" -c 16 -n 2000 > /dev/null
 wait "$LSPID"
 check "record -d stops by itself" [ $? = 0 ]
@@ -91,9 +91,10 @@ kill "$SERVER_PID"
 
 # ---- raw capture and replay: the same model again, offline ----
 start_server "$TMP/srv6.out" || fail "server starts"
-"$LS" record -q -p "$SERVER_PID" -o "$TMP/live.pftrace" --summary "$TMP/live.json" --raw "$TMP/cap.raw" -d 3 &
+"$LS" record -p "$SERVER_PID" -o "$TMP/live.pftrace" --summary "$TMP/live.json" --raw "$TMP/cap.raw" -d 3 \
+	2> "$TMP/ls6.err" &
 LSPID=$!
-sleep 0.7
+wait_for "$TMP/ls6.err" "tracing PID" || fail "record --raw attaches"
 "$EX/loadgen" -p "$PORT" -c 2 -n 600 --block-every 300 --block-ms 80 > /dev/null
 wait "$LSPID"
 check "raw: record exits 0" [ $? = 0 ]

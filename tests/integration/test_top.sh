@@ -42,7 +42,7 @@ t send-keys -t "$S" q
 check "q quits: the shell prompt is back" until_pane '^\$ ?$' 5
 check "q: the alternate screen is gone" [ "$(grep -c 'loopscope top - PID' "$TMP/pane")" = 0 ]
 t send-keys -t "$S" "stty -a > $TMP/stty.after" Enter
-sleep 0.5
+wait_for "$TMP/stty.after" "^speed" 5 || fail "the shell runs stty after top (stty.after)"
 check "q: terminal modes restored" cmp -s "$TMP/stty.before" "$TMP/stty.after"
 
 t send-keys -t "$S" "clear; $LS top -p $SERVER_PID; echo exit=\$?" Enter
@@ -50,7 +50,7 @@ check "top again" until_pane "loopscope top - PID"
 t send-keys -t "$S" C-c
 check "Ctrl-C quits with exit 0" until_pane "^exit=0" 5
 t send-keys -t "$S" "stty -a > $TMP/stty.after2" Enter
-sleep 0.5
+wait_for "$TMP/stty.after2" "^speed" 5 || fail "the shell runs stty after top (stty.after2)"
 check "Ctrl-C: terminal modes restored" cmp -s "$TMP/stty.before" "$TMP/stty.after2"
 t send-keys -t "$S" "clear; NO_COLOR= $LS top -p $SERVER_PID -n 2; echo exit=\$?" Enter
 check "-n 2 ends by itself" until_pane "^exit=0" 8
