@@ -290,7 +290,7 @@ struct ls_inflight {
  */
 struct ls_stats {
 	__u64 rb_drops;		/* ring buffer full: a record was lost */
-	__u64 inflight_full;	/* in-flight map full: a call could not be paired */
+	__u64 inflight_full;	/* a per-thread map full: a call, off-CPU period or total lost */
 	__u64 missed_exit;	/* an entry replaced a call whose exit was never seen */
 	__u64 events;		/* records submitted */
 	__u64 uv_unpaired;	/* a uprobe return without its entry (attached mid-call) */

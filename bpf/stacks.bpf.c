@@ -18,6 +18,7 @@
 #include "common.bpf.h"
 
 #define TASK_RUNNING	0
+#define PF_EXITING	0x00000004	/* set in do_exit, before sched_process_exit */
 #define SIGSEGV		11
 
 /* Off-CPU periods shorter than this are not reported (context-switch noise). */
@@ -107,7 +108,8 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	__u32 tid = target_tid();
 	__u64 sp;
 
-	if (!tid)
+	/* an exiting thread is past its last record (LS_REC_THREAD_EXIT) */
+	if (!tid || (BPF_CORE_READ(task, flags) & PF_EXITING))
 		return 0;
 	sp = user_sp(task);
 	if (sp)
@@ -197,13 +199,21 @@ int BPF_PROG(ls_switch, bool preempt, struct task_struct *prev, struct task_stru
 	struct off_start s;
 	__u32 tid;
 
+	/*
+	 * Not for an exiting thread: its last switch has no switch-in to end
+	 * it, so its entry would stay, and a few thousand dead threads would
+	 * fill the map and end off-CPU stacks for the living. (Nor any record
+	 * after its LS_REC_THREAD_EXIT.)
+	 */
 	if ((__u32)BPF_CORE_READ(prev, tgid) == targ_tgid &&
-	    BPF_CORE_READ(prev, __state) != TASK_RUNNING) {
+	    BPF_CORE_READ(prev, __state) != TASK_RUNNING &&
+	    !(BPF_CORE_READ(prev, flags) & PF_EXITING)) {
 		tid = BPF_CORE_READ(prev, pid);
 		s.ts = bpf_ktime_get_boot_ns();
 		s.user_stack = stack_id(ctx, BPF_F_USER_STACK);
 		s.kern_stack = stack_id(ctx, 0);
-		bpf_map_update_elem(&offcpu_start, &tid, &s, BPF_ANY);
+		if (bpf_map_update_elem(&offcpu_start, &tid, &s, BPF_ANY))
+			__sync_fetch_and_add(&stats.inflight_full, 1);
 	}
 	if ((__u32)BPF_CORE_READ(next, tgid) == targ_tgid)
 		switch_in(next);

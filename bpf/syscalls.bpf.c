@@ -314,6 +314,37 @@ int BPF_PROG(ls_task_rename, struct task_struct *task, const char *comm)
 	return 0;
 }
 
+/*
+ * Summary mode: an exiting thread's totals go out now and leave the map, so
+ * the map holds live threads only; a process that churns threads would
+ * fill it otherwise. Left in the map when the ring buffer is full: the end
+ * of the run reports them.
+ */
+static __always_inline void flush_totals(__u32 tid)
+{
+	struct ls_sys_agg_key key = { .tid = tid };
+	struct ls_rec_sys_agg *r;
+	struct ls_sys_agg *a;
+	__u32 sys;
+
+	for (sys = LS_SYS_NONE + 1; sys < LS_SYS_MAX; sys++) {
+		key.sys = sys;
+		a = bpf_map_lookup_elem(&sys_agg, &key);
+		if (!a)
+			continue;
+		r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+		if (!r)
+			return;
+		r->type = LS_REC_SYS_AGG;
+		r->pid = targ_tgid;
+		r->key = key;
+		__builtin_memcpy(&r->agg, a, sizeof(r->agg));
+		bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
+		__sync_fetch_and_add(&stats.events, 1);
+		bpf_map_delete_elem(&sys_agg, &key);
+	}
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ls_thread_exit, struct task_struct *task)
 {
@@ -324,6 +355,8 @@ int BPF_PROG(ls_thread_exit, struct task_struct *task)
 	tid = BPF_CORE_READ(task, pid);
 	/* a call still in flight here will never return: it ends with the thread */
 	bpf_map_delete_elem(&inflight, &tid);
+	if (summary_only)
+		flush_totals(tid);
 	emit_thread(LS_REC_THREAD_EXIT, targ_tgid, tid, NULL);
 	return 0;
 }

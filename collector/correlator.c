@@ -68,9 +68,14 @@ void correlator__set_libuv(struct correlator *c, unsigned version)
 	c->summary.uv_version = version;
 }
 
+static size_t home_of(const struct correlator *c, uint32_t tid)
+{
+	return (tid * 2654435761u) & (c->nslots - 1);
+}
+
 static size_t slot_of(const struct correlator *c, uint32_t tid)
 {
-	size_t i = (tid * 2654435761u) & (c->nslots - 1);
+	size_t i = home_of(c, tid);
 
 	while (c->slots[i] && c->slots[i]->info.tid != tid)
 		i = (i + 1) & (c->nslots - 1);
@@ -87,6 +92,11 @@ const struct ls_thread *correlator__thread(const struct correlator *c, uint32_t 
 	struct thread_state *t = find_thread(c, tid);
 
 	return t ? &t->info : NULL;
+}
+
+size_t correlator__live_threads(const struct correlator *c)
+{
+	return c->nthreads;
 }
 
 static int grow(struct correlator *c)
@@ -111,6 +121,27 @@ void notify_thread(struct correlator *c, const struct thread_state *t)
 {
 	if (c->opts.sink.on_thread)
 		c->opts.sink.on_thread(c->opts.sink.ctx, &t->info);
+}
+
+/*
+ * An exited thread's state goes: a process that churns threads would
+ * otherwise cost ~3 KiB per thread it ever had. Its loop summary, if it
+ * was a loop, stays in the summary.
+ */
+static void forget_thread(struct correlator *c, struct thread_state *t)
+{
+	size_t mask = c->nslots - 1, hole = slot_of(c, t->info.tid), k;
+
+	free(t);
+	c->slots[hole] = NULL;
+	c->nthreads--;
+	for (k = (hole + 1) & mask; c->slots[k]; k = (k + 1) & mask) {
+		if (ls_probe_may_fill(home_of(c, c->slots[k]->info.tid), hole, k)) {
+			c->slots[hole] = c->slots[k];
+			c->slots[k] = NULL;
+			hole = k;
+		}
+	}
 }
 
 struct thread_state *new_thread(struct correlator *c, uint32_t pid, uint32_t tid)
@@ -139,17 +170,13 @@ static int on_thread_rec(struct correlator *c, const struct ls_rec_thread *r)
 	memcpy(comm, r->comm, sizeof(comm));
 	comm[LS_COMM_LEN - 1] = '\0';
 	if (r->type == LS_REC_THREAD_EXIT) {
+		if (t && c->opts.sink.on_thread_exit)
+			c->opts.sink.on_thread_exit(c->opts.sink.ctx, &t->info);
 		if (t)
-			t->info.exited = true;
+			forget_thread(c, t);
 		return 0;
 	}
-	if (t && t->info.exited) {
-		/* tid reused by a new thread; the old loop's summary stays listed */
-		memset(t, 0, sizeof(*t));
-		t->info.pid = r->pid;
-		t->info.tid = r->tid;
-		t->hwm = -1;
-	} else if (!t) {
+	if (!t) {
 		t = new_thread(c, r->pid, r->tid);
 		if (!t)
 			return -ENOMEM;

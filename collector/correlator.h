@@ -32,7 +32,9 @@ void correlator__set_libuv(struct correlator *c, unsigned version);
 const struct ls_stack *correlator__stack(const struct correlator *c, int32_t id);
 /* End of input: reports thread-pool items that never completed. */
 void correlator__finish(struct correlator *c);
-/* The thread of tid, or NULL if never seen. */
+/* The thread of tid, or NULL if never seen or exited. */
 const struct ls_thread *correlator__thread(const struct correlator *c, uint32_t tid);
+/* Threads whose state is held: seen and not exited (memory grows with these). */
+size_t correlator__live_threads(const struct correlator *c);
 
 #endif

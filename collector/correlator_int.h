@@ -4,6 +4,7 @@
 #define LS_CORRELATOR_INT_H
 
 #include "correlator.h"
+#include "linear_probe.h"
 
 #define LS_MAX_PHASES_PER_ITER	32
 #define LS_MAX_ITER_STACKS	64	/* distinct stacks counted per iteration */

@@ -7,6 +7,8 @@
  * Ordering contract of the sink callbacks:
  *  - on_thread(t) comes before any call or iteration of t's tid, and again
  *    when the thread is renamed (same tid, new comm) or becomes a loop thread.
+ *  - on_thread_exit(t) comes after the last of them; an on_thread for the
+ *    same tid after it is a new thread (the tid was reused).
  *  - For one tid, calls and iterations arrive in time order. Across tids
  *    there is no order (the ring buffer is shared by all CPUs).
  *  - An iteration is reported when it completes, i.e. after the calls made
@@ -30,7 +32,6 @@ struct ls_thread {
 	uint32_t tid;
 	char comm[LS_COMM_LEN];
 	bool is_loop;
-	bool exited;
 };
 
 struct ls_call {
@@ -155,6 +156,7 @@ struct ls_overflow {
 struct ls_sink {
 	void *ctx;
 	void (*on_thread)(void *ctx, const struct ls_thread *t);
+	void (*on_thread_exit)(void *ctx, const struct ls_thread *t);
 	void (*on_call)(void *ctx, const struct ls_thread *t, const struct ls_call *c);
 	void (*on_iteration)(void *ctx, const struct ls_thread *t, const struct ls_iteration *it);
 	/* the phases of an iteration, in time order, just before its on_iteration */

@@ -207,7 +207,7 @@ static void remove_work(struct correlator *c, struct work_slot *s)
 	for (k = (k + 1) & mask; c->work[k].used; k = (k + 1) & mask) {
 		size_t home = work_hash(c, c->work[k].item.work);
 
-		if ((k > hole && (home <= hole || home > k)) || (k < hole && home <= hole && home > k)) {
+		if (ls_probe_may_fill(home, hole, k)) {
 			c->work[hole] = c->work[k];
 			c->work[k].used = false;
 			hole = k;

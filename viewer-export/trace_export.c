@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "collector/linear_probe.h"
 #include "collector/record.h"
 #include "trace_export_int.h"
 
@@ -77,6 +78,7 @@ struct te_thread *te_get_thread(struct trace_export *te, uint32_t tid, const str
 	th = &te->threads[i];
 	th->used = true;
 	th->tid = tid;
+	th->gen = te->exits;
 	th->pid = t ? t->pid : te->pid;
 	if (!te->pid)	/* a replay: the capture's first thread names the process */
 		te->pid = th->pid;
@@ -86,6 +88,19 @@ struct te_thread *te_get_thread(struct trace_export *te, uint32_t tid, const str
 	}
 	te->nthreads++;
 	return th;
+}
+
+/*
+ * A thread's tracks. A tid reused after an exit is a new thread: another
+ * uuid (Perfetto reads a second thread uuid of one tid as tid reuse), and
+ * no conflicting re-description of the old one's.
+ */
+uint64_t te_thread_uuid(const struct te_thread *th, enum pftrace_uuid_kind kind)
+{
+	uint64_t u = pftrace__track_uuid(kind, th->pid, th->tid);
+
+	u ^= th->gen * 0x9e3779b97f4a7c15ull;
+	return u ? u : 1;
 }
 
 void te_describe_process(struct trace_export *te, uint32_t pid, uint64_t ts)
@@ -132,7 +147,7 @@ void te_describe_thread(struct trace_export *te, struct te_thread *th, uint64_t 
 		return;
 	}
 	te_describe_process(te, th->pid, ts);
-	th->uuid = pftrace__track_uuid(PFTRACE_UUID_THREAD, th->pid, th->tid);
+	th->uuid = te_thread_uuid(th, PFTRACE_UUID_THREAD);
 	tr.uuid = th->uuid;
 	tr.pid = (int32_t)th->pid;
 	tr.tid = th->tid;
@@ -155,7 +170,7 @@ static void describe_counter(struct trace_export *te, struct te_thread *th, uint
 	if (th->counter_described)
 		return;
 	snprintf(name, sizeof(name), "busy ms %u", th->tid);
-	th->counter_uuid = pftrace__track_uuid(PFTRACE_UUID_COUNTER, th->pid, th->tid);
+	th->counter_uuid = te_thread_uuid(th, PFTRACE_UUID_COUNTER);
 	tr.uuid = th->counter_uuid;
 	tr.parent_uuid = pftrace__track_uuid(PFTRACE_UUID_PROCESS, th->pid, 0);
 	tr.name = name;
@@ -435,10 +450,39 @@ static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_i
 	pftrace__event(te->w, &cnt);
 }
 
+/* Its last held calls written, an exited thread's state goes. */
+static void on_thread_exit(void *ctx, const struct ls_thread *t)
+{
+	struct trace_export *te = ctx;
+	size_t hole, k;
+
+	if (!te->mask)
+		return;
+	for (hole = tid_slot(te->mask, t->tid); te->threads[hole].used; hole = (hole + 1) & te->mask)
+		if (te->threads[hole].tid == t->tid)
+			break;
+	if (!te->threads[hole].used)
+		return;
+	release_held(te, &te->threads[hole], 0, true);
+	free(te->threads[hole].held);
+	free(te->threads[hole].phases);
+	memset(&te->threads[hole], 0, sizeof(te->threads[hole]));
+	te->nthreads--;
+	te->exits++;
+	for (k = (hole + 1) & te->mask; te->threads[k].used; k = (k + 1) & te->mask) {
+		if (ls_probe_may_fill(tid_slot(te->mask, te->threads[k].tid), hole, k)) {
+			te->threads[hole] = te->threads[k];
+			memset(&te->threads[k], 0, sizeof(te->threads[k]));
+			hole = k;
+		}
+	}
+}
+
 struct ls_sink trace_export__sink(struct trace_export *te)
 {
 	return (struct ls_sink){
-		.ctx = te, .on_thread = on_thread, .on_call = on_call, .on_iteration = on_iteration,
+		.ctx = te, .on_thread = on_thread, .on_thread_exit = on_thread_exit,
+		.on_call = on_call, .on_iteration = on_iteration,
 		.on_phase = on_phase, .on_work = te_on_work, .on_pool = te_on_pool,
 		.on_sample = te_on_sample, .on_overflow = te_on_overflow,
 		.on_js_callback = te_on_js_callback,

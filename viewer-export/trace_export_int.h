@@ -22,6 +22,7 @@ struct te_thread {
 	bool is_loop;
 	uint32_t pid;
 	uint32_t tid;
+	uint64_t gen;			/* exits seen before it: tells reused tids apart */
 	uint64_t uuid;
 	uint64_t counter_uuid;
 	char comm[LS_COMM_LEN + 1];
@@ -43,6 +44,7 @@ struct trace_export {
 	struct te_thread *threads;	/* open addressing by tid */
 	size_t mask;
 	size_t nthreads;
+	uint64_t exits;			/* threads let go at their exit */
 	uint32_t *pids;			/* processes already described */
 	size_t npids;
 	size_t cappids;
@@ -72,6 +74,7 @@ void te_set_err(struct trace_export *te, int err);
 void te_seen_ts(struct trace_export *te, uint64_t start, uint64_t end);
 /* The thread's state, created from t (which may be NULL) when first seen. */
 struct te_thread *te_get_thread(struct trace_export *te, uint32_t tid, const struct ls_thread *t);
+uint64_t te_thread_uuid(const struct te_thread *th, enum pftrace_uuid_kind kind);
 void te_describe_process(struct trace_export *te, uint32_t pid, uint64_t ts);
 void te_describe_thread(struct trace_export *te, struct te_thread *th, uint64_t ts);
 void te_slice(struct trace_export *te, const struct te_thread *th, enum pftrace_event_type type,

@@ -74,7 +74,7 @@ void te_on_js_callback(void *ctx, const struct ls_thread *t, const struct ls_pha
 		return;
 	te_seen_ts(te, p->start, p->end);
 	te_describe_thread(te, th, p->start);
-	tr.uuid = pftrace__track_uuid(PFTRACE_UUID_PLAIN, th->pid, th->tid);
+	tr.uuid = te_thread_uuid(th, PFTRACE_UUID_PLAIN);
 	tr.parent_uuid = th->uuid;
 	if (!th->js_described && !pftrace__track(te->w, p->start, &tr))
 		th->js_described = true;

@@ -77,7 +77,7 @@ static void fuzz_read_thread(struct fuzz_world *w, const struct ls_thread *t)
 {
 	const struct ls_thread *known;
 
-	w->sink += t->pid + t->tid + strnlen(t->comm, sizeof(t->comm)) + t->is_loop + t->exited;
+	w->sink += t->pid + t->tid + strnlen(t->comm, sizeof(t->comm)) + t->is_loop;
 	known = correlator__thread(w->c, t->tid);
 	if (known)
 		w->sink += known->tid;

@@ -289,6 +289,39 @@ TEST(many_threads_grow_table)
 	correlator__free(c);
 }
 
+/* Exits punch holes in the probe runs: every survivor must stay findable. */
+TEST(exited_threads_are_let_go)
+{
+	struct seen s;
+	struct correlator *c = new_corr(&s, 50 * MS);
+	uint32_t tid;
+
+	for (tid = 1; tid <= 3000; tid++)
+		push_thread(c, tid, tid % 2 ? "odd" : "even", LS_REC_THREAD);
+	for (tid = 3000; tid >= 1; tid -= 2)
+		push_thread(c, tid, "even", LS_REC_THREAD_EXIT);
+	ASSERT_EQ(correlator__live_threads(c), 1500);
+	for (tid = 1; tid <= 3000; tid++) {
+		if (tid % 2)
+			ASSERT_STR_EQ(correlator__thread(c, tid)->comm, "odd");
+		else
+			ASSERT(correlator__thread(c, tid) == NULL);
+	}
+	/* a churn of short-lived threads beside a loop: state for the living only */
+	push(c, rec_epoll(100000, 0, 1));
+	for (tid = 200000; tid < 300000; tid++) {
+		push_thread(c, tid, "churn", LS_REC_THREAD);
+		push(c, rec_call(tid, LS_SYS_FUTEX, tid, 1, -1, LS_FD_NONE));
+		push_thread(c, tid, "churn", LS_REC_THREAD_EXIT);
+	}
+	push(c, rec_epoll(100000, 400000, 1));
+	ASSERT_EQ(correlator__live_threads(c), 1501);
+	ASSERT_U64_EQ(correlator__summary(c)->threads, 3000 + 1 + 100000);
+	ASSERT(correlator__thread(c, 100000)->is_loop);
+	ASSERT_U64_EQ(correlator__summary(c)->loops[0]->iterations, 1);
+	correlator__free(c);
+}
+
 TEST(hist_quantiles_within_error)
 {
 	struct ls_hist h;
