@@ -97,7 +97,8 @@ static void feed(struct ls_sink *s)
 	s->on_call(s->ctx, &loop_thr, &c);
 }
 
-static int run_export(int fd, bool compress, struct trace_export_counts *counts)
+static int run_export_of(int fd, bool compress, struct trace_export_counts *counts,
+			 void (*feed_fn)(struct ls_sink *))
 {
 	struct pftrace_opts po = { .compress = compress };
 	struct pftrace *w = pftrace__new(fd, &po);
@@ -112,13 +113,18 @@ static int run_export(int fd, bool compress, struct trace_export_counts *counts)
 	te = trace_export__new(w, &o);
 	ASSERT(te);
 	sink = trace_export__sink(te);
-	feed(&sink);
+	feed_fn(&sink);
 	err = trace_export__finish(te, &st);
 	if (counts)
 		trace_export__counts(te, counts);
 	trace_export__free(te);
 	pftrace__free(w);
 	return err;
+}
+
+static int run_export(int fd, bool compress, struct trace_export_counts *counts)
+{
+	return run_export_of(fd, compress, counts, feed);
 }
 
 static uint64_t varint(const uint8_t *b, size_t len, size_t *pos)
@@ -414,6 +420,53 @@ TEST(trace_export_open_call_and_drops)
 	}
 	ASSERT_EQ(nopen, 1);
 	ASSERT_EQ(ndrops, 2);
+	free_trace(t);
+	free(t);
+	close(fd);
+}
+
+/* The loop thread exits inside an iteration; a new thread gets its tid. */
+static void feed_exit_and_reuse(struct ls_sink *s)
+{
+	struct ls_thread reborn = { .pid = PID, .tid = PID, .comm = "reborn" };
+	struct ls_call c;
+
+	s->on_thread(s->ctx, &loop_thr);
+	c = mkcall(&loop_thr, LS_SYS_READ, T0, MS, 12, LS_FD_SOCKET, 0, 1);
+	s->on_call(s->ctx, &loop_thr, &c);	/* held: its iteration never ends */
+	s->on_thread_exit(s->ctx, &loop_thr);
+	s->on_thread(s->ctx, &reborn);
+	c = mkcall(&reborn, LS_SYS_WRITE, T0 + 2 * MS, MS, 7, LS_FD_PIPE, 0, 0);
+	s->on_call(s->ctx, &reborn, &c);
+}
+
+TEST(trace_export_thread_exit_and_tid_reuse)
+{
+	int fd = memfd_create("t", 0);
+	struct trace *t = calloc(1, sizeof(*t));
+	uint64_t uuid[2] = { 0, 0 };
+	const char *names[2] = { "node", "reborn" };
+	size_t i, n = 0;
+
+	ASSERT(fd >= 0 && t);
+	ASSERT_EQ(run_export_of(fd, false, NULL, feed_exit_and_reuse), 0);
+	decode(fd, t);
+	for (i = 0; i < t->npk; i++) {
+		const Perfetto__Protos__TrackDescriptor *td =
+			PAYLOAD(t->pk[i], TRACK_DESCRIPTOR, track_descriptor);
+
+		ASSERT(!PAYLOAD(t->pk[i], PROCESS_TREE, process_tree));	/* not a rename */
+		if (!td || !td->thread)
+			continue;
+		ASSERT(n < 2);
+		ASSERT_EQ(td->thread->tid, PID);
+		ASSERT_STR_EQ(td->thread->thread_name, names[n]);
+		uuid[n++] = td->uuid;
+	}
+	ASSERT_EQ(n, 2);
+	ASSERT(uuid[0] != uuid[1]);	/* a second thread, as Perfetto reads tid reuse */
+	ASSERT_U64_EQ(find(t, "read")->track, uuid[0]);	/* written at the exit */
+	ASSERT_U64_EQ(find(t, "write")->track, uuid[1]);
 	free_trace(t);
 	free(t);
 	close(fd);
