@@ -88,6 +88,12 @@ static void on_thread(void *ctx, const struct ls_thread *t)
 	fuzz_read_thread(ctx, t);
 }
 
+/* the last look at the thread: its state is freed right after */
+static void on_thread_exit(void *ctx, const struct ls_thread *t)
+{
+	fuzz_read_thread(ctx, t);
+}
+
 static void on_call(void *ctx, const struct ls_thread *t, const struct ls_call *c)
 {
 	struct fuzz_world *w = ctx;
@@ -445,7 +451,8 @@ static void fuzz_correlator(const uint8_t *data, size_t size)
 	struct fuzz_world w = {};
 	struct correlator_opts o = {
 		.sink = {
-			.ctx = &w, .on_thread = on_thread, .on_call = on_call,
+			.ctx = &w, .on_thread = on_thread, .on_thread_exit = on_thread_exit,
+			.on_call = on_call,
 			.on_iteration = on_iteration, .on_phase = on_phase, .on_work = on_work,
 			.on_pool = on_pool, .on_sample = on_sample, .on_js_callback = on_phase,
 			.on_overflow = on_overflow,
