@@ -16,6 +16,7 @@
 #include "record.h"
 
 #include "correlator_int.h"
+#include "loop_summary.h"
 
 struct correlator *correlator__new(const struct correlator_opts *opts)
 {
@@ -37,20 +38,14 @@ struct correlator *correlator__new(const struct correlator_opts *opts)
 void correlator__free(struct correlator *c)
 {
 	uint32_t i;
-	unsigned s;
 
 	if (!c)
 		return;
 	for (i = 0; i < c->nslots; i++)
 		free(c->slots[i]);
 	/* loops are owned by the summary: a reused tid leaves its old loop there */
-	for (i = 0; i < c->summary.nloops; i++) {
-		for (s = 0; s < LS_SYS_MAX; s++)
-			free(c->summary.loops[i]->sys[s]);
-		for (s = 0; s < LS_PHASE_MAX; s++)
-			free(c->summary.loops[i]->phases[s]);
-		free(c->summary.loops[i]);
-	}
+	for (i = 0; i < c->summary.nloops; i++)
+		ls_loop_free(c->summary.loops[i]);
 	uvc_free(c);
 	stc_free(c);
 	free(c->slots);
@@ -162,6 +157,62 @@ struct thread_state *new_thread(struct correlator *c, uint32_t pid, uint32_t tid
 	return t;
 }
 
+static struct ls_loop_summary *add_loop(struct correlator *c, uint32_t pid, uint32_t tid,
+				       const char *comm)
+{
+	struct ls_loop_summary *l, **loops;
+
+	if (c->summary.nloops == c->loops_cap) {
+		size_t cap = c->loops_cap ? c->loops_cap * 2 : 8;
+
+		loops = realloc(c->summary.loops, cap * sizeof(*loops));
+		if (!loops)
+			return NULL;
+		c->summary.loops = loops;
+		c->loops_cap = cap;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->pid = pid;
+	l->tid = tid;
+	memcpy(l->comm, comm, sizeof(l->comm));
+	ls_hist_init(&l->busy);
+	ls_hist_init(&l->poll);
+	c->summary.loops[c->summary.nloops++] = l;
+	return l;
+}
+
+static struct ls_loop_summary *new_loop(struct correlator *c, const struct thread_state *t)
+{
+	return add_loop(c, t->info.pid, t->info.tid, t->info.comm);
+}
+
+/*
+ * Past LS_KEEP_LOOPS loops, an exited loop thread's summary folds into one
+ * entry (tid 0): a process whose threads each run a short epoll loop would
+ * otherwise cost ~70 KiB a thread, for as long as the recording runs.
+ */
+static void fold_exited_loop(struct correlator *c, struct ls_loop_summary *l)
+{
+	static const char name[LS_COMM_LEN] = "exited loops";
+	struct ls_loop_summary *into = c->exited_loops;
+	uint32_t i;
+
+	if (c->summary.nloops <= LS_KEEP_LOOPS || l == into)
+		return;
+	if (!into && !(into = c->exited_loops = add_loop(c, l->pid, 0, name)))
+		return;
+	if (ls_loop_merge(into, l))
+		return;	/* out of memory: it stays listed on its own */
+	for (i = 0; c->summary.loops[i] != l; i++)
+		;
+	memmove(&c->summary.loops[i], &c->summary.loops[i + 1],
+		(c->summary.nloops - i - 1) * sizeof(*c->summary.loops));
+	c->summary.nloops--;
+	ls_loop_free(l);
+}
+
 static int on_thread_rec(struct correlator *c, const struct ls_rec_thread *r)
 {
 	struct thread_state *t = find_thread(c, r->tid);
@@ -172,6 +223,8 @@ static int on_thread_rec(struct correlator *c, const struct ls_rec_thread *r)
 	if (r->type == LS_REC_THREAD_EXIT) {
 		if (t && c->opts.sink.on_thread_exit)
 			c->opts.sink.on_thread_exit(c->opts.sink.ctx, &t->info);
+		if (t && t->loop)
+			fold_exited_loop(c, t->loop);
 		if (t)
 			forget_thread(c, t);
 		return 0;
@@ -188,31 +241,6 @@ static int on_thread_rec(struct correlator *c, const struct ls_rec_thread *r)
 		memcpy(t->loop->comm, comm, sizeof(comm));
 	notify_thread(c, t);
 	return 0;
-}
-
-static struct ls_loop_summary *new_loop(struct correlator *c, const struct thread_state *t)
-{
-	struct ls_loop_summary *l, **loops;
-
-	if (c->summary.nloops == c->loops_cap) {
-		size_t cap = c->loops_cap ? c->loops_cap * 2 : 8;
-
-		loops = realloc(c->summary.loops, cap * sizeof(*loops));
-		if (!loops)
-			return NULL;
-		c->summary.loops = loops;
-		c->loops_cap = cap;
-	}
-	l = calloc(1, sizeof(*l));
-	if (!l)
-		return NULL;
-	l->pid = t->info.pid;
-	l->tid = t->info.tid;
-	memcpy(l->comm, t->info.comm, sizeof(l->comm));
-	ls_hist_init(&l->busy);
-	ls_hist_init(&l->poll);
-	c->summary.loops[c->summary.nloops++] = l;
-	return l;
 }
 
 static struct ls_sys_stats *sys_stats(struct ls_loop_summary *l, uint32_t sys)
@@ -273,19 +301,8 @@ static void add_stall(struct ls_loop_summary *l, const struct ls_iteration *it,
 	};
 
 	stc_fill_stall(t, &s);
-	uint32_t i = l->nstalls_kept;
-
 	l->stalls++;
-	if (i == LS_TOP_STALLS) {
-		if (l->top_stalls[i - 1].busy_ns >= s.busy_ns)
-			return;
-		i--;
-	} else {
-		l->nstalls_kept++;
-	}
-	for (; i > 0 && l->top_stalls[i - 1].busy_ns < s.busy_ns; i--)
-		l->top_stalls[i] = l->top_stalls[i - 1];
-	l->top_stalls[i] = s;
+	ls_loop_keep_stall(l, &s);
 }
 
 static void complete_iteration(struct correlator *c, struct thread_state *t,

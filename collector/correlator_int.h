@@ -49,6 +49,7 @@ struct correlator {
 	size_t nslots;
 	size_t nthreads;
 	size_t loops_cap;
+	struct ls_loop_summary *exited_loops;	/* the folded entry, once there is one */
 	struct work_slot *work;		/* open addressing, keyed by uv__work pointer */
 	size_t work_slots;
 	size_t nwork;

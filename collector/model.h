@@ -257,10 +257,14 @@ struct ls_pool_summary {
 	uint64_t worker_idle_ns;			/* futex waits of the workers */
 };
 
+/* Loops listed one by one; past this, exited loop threads fold into one entry. */
+#define LS_KEEP_LOOPS		32
+
 struct ls_loop_summary {
 	uint32_t pid;
-	uint32_t tid;
+	uint32_t tid;			/* 0: the entry of merged exited loop threads */
 	char comm[LS_COMM_LEN];
+	uint32_t merged;		/* exited loop threads merged into it; 0: one thread */
 	uint64_t iterations;
 	uint64_t stalls;
 	uint64_t busy_total_ns;

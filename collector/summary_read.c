@@ -281,6 +281,8 @@ static int read_loop(struct rd *r, const struct json_value *v, unsigned idx,
 	comm = member(r, v, w, "comm", JSON_STRING);
 	if (comm)
 		snprintf(l->comm, sizeof(l->comm), "%s", comm->str);
+	if (json_get(v, "merged_threads"))
+		l->merged = (uint32_t)get_u64(r, v, w, "merged_threads");
 	l->iterations = get_u64(r, v, w, "iterations");
 	l->stalls = get_u64(r, v, w, "stalls");
 	busy = member(r, v, w, "busy", JSON_OBJECT);

@@ -7,7 +7,9 @@
  * tracer: tids come and go faster than any per-thread state can be kept,
  * and the tracer must neither crash nor lose data without counting it.
  *
- * USAGE: thread-churn [-d SECONDS] [-n THREADS] [-t THREADS_PER_TICK] [-f FORK_EVERY_N_TICKS]
+ * USAGE: thread-churn [-d SECONDS] [-n THREADS] [-t THREADS_PER_TICK] [-f FORK_EVERY_N_TICKS] [-e]
+ * -e: each thread also runs a short epoll loop of its own (two iterations),
+ * so loop threads come and go too.
  * Stops after -d seconds (default 3) or once -n threads have been made.
  * Prints "churn: N threads, N forks, N ticks" at the end.
  */
@@ -26,12 +28,26 @@
 
 static int pipefd[2];
 static unsigned futex_word;
+static int loop_threads;
+
+static void short_loop(void)
+{
+	struct epoll_event ev;
+	int ep = epoll_create1(EPOLL_CLOEXEC), i;
+
+	for (i = 0; ep >= 0 && i < 3; i++)
+		epoll_wait(ep, &ev, 1, 0);
+	if (ep >= 0)
+		close(ep);
+}
 
 static void *worker(void *arg)
 {
 	char b = 'x';
 	struct timespec ts = { 0, 200 * 1000 };
 
+	if (loop_threads)
+		short_loop();
 	if (write(pipefd[1], &b, 1) != 1 || read(pipefd[0], &b, 1) != 1)
 		return NULL;
 	/* every other thread ends with a timed futex wait: the call ends with the thread */
@@ -74,14 +90,15 @@ int main(int argc, char **argv)
 	pthread_t tids[64];
 	uint64_t exp;
 
-	while ((opt = getopt(argc, argv, "d:n:t:f:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:n:t:f:e")) != -1) {
 		switch (opt) {
 		case 'd': duration = atof(optarg); break;
 		case 'n': max_threads = strtoul(optarg, NULL, 10); break;
 		case 't': per_tick = atoi(optarg); break;
 		case 'f': fork_every = atoi(optarg); break;
+		case 'e': loop_threads = 1; break;
 		default:
-			fprintf(stderr, "usage: thread-churn [-d SECONDS] [-n THREADS] [-t THREADS] [-f FORK_EVERY]\n");
+			fprintf(stderr, "usage: thread-churn [-d SECONDS] [-n THREADS] [-t THREADS] [-f FORK_EVERY] [-e]\n");
 			return 2;
 		}
 	}

@@ -217,7 +217,10 @@ static void write_loop(const struct out *o, const struct ls_loop_summary *l,
 {
 	char title[64];
 
-	snprintf(title, sizeof(title), "%.16s[%u]", l->comm[0] ? l->comm : "?", l->tid);
+	if (l->merged)
+		snprintf(title, sizeof(title), "threads that exited (%u, merged)", l->merged);
+	else
+		snprintf(title, sizeof(title), "%.16s[%u]", l->comm[0] ? l->comm : "?", l->tid);
 	fputc('\n', o->f);
 	heading(o, "LOOP %s", title);
 	fprintf(o->f, "  %-10s %9s %10s %10s %10s %10s %10s\n", "LATENCY", "COUNT", "P50", "P90",

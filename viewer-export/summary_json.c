@@ -194,6 +194,8 @@ static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct su
 {
 	fprintf(f, "{\"pid\":%u,\"tid\":%u,\"comm\":", l->pid, l->tid);
 	sj_str(f, l->comm, LS_COMM_LEN);
+	if (l->merged)
+		fprintf(f, ",\"merged_threads\":%u", l->merged);
 	fprintf(f, ",\"iterations\":%llu,\"stalls\":%llu,",
 		(unsigned long long)l->iterations, (unsigned long long)l->stalls);
 	sj_dist(f, "busy", &l->busy, l->busy_total_ns);

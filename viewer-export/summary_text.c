@@ -124,8 +124,12 @@ static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct su
 	char p50[32], p99[32], max[32], fio[32];
 	uint32_t i;
 
-	fprintf(f, "  loop %s[%u]: %" PRIu64 " iterations, busy p50 %s p99 %s max %s, %" PRIu64
-		" stalls\n", l->comm[0] ? l->comm : "?", l->tid, l->iterations,
+	if (l->merged)
+		fprintf(f, "  loop threads that exited (%u, merged):", l->merged);
+	else
+		fprintf(f, "  loop %s[%u]:", l->comm[0] ? l->comm : "?", l->tid);
+	fprintf(f, " %" PRIu64 " iterations, busy p50 %s p99 %s max %s, %" PRIu64
+		" stalls\n", l->iterations,
 		ls_fmt_duration(p50, sizeof(p50), ls_hist_quantile(&l->busy, 0.5)),
 		ls_fmt_duration(p99, sizeof(p99), ls_hist_quantile(&l->busy, 0.99)),
 		ls_fmt_duration(max, sizeof(max), l->busy.max), l->stalls);

@@ -210,6 +210,29 @@ for mode in summary full; do
 		"s['threads'] >= 40000 and sum(s['drops'].values()) == 0")" = True ]
 done
 
+# Loop threads come and go (each runs a two-iteration epoll loop): past 32
+# loops, the ones that exited are one merged entry, and nothing is lost.
+check "loop-thread churn: record exits 0" sh -c '"$0" record -q --summary "$1" -o "$2" -- \
+	"$3" -n 3000 -t 32 -f 0 -e > "$4"' "$LS" "$TMP/lc.json" "$TMP/lc.pftrace" "$EX/thread-churn" \
+	"$TMP/lc.out"
+made=$(sed -n 's/^churn: \([0-9]*\) threads.*/\1/p' "$TMP/lc.out")
+# the main loop, up to 31 exited loop threads listed (how many depends on
+# how many were alive at once), and one entry for the rest
+lc() { json "$TMP/lc.json" "$1"; }
+main="l['tid'] == s['target']['pid']"
+check "loop-thread churn: at most 33 loop entries for $made loop threads and the main loop" \
+	[ "$(lc "len(s['loops']) <= 33 and sum($main for l in s['loops']) == 1")" = True ]
+check "loop-thread churn: one merged entry; with those listed, all $made threads" [ "$(lc "
+[(l['tid'], l['comm'], l['merged_threads'] + len(s['loops']) - 2) for l in s['loops'] if 'merged_threads' in l]")" \
+	= "[(0, 'exited loops', ${made:-0})]" ]
+check "loop-thread churn: no iteration lost in the merge ($((2 * ${made:-0})))" \
+	[ "$(lc "sum(l['iterations'] for l in s['loops'] if not ($main))")" = $((2 * ${made:-0})) ]
+expect "loop-thread churn: report shows the merged entry" 0 "threads that exited \([0-9]+, merged\)" -- \
+	"$LS" report "$TMP/lc.json"
+expect "loop-thread churn: check reads it" 0 "check: pass" -- "$LS" check --baseline "$TMP/lc.json" \
+	"$TMP/lc.json"
+check "loop-thread churn: the trace decodes" validate_trace "$TMP/lc.pftrace"
+
 # ---- overload: the collector stops reading (SIGSTOP) while the target does
 # ~2M syscalls/s. The ring buffer fills; the target must not wait for
 # loopscope, and every lost record is counted in the trace, the JSON, the

@@ -322,6 +322,51 @@ TEST(exited_threads_are_let_go)
 	correlator__free(c);
 }
 
+/* Short-lived loop threads: past LS_KEEP_LOOPS, exited ones fold into one entry. */
+TEST(exited_loops_fold_into_one_entry)
+{
+	struct seen s;
+	struct correlator *c = new_corr(&s, 50 * MS);
+	const struct ls_summary *sum;
+	const struct ls_loop_summary *folded = NULL;
+	uint64_t iters = 0;
+	uint32_t tid, i, merged = 0;
+
+	for (tid = 1000; tid < 1100; tid++) {
+		uint64_t t0 = (tid - 1000) * 100 * MS;
+
+		push_thread(c, tid, "short", LS_REC_THREAD);
+		push(c, rec_epoll(tid, t0, 1));
+		push(c, rec_epoll(tid, t0 + 2 * MS, 1));
+		/* the last one stalls: its stall must survive the fold */
+		push(c, rec_epoll(tid, t0 + (tid == 1099 ? 70 : 4) * MS, 1));
+		push_thread(c, tid, "short", LS_REC_THREAD_EXIT);
+	}
+	sum = correlator__summary(c);
+	ASSERT_EQ(sum->nloops, LS_KEEP_LOOPS + 1);
+	for (i = 0; i < sum->nloops; i++) {
+		iters += sum->loops[i]->iterations;
+		if (sum->loops[i]->merged) {
+			ASSERT(!folded);
+			folded = sum->loops[i];
+		}
+	}
+	ASSERT(folded);
+	merged = folded->merged;
+	ASSERT_EQ(folded->tid, 0);
+	ASSERT_STR_EQ(folded->comm, "exited loops");
+	ASSERT_EQ(merged, 100 - LS_KEEP_LOOPS);
+	ASSERT_U64_EQ(iters, 200);			/* nothing lost in the fold */
+	ASSERT_U64_EQ(folded->iterations, 2 * merged);
+	ASSERT_U64_EQ(folded->busy.count, 2 * merged);
+	ASSERT_U64_EQ(folded->stalls, 1);
+	ASSERT_EQ(folded->nstalls_kept, 1);
+	ASSERT(folded->top_stalls[0].busy_ns >= 60 * MS);
+	ASSERT(folded->sys[LS_SYS_EPOLL_WAIT] && folded->sys[LS_SYS_EPOLL_WAIT]->count == 3 * merged);
+	ASSERT_EQ(correlator__live_threads(c), 0);
+	correlator__free(c);
+}
+
 TEST(hist_quantiles_within_error)
 {
 	struct ls_hist h;

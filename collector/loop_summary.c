@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include "loop_summary.h"
+
+void ls_loop_keep_stall(struct ls_loop_summary *l, const struct ls_stall *s)
+{
+	uint32_t i = l->nstalls_kept;
+
+	if (i == LS_TOP_STALLS) {
+		if (l->top_stalls[i - 1].busy_ns >= s->busy_ns)
+			return;
+		i--;
+	} else {
+		l->nstalls_kept++;
+	}
+	for (; i > 0 && l->top_stalls[i - 1].busy_ns < s->busy_ns; i--)
+		l->top_stalls[i] = l->top_stalls[i - 1];
+	l->top_stalls[i] = *s;
+}
+
+/* dst's entries for what src has, made before anything is added: a merge never half-happens */
+static int make_room(struct ls_loop_summary *dst, const struct ls_loop_summary *src)
+{
+	unsigned k;
+
+	for (k = 0; k < LS_SYS_MAX; k++) {
+		if (!src->sys[k] || dst->sys[k])
+			continue;
+		dst->sys[k] = calloc(1, sizeof(*dst->sys[k]));
+		if (!dst->sys[k])
+			return -ENOMEM;
+		ls_hist_init(&dst->sys[k]->dur);
+	}
+	for (k = 0; k < LS_PHASE_MAX; k++) {
+		if (!src->phases[k] || dst->phases[k])
+			continue;
+		dst->phases[k] = calloc(1, sizeof(*dst->phases[k]));
+		if (!dst->phases[k])
+			return -ENOMEM;
+		ls_hist_init(&dst->phases[k]->dur);
+	}
+	return 0;
+}
+
+static void merge_sys(struct ls_sys_stats *dst, const struct ls_sys_stats *src)
+{
+	unsigned k;
+
+	dst->count += src->count;
+	dst->errors += src->errors;
+	dst->total_ns += src->total_ns;
+	for (k = 0; k < LS_FD_KIND_MAX; k++)
+		dst->by_fd_kind[k] += src->by_fd_kind[k];
+	ls_hist_merge(&dst->dur, &src->dur);
+}
+
+/* One process, one fd table: the same fd in two threads is one entry. */
+static void merge_file_io(struct ls_loop_summary *dst, const struct ls_file_io *f)
+{
+	struct ls_file_io *d = NULL;
+	uint32_t i;
+
+	for (i = 0; i < dst->nfile_fds && !d; i++)
+		if (dst->file_io[i].fd == f->fd)
+			d = &dst->file_io[i];
+	if (!d) {
+		if (dst->nfile_fds < LS_TOP_FILE_FDS)
+			dst->file_io[dst->nfile_fds++] = *f;
+		return;
+	}
+	d->sys_mask |= f->sys_mask;
+	d->count += f->count;
+	d->total_ns += f->total_ns;
+	d->max_ns = f->max_ns > d->max_ns ? f->max_ns : d->max_ns;
+	d->first_ts = f->first_ts < d->first_ts ? f->first_ts : d->first_ts;
+}
+
+int ls_loop_merge(struct ls_loop_summary *dst, const struct ls_loop_summary *src)
+{
+	unsigned k;
+
+	if (make_room(dst, src))
+		return -ENOMEM;
+	dst->iterations += src->iterations;
+	dst->stalls += src->stalls;
+	dst->busy_total_ns += src->busy_total_ns;
+	dst->poll_total_ns += src->poll_total_ns;
+	ls_hist_merge(&dst->busy, &src->busy);
+	ls_hist_merge(&dst->poll, &src->poll);
+	for (k = 0; k < LS_SYS_MAX; k++)
+		if (src->sys[k])
+			merge_sys(dst->sys[k], src->sys[k]);
+	for (k = 0; k < LS_PHASE_MAX; k++) {
+		if (!src->phases[k])
+			continue;
+		dst->phases[k]->total_ns += src->phases[k]->total_ns;
+		ls_hist_merge(&dst->phases[k]->dur, &src->phases[k]->dur);
+	}
+	for (k = 0; k < src->nstalls_kept; k++)
+		ls_loop_keep_stall(dst, &src->top_stalls[k]);
+	dst->file_io_calls += src->file_io_calls;
+	dst->file_io_ns += src->file_io_ns;
+	for (k = 0; k < src->nfile_fds; k++)
+		merge_file_io(dst, &src->file_io[k]);
+	dst->merged += src->merged ? src->merged : 1;
+	return 0;
+}
+
+void ls_loop_free(struct ls_loop_summary *l)
+{
+	unsigned k;
+
+	if (!l)
+		return;
+	for (k = 0; k < LS_SYS_MAX; k++)
+		free(l->sys[k]);
+	for (k = 0; k < LS_PHASE_MAX; k++)
+		free(l->phases[k]);
+	free(l);
+}
