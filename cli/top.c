@@ -43,6 +43,7 @@ struct win_loop {		/* one loop thread, this window */
 	char comm[LS_COMM_LEN];
 	uint64_t iterations, busy_ns, stalls, worst_ns;
 	struct ls_hist busy;
+	bool exited;		/* its row goes after this window */
 };
 
 struct top {
@@ -141,6 +142,7 @@ static struct win_loop *loop_of(struct top *t, const struct ls_thread *th)
 			return &t->loops[i];
 	if (t->nloops == TOP_MAX_LOOPS)
 		return NULL;
+	memset(&t->loops[i], 0, sizeof(t->loops[i]));	/* may hold a row that went */
 	t->loops[i].tid = th->tid;
 	ls_hist_init(&t->loops[i].busy);
 	t->nloops++;
@@ -162,6 +164,16 @@ static void on_iteration(void *ctx, const struct ls_thread *th, const struct ls_
 	ls_hist_add(&l->busy, busy);
 }
 
+static void on_thread_exit(void *ctx, const struct ls_thread *th)
+{
+	struct top *t = ctx;
+	unsigned i;
+
+	for (i = 0; i < t->nloops; i++)
+		if (t->loops[i].tid == th->tid)
+			t->loops[i].exited = true;
+}
+
 static void on_call(void *ctx, const struct ls_thread *th, const struct ls_call *c)
 {
 	struct top *t = ctx;
@@ -180,10 +192,15 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* Rows of loop threads that exited go, so threads that come and go never fill the table. */
 static void reset_window(struct top *t)
 {
-	unsigned i;
+	unsigned i, n = 0;
 
+	for (i = 0; i < t->nloops; i++)
+		if (!t->loops[i].exited)
+			t->loops[n++] = t->loops[i];
+	t->nloops = n;
 	for (i = 0; i < t->nloops; i++) {
 		t->loops[i].iterations = t->loops[i].busy_ns = 0;
 		t->loops[i].stalls = t->loops[i].worst_ns = 0;
@@ -349,7 +366,8 @@ static int start(struct top *t)
 {
 	struct correlator_opts co = {
 		.stall_threshold_ns = (uint64_t)(t->o->stall_ms * 1e6),
-		.sink = { .ctx = t, .on_iteration = on_iteration, .on_call = on_call },
+		.sink = { .ctx = t, .on_iteration = on_iteration, .on_call = on_call,
+			  .on_thread_exit = on_thread_exit },
 	};
 	struct tracer_opts to = {
 		.pid = t->o->pid, .on_record = on_record, .ctx = t, .verbose = t->o->verbose,
