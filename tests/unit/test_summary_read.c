@@ -104,6 +104,38 @@ TEST(summary_read_round_trip)
 	summary_file_free(f);
 }
 
+/* The entry of merged exited loop threads keeps its count through JSON. */
+TEST(summary_read_merged_loops)
+{
+	struct summary_error err;
+	struct summary_file *f;
+	struct ls_summary s;
+	size_t len, len2;
+	char *doc, *doc2;
+	struct summary_json_meta m2 = meta;
+
+	build(&s);
+	rloop.tid = 0;
+	rloop.merged = 68;
+	doc = to_json(&s, &meta, &len);
+	ASSERT(strstr(doc, "\"merged_threads\":68"));
+	if (summary_read_buf(doc, len, &f, &err))
+		LS_FAIL("read back: %s", err.msg);
+	ASSERT_EQ(f->s.loops[0]->tid, 0);
+	ASSERT_EQ(f->s.loops[0]->merged, 68);
+	m2.command = f->command;
+	m2.trace_path = f->trace;
+	doc2 = to_json(&f->s, &m2, &len2);
+	ASSERT_STR_EQ(doc2, doc);
+	free(doc);
+	free(doc2);
+	summary_file_free(f);
+	build(&s);	/* one thread again: no merged_threads written */
+	doc = to_json(&s, &meta, &len);
+	ASSERT(!strstr(doc, "merged_threads"));
+	free(doc);
+}
+
 /* Replaces the first occurrence of from by to in doc, then expects rc and msg. */
 static void damaged(const char *from, const char *to, int rc, const char *msg)
 {
