@@ -64,15 +64,30 @@ static const struct summary_json_meta meta = {
 	.version = "9.9", .drops = { .rb_drops = 1, .inflight_full = 2, .missed_exit = 3 },
 };
 
+/* What was read writes the same document again; frees both. */
+static void rewrites_same(struct summary_file *f, char *doc)
+{
+	struct summary_json_meta m2 = meta;
+	size_t len2;
+	char *doc2;
+
+	m2.command = f->command;
+	m2.trace_path = f->trace;
+	doc2 = to_json(&f->s, &m2, &len2);
+	ASSERT_STR_EQ(doc2, doc);
+	free(doc);
+	free(doc2);
+	summary_file_free(f);
+}
+
 TEST(summary_read_round_trip)
 {
 	struct summary_error err;
 	struct summary_file *f;
 	const struct ls_loop_summary *l;
 	struct ls_summary s;
-	size_t len, len2;
-	char *doc, *doc2;
-	struct summary_json_meta m2 = meta;
+	size_t len;
+	char *doc;
 
 	build(&s);
 	doc = to_json(&s, &meta, &len);
@@ -95,13 +110,7 @@ TEST(summary_read_round_trip)
 	ASSERT(!memcmp(l->top_stalls, rloop.top_stalls, 2 * sizeof(struct ls_stall)));
 	ASSERT(!memcmp(l->file_io, rloop.file_io, sizeof(struct ls_file_io)));
 	/* what we read writes the same document again */
-	m2.command = f->command;
-	m2.trace_path = f->trace;
-	doc2 = to_json(&f->s, &m2, &len2);
-	ASSERT_STR_EQ(doc2, doc);
-	free(doc);
-	free(doc2);
-	summary_file_free(f);
+	rewrites_same(f, doc);
 }
 
 /* The entry of merged exited loop threads keeps its count through JSON. */
@@ -110,9 +119,8 @@ TEST(summary_read_merged_loops)
 	struct summary_error err;
 	struct summary_file *f;
 	struct ls_summary s;
-	size_t len, len2;
-	char *doc, *doc2;
-	struct summary_json_meta m2 = meta;
+	size_t len;
+	char *doc;
 
 	build(&s);
 	rloop.tid = 0;
@@ -123,13 +131,7 @@ TEST(summary_read_merged_loops)
 		LS_FAIL("read back: %s", err.msg);
 	ASSERT_EQ(f->s.loops[0]->tid, 0);
 	ASSERT_EQ(f->s.loops[0]->merged, 68);
-	m2.command = f->command;
-	m2.trace_path = f->trace;
-	doc2 = to_json(&f->s, &m2, &len2);
-	ASSERT_STR_EQ(doc2, doc);
-	free(doc);
-	free(doc2);
-	summary_file_free(f);
+	rewrites_same(f, doc);
 	build(&s);	/* one thread again: no merged_threads written */
 	doc = to_json(&s, &meta, &len);
 	ASSERT(!strstr(doc, "merged_threads"));
