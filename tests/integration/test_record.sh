@@ -31,7 +31,11 @@ check "exactly two stalls" [ "$(json "$TMP/p.json" "s['loops'][0]['stalls']")" =
 for i in 0 1; do
 	ms=$(json "$TMP/p.json" "s['loops'][0]['stalls_top'][$i]['busy_ms']" 2>/dev/null ||
 	     json "$TMP/p.json" "s['loops'][0]['stalls'][$i]['busy_ms']")
-	check "stall $i lasts 80 +/- 5 ms (got $ms)" within "$ms" 80 5
+	# The block spins 80 ms on the wall clock, so a stall is never shorter
+	# (a tight bound: a mis-paired call would show); it can be longer when
+	# this shared 2-vCPU runner preempts the loop thread (86.9 ms seen once).
+	check "stall $i lasts 80 ms, +20 at most for preemption (got $ms)" \
+		python3 -c "import sys; sys.exit(0 if 79.5 <= float(sys.argv[1]) <= 100 else 1)" "$ms"
 done
 ours=$(json "$TMP/p.json" "s['loops'][0]['iterations']")
 theirs=$((after - before))
@@ -45,8 +49,8 @@ check "reads of sockets counted" \
 check "zero drops" [ "$(json "$TMP/p.json" "sum(s['drops'].values())")" = 0 ]
 check "end summary names the trace" grep -q "trace: $TMP/p.pftrace" "$TMP/ls.err"
 check "trace decodes" validate_trace "$TMP/p.pftrace"
-check "two STALL slices of 80 ms in the trace" \
-	[ "$(awk '$1 == "slice" && $6 == "STALL" && $4 > 75000000 && $4 < 85000000' "$TMP/p.pftrace.dump" | wc -l)" = 2 ]
+check "two STALL slices of 80 ms (+20 at most) in the trace" \
+	[ "$(awk '$1 == "slice" && $6 == "STALL" && $4 >= 79500000 && $4 <= 100000000' "$TMP/p.pftrace.dump" | wc -l)" = 2 ]
 check "sync file I/O slices in the trace" grep -q "(sync file I/O)" "$TMP/p.pftrace.dump"
 check "fd kind annotated" grep -q "fd_kind=file" "$TMP/p.pftrace.dump"
 check "thread track named after the server" grep -q "^track .* thread $SERVER_PID $SERVER_PID epoll-server" "$TMP/p.pftrace.dump"
