@@ -199,7 +199,7 @@ static void fold_exited_loop(struct correlator *c, struct ls_loop_summary *l)
 	struct ls_loop_summary *into = c->exited_loops;
 	uint32_t i;
 
-	if (c->summary.nloops <= LS_KEEP_LOOPS || l == into)
+	if (c->summary.nloops <= LS_KEEP_LOOPS)
 		return;
 	if (!into && !(into = c->exited_loops = add_loop(c, l->pid, 0, name)))
 		return;
@@ -221,12 +221,13 @@ static int on_thread_rec(struct correlator *c, const struct ls_rec_thread *r)
 	memcpy(comm, r->comm, sizeof(comm));
 	comm[LS_COMM_LEN - 1] = '\0';
 	if (r->type == LS_REC_THREAD_EXIT) {
-		if (t && c->opts.sink.on_thread_exit)
+		if (!t)
+			return 0;
+		if (c->opts.sink.on_thread_exit)
 			c->opts.sink.on_thread_exit(c->opts.sink.ctx, &t->info);
-		if (t && t->loop)
+		if (t->loop)
 			fold_exited_loop(c, t->loop);
-		if (t)
-			forget_thread(c, t);
+		forget_thread(c, t);
 		return 0;
 	}
 	if (!t) {
@@ -243,20 +244,9 @@ static int on_thread_rec(struct correlator *c, const struct ls_rec_thread *r)
 	return 0;
 }
 
-static struct ls_sys_stats *sys_stats(struct ls_loop_summary *l, uint32_t sys)
-{
-	struct ls_sys_stats *st = l->sys[sys];
-
-	if (!st && (st = calloc(1, sizeof(*st)))) {
-		ls_hist_init(&st->dur);
-		l->sys[sys] = st;
-	}
-	return st;
-}
-
 static void add_sys_stats(struct ls_loop_summary *l, const struct ls_call *call)
 {
-	struct ls_sys_stats *st = sys_stats(l, call->sys);
+	struct ls_sys_stats *st = ls_loop_sys(l, call->sys);
 
 	if (!st)
 		return;
@@ -413,7 +403,7 @@ static int on_sys_agg_rec(struct correlator *c, const struct ls_rec_sys_agg *r)
 		c->summary.other_calls += r->agg.count;
 		return 0;
 	}
-	st = sys_stats(t->loop, r->key.sys);
+	st = ls_loop_sys(t->loop, r->key.sys);
 	if (!st)
 		return -ENOMEM;
 	st->count += r->agg.count;

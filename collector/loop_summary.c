@@ -19,27 +19,39 @@ void ls_loop_keep_stall(struct ls_loop_summary *l, const struct ls_stall *s)
 	l->top_stalls[i] = *s;
 }
 
+struct ls_sys_stats *ls_loop_sys(struct ls_loop_summary *l, uint32_t sys)
+{
+	struct ls_sys_stats *st = l->sys[sys];
+
+	if (!st && (st = calloc(1, sizeof(*st)))) {
+		ls_hist_init(&st->dur);
+		l->sys[sys] = st;
+	}
+	return st;
+}
+
+struct ls_phase_stats *ls_loop_phase(struct ls_loop_summary *l, uint32_t phase)
+{
+	struct ls_phase_stats *st = l->phases[phase];
+
+	if (!st && (st = calloc(1, sizeof(*st)))) {
+		ls_hist_init(&st->dur);
+		l->phases[phase] = st;
+	}
+	return st;
+}
+
 /* dst's entries for what src has, made before anything is added: a merge never half-happens */
 static int make_room(struct ls_loop_summary *dst, const struct ls_loop_summary *src)
 {
 	unsigned k;
 
-	for (k = 0; k < LS_SYS_MAX; k++) {
-		if (!src->sys[k] || dst->sys[k])
-			continue;
-		dst->sys[k] = calloc(1, sizeof(*dst->sys[k]));
-		if (!dst->sys[k])
+	for (k = 0; k < LS_SYS_MAX; k++)
+		if (src->sys[k] && !ls_loop_sys(dst, k))
 			return -ENOMEM;
-		ls_hist_init(&dst->sys[k]->dur);
-	}
-	for (k = 0; k < LS_PHASE_MAX; k++) {
-		if (!src->phases[k] || dst->phases[k])
-			continue;
-		dst->phases[k] = calloc(1, sizeof(*dst->phases[k]));
-		if (!dst->phases[k])
+	for (k = 0; k < LS_PHASE_MAX; k++)
+		if (src->phases[k] && !ls_loop_phase(dst, k))
 			return -ENOMEM;
-		ls_hist_init(&dst->phases[k]->dur);
-	}
 	return 0;
 }
 

@@ -10,6 +10,9 @@
 
 #include "model.h"
 
+/* The loop's stats of one syscall / one phase, made on first use; NULL when out of memory. */
+struct ls_sys_stats *ls_loop_sys(struct ls_loop_summary *l, uint32_t sys);
+struct ls_phase_stats *ls_loop_phase(struct ls_loop_summary *l, uint32_t phase);
 /* Adds s to the LS_TOP_STALLS longest, longest first (l->stalls is not counted). */
 void ls_loop_keep_stall(struct ls_loop_summary *l, const struct ls_stall *s);
 /* dst += src: counts, histograms, syscalls, phases, stalls, file I/O. 0 or -ENOMEM. */

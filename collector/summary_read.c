@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "loop_summary.h"
 #include "json.h"
 #include "record.h"
 #include "summary_read.h"
@@ -494,16 +495,13 @@ out:
 
 void summary_file_free(struct summary_file *f)
 {
-	uint32_t i, k;
+	uint32_t i;
 
 	if (!f)
 		return;
 	free(f->raw);
-	for (i = 0; i < f->s.nloops; i++) {
-		for (k = 0; k < LS_SYS_MAX; k++)
-			free(f->s.loops[i]->sys[k]);
-		free(f->s.loops[i]);
-	}
+	for (i = 0; i < f->s.nloops; i++)
+		ls_loop_free(f->s.loops[i]);
 	free(f->s.loops);
 	free(f->command);
 	free(f->trace);

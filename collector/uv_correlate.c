@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "correlator_int.h"
+#include "loop_summary.h"
 #include "record.h"
 
 #define MAX_WORK_ITEMS	(1u << 20)	/* in flight at once; beyond that, rejected */
@@ -102,11 +103,7 @@ static void phase_stats_add(struct thread_state *t, const struct ls_phase_span *
 
 	if (!t->loop)
 		return;
-	st = t->loop->phases[p->phase];
-	if (!st && (st = calloc(1, sizeof(*st)))) {
-		ls_hist_init(&st->dur);
-		t->loop->phases[p->phase] = st;
-	}
+	st = ls_loop_phase(t->loop, p->phase);
 	if (st) {
 		st->total_ns += p->end - p->start;
 		ls_hist_add(&st->dur, p->end - p->start);

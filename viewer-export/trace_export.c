@@ -62,20 +62,29 @@ static int grow_threads(struct trace_export *te)
 	return 0;
 }
 
+/* tid's slot, or the free slot where it would go (the table is never full) */
+static size_t find_slot(const struct trace_export *te, uint32_t tid)
+{
+	size_t i;
+
+	for (i = tid_slot(te->mask, tid); te->threads[i].used; i = (i + 1) & te->mask)
+		if (te->threads[i].tid == tid)
+			break;
+	return i;
+}
+
 /* The thread's state, created from t (which may be NULL) when first seen. */
 struct te_thread *te_get_thread(struct trace_export *te, uint32_t tid, const struct ls_thread *t)
 {
 	struct te_thread *th;
-	size_t i;
 
 	if ((te->nthreads + 1) * 2 > te->mask && grow_threads(te)) {
 		te_set_err(te, -ENOMEM);
 		return NULL;
 	}
-	for (i = tid_slot(te->mask, tid); te->threads[i].used; i = (i + 1) & te->mask)
-		if (te->threads[i].tid == tid)
-			return &te->threads[i];
-	th = &te->threads[i];
+	th = &te->threads[find_slot(te, tid)];
+	if (th->used)
+		return th;
 	th->used = true;
 	th->tid = tid;
 	th->gen = te->exits;
@@ -458,9 +467,7 @@ static void on_thread_exit(void *ctx, const struct ls_thread *t)
 
 	if (!te->mask)
 		return;
-	for (hole = tid_slot(te->mask, t->tid); te->threads[hole].used; hole = (hole + 1) & te->mask)
-		if (te->threads[hole].tid == t->tid)
-			break;
+	hole = find_slot(te, t->tid);
 	if (!te->threads[hole].used)
 		return;
 	release_held(te, &te->threads[hole], 0, true);
