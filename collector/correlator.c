@@ -183,15 +183,21 @@ static struct ls_loop_summary *add_loop(struct correlator *c, uint32_t pid, uint
 	return l;
 }
 
-static struct ls_loop_summary *new_loop(struct correlator *c, const struct thread_state *t)
+static struct ls_loop_summary *new_loop(struct correlator *c, struct thread_state *t)
 {
-	return add_loop(c, t->info.pid, t->info.tid, t->info.comm);
+	struct ls_loop_summary *l = add_loop(c, t->info.pid, t->info.tid, t->info.comm);
+
+	if (l)
+		t->loop_listed = c->loops_seen++ < LS_KEEP_LOOPS;
+	return l;
 }
 
 /*
- * Past LS_KEEP_LOOPS loops, an exited loop thread's summary folds into one
- * entry (tid 0): a process whose threads each run a short epoll loop would
- * otherwise cost ~70 KiB a thread, for as long as the recording runs.
+ * The first LS_KEEP_LOOPS loops keep their own entries, so the long-lived
+ * loops a process starts early (and its main loop, which exits last) stay
+ * listed whatever the churn. A later loop thread's summary folds into one
+ * entry (tid 0) when it exits: a process whose threads each run a short
+ * epoll loop would otherwise cost ~70 KiB a thread for the whole run.
  */
 static void fold_exited_loop(struct correlator *c, struct ls_loop_summary *l)
 {
@@ -199,8 +205,6 @@ static void fold_exited_loop(struct correlator *c, struct ls_loop_summary *l)
 	struct ls_loop_summary *into = c->exited_loops;
 	uint32_t i;
 
-	if (c->summary.nloops <= LS_KEEP_LOOPS)
-		return;
 	if (!into && !(into = c->exited_loops = add_loop(c, l->pid, 0, name)))
 		return;
 	if (ls_loop_merge(into, l))
@@ -225,7 +229,7 @@ static int on_thread_rec(struct correlator *c, const struct ls_rec_thread *r)
 			return 0;
 		if (c->opts.sink.on_thread_exit)
 			c->opts.sink.on_thread_exit(c->opts.sink.ctx, &t->info);
-		if (t->loop)
+		if (t->loop && !t->loop_listed)
 			fold_exited_loop(c, t->loop);
 		forget_thread(c, t);
 		return 0;

@@ -28,6 +28,7 @@ struct thread_state {
 	uint32_t ncalls;		/* in the current iteration's busy part */
 	uint32_t nfile_io;
 	struct ls_loop_summary *loop;	/* allocated at the first epoll return */
+	bool loop_listed;		/* one of the first LS_KEEP_LOOPS loops: never folded */
 	bool is_worker;			/* ran thread-pool work */
 	uint64_t poll_entry;		/* uv__io_poll entered, not yet returned */
 	uint32_t nphases;		/* phases of the current iteration so far */
@@ -50,6 +51,7 @@ struct correlator {
 	size_t nthreads;
 	size_t loops_cap;
 	struct ls_loop_summary *exited_loops;	/* the folded entry, once there is one */
+	uint32_t loops_seen;		/* loop threads ever, the folded ones included */
 	struct work_slot *work;		/* open addressing, keyed by uv__work pointer */
 	size_t work_slots;
 	size_t nwork;

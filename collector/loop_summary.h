@@ -2,8 +2,8 @@
 /*
  * Operations on a loop's summary (struct ls_loop_summary): keeping its
  * longest stalls, merging one into another, freeing it. Merging is how the
- * correlator bounds its memory when loop threads come and go: past
- * LS_KEEP_LOOPS loops, an exited loop thread's summary folds into one entry.
+ * correlator bounds its memory when loop threads come and go: after the
+ * first LS_KEEP_LOOPS loops, an exited loop thread's summary folds into one entry.
  */
 #ifndef LS_LOOP_SUMMARY_H
 #define LS_LOOP_SUMMARY_H

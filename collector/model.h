@@ -257,7 +257,7 @@ struct ls_pool_summary {
 	uint64_t worker_idle_ns;			/* futex waits of the workers */
 };
 
-/* Loops listed one by one; past this, exited loop threads fold into one entry. */
+/* The first loops, listed one by one; later loop threads fold into one entry as they exit. */
 #define LS_KEEP_LOOPS		32
 
 struct ls_loop_summary {

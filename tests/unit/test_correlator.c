@@ -367,6 +367,45 @@ TEST(exited_loops_fold_into_one_entry)
 	correlator__free(c);
 }
 
+/*
+ * The first LS_KEEP_LOOPS loops keep their entries even when many loops are
+ * alive at once: the main loop, exiting last with the process, stays listed
+ * (it used to fold whenever more than 32 loops were listed at its exit).
+ */
+TEST(first_loops_stay_listed_at_process_exit)
+{
+	struct seen s;
+	struct correlator *c = new_corr(&s, 50 * MS);
+	const struct ls_summary *sum;
+	uint32_t tid, i, main_found = 0;
+
+	push_thread(c, 1, "main", LS_REC_THREAD);
+	push(c, rec_epoll(1, 0, 1));
+	push(c, rec_epoll(1, MS, 1));
+	for (tid = 1000; tid < 1040; tid++) {	/* 40 loops alive at once */
+		push(c, rec_epoll(tid, 2 * MS, 1));
+		push(c, rec_epoll(tid, 3 * MS, 1));
+	}
+	for (tid = 1000; tid < 1040; tid++)
+		push_thread(c, tid, "short", LS_REC_THREAD_EXIT);
+	push(c, rec_epoll(1, 5 * MS, 1));
+	push_thread(c, 1, "main", LS_REC_THREAD_EXIT);
+	sum = correlator__summary(c);
+	ASSERT_EQ(sum->nloops, LS_KEEP_LOOPS + 1);
+	for (i = 0; i < sum->nloops; i++) {
+		if (sum->loops[i]->tid == 1) {
+			main_found++;
+			ASSERT_U64_EQ(sum->loops[i]->iterations, 2);
+		}
+		if (sum->loops[i]->merged)
+			ASSERT_EQ(sum->loops[i]->merged, 40 - (LS_KEEP_LOOPS - 1));
+		else
+			ASSERT(sum->loops[i]->tid == 1 || sum->loops[i]->tid < 1000 + LS_KEEP_LOOPS - 1);
+	}
+	ASSERT_EQ(main_found, 1);
+	correlator__free(c);
+}
+
 TEST(hist_quantiles_within_error)
 {
 	struct ls_hist h;
