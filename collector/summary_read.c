@@ -64,6 +64,16 @@ static uint64_t get_u64(struct rd *r, const struct json_value *o, const char *wh
 	return r->rc ? 0 : v->u64;
 }
 
+/* A 32-bit field (pid, tid, counts): a larger value is damage, not something to truncate. */
+static uint32_t get_u32(struct rd *r, const struct json_value *o, const char *where, const char *key)
+{
+	uint64_t v = get_u64(r, o, where, key);
+
+	if (v > UINT32_MAX)
+		bad(r, where, "\"%s\" is out of range (%llu)", key, (unsigned long long)v);
+	return r->rc ? 0 : (uint32_t)v;
+}
+
 static double get_num(struct rd *r, const struct json_value *o, const char *where, const char *key)
 {
 	const struct json_value *v = member(r, o, where, key, JSON_NUMBER);
@@ -222,8 +232,8 @@ static int read_stalls(struct rd *r, const struct json_value *loop, const char *
 		st->seq = get_u64(r, e, w, "seq");
 		st->start = get_u64(r, e, w, "start_ns");
 		st->busy_ns = ms_to_ns(get_num(r, e, w, "busy_ms"));
-		st->ncalls = (uint32_t)get_u64(r, e, w, "calls");
-		st->nfile_io = (uint32_t)get_u64(r, e, w, "file_io");
+		st->ncalls = get_u32(r, e, w, "calls");
+		st->nfile_io = get_u32(r, e, w, "file_io");
 	}
 	return r->rc;
 }
@@ -277,13 +287,13 @@ static int read_loop(struct rd *r, const struct json_value *v, unsigned idx,
 	snprintf(w, sizeof(w), "loops[%u]", idx);
 	if (v->type != JSON_OBJECT)
 		return bad(r, w, "expected an object");
-	l->pid = (uint32_t)get_u64(r, v, w, "pid");
-	l->tid = (uint32_t)get_u64(r, v, w, "tid");
+	l->pid = get_u32(r, v, w, "pid");
+	l->tid = get_u32(r, v, w, "tid");
 	comm = member(r, v, w, "comm", JSON_STRING);
 	if (comm)
 		snprintf(l->comm, sizeof(l->comm), "%s", comm->str);
 	if (json_get(v, "merged_threads"))
-		l->merged = (uint32_t)get_u64(r, v, w, "merged_threads");
+		l->merged = get_u32(r, v, w, "merged_threads");
 	l->iterations = get_u64(r, v, w, "iterations");
 	l->stalls = get_u64(r, v, w, "stalls");
 	busy = member(r, v, w, "busy", JSON_OBJECT);
@@ -363,7 +373,7 @@ static int read_header(struct rd *r, const struct json_value *root, struct summa
 	if (r->rc || check_scheme(r, root))
 		return r->rc;
 	snprintf(f->version, sizeof(f->version), "%s", ver->str);
-	f->pid = (uint32_t)get_u64(r, t, "target", "pid");
+	f->pid = get_u32(r, t, "target", "pid");
 	f->command = get_str(r, t, "target", "command");
 	f->trace = get_str(r, root, "summary", "trace");
 	f->duration_s = get_num(r, root, "summary", "duration_s");

@@ -181,6 +181,10 @@ TEST(summary_read_rejects_damage)
 		"loops[0].syscalls.read: fd_kinds.pipe");
 	damaged("\"loops\":[", "\"loops\":[7,", -EINVAL, "loops[0]: expected an object");
 	damaged("\"comm\":\"srv\"", "\"comm\":3", -EINVAL, "\"comm\" is a number, expected string");
+	damaged("\"tid\":43", "\"tid\":4294967339", -EINVAL,
+		"loops[0]: \"tid\" is out of range (4294967339)");
+	damaged("\"pid\":42,\"command\"", "\"pid\":4294967338,\"command\"", -EINVAL,
+		"target: \"pid\" is out of range");
 	damaged("\"other_threads_calls\":5,", "\"other_threads_calls\":5", -EINVAL,
 		"expected ',' or '}'");
 }
