@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Opening files a traced process controls; see safe_open.h for the rules. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "safe_open.h"
+
+#define READ_CHUNK	(1u << 20)
+
+struct ls_open_rules ls_open_rules_default(void)
+{
+	return (struct ls_open_rules){ .root_fd = -1, .owner = LS_ANY_OWNER };
+}
+
+static int open_resolved(const char *path, const struct ls_open_rules *r)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+	};
+	int dirfd = AT_FDCWD, fd;
+
+	if (r->root_fd >= 0) {
+		/* The target's "/": absolute paths and ".." stay inside it. */
+		dirfd = r->root_fd;
+		how.resolve = RESOLVE_IN_ROOT;
+		while (*path == '/')
+			path++;
+		if (!*path)
+			path = ".";
+	}
+	/*
+	 * Magic links (/proc/PID/map_files/...) are the kernel's own and lead
+	 * where the target's mappings are; any other link could be planted.
+	 */
+	if (!r->magic_links)
+		how.resolve |= RESOLVE_NO_SYMLINKS;
+	fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	if (fd >= 0 || errno != ENOSYS)
+		return fd < 0 ? -errno : fd;
+	/* Before Linux 5.6: only the last component can be kept from following. */
+	if (r->root_fd >= 0)
+		return -ENOSYS;
+	fd = open(path, how.flags | (r->magic_links ? 0 : O_NOFOLLOW));
+	return fd < 0 ? -errno : fd;
+}
+
+static int check_opened(int fd, const struct ls_open_rules *r, struct stat *st)
+{
+	int fl;
+
+	if (fstat(fd, st))
+		return -errno;
+	if (!S_ISREG(st->st_mode))
+		return -ENXIO;
+	if (r->owner != LS_ANY_OWNER && st->st_uid != r->owner)
+		return -EPERM;
+	if (r->max_size && (uint64_t)st->st_size > r->max_size)
+		return -EFBIG;
+	/* A regular file never blocks; later reads need not see EAGAIN. */
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK))
+		return -errno;
+	return 0;
+}
+
+int ls_open_untrusted(const char *path, const struct ls_open_rules *rules, struct stat *st)
+{
+	struct ls_open_rules def = ls_open_rules_default();
+	struct stat own;
+	int fd, err;
+
+	if (!path || !*path)
+		return -ENOENT;
+	if (!rules)
+		rules = &def;
+	fd = open_resolved(path, rules);
+	if (fd < 0)
+		return fd == -ELOOP || fd == -EXDEV ? -ELOOP : fd;
+	err = check_opened(fd, rules, st ? st : &own);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+ssize_t ls_read_bounded(int fd, void *buf, size_t len, off_t off,
+			const volatile sig_atomic_t *stop)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		if (stop && *stop)
+			break;
+		n = pread(fd, (char *)buf + got, len - got < READ_CHUNK ? len - got : READ_CHUNK,
+			  off + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;	/* a signal: the stop flag above decides */
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* Reads until end of file: /proc files report a size of 0. */
+static int read_all(int fd, size_t max, char **buf, size_t *len)
+{
+	size_t cap = 4096, have = 0;
+	char *b = malloc(cap + 1), *nb;
+	ssize_t n;
+
+	if (!b)
+		return -ENOMEM;
+	for (;;) {
+		if (have == cap) {
+			if (cap > max) {
+				free(b);
+				return -EFBIG;
+			}
+			cap *= 2;
+			nb = realloc(b, cap + 1);
+			if (!nb) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+		}
+		n = read(fd, b + have, cap - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0) {
+				free(b);
+				return -errno;
+			}
+			break;
+		}
+		have += (size_t)n;
+	}
+	if (have > max) {
+		free(b);
+		return -EFBIG;
+	}
+	b[have] = '\0';
+	*buf = b;
+	*len = have;
+	return 0;
+}
+
+int ls_read_small_file(const char *path, const struct ls_open_rules *rules, size_t max,
+		       char **buf, size_t *len)
+{
+	struct ls_open_rules r = rules ? *rules : ls_open_rules_default();
+	int fd, err;
+
+	if (!r.max_size || r.max_size > max)
+		r.max_size = max;
+	fd = ls_open_untrusted(path, &r, NULL);
+	if (fd < 0)
+		return fd;
+	err = read_all(fd, max, buf, len);
+	close(fd);
+	return err;
+}
+
+const char *ls_refusal(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case ELOOP:
+		return "it is reached through a symbolic link";
+	case ENXIO:
+		return "it is not a regular file";
+	case EPERM:
+		return "it is owned by another user than the process";
+	case EFBIG:
+		return "it is larger than the size cap";
+	default:
+		return strerror(err < 0 ? -err : err);
+	}
+}
