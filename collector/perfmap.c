@@ -9,7 +9,6 @@
  * counted instead of kept.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,12 +17,16 @@
 
 #define PM_BUF		(64u << 10)
 #define PM_DEF_MAX	(4u << 20)
+#define PM_DEF_MAX_BYTES (64ull << 20)
 
-int ls_perfmap__init(struct ls_perfmap *pm, const char *path, size_t max_entries)
+int ls_perfmap__init(struct ls_perfmap *pm, const char *path, const struct ls_open_rules *rules,
+		     size_t max_entries, uint64_t max_bytes)
 {
 	memset(pm, 0, sizeof(*pm));
 	pm->path = strdup(path);
+	pm->rules = rules ? *rules : ls_open_rules_default();
 	pm->max_entries = max_entries ? max_entries : PM_DEF_MAX;
+	pm->max_bytes = max_bytes ? max_bytes : PM_DEF_MAX_BYTES;
 	return pm->path ? 0 : -ENOMEM;
 }
 
@@ -79,21 +82,30 @@ static ssize_t parse_lines(struct ls_perfmap *pm, char *buf, size_t have)
 	return p - buf;
 }
 
+/*
+ * Up to max_bytes into the file, whatever its size says: a sparse or
+ * ever-growing map costs bounded time and memory.
+ */
 static int read_from(struct ls_perfmap *pm, int fd)
 {
 	char *buf = malloc(PM_BUF);
-	size_t have = 0;
+	size_t have = 0, want;
 	ssize_t n, used;
 	int err = 0;
 
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		n = pread(fd, buf + have, PM_BUF - have, pm->off + (off_t)have);
-		if (n < 0 && errno == EINTR)
-			continue;
+		want = PM_BUF - have;
+		if ((uint64_t)pm->off + have >= pm->max_bytes) {
+			pm->capped = true;
+			break;
+		}
+		if ((uint64_t)pm->off + have + want > pm->max_bytes)
+			want = (size_t)(pm->max_bytes - (uint64_t)pm->off - have);
+		n = ls_read_bounded(fd, buf + have, want, pm->off + (off_t)have, NULL);
 		if (n <= 0) {
-			err = n < 0 ? -errno : 0;
+			err = n < 0 ? (int)n : 0;
 			break;
 		}
 		have += (size_t)n;
@@ -122,12 +134,11 @@ int ls_perfmap__update(struct ls_perfmap *pm)
 	struct stat st;
 	int fd, err;
 
-	fd = open(pm->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-		goto out;
+	fd = ls_open_untrusted(pm->path, &pm->rules, &st);
+	if (fd < 0) {
+		if (fd != -ENOENT && fd != -ESRCH)
+			pm->refused = fd;
+		return fd;
 	}
 	pm->found = true;
 	if (st.st_ino != pm->ino || st.st_size < pm->off) {
@@ -135,9 +146,10 @@ int ls_perfmap__update(struct ls_perfmap *pm)
 		pm->syms.n = pm->syms.sorted = 0;
 		pm->off = 0;
 		pm->skipping = false;
+		pm->capped = false;
 		pm->ino = st.st_ino;
 	}
-	if (st.st_size == pm->off) {
+	if (st.st_size == pm->off || pm->capped) {
 		err = 0;
 		goto out;
 	}

@@ -22,11 +22,13 @@
 #include "elf_syms.h"
 #include "kallsyms.h"
 #include "perfmap.h"
+#include "safe_open.h"
 #include "symbolize.h"
 
 #define LS_SYM_RELOAD_NS	(100 * 1000000ull)
 #define KERNEL_MAPPING		"[kernel.kallsyms]"
 #define DELETED_SUFFIX		" (deleted)"
+#define LS_ELF_MAX_BYTES	(2ull << 30)
 
 struct ls_map {
 	uint64_t start, end, pgoff;
@@ -44,6 +46,8 @@ struct elf_entry {
 
 struct symbolizer {
 	pid_t pid;
+	int root_fd;			/* the target's /, held: files stay reachable after it exits */
+	uid_t uid;			/* the target's effective uid: a perf map must be its own */
 	struct symbolizer_opts opts;
 	struct ls_map *maps;
 	size_t nmaps;
@@ -171,36 +175,45 @@ static struct ls_map *find_map(struct symbolizer *s, uint64_t ip)
 }
 
 /*
- * The mapped file itself: through the target's root (containers), then
- * map_files (deleted or replaced files; needs CAP_SYS_ADMIN), then our own
- * view of the path. A file whose inode is not the mapped one is refused.
+ * The mapped file itself, as the target sees it: its map_files entry (the
+ * kernel's link to the very file mapped, deleted or replaced ones too;
+ * needs CAP_SYS_ADMIN), then the path inside the target's root, never
+ * through a symbolic link. A file whose inode is not the mapped one is
+ * refused: a replaced binary gives no name rather than a wrong one.
  */
 static int open_mapped(struct symbolizer *s, const struct ls_map *m)
 {
-	char cand[3][PATH_MAX + 64], *p;
+	struct ls_open_rules rules = ls_open_rules_default();
+	char files[96], path[PATH_MAX];
 	size_t plen = strlen(m->path), slen = strlen(DELETED_SUFFIX);
-	int i, fd, err = -ENOENT;
+	int fd, err;
 	struct stat st;
 
-	snprintf(cand[0], sizeof(cand[0]), "/proc/%d/root%s", (int)s->pid, m->path);
-	snprintf(cand[1], sizeof(cand[1]), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
+	rules.max_size = LS_ELF_MAX_BYTES;
+	rules.magic_links = true;
+	snprintf(files, sizeof(files), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
 		 (int)s->pid, m->start, m->end);
-	snprintf(cand[2], sizeof(cand[2]), "%s", m->path);
-	if (plen > slen && !strcmp(m->path + plen - slen, DELETED_SUFFIX)) {
-		p = strstr(cand[0], DELETED_SUFFIX);
-		*p = '\0';
-		cand[2][plen - slen] = '\0';
-	}
-	for (i = 0; i < 3; i++) {
-		fd = open(cand[i], O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == m->ino)
-			return fd;
-		err = -ESTALE;
+	fd = ls_open_untrusted(files, &rules, &st);
+	if (fd >= 0 && st.st_ino == m->ino)
+		return fd;
+	err = fd >= 0 ? -ESTALE : fd;
+	if (fd >= 0)
 		close(fd);
+	if (s->root_fd < 0 || plen >= sizeof(path))
+		return err;
+	snprintf(path, sizeof(path), "%s", m->path);
+	if (plen > slen && !strcmp(path + plen - slen, DELETED_SUFFIX))
+		path[plen - slen] = '\0';
+	rules.magic_links = false;
+	rules.root_fd = s->root_fd;
+	fd = ls_open_untrusted(path, &rules, &st);
+	if (fd >= 0 && st.st_ino == m->ino)
+		return fd;
+	if (fd >= 0) {
+		close(fd);
+		return -ESTALE;
 	}
-	return err;
+	return err == -ESTALE ? err : fd;
 }
 
 static struct elf_entry *elf_for_map(struct symbolizer *s, struct ls_map *m)
@@ -394,33 +407,66 @@ int symbolizer__refresh(struct symbolizer *s)
 }
 
 /*
- * The perf map is written by the target in its own mount and pid namespace:
- * opened through /proc/PID/root, named in frames as the target knows it.
+ * From the target's status: its pid in its own namespace (the perf map is
+ * named by it) and its effective uid. Kernel text, but bounded all the same.
  */
-static void default_perf_map(pid_t pid, char *open_path, char *name, size_t len)
+static void read_status(pid_t pid, long *nspid, uid_t *uid)
 {
-	char path[64], line[256];
-	long nspid = pid;
-	FILE *f;
+	char path[64], *buf, *line, *p;
+	unsigned long r, e;
+	size_t len;
 
+	*nspid = pid;
+	*uid = LS_ANY_OWNER;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *p = strrchr(line, '\t');
-
-		if (!strncmp(line, "NSpid:", 6) && p)
-			nspid = strtol(p + 1, NULL, 10);
+	if (ls_read_small_file(path, NULL, 64 << 10, &buf, &len))
+		return;
+	for (line = buf; line && *line; line = p ? p + 1 : NULL) {
+		p = strchr(line, '\n');
+		if (p)
+			*p = '\0';
+		if (!strncmp(line, "NSpid:", 6) && strrchr(line, '\t'))
+			*nspid = strtol(strrchr(line, '\t') + 1, NULL, 10);
+		else if (sscanf(line, "Uid: %lu %lu", &r, &e) == 2)
+			*uid = (uid_t)e;
 	}
-	if (f)
-		fclose(f);
-	snprintf(open_path, len, "/proc/%d/root/tmp/perf-%ld.map", (int)pid, nspid);
-	snprintf(name, len, "/tmp/perf-%ld.map", nspid);
+	free(buf);
+}
+
+/*
+ * The perf map is written by the target in its own mount and pid
+ * namespace: opened inside its root, named in frames as the target knows
+ * it, and read only when it is a regular file of the target's own user
+ * (as perf does): a root-only file linked or renamed there is not ours
+ * to show.
+ */
+static int init_perf_map(struct symbolizer *s)
+{
+	struct ls_open_rules rules = ls_open_rules_default();
+	const char *path = s->opts.perf_map_path;
+	char name[64];
+	long nspid;
+
+	read_status(s->pid, &nspid, &s->uid);
+	if (!path) {
+		snprintf(name, sizeof(name), "/tmp/perf-%ld.map", nspid);
+		path = name;
+		rules.root_fd = s->root_fd;
+		rules.owner = s->uid;
+		if (s->root_fd < 0)
+			rules.owner = 0;	/* no root to read it in: refuse all but root's own */
+	}
+	s->pmap_name = intern_path(s, path);
+	if (!s->pmap_name)
+		return -ENOMEM;
+	return ls_perfmap__init(&s->pmap, path, &rules, s->opts.max_perf_map_entries,
+				s->opts.max_perf_map_bytes);
 }
 
 struct symbolizer *symbolizer__new(pid_t pid, const struct symbolizer_opts *opts)
 {
 	struct symbolizer *s;
-	char pm[128], name[128];
+	char root[64];
 	int err;
 
 	if (pid <= 0) {
@@ -436,13 +482,9 @@ struct symbolizer *symbolizer__new(pid_t pid, const struct symbolizer_opts *opts
 	s->ksyms_err = 1;
 	if (opts)
 		memcpy(&s->opts, opts, opts->sz && opts->sz < sizeof(s->opts) ? opts->sz : sizeof(s->opts));
-	if (!s->opts.perf_map_path)
-		default_perf_map(pid, pm, name, sizeof(pm));
-	err = ls_perfmap__init(&s->pmap, s->opts.perf_map_path ?: pm, s->opts.max_perf_map_entries);
-	if (!err) {
-		s->pmap_name = intern_path(s, s->opts.perf_map_path ?: name);
-		err = s->pmap_name ? 0 : -ENOMEM;
-	}
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+	s->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	err = init_perf_map(s);
 	/* The caller's strings are not ours to keep. */
 	s->opts.perf_map_path = NULL;
 	if (!err && s->opts.kallsyms_path) {
@@ -473,6 +515,8 @@ void symbolizer__free(struct symbolizer *s)
 	symtab__free(&s->strs);
 	ls_kallsyms__free(&s->ksyms);
 	ls_perfmap__free(&s->pmap);
+	if (s->root_fd >= 0)
+		close(s->root_fd);
 	free(s);
 }
 
@@ -483,11 +527,23 @@ void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st)
 	st->perf_map_bad_lines = s->pmap.bad_lines;
 	st->perf_map_dropped = s->pmap.dropped;
 	st->perf_map_found = s->pmap.found;
+	st->perf_map_capped = s->pmap.capped;
+	st->perf_map_refused = s->pmap.refused;
 	st->kernel_hidden = s->ksyms_err != 1 && (s->ksyms_err || s->ksyms.hidden);
 }
 
 const char *symbolizer__hint(const struct symbolizer_stats *st)
 {
+	if (st->perf_map_refused == -ELOOP)
+		return "the perf map was not read: it is reached through a symbolic link";
+	if (st->perf_map_refused == -ENXIO)
+		return "the perf map was not read: it is not a regular file";
+	if (st->perf_map_refused == -EPERM)
+		return "the perf map was not read: it is not owned by the target's user";
+	if (st->perf_map_refused)
+		return "the perf map was not read: it could not be opened";
+	if (st->perf_map_capped)
+		return "the perf map is larger than 64 MiB: JIT code named after that is unnamed";
 	if (st->unnamed_jit && !st->perf_map_found)
 		return "JIT frames have no names: run node with --perf-basic-prof "
 		       "--interpreted-frames-native-stack (it writes /tmp/perf-PID.map)";

@@ -56,6 +56,7 @@ struct symbolizer_opts {
 	const char *kallsyms_path;	/* NULL = /proc/kallsyms */
 	const char *perf_map_path;	/* NULL = the target's /tmp/perf-<nspid>.map */
 	size_t max_perf_map_entries;	/* 0 = 4M; later lines are counted, not kept */
+	uint64_t max_perf_map_bytes;	/* 0 = 64 MiB; the file is not read further */
 	bool no_demangle;
 };
 
@@ -74,6 +75,8 @@ struct symbolizer_stats {
 	uint64_t perf_map_bad_lines;	/* garbage or over-long lines, skipped */
 	uint64_t perf_map_dropped;	/* beyond max_perf_map_entries */
 	bool perf_map_found;
+	bool perf_map_capped;		/* past max_perf_map_bytes: the rest not read */
+	int perf_map_refused;		/* -errno of safe_open.h's rules (ls_refusal()), 0 = none */
 	bool kernel_hidden;		/* kallsyms readable but all addresses 0 */
 };
 

@@ -15,6 +15,7 @@
 static void fuzz_perfmap(const uint8_t *data, size_t size)
 {
 	struct ls_perfmap pm;
+	struct ls_open_rules rules;
 	char path[64];
 	size_t split, i, max;
 	volatile uint64_t sink = 0;
@@ -30,7 +31,10 @@ static void fuzz_perfmap(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (ls_perfmap__init(&pm, path, max))
+	/* /proc/self/fd/N is a kernel link: the only kind the rules may follow */
+	rules = ls_open_rules_default();
+	rules.magic_links = true;
+	if (ls_perfmap__init(&pm, path, &rules, max, 0))
 		goto out_close;
 	if (ls_fuzz_pwrite_all(fd, data, split, 0))
 		goto out_free;

@@ -2,7 +2,8 @@
 /*
  * symbolize-addr PID ADDR...: names user addresses of a live process with
  * loopscope's symbolizer, one line each: "ADDR NAME+OFF MAPPING" or
- * "ADDR ? MAPPING". For the symbolizer's integration test.
+ * "ADDR ? MAPPING", then the symbolizer's hint, if any, as "# hint: ...".
+ * For the symbolizer's integration tests.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 int main(int argc, char **argv)
 {
+	struct symbolizer_stats st;
 	struct symbolizer *s;
 	int i;
 
@@ -35,6 +37,9 @@ int main(int argc, char **argv)
 		else
 			printf("%s ? %s\n", argv[i], fi.mapping ? fi.mapping : "-");
 	}
+	symbolizer__stats(s, &st);
+	if (symbolizer__hint(&st))
+		printf("# hint: %s\n", symbolizer__hint(&st));
 	symbolizer__free(s);
 	return 0;
 }
