@@ -1,64 +1,369 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Output files, written as root into directories other users may own; see
+ * output.h. The path is resolved here one component at a time, each
+ * directory held open, so that what is checked is what is written:
+ * a symbolic link is followed only when it belongs to the caller or to
+ * root, and the file is created and renamed relative to the directory
+ * found, never by re-walking the path.
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include "output.h"
 
-int output__open(struct output *o, const char *path)
+#define MAX_LINK_HOPS	40
+
+/* Where a path leads: the directory that holds its last name. */
+struct place {
+	int dirfd;
+	char name[NAME_MAX + 1];
+	bool magic;		/* the name is a /proc link (/dev/stdout): open it as the kernel says */
+};
+
+static bool trusted_owner(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+static bool on_procfs(int dirfd)
+{
+	struct statfs sf;
+
+	return !fstatfs(dirfd, &sf) && sf.f_type == PROC_SUPER_MAGIC;
+}
+
+/*
+ * Splits off the first component of *rest (skipping "/" and "."); 0, 1 at
+ * the end, or -ENAMETOOLONG.
+ */
+static int next_component(char **rest, char *comp)
+{
+	char *p = *rest, *end;
+	size_t len;
+
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return 1;
+		end = strchrnul(p, '/');
+		len = (size_t)(end - p);
+		if (len != 1 || *p != '.')
+			break;
+		p = end;
+	}
+	if (len > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(comp, p, len);
+	comp[len] = '\0';
+	*rest = end;
+	return 0;
+}
+
+static bool is_last(const char *rest)
+{
+	while (*rest == '/' || (rest[0] == '.' && (rest[1] == '/' || !rest[1])))
+		rest++;
+	return !*rest;
+}
+
+/* Replaces the link comp in dirfd by its target: rest becomes target + "/" + rest. */
+static int splice_link(int *dirfd, const char *comp, char *buf, size_t size, char **rest)
+{
+	char target[PATH_MAX], tail[PATH_MAX * 2];
+	ssize_t n = readlinkat(*dirfd, comp, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	if ((size_t)snprintf(tail, sizeof(tail), "%s/%s", target, *rest) >= size ||
+	    strlen(tail) >= sizeof(tail) - 1)
+		return -ENAMETOOLONG;
+	snprintf(buf, size, "%s", tail);
+	*rest = buf;
+	if (target[0] == '/') {
+		close(*dirfd);
+		*dirfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (*dirfd < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* One step of the walk: comp (not the last) is entered, or spliced when a link. */
+static int enter(int *dirfd, const char *comp, char *buf, size_t size, char **rest, int *hops)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(*dirfd, comp, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (S_ISLNK(st.st_mode)) {
+		if (!trusted_owner(st.st_uid))
+			return -ENOLINK;
+		if (++*hops > MAX_LINK_HOPS)
+			return -ELOOP;
+		return splice_link(dirfd, comp, buf, size, rest);
+	}
+	/* O_NOFOLLOW: a link swapped in since the fstatat fails here (ENOTDIR). */
+	fd = openat(*dirfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(*dirfd);
+	*dirfd = fd;
+	return 0;
+}
+
+/* Settles the last name: a trusted link to follow further, or the place itself. */
+static int settle_last(struct place *p, const char *comp, char *buf, size_t size, char **rest,
+		       int *hops, bool *done)
 {
 	struct stat st;
 
-	o->fd = -1;
+	*done = true;
+	snprintf(p->name, sizeof(p->name), "%s", comp);
+	if (fstatat(p->dirfd, comp, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISLNK(st.st_mode))
+		return 0;
+	if (!trusted_owner(st.st_uid))
+		return -ENOLINK;
+	if (on_procfs(p->dirfd)) {
+		p->magic = true;
+		return 0;
+	}
+	if (++*hops > MAX_LINK_HOPS)
+		return -ELOOP;
+	*done = false;
+	return splice_link(&p->dirfd, comp, buf, size, rest);
+}
+
+static int resolve(const char *path, struct place *p)
+{
+	char buf[PATH_MAX * 2], comp[NAME_MAX + 1], *rest = buf;
+	int err = 0, hops = 0;
+	bool done = false;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	snprintf(buf, sizeof(buf), "%s", path);
+	p->dirfd = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (p->dirfd < 0)
+		return -errno;
+	while (!err && !done) {
+		err = next_component(&rest, comp);
+		if (err) {
+			err = err > 0 ? -EISDIR : err;	/* "/", "dir/", "." */
+			break;
+		}
+		if (is_last(rest))
+			err = settle_last(p, comp, buf, sizeof(buf), &rest, &hops, &done);
+		else
+			err = enter(&p->dirfd, comp, buf, sizeof(buf), &rest, &hops);
+	}
+	if (err) {
+		close(p->dirfd);
+		p->dirfd = -1;
+	}
+	return err;
+}
+
+/* Writes in place: a device, a FIFO (never waiting for a reader), a /proc link. */
+static int open_direct(struct output *o, struct place *p)
+{
+	int fl = O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (p->magic ? 0 : O_NOFOLLOW);
+
+	o->direct = true;
+	o->fd = openat(p->dirfd, p->name, fl);
+	if (o->fd < 0)
+		return errno == ENXIO ? -EPIPE : -errno;	/* ENXIO: a FIFO nobody reads */
+	fl = fcntl(o->fd, F_GETFL);
+	if (fl < 0 || fcntl(o->fd, F_SETFL, fl & ~O_NONBLOCK))
+		return -errno;
+	return 0;
+}
+
+static int open_at_place(struct output *o, struct place *p)
+{
+	struct stat st;
+
+	if (!fstatat(p->dirfd, p->name, &st, p->magic ? 0 : AT_SYMLINK_NOFOLLOW)) {
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		/*
+		 * /dev/null, a FIFO, a terminal: write to it as it is. Renaming a
+		 * temporary over it would replace the device node (as root, even
+		 * /dev/null) with a regular file.
+		 */
+		if (!S_ISREG(st.st_mode) || p->magic)
+			return open_direct(o, p);
+	}
+	snprintf(o->name, sizeof(o->name), "%s", p->name);
+	if ((size_t)snprintf(o->tmp, sizeof(o->tmp), "%s.tmp-%d", p->name, (int)getpid()) > NAME_MAX)
+		return -ENAMETOOLONG;
+	o->fd = openat(p->dirfd, o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return o->fd < 0 ? -errno : 0;
+}
+
+int output__open(struct output *o, const char *path)
+{
+	struct place p;
+	int err;
+
+	o->fd = o->dirfd = -1;
 	o->direct = false;
 	if (!*path)
 		return -ENOENT;
 	if (strlen(path) >= sizeof(o->path))
 		return -ENAMETOOLONG;
-	if (!stat(path, &st) && S_ISDIR(st.st_mode))
-		return -EISDIR;
 	snprintf(o->path, sizeof(o->path), "%s", path);
-	/*
-	 * /dev/null, a FIFO, a terminal: write to it as it is. Renaming a
-	 * temporary over it would replace the device node (as root, even
-	 * /dev/null) with a regular file.
-	 */
-	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+	if (!strcmp(path, "-")) {
 		o->direct = true;
-		o->fd = open(path, O_WRONLY | O_CLOEXEC);
+		o->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 		return o->fd < 0 ? -errno : 0;
 	}
-	snprintf(o->tmp, sizeof(o->tmp), "%s.tmp-%d", path, (int)getpid());
-	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	return o->fd < 0 ? -errno : 0;
+	err = resolve(path, &p);
+	if (err)
+		return err;
+	o->dirfd = p.dirfd;
+	err = open_at_place(o, &p);
+	if (err) {
+		if (o->fd >= 0)
+			close(o->fd);
+		o->fd = -1;
+		close(o->dirfd);
+		o->dirfd = -1;
+	}
+	return err;
+}
+
+static void close_dir(struct output *o)
+{
+	if (o->dirfd >= 0)
+		close(o->dirfd);
+	o->dirfd = -1;
 }
 
 int output__commit(struct output *o)
 {
 	int err = 0;
 
-	if (o->fd < 0)
+	if (o->fd < 0) {
+		close_dir(o);
 		return -EBADF;
+	}
 	if (close(o->fd))
 		err = -errno;
 	o->fd = -1;
-	if (o->direct)
-		return err;
-	if (!err && rename(o->tmp, o->path))
-		err = -errno;
-	if (err)
-		unlink(o->tmp);
+	if (!o->direct) {
+		if (!err && renameat(o->dirfd, o->tmp, o->dirfd, o->name))
+			err = -errno;
+		if (err)
+			unlinkat(o->dirfd, o->tmp, 0);
+	}
+	close_dir(o);
 	return err;
 }
 
 void output__abort(struct output *o)
 {
-	if (o->fd < 0)
-		return;
-	close(o->fd);
+	if (o->fd >= 0) {
+		close(o->fd);
+		if (!o->direct)
+			unlinkat(o->dirfd, o->tmp, 0);
+	}
 	o->fd = -1;
-	if (!o->direct)
-		unlink(o->tmp);
+	close_dir(o);
+}
+
+const char *output__strerror(int err)
+{
+	switch (-err) {
+	case ENOLINK:
+		return "a symbolic link on the way belongs to another user (not followed as root)";
+	case EPIPE:
+		return "a FIFO that nobody reads";
+	default:
+		return strerror(-err);
+	}
+}
+
+/* What a path names, to tell whether two paths are one file. */
+struct identity {
+	bool known, exists, in_dir, is_stdout, is_chr;
+	dev_t dev, dir_dev;
+	ino_t ino, dir_ino;
+	char name[NAME_MAX + 1];
+};
+
+static void identify(const struct path_use *u, struct identity *id)
+{
+	struct stat st, dst;
+	struct place p;
+
+	memset(id, 0, sizeof(*id));
+	if (!u->path || !*u->path)
+		return;
+	if (!strcmp(u->path, "-")) {
+		/* "-" read is standard input: never one of our files */
+		id->known = id->is_stdout = u->written;
+		return;
+	}
+	if (!u->written) {
+		id->known = id->exists = !stat(u->path, &st);
+	} else if (!resolve(u->path, &p)) {
+		/* An output as output__open() will find it, links and all. */
+		id->known = true;
+		id->exists = !fstatat(p.dirfd, p.name, &st, p.magic ? 0 : AT_SYMLINK_NOFOLLOW);
+		id->in_dir = !p.magic && !fstat(p.dirfd, &dst);
+		if (id->in_dir)
+			id->dir_dev = dst.st_dev, id->dir_ino = dst.st_ino;
+		snprintf(id->name, sizeof(id->name), "%s", p.name);
+		close(p.dirfd);
+	}	/* else: an output the walk refuses; output__open() will say why */
+	if (id->exists) {
+		id->dev = st.st_dev, id->ino = st.st_ino;
+		id->is_chr = S_ISCHR(st.st_mode);
+	}
+}
+
+static bool same_file(const struct identity *x, const struct identity *y)
+{
+	if (!x->known || !y->known || x->is_chr || y->is_chr)
+		return false;
+	if (x->is_stdout || y->is_stdout)
+		return x->is_stdout && y->is_stdout;
+	if (x->exists && y->exists)
+		return x->dev == y->dev && x->ino == y->ino;
+	return x->in_dir && y->in_dir && x->dir_dev == y->dir_dev &&
+	       x->dir_ino == y->dir_ino && !strcmp(x->name, y->name);
+}
+
+int output__check_distinct(const struct path_use *u, size_t n, size_t *a, size_t *b)
+{
+	struct identity *ids = calloc(n ? n : 1, sizeof(*ids));
+	size_t i, j;
+	int err = 0;
+
+	if (!ids)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		identify(&u[i], &ids[i]);
+	for (i = 0; i < n && !err; i++)
+		for (j = i + 1; j < n && !err; j++)
+			if ((u[i].written || u[j].written) && same_file(&ids[i], &ids[j])) {
+				*a = i, *b = j;
+				err = -EEXIST;
+			}
+	free(ids);
+	return err;
 }

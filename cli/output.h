@@ -4,24 +4,53 @@
  * renamed into place only when complete, so a failed or interrupted run
  * never leaves a half-written file under the name the user asked for.
  * They are created 0600 with O_EXCL|O_NOFOLLOW: they hold paths and thread
- * names, and a planted symlink must not redirect them. Special files
- * (/dev/null, a FIFO) are written in place instead.
+ * names, and a link planted by another user (in /tmp, say) must not
+ * redirect root's writes. Special files (/dev/null, a FIFO) are written in
+ * place instead.
  */
 #ifndef LS_OUTPUT_H
 #define LS_OUTPUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct output {
-	char path[4096];
-	char tmp[4200];
+	char path[4096];	/* as the user named it, for messages */
+	char name[256];		/* the last name, in dirfd */
+	char tmp[256];		/* the temporary beside it, in dirfd */
+	int dirfd;		/* the directory the path led to, held from open to commit */
 	int fd;
-	bool direct;	/* not a regular file (/dev/null, a FIFO): written in place */
+	bool direct;	/* not a regular file (/dev/null, a FIFO, "-"): written in place */
 };
 
-/* -errno: ENOENT (directory missing), EACCES, EISDIR, ... */
+/*
+ * "-" is standard output. A symbolic link on the way, the last name
+ * included, is followed only when root or the caller owns it. A FIFO is
+ * opened without waiting: with no reader it is an error, not a hang.
+ * -errno: ENOENT (directory missing), EACCES, EISDIR, ENOLINK (a link of
+ * another user), EPIPE (a FIFO nobody reads), ...; output__strerror()
+ * says which.
+ */
 int output__open(struct output *o, const char *path);
+const char *output__strerror(int err);
 int output__commit(struct output *o);	/* closes and renames into place */
 void output__abort(struct output *o);	/* closes and removes the temporary */
+
+/* One path a command reads or writes, for output__check_distinct(). */
+struct path_use {
+	const char *path;	/* NULL = not used this run */
+	const char *what;	/* the option that names it: "-o", "--summary", "the baseline" */
+	bool written;
+};
+
+/*
+ * Before anything is written: 0 when no written path is the same file as
+ * another path of the list, by identity (the same inode, or the same name
+ * in the same directory once symbolic links are resolved), not by
+ * spelling. Otherwise -EEXIST, with *a and *b the indexes of the pair.
+ * Character devices (/dev/null, a terminal) may be named more than once;
+ * "-" (standard output) may not.
+ */
+int output__check_distinct(const struct path_use *u, size_t n, size_t *a, size_t *b);
 
 #endif
