@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "collector/record.h"
+#include "collector/safe_open.h"
 #include "loopscope.skel.h"
 #include "uvprobes.h"
 
@@ -67,7 +68,7 @@ struct probe_group {
 };
 
 struct mapping {
-	uint64_t start, end, pgoff;
+	uint64_t start, end, pgoff, ino;
 	char path[4096];
 };
 
@@ -154,8 +155,9 @@ static int read_exec_mappings(pid_t pid, struct mapping **out, size_t *n)
 		struct mapping cur;
 		int pos = 0;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s %n", &cur.start,
-			   &cur.end, perms, &cur.pgoff, &pos) < 4 || !pos || line[pos] != '/' ||
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %" SCNu64 " %n",
+			   &cur.start, &cur.end, perms, &cur.pgoff, &cur.ino, &pos) < 5 || !pos ||
+		    line[pos] != '/' ||
 		    !strchr(perms, 'x'))
 			continue;
 		snprintf(cur.path, sizeof(cur.path), "%s", line + pos);
@@ -175,15 +177,6 @@ static int read_exec_mappings(pid_t pid, struct mapping **out, size_t *n)
 	fclose(f);
 	*out = m;
 	return 0;
-}
-
-/* A path that reaches the mapped file even if it was deleted or replaced on disk. */
-static void file_path_of(pid_t pid, const struct mapping *m, char *buf, size_t sz)
-{
-	if (strstr(m->path, " (deleted)"))
-		snprintf(buf, sz, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, m->start, m->end);
-	else
-		snprintf(buf, sz, "/proc/%d/root%s", pid, m->path);
 }
 
 static uint64_t runtime_addr(const struct mapping *maps, size_t n, const char *path, int64_t off)
@@ -362,7 +355,7 @@ int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, 
 	struct mapping *maps = NULL;
 	size_t nmaps = 0, i, j;
 	char fpath[4200];
-	int err;
+	int err, root_fd;
 
 	memset(u, 0, sizeof(*u));
 	if (elf_version(EV_CURRENT) == EV_NONE)
@@ -370,6 +363,8 @@ int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, 
 	err = read_exec_mappings(pid, &maps, &nmaps);
 	if (err)
 		return err;
+	snprintf(fpath, sizeof(fpath), "/proc/%d/root", (int)pid);
+	root_fd = open(fpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (i = 0; i < nmaps && !u->found; i++) {
 		Elf *elf;
 		int fd;
@@ -378,8 +373,9 @@ int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, 
 			;
 		if (j < i)
 			continue;	/* file already scanned */
-		file_path_of(pid, &maps[i], fpath, sizeof(fpath));
-		fd = open(fpath, O_RDONLY | O_CLOEXEC);
+		/* the uprobes go on the inode fpath names: the mapped one */
+		fd = ls_open_mapped(pid, root_fd, maps[i].path, maps[i].start, maps[i].end,
+				    maps[i].ino, LS_MAPPED_FILE_MAX, fpath, sizeof(fpath));
 		if (fd < 0)
 			continue;
 		elf = elf_begin(fd, ELF_C_READ, NULL);
@@ -393,6 +389,8 @@ int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, 
 		close(fd);
 	}
 	free(maps);
+	if (root_fd >= 0)
+		close(root_fd);
 	return err;
 }
 

@@ -2,6 +2,9 @@
 /* Opening files a traced process controls; see safe_open.h for the rules. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 #include "safe_open.h"
 
 #define READ_CHUNK	(1u << 20)
+#define DELETED_SUFFIX	" (deleted)"
 
 struct ls_open_rules ls_open_rules_default(void)
 {
@@ -169,6 +173,48 @@ int ls_read_small_file(const char *path, const struct ls_open_rules *rules, size
 	err = read_all(fd, max, buf, len);
 	close(fd);
 	return err;
+}
+
+/* fd if it is the mapped inode; closes it and returns -ESTALE if not */
+static int the_mapped(int fd, const struct stat *st, uint64_t ino)
+{
+	if (fd < 0 || (uint64_t)st->st_ino == ino)
+		return fd;
+	close(fd);
+	return -ESTALE;
+}
+
+int ls_open_mapped(pid_t pid, int root_fd, const char *path, uint64_t start, uint64_t end,
+		   uint64_t ino, uint64_t max_size, char *used, size_t used_len)
+{
+	struct ls_open_rules rules = ls_open_rules_default();
+	char files[96], clean[PATH_MAX];
+	size_t plen = strlen(path), slen = strlen(DELETED_SUFFIX);
+	struct stat st;
+	int fd, first;
+
+	rules.max_size = max_size;
+	rules.magic_links = true;
+	snprintf(files, sizeof(files), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
+		 (int)pid, start, end);
+	fd = first = the_mapped(ls_open_untrusted(files, &rules, &st), &st, ino);
+	if (fd >= 0) {
+		if (used)
+			snprintf(used, used_len, "%s", files);
+		return fd;
+	}
+	if (root_fd < 0 || plen >= sizeof(clean))
+		return first;
+	snprintf(clean, sizeof(clean), "%s", path);
+	if (plen > slen && !strcmp(clean + plen - slen, DELETED_SUFFIX))
+		clean[plen - slen] = '\0';
+	rules.magic_links = false;
+	rules.root_fd = root_fd;
+	fd = the_mapped(ls_open_untrusted(clean, &rules, &st), &st, ino);
+	if (fd >= 0 && used)
+		snprintf(used, used_len, "/proc/%d/root%s", (int)pid, clean);
+	/* ESTALE first: the mapped file exists, but not at this path */
+	return fd >= 0 || first != -ESTALE ? fd : first;
 }
 
 const char *ls_refusal(int err)

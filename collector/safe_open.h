@@ -29,6 +29,8 @@
 #include <sys/types.h>
 
 #define LS_ANY_OWNER	((uid_t)-1)
+/* The largest mapped file (binary, library) read: node's is ~100 MiB. */
+#define LS_MAPPED_FILE_MAX	(2ull << 30)
 
 struct ls_open_rules {
 	int root_fd;		/* resolve the path as if this directory were /; -1 = none */
@@ -68,6 +70,18 @@ ssize_t ls_read_bounded(int fd, void *buf, size_t len, off_t off,
  */
 int ls_read_small_file(const char *path, const struct ls_open_rules *rules, size_t max,
 		       char **buf, size_t *len);
+
+/*
+ * A file mapped by process pid at [start, end), as the target sees it:
+ * its map_files entry (the kernel's link to the very file mapped, deleted
+ * or replaced ones too; needs CAP_SYS_ADMIN), then path inside the
+ * target's root (root_fd, -1 = skip), never through a symbolic link.
+ * Either must be the mapped inode: a replaced file gives -ESTALE, not a
+ * wrong file. used (may be NULL) receives the path that was opened, for
+ * APIs that want a path (uprobes). max_size as in the rules.
+ */
+int ls_open_mapped(pid_t pid, int root_fd, const char *path, uint64_t start, uint64_t end,
+		   uint64_t ino, uint64_t max_size, char *used, size_t used_len);
 
 /* Why the rules refused a file ("a symbolic link", ...), or strerror(). */
 const char *ls_refusal(int err);

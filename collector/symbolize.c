@@ -27,8 +27,6 @@
 
 #define LS_SYM_RELOAD_NS	(100 * 1000000ull)
 #define KERNEL_MAPPING		"[kernel.kallsyms]"
-#define DELETED_SUFFIX		" (deleted)"
-#define LS_ELF_MAX_BYTES	(2ull << 30)
 
 struct ls_map {
 	uint64_t start, end, pgoff;
@@ -174,48 +172,6 @@ static struct ls_map *find_map(struct symbolizer *s, uint64_t ip)
 	return NULL;
 }
 
-/*
- * The mapped file itself, as the target sees it: its map_files entry (the
- * kernel's link to the very file mapped, deleted or replaced ones too;
- * needs CAP_SYS_ADMIN), then the path inside the target's root, never
- * through a symbolic link. A file whose inode is not the mapped one is
- * refused: a replaced binary gives no name rather than a wrong one.
- */
-static int open_mapped(struct symbolizer *s, const struct ls_map *m)
-{
-	struct ls_open_rules rules = ls_open_rules_default();
-	char files[96], path[PATH_MAX];
-	size_t plen = strlen(m->path), slen = strlen(DELETED_SUFFIX);
-	int fd, err;
-	struct stat st;
-
-	rules.max_size = LS_ELF_MAX_BYTES;
-	rules.magic_links = true;
-	snprintf(files, sizeof(files), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
-		 (int)s->pid, m->start, m->end);
-	fd = ls_open_untrusted(files, &rules, &st);
-	if (fd >= 0 && st.st_ino == m->ino)
-		return fd;
-	err = fd >= 0 ? -ESTALE : fd;
-	if (fd >= 0)
-		close(fd);
-	if (s->root_fd < 0 || plen >= sizeof(path))
-		return err;
-	snprintf(path, sizeof(path), "%s", m->path);
-	if (plen > slen && !strcmp(path + plen - slen, DELETED_SUFFIX))
-		path[plen - slen] = '\0';
-	rules.magic_links = false;
-	rules.root_fd = s->root_fd;
-	fd = ls_open_untrusted(path, &rules, &st);
-	if (fd >= 0 && st.st_ino == m->ino)
-		return fd;
-	if (fd >= 0) {
-		close(fd);
-		return -ESTALE;
-	}
-	return err == -ESTALE ? err : fd;
-}
-
 static struct elf_entry *elf_for_map(struct symbolizer *s, struct ls_map *m)
 {
 	struct elf_entry *e, *tmp;
@@ -238,7 +194,8 @@ static struct elf_entry *elf_for_map(struct symbolizer *s, struct ls_map *m)
 	memset(e, 0, sizeof(*e));
 	e->dev = m->dev, e->ino = m->ino;
 	m->elf = (int)s->nelfs++;
-	fd = open_mapped(s, m);
+	fd = ls_open_mapped(s->pid, s->root_fd, m->path, m->start, m->end, m->ino,
+			    LS_MAPPED_FILE_MAX, NULL, 0);
 	e->err = fd < 0 ? fd : ls_elf__load(&e->elf, fd);
 	if (fd >= 0)
 		close(fd);
