@@ -5,13 +5,16 @@
  *
  *  - native frames: the ELF file behind the /proc/PID/maps entry, .symtab
  *    first then .dynsym, file offset -> ELF address through the PT_LOAD
- *    headers (PIE, non-PIE and shared objects alike). Files are opened via
- *    /proc/PID/root (containers), then /proc/PID/map_files (deleted or
- *    replaced binaries), then the plain path, and used only when their inode
- *    is the mapped one: a replaced binary gives no name rather than a wrong one.
+ *    headers (PIE, non-PIE and shared objects alike). Files are opened by
+ *    ls_open_mapped() (safe_open.h): /proc/PID/map_files (deleted or
+ *    replaced binaries), then the path inside the target's root, never
+ *    through a link, and used only when their inode is the mapped one: a
+ *    replaced binary gives no name rather than a wrong one.
  *  - kernel frames: /proc/kallsyms, read on first use.
  *  - JIT frames: the perf map /tmp/perf-PID.map (node --perf-basic-prof),
- *    read incrementally as the runtime appends to it.
+ *    read incrementally as the runtime appends to it, only when it is a
+ *    regular file of the target's own user reached without a link, and no
+ *    further than max_perf_map_bytes; a refusal shows in the stats and hint.
  *  - C++ names are demangled with libstdc++'s __cxa_demangle when present.
  *
  * Every string in a struct ls_frame_info stays valid until symbolizer__free().
