@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Checks every tracing command makes before loading BPF: clear one-line errors. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,10 +39,15 @@ int cli_check_btf(const char *cmd)
 	const char *path = getenv("LOOPSCOPE_BTF");
 	char magic[2];
 	FILE *f;
+	int fd;
 
 	if (!path)
 		path = "/sys/kernel/btf/vmlinux";
-	f = fopen(path, "re");
+	/* O_NONBLOCK: LOOPSCOPE_BTF naming a FIFO gives an error, not a hang */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (!f && fd >= 0)
+		close(fd);
 	/* raw BTF starts with 0xeB9F; an ELF file carries it in a section */
 	if (f && fread(magic, 1, 2, f) == 2 &&
 	    (((unsigned char)magic[0] == 0x9f && (unsigned char)magic[1] == 0xeb) ||
