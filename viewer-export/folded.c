@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "folded.h"
+#include "text_escape.h"
 
 struct fold_entry {
 	char *line;
@@ -45,26 +46,34 @@ static int buf_put(struct folded *f, const char *s, size_t len)
 	return 0;
 }
 
-/* Appends one frame name, sanitised: ';' separates frames and '\n' lines. */
+/* Appends one frame name, escaped for the format (text_escape.h): one frame, one line. */
+static int put_esc(struct folded *f, const char *s)
+{
+	char step[LS_ESC_STEP_MAX];
+	size_t n = strlen(s), used, len;
+	int err = 0;
+
+	while (n && !err) {
+		used = ls_esc_step(LS_ESC_FOLDED, s, n, step, &len);
+		err = buf_put(f, step, len);
+		s += used;
+		n -= used;
+	}
+	return err;
+}
+
 static int put_frame(struct folded *f, const char *name, const char *suffix)
 {
-	size_t start = f->len, i;
-	int err;
+	int err = 0;
 
-	if (start && (err = buf_put(f, ";", 1)))
-		return err;
-	start = f->len;
+	if (f->len)
+		err = buf_put(f, ";", 1);
 	if (!name || !*name)
 		name = "[unknown]";
-	err = buf_put(f, name, strlen(name));
+	if (!err)
+		err = put_esc(f, name);
 	if (!err && suffix)
-		err = buf_put(f, suffix, strlen(suffix));
-	for (i = start; i < f->len; i++) {
-		if (f->buf[i] == ';')
-			f->buf[i] = ':';
-		else if (f->buf[i] == '\n' || f->buf[i] == '\r')
-			f->buf[i] = ' ';
-	}
+		err = put_esc(f, suffix);
 	return err;
 }
 
@@ -155,7 +164,7 @@ int folded__add_frames(struct folded *f, const char *prefix, const struct ls_fra
 	if (!n)
 		return -EINVAL;
 	f->len = 0;
-	if (prefix && *prefix)	/* already ';'-joined by the caller: kept as is */
+	if (prefix && *prefix)	/* already ';'-joined by the caller, each frame escaped */
 		err = buf_put(f, prefix, strlen(prefix));
 	for (i = n; i-- > 0 && !err;) {
 		const struct ls_frame_info *fi = &frames[i];

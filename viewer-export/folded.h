@@ -6,8 +6,9 @@
  *
  * Identical stacks are aggregated in memory; folded__write() prints them
  * sorted, so the same input always gives the same file. Frame names are
- * sanitised for the format: ';' becomes ':', line breaks become spaces.
- * Not thread safe.
+ * escaped for the format (LS_ESC_FOLDED in text_escape.h): ';' becomes ':',
+ * CR and LF a space, a backslash two, other control bytes, DEL and invalid
+ * UTF-8 "\xNN", so a name can neither split a frame nor a line. Not thread safe.
  */
 #ifndef LS_FOLDED_H
 #define LS_FOLDED_H
@@ -32,7 +33,8 @@ void folded__free(struct folded *f);
 int folded__add(struct folded *f, const char *const *names, size_t n, uint64_t count);
 /*
  * Adds count to a symbolized stack, frames[0..n) leaf first as sampled;
- * prefix (e.g. "node;tid 42"), when not NULL, becomes the root frame(s) as is.
+ * prefix (e.g. "node;tid 42"), when not NULL, becomes the root frame(s) as is:
+ * the caller escapes each of its frames (ls_esc_str(LS_ESC_FOLDED, ...)).
  * Unnamed frames show as "[basename of their mapping]" or "[unknown]".
  */
 int folded__add_frames(struct folded *f, const char *prefix, const struct ls_frame_info *frames,

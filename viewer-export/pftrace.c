@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "pftrace_int.h"
+#include "text_escape.h"
 
 #define PFT_DEF_BUF		(256u << 10)
 #define PFT_DEF_CHUNK		(256u << 10)
@@ -400,7 +401,46 @@ static void fill_track_kind(Perfetto__Protos__TrackDescriptor *td, const struct 
 	td->parent_uuid = t->parent_uuid;
 }
 
+/*
+ * s when it is valid UTF-8, else a fixed copy kept in fix[] (freed by the
+ * caller): protobuf string fields must hold valid UTF-8, and a thread name
+ * or command line from the target need not. NULL stays NULL.
+ */
+static const char *utf8_field(const char *s, char **fix, size_t *nfix, int *err)
+{
+	char *c;
+
+	if (!s || ls_utf8_valid(s, strlen(s)))
+		return s;
+	c = ls_utf8_fixdup(s, strlen(s), NULL);
+	if (!c) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	fix[(*nfix)++] = c;
+	return c;
+}
+
+static int write_track(struct pftrace *w, uint64_t ts, const struct pftrace_track *t);
+
 int pftrace__track(struct pftrace *w, uint64_t ts, const struct pftrace_track *t)
+{
+	struct pftrace_track v = *t;
+	char *fix[4];
+	size_t nfix = 0;
+	int err = 0;
+
+	v.name = utf8_field(t->name, fix, &nfix, &err);
+	v.description = utf8_field(t->description, fix, &nfix, &err);
+	v.cmdline = utf8_field(t->cmdline, fix, &nfix, &err);
+	v.unit_name = utf8_field(t->unit_name, fix, &nfix, &err);
+	err = err ? pft_set_err(w, err) : write_track(w, ts, &v);
+	while (nfix)
+		free(fix[--nfix]);
+	return err;
+}
+
+static int write_track(struct pftrace *w, uint64_t ts, const struct pftrace_track *t)
 {
 	Perfetto__Protos__TracePacket pkt = PERFETTO__PROTOS__TRACE_PACKET__INIT;
 	Perfetto__Protos__TrackDescriptor td = PERFETTO__PROTOS__TRACK_DESCRIPTOR__INIT;
@@ -433,17 +473,23 @@ int pftrace__thread_name(struct pftrace *w, uint64_t ts, int32_t pid, int32_t ti
 	Perfetto__Protos__ProcessTree tree = PERFETTO__PROTOS__PROCESS_TREE__INIT;
 	Perfetto__Protos__ProcessTree__Thread th = PERFETTO__PROTOS__PROCESS_TREE__THREAD__INIT;
 	Perfetto__Protos__ProcessTree__Thread *thp = &th;
+	char *fix[1];
+	size_t nfix = 0;
+	int err = 0;
 
 	th.has_tid = 1, th.tid = tid;
 	th.has_tgid = 1, th.tgid = pid;
-	th.name = (char *)name;
+	th.name = (char *)utf8_field(name, fix, &nfix, &err);
 	tree.n_threads = 1;
 	tree.threads = &thp;
 	pkt.has_timestamp = ts != 0;
 	pkt.timestamp = ts;
 	pkt.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE;
 	pkt.process_tree = &tree;
-	return pftrace__write_packet(w, &pkt);
+	err = err ? pft_set_err(w, err) : pftrace__write_packet(w, &pkt);
+	if (nfix)
+		free(fix[0]);
+	return err;
 }
 
 static uint64_t mix64(uint64_t x)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "text_escape.h"
 #include "pftrace_int.h"
 
 /* FNV-1a: short strings, no need for anything stronger. */
@@ -39,6 +40,22 @@ static int table_rehash(struct pft_table *t)
 	return 0;
 }
 
+/* s[0..len) with its invalid UTF-8 bytes as U+FFFD, interned (see below). */
+static uint64_t intern_fixed(struct pftrace *w, enum pftrace_table tab, const char *s, size_t len)
+{
+	size_t n;
+	char *fix = ls_utf8_fixdup(s, len, &n);
+	uint64_t iid;
+
+	if (!fix) {
+		pft_set_err(w, -ENOMEM);
+		return 0;
+	}
+	iid = pft_intern_n(w, tab, fix, n);
+	free(fix);
+	return iid;
+}
+
 uint64_t pft_intern_n(struct pftrace *w, enum pftrace_table tab, const char *s, size_t len)
 {
 	struct pft_table *t = &w->tables[tab];
@@ -57,6 +74,13 @@ uint64_t pft_intern_n(struct pftrace *w, enum pftrace_table tab, const char *s, 
 		    !t->strs[sl->iid - 1][len])
 			return sl->iid;
 	}
+	/*
+	 * A new string: tested here, not on every lookup. An invalid one is
+	 * interned as its valid UTF-8 form, and found again by that form the
+	 * next time (the lookup above compares the raw bytes, which miss).
+	 */
+	if (!ls_utf8_valid(s, len))
+		return intern_fixed(w, tab, s, len);
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
 		char **strs = realloc(t->strs, cap * sizeof(*strs));

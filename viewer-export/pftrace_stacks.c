@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pftrace_stacks.h"
+#include "text_escape.h"
 
 enum st_tab {
 	ST_PATH,	/* mapping_paths */
@@ -132,9 +133,26 @@ static uint64_t tab_intern(struct st_table *t, const void *key, size_t len)
 	return t->n;
 }
 
-static uint64_t intern_str(struct pftrace_stacks *s, enum st_tab tab, const void *p, size_t len)
+/*
+ * Function names and mapping paths come from the target's files: their
+ * InternedString is bytes in the proto, but trace_processor takes it as
+ * text, so invalid UTF-8 is written as U+FFFD (text_escape.h). The fixed
+ * form is the key: such a name is fixed again at each lookup, a cost only
+ * names that are not UTF-8 pay.
+ */
+static uint64_t intern_str(struct pftrace_stacks *s, enum st_tab tab, const char *p, size_t len)
 {
-	return tab_intern(&s->t[tab], p, len);
+	uint64_t iid;
+	char *fix;
+
+	if (ls_utf8_valid(p, len))
+		return tab_intern(&s->t[tab], p, len);
+	fix = ls_utf8_fixdup(p, len, &len);
+	if (!fix)
+		return 0;
+	iid = tab_intern(&s->t[tab], fix, len);
+	free(fix);
+	return iid;
 }
 
 static uint64_t intern_mapping(struct pftrace_stacks *s, const struct ls_frame_info *f)
@@ -144,7 +162,8 @@ static uint64_t intern_mapping(struct pftrace_stacks *s, const struct ls_frame_i
 
 	mk.path = intern_str(s, ST_PATH, path, strlen(path));
 	if (f->build_id_len) {
-		mk.build_id = intern_str(s, ST_BUILD_ID, f->build_id, f->build_id_len);
+		/* binary, not text: as it is */
+		mk.build_id = tab_intern(&s->t[ST_BUILD_ID], f->build_id, f->build_id_len);
 		if (!mk.build_id)
 			return 0;
 	}

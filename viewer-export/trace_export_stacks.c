@@ -2,15 +2,21 @@
 /* On-CPU samples (PerfSample, folded) and stack overflows in the trace. */
 #include <errno.h>
 #include "collector/record.h"
+#include "text_escape.h"
 #include "trace_export_int.h"
 
-/* Folded stacks under the thread's name, kernel frames on top (leaf first). */
+/*
+ * Folded stacks under the thread's name, kernel frames on top (leaf first).
+ * The name is one frame: escaped here, as a ';' in it would make it two.
+ */
 static void fold_sample(struct trace_export *te, const struct ls_thread *t, const struct ls_sample *smp)
 {
 	const struct ls_frame_info *frames;
 	size_t n = stack_export__frames(te->stacks, smp->user, smp->kern, &frames);
+	char comm[LS_ESC_SIZE(LS_COMM_LEN)];
 
-	if (n && folded__add_frames(te->folded, t->comm[0] ? t->comm : "?", frames, n, 1))
+	ls_esc_str(LS_ESC_FOLDED, comm, sizeof(comm), t->comm[0] ? t->comm : "?", sizeof(t->comm));
+	if (n && folded__add_frames(te->folded, comm, frames, n, 1))
 		te_set_err(te, -ENOMEM);
 }
 
