@@ -10,6 +10,7 @@
 #include "collector/summary_read.h"
 #include "viewer-export/report_text.h"
 #include "viewer-export/summary_json.h"
+#include "viewer-export/text_escape.h"
 #include "exitcodes.h"
 #include "report.h"
 
@@ -152,7 +153,12 @@ int cli_load_summary(const char *cmd, const char *file, struct summary_file **sf
 
 	if (!rc)
 		return 0;
-	fprintf(stderr, "loopscope %s: %s: %s\n", cmd, file, err.msg);
+	/* the message may quote the file (a duplicate key): escaped, like the name */
+	fprintf(stderr, "loopscope %s: ", cmd);
+	ls_esc_fputs(stderr, file);
+	fputs(": ", stderr);
+	ls_esc_fputs(stderr, err.msg);
+	fputc('\n', stderr);
 	return LS_EXIT_USAGE;
 }
 

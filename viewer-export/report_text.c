@@ -2,13 +2,17 @@
 /*
  * The tables of `loopscope report`. Every row is fixed width and under 80
  * columns (bcc's rule); a duration is always printed by ls_fmt_duration so
- * the tables, the end-of-run summary and `check` read the same way.
+ * the tables, the end-of-run summary and `check` read the same way. Every
+ * string of the file (names, the command line, the version) came from the
+ * target or from whoever wrote the file: it is escaped for the terminal
+ * (text_escape.h), so a column may grow but no byte reaches the terminal raw.
  */
 #include <inttypes.h>
 #include <string.h>
 #include "collector/record.h"
 #include "report_text.h"
 #include "summary_text.h"
+#include "text_escape.h"
 
 #define BAR_WIDTH	40
 
@@ -49,11 +53,13 @@ unsigned report_loop_order(const struct ls_summary *s, unsigned *idx, unsigned m
 static void write_header(const struct out *o, const struct summary_file *sf, const char *name)
 {
 	uint64_t drops = summary_file_drops(sf);
-	char thr[16];
+	char thr[16], esc[LS_ESC_SIZE(256)];
 
-	heading(o, "loopscope report: %s", name);
-	fprintf(o->f, "target   PID %u (%.60s)\n", sf->pid, sf->command ? sf->command : "?");
-	fprintf(o->f, "run      %.2f s, recorded by loopscope %.20s\n", sf->duration_s, sf->version);
+	heading(o, "loopscope report: %s", ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), name, SIZE_MAX));
+	fprintf(o->f, "target   PID %u (%s)\n", sf->pid,
+		ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), sf->command ? sf->command : "?", 60));
+	fprintf(o->f, "run      %.2f s, recorded by loopscope %s\n", sf->duration_s,
+		ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), sf->version, 20));
 	fprintf(o->f, "stalls   busy >= %s; %" PRIu64 " threads, %" PRIu64
 		" records, %" PRIu64 " calls on other threads\n",
 		dur(thr, sf->s.stall_threshold_ns), sf->s.threads, sf->s.records, sf->s.other_calls);
@@ -68,7 +74,7 @@ static void write_header(const struct out *o, const struct summary_file *sf, con
 static void write_loops(const struct out *o, const struct summary_file *sf, const unsigned *idx,
 			unsigned n)
 {
-	char p99[16];
+	char p99[16], comm[LS_ESC_SIZE(LS_COMM_LEN)];
 	unsigned i;
 
 	fputc('\n', o->f);
@@ -79,8 +85,10 @@ static void write_loops(const struct out *o, const struct summary_file *sf, cons
 		const struct ls_loop_summary *l = sf->s.loops[idx[i]];
 		double span = (double)(l->busy_total_ns + l->poll_total_ns);
 
-		fprintf(o->f, "%-8u %-16.16s %10" PRIu64 " %9.1f %5.1f%% %10s %7" PRIu64 "\n",
-			l->tid, l->comm[0] ? l->comm : "?", l->iterations,
+		fprintf(o->f, "%-8u %-16s %10" PRIu64 " %9.1f %5.1f%% %10s %7" PRIu64 "\n",
+			l->tid, ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm), l->comm[0] ? l->comm : "?",
+					   sizeof(l->comm)),
+			l->iterations,
 			sf->duration_s > 0 ? (double)l->iterations / sf->duration_s : 0.0,
 			span > 0 ? 100.0 * (double)l->busy_total_ns / span : 0.0,
 			dur(p99, ls_hist_quantile(&l->busy, 0.99)), l->stalls);
@@ -215,12 +223,14 @@ static void write_file_io(const struct out *o, const struct ls_loop_summary *l, 
 static void write_loop(const struct out *o, const struct ls_loop_summary *l,
 		       const struct report_text_opts *opts)
 {
-	char title[64];
+	char title[LS_ESC_SIZE(LS_COMM_LEN) + 16], comm[LS_ESC_SIZE(LS_COMM_LEN)];
 
 	if (l->merged)
 		snprintf(title, sizeof(title), "threads that exited (%u, merged)", l->merged);
 	else
-		snprintf(title, sizeof(title), "%.16s[%u]", l->comm[0] ? l->comm : "?", l->tid);
+		snprintf(title, sizeof(title), "%s[%u]",
+			 ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm), l->comm[0] ? l->comm : "?",
+				    sizeof(l->comm)), l->tid);
 	fputc('\n', o->f);
 	heading(o, "LOOP %s", title);
 	fprintf(o->f, "  %-10s %9s %10s %10s %10s %10s %10s\n", "LATENCY", "COUNT", "P50", "P90",

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "collector/record.h"
 #include "summary_text.h"
+#include "text_escape.h"
 
 const char *ls_fmt_duration(char *buf, size_t sz, uint64_t ns)
 {
@@ -89,23 +90,28 @@ static const char *top_frames(const struct summary_text_meta *m, const struct ls
 static void write_stall_cause(FILE *f, const struct ls_stall *st, const struct summary_text_meta *m)
 {
 	const struct ls_stack *u;
-	char buf[256];
+	char buf[256], esc[LS_ESC_SIZE(256)], waker[LS_ESC_SIZE(LS_COMM_LEN)];
 
 	if (!m->corr)
 		return;
+	/* symbol and thread names come from the target: escaped for the terminal */
 	if (st->nstacks && (u = correlator__stack(m->corr, st->stacks[0].user)) && u->nframes)
 		fprintf(f, "      on CPU: %u/%u samples in %s\n", st->stacks[0].count, st->nsamples,
-			top_frames(m, u, buf, sizeof(buf)));
+			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), top_frames(m, u, buf, sizeof(buf)),
+				   sizeof(buf)));
 	if (st->offcpu_ns && (u = correlator__stack(m->corr, st->off_user)) && u->nframes)
 		fprintf(f, "      off CPU: %.1f ms blocked in %s%s%s\n", st->offcpu_ns / 1e6,
-			top_frames(m, u, buf, sizeof(buf)),
-			st->waker_tid ? "; woken from " : "", st->waker_tid ? st->waker_comm : "");
+			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), top_frames(m, u, buf, sizeof(buf)),
+				   sizeof(buf)),
+			st->waker_tid ? "; woken from " : "",
+			ls_esc_str(LS_ESC_TEXT, waker, sizeof(waker), st->waker_tid ? st->waker_comm : "",
+				   sizeof(st->waker_comm)));
 }
 
 static void write_overflow(FILE *f, const struct ls_overflow *o, const struct summary_text_meta *m)
 {
 	const char *names[LS_MAX_STACK_DEPTH] = {};
-	char bufs[8][32], rec[256];
+	char bufs[8][32], rec[256], erec[LS_ESC_SIZE(256)], comm[LS_ESC_SIZE(LS_COMM_LEN)];
 	uint64_t used = o->stack_end > o->sp ? o->stack_end - o->sp : 0;
 	uint32_t i, n = o->user ? o->user->nframes : 0;
 
@@ -115,19 +121,23 @@ static void write_overflow(FILE *f, const struct ls_overflow *o, const struct su
 	ls_recursion(rec, sizeof(rec), names, n);
 	fprintf(f, "  %s in thread %u (%s): used %" PRIu64 " KiB of %" PRIu64 " KiB%s%s, %u frames deep\n",
 		o->kind == LS_OVERFLOW_V8 ? "JS stack overflow (RangeError)" : "stack overflow",
-		o->tid, o->comm[0] ? o->comm : "?", used >> 10, (o->stack_end - o->stack_start) >> 10,
-		rec[0] ? "; recursion: " : "", rec, o->frames);
+		o->tid, ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm), o->comm[0] ? o->comm : "?",
+				   sizeof(o->comm)),
+		used >> 10, (o->stack_end - o->stack_start) >> 10, rec[0] ? "; recursion: " : "",
+		ls_esc_str(LS_ESC_TEXT, erec, sizeof(erec), rec, sizeof(rec)), o->frames);
 }
 
 static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct summary_text_meta *m)
 {
-	char p50[32], p99[32], max[32], fio[32];
+	char p50[32], p99[32], max[32], fio[32], comm[LS_ESC_SIZE(LS_COMM_LEN)];
 	uint32_t i;
 
 	if (l->merged)
 		fprintf(f, "  loop threads that exited (%u, merged):", l->merged);
 	else
-		fprintf(f, "  loop %s[%u]:", l->comm[0] ? l->comm : "?", l->tid);
+		fprintf(f, "  loop %s[%u]:", ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm),
+							l->comm[0] ? l->comm : "?", sizeof(l->comm)),
+			l->tid);
 	fprintf(f, " %" PRIu64 " iterations, busy p50 %s p99 %s max %s, %" PRIu64
 		" stalls\n", l->iterations,
 		ls_fmt_duration(p50, sizeof(p50), ls_hist_quantile(&l->busy, 0.5)),
@@ -149,6 +159,7 @@ static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct su
 static void write_hwm(FILE *f, const struct ls_summary *s)
 {
 	const struct ls_stack_hwm *best[3] = {};
+	char comm[LS_ESC_SIZE(LS_COMM_LEN)];
 	uint32_t i, k;
 
 	for (i = 0; i < s->nhwm; i++) {
@@ -163,7 +174,9 @@ static void write_hwm(FILE *f, const struct ls_summary *s)
 	}
 	for (k = 0; k < 3 && best[k]; k++)
 		fprintf(f, "  stack high-water: thread %u (%s): %" PRIu64 " KiB of %" PRIu64 " KiB\n",
-			best[k]->tid, best[k]->comm[0] ? best[k]->comm : "?", best[k]->used_max >> 10,
+			best[k]->tid, ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm),
+						 best[k]->comm[0] ? best[k]->comm : "?", sizeof(best[k]->comm)),
+			best[k]->used_max >> 10,
 			best[k]->size >> 10);
 }
 
