@@ -4,17 +4,28 @@
 #include <string.h>
 #include "rawfile.h"
 
+/*
+ * A short fwrite() leaves the reason of the write(2) under it in errno
+ * (ENOSPC, EDQUOT, EFBIG...): that is the error to report, not EIO.
+ */
+static int write_err(void)
+{
+	return errno ? -errno : -EIO;
+}
+
 int rawfile__write_header(FILE *f)
 {
-	return fwrite(LS_RAW_MAGIC, 1, 8, f) == 8 ? 0 : -EIO;
+	errno = 0;
+	return fwrite(LS_RAW_MAGIC, 1, 8, f) == 8 ? 0 : write_err();
 }
 
 int rawfile__write(FILE *f, const void *rec, size_t len)
 {
 	uint8_t hdr[4] = { (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24) };
 
+	errno = 0;
 	if (fwrite(hdr, 1, 4, f) != 4 || fwrite(rec, 1, len, f) != len)
-		return -EIO;
+		return write_err();
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #define LS_RAW_MAGIC		"LSRAW\1\0"	/* with its NUL: 8 bytes */
 #define LS_RAW_MAX_RECORD	4096
 
+/* 0, or -errno of the write that failed (-ENOSPC, ...; -EIO when libc gave none). */
 int rawfile__write_header(FILE *f);
 int rawfile__write(FILE *f, const void *rec, size_t len);
 /* 0 and *len at a record, 1 at the end, -EINVAL on a corrupt or truncated file. */
