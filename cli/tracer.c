@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "collector/record.h"
 #include "loopscope.skel.h"
+#include "exitcodes.h"
 #include "tracer.h"
 
 #define LS_MAX_CPUS 1024
@@ -179,6 +180,37 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 out_free:
 	tracer__free(t);
 	return err < 0 ? err : -EINVAL;
+}
+
+int tracer__start_error(const char *prefix, int err)
+{
+	const char *hint;
+	int rc = LS_EXIT_FAIL;
+
+	switch (err) {
+	case -EPERM:	/* capabilities were checked before: a security module, or a lockdown */
+		hint = "needs root, or CAP_BPF and CAP_PERFMON; a security module may forbid BPF";
+		rc = LS_EXIT_PERM;
+		break;
+	case -EMFILE:
+		hint = "out of file descriptors: raise the limit, ulimit -n";
+		break;
+	case -ENFILE:
+		hint = "out of file descriptors: the system's table is full, fs.file-max";
+		break;
+	case -ENOMEM:	/* maps are charged to RLIMIT_MEMLOCK, or since 5.11 to the memory cgroup */
+		hint = "out of memory: a memory limit? ulimit -v, RLIMIT_MEMLOCK, the memory cgroup";
+		break;
+	case -EACCES:
+		hint = "the verifier rejected a program: run with -vv for its log";
+		rc = LS_EXIT_KERNEL;
+		break;
+	default:
+		hint = "kernel too old or without BTF? run with -v for details";
+		rc = LS_EXIT_KERNEL;
+	}
+	fprintf(stderr, "%s: loading BPF programs: %s (%s)\n", prefix, strerror(-err), hint);
+	return rc;
 }
 
 int tracer__poll(struct tracer *t, int timeout_ms)

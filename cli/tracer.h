@@ -31,6 +31,14 @@ struct tracer;
 
 /* Opens, loads and attaches. -errno; -EPERM/-EACCES mean missing privileges. */
 int tracer__start(struct tracer **out, const struct tracer_opts *opts);
+/*
+ * After tracer__start() failed with err: one line on stderr, "PREFIX:
+ * loading BPF programs: <reason> (<hint>)", and the exit code
+ * (cli/exitcodes.h): 4 for EPERM, 1 for a resource limit (file
+ * descriptors, memory), 5 only when the kernel refused the programs.
+ * prefix is "loopscope" or "loopscope top".
+ */
+int tracer__start_error(const char *prefix, int err);
 /* Waits up to timeout_ms, then hands every queued record to on_record. */
 int tracer__poll(struct tracer *t, int timeout_ms);
 /*
