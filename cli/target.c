@@ -74,8 +74,26 @@ static long proc_flags(pid_t pid)
 	return (long)flags;
 }
 
+/* The Tgid of /proc/TID/status: the process a thread id belongs to, or -errno. */
+static pid_t thread_group(pid_t tid)
+{
+	char path[64], buf[4096], *p;
+	long tgid;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : n;
+	p = strstr(buf, "\nTgid:");
+	if (!p || sscanf(p + 6, "%ld", &tgid) != 1 || tgid <= 0)
+		return -EINVAL;
+	return (pid_t)tgid;
+}
+
 int target__attach(struct target *t, pid_t pid)
 {
+	pid_t tgid;
 	long flags;
 
 	memset(t, 0, sizeof(*t));
@@ -93,7 +111,21 @@ int target__attach(struct target *t, pid_t pid)
 		return (int)flags;
 	if (flags & LS_PF_KTHREAD)
 		return -EPERM;	/* kernel threads make no syscalls from user space */
-	t->pidfd = open_pidfd(pid);
+	/*
+	 * A thread id (a loop thread, as top -H shows it) stands for its
+	 * process: the probes filter on the process, and follow all of its
+	 * threads. Its leader may be a zombie while other threads run.
+	 */
+	tgid = thread_group(pid);
+	if (tgid < 0)
+		return (int)tgid;
+	if (tgid != pid) {
+		if (tgid == getpid())
+			return -EDEADLK;
+		t->thread = pid;
+		t->pid = tgid;
+	}
+	t->pidfd = open_pidfd(t->pid);
 	read_identity(t);
 	return 0;
 }

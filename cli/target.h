@@ -7,7 +7,8 @@
 #include <sys/types.h>
 
 struct target {
-	pid_t pid;
+	pid_t pid;		/* the process (thread group) traced */
+	pid_t thread;		/* the thread id given when it was not pid itself; else 0 */
 	int pidfd;		/* -1 when pidfd_open is unavailable */
 	bool spawned;		/* we started it (-- CMD) and must reap it */
 	int gate_fd;		/* write end of the pipe the child waits on before exec */
@@ -17,7 +18,11 @@ struct target {
 	char cmdline[1024];	/* space-separated */
 };
 
-/* Checks that pid exists and can be traced. 0, -ESRCH, -EINVAL (kernel thread, ourselves). */
+/*
+ * Checks that pid exists and can be traced: 0, -ESRCH, -EPERM (a kernel
+ * thread), -EDEADLK (ourselves). pid may be any thread of a process: then
+ * t->pid is the process and t->thread the thread id given.
+ */
 int target__attach(struct target *t, pid_t pid);
 /* Forks argv held at a gate: it runs (execvp) only after target__release(). */
 int target__spawn(struct target *t, char **argv);
