@@ -101,6 +101,37 @@ static const struct argp_option record_options[] = {
 	{},
 };
 
+void cli_distinct_paths(const struct argp_state *state, const struct path_use *u, size_t n)
+{
+	size_t a, b;
+
+	/* other errors (a directory missing, ...) are the open's to report, with its reason */
+	if (output__check_distinct(u, n, &a, &b) != -EEXIST)
+		return;
+	if (!strcmp(u[a].path, u[b].path))
+		cli_usage_error(state, "%s and %s name the same file (%s)", u[a].what, u[b].what,
+				u[a].path);
+	cli_usage_error(state, "%s and %s name the same file (%s and %s)", u[a].what, u[b].what,
+			u[a].path, u[b].path);
+}
+
+/*
+ * Every file this run writes, and the command it starts when named by a
+ * path: no output may replace another, or the program being traced.
+ */
+static void check_record_paths(const struct argp_state *state, const struct record_opts *o)
+{
+	const struct path_use u[] = {
+		{ o->summary_only ? NULL : o->output, o->output_set ? "-o" : "the trace (default -o)", true },
+		{ o->summary, "--summary", true },
+		{ o->folded, "--folded", true },
+		{ o->raw, "--raw", true },
+		{ o->cmd && strchr(o->cmd[0], '/') ? o->cmd[0] : NULL, "the command", false },
+	};
+
+	cli_distinct_paths(state, u, sizeof(u) / sizeof(u[0]));
+}
+
 static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 {
 	struct record_opts *o = state->input;
@@ -161,8 +192,7 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		if (o->pid && o->cmd)
 			cli_usage_error(state, "-p and -- CMD conflict: give one target");
 		o->summary_only = o->summary && !o->output_set && !o->folded;
-		if (o->summary && o->output_set && !strcmp(o->summary, o->output))
-			cli_usage_error(state, "--summary and -o name the same file");
+		check_record_paths(state, o);
 		break;
 	case 'h':
 		cli_help(state);
@@ -217,8 +247,8 @@ static int open_raw(struct recording *r)
 	}
 	if (!err)
 		return 0;
-	fprintf(stderr, "loopscope: cannot create %s: %s\n", r->o->raw, strerror(-err));
-	return LS_EXIT_OUTPUT;
+	fprintf(stderr, "loopscope: cannot create %s: %s\n", r->o->raw, output__strerror(err));
+	return cli_write_exit(err);
 }
 
 static int finish_raw(struct recording *r)
@@ -232,8 +262,14 @@ static int finish_raw(struct recording *r)
 		err = output__commit(&r->raw_out);
 	if (!err)
 		return 0;
-	fprintf(stderr, "loopscope: writing %s: %s\n", r->o->raw, strerror(-err));
+	fprintf(stderr, "loopscope: writing %s: %s\n", r->o->raw, output__strerror(err));
 	return LS_EXIT_OUTPUT;
+}
+
+int cli_write_exit(int err)
+{
+	/* memory or file descriptors ran out: not the output's fault */
+	return err == -ENOMEM || err == -EMFILE || err == -ENFILE ? LS_EXIT_FAIL : LS_EXIT_OUTPUT;
 }
 
 static double elapsed_s(const struct timespec *since)
@@ -288,8 +324,8 @@ static int open_trace(struct recording *r)
 	}
 
 	if (err) {
-		fprintf(stderr, "loopscope: cannot create %s: %s\n", r->o->output, strerror(-err));
-		return LS_EXIT_OUTPUT;
+		fprintf(stderr, "loopscope: cannot create %s: %s\n", r->o->output, output__strerror(err));
+		return cli_write_exit(err);
 	}
 	r->pf = pftrace__new(r->trace_out.fd, &po);
 	r->te = r->pf ? trace_export__new(r->pf, &teo) : NULL;
@@ -305,6 +341,9 @@ static int start_target(struct recording *r)
 	const struct record_opts *o = r->o;
 	int err = o->pid ? target__attach(&r->target, o->pid) : target__spawn(&r->target, o->cmd);
 
+	if (!err && r->target.thread)
+		fprintf(stderr, "loopscope: %d is a thread of process %d: tracing the process\n",
+			r->target.thread, r->target.pid);
 	if (!err)
 		return 0;
 	if (err == -ESRCH)
@@ -342,17 +381,7 @@ static int start_tracer(struct recording *r)
 	};
 	int err = tracer__start(&r->tracer, &to);
 
-	if (!err)
-		return 0;
-	/* capabilities were checked before: EACCES here is the verifier refusing a program */
-	if (err == -EPERM) {
-		fprintf(stderr, "loopscope: loading BPF programs: %s (needs root, or CAP_BPF and "
-			"CAP_PERFMON; a security module may forbid BPF)\n", strerror(-err));
-		return LS_EXIT_PERM;
-	}
-	fprintf(stderr, "loopscope: loading BPF programs: %s (kernel too old or without BTF? "
-		"run with -v for details)\n", strerror(-err));
-	return LS_EXIT_KERNEL;
+	return err ? tracer__start_error("loopscope", err) : 0;
 }
 
 static void wait_for_exec(struct recording *r)
@@ -468,8 +497,8 @@ static int write_summary_json(struct recording *r, const struct ls_export_stats 
 	if (!err)
 		return 0;
 out_err:
-	fprintf(stderr, "loopscope: cannot write %s: %s\n", r->o->summary, strerror(-err));
-	return LS_EXIT_OUTPUT;
+	fprintf(stderr, "loopscope: cannot write %s: %s\n", r->o->summary, output__strerror(err));
+	return cli_write_exit(err);
 }
 
 static int write_folded(struct recording *r)
@@ -480,7 +509,11 @@ static int write_folded(struct recording *r)
 
 	if (!err) {
 		f = fdopen(dup(out.fd), "w");
+		errno = 0;
 		err = f ? folded__write(r->folded, f) : -errno;
+		/* folded__write says EIO for any failed write: the stream's errno says which */
+		if (err == -EIO && errno)
+			err = -errno;
 		if (f && fclose(f) && !err)
 			err = -errno;
 		if (err)
@@ -489,27 +522,41 @@ static int write_folded(struct recording *r)
 			err = output__commit(&out);
 	}
 	if (err)
-		fprintf(stderr, "loopscope: cannot write %s: %s\n", r->o->folded, strerror(-err));
+		fprintf(stderr, "loopscope: cannot write %s: %s\n", r->o->folded, output__strerror(err));
 	return err;
+}
+
+/*
+ * The exporter finishes the writer (trace_export__finish flushes it) and
+ * returns the first error of either: memory the export ran out of, or the
+ * write that failed. The writer's own error comes first when there is one:
+ * the exporter reports a failed write as EIO, and the disk's ENOSPC is the
+ * reason. The trace written so far is kept either way: the writer cuts it
+ * back to its last whole packet.
+ */
+int cli_finish_trace(struct trace_export *te, const struct pftrace *pf,
+		     const struct ls_export_stats *es)
+{
+	int err = trace_export__finish(te, es);
+
+	return pftrace__err(pf) ? pftrace__err(pf) : err;
 }
 
 static int finish_trace(struct recording *r, const struct ls_export_stats *es)
 {
-	int err, rc = 0;
+	int err = cli_finish_trace(r->te, r->pf, es);
+	int cerr = output__commit(&r->trace_out);
 
-	trace_export__finish(r->te, es);
-	err = pftrace__finish(r->pf);
 	if (err) {
 		fprintf(stderr, "loopscope: writing %s: %s; the trace is cut short there\n",
-			r->o->output, strerror(-err));
-		rc = LS_EXIT_OUTPUT;
+			r->o->output, output__strerror(err));
+		return cli_write_exit(err);
 	}
-	err = output__commit(&r->trace_out);
-	if (err && !rc) {
-		fprintf(stderr, "loopscope: cannot finish %s: %s\n", r->o->output, strerror(-err));
-		rc = LS_EXIT_OUTPUT;
+	if (cerr) {
+		fprintf(stderr, "loopscope: cannot finish %s: %s\n", r->o->output, output__strerror(cerr));
+		return LS_EXIT_OUTPUT;
 	}
-	return rc;
+	return 0;
 }
 
 static int finish(struct recording *r)
@@ -532,10 +579,10 @@ static int finish(struct recording *r)
 	es.bad_records = correlator__summary(r->corr)->bad_records;
 	if (r->te)
 		rc = finish_trace(r, &es);
-	if (r->o->summary && write_summary_json(r, &es) && !rc)
-		rc = LS_EXIT_OUTPUT;
-	if (r->o->folded && write_folded(r) && !rc)
-		rc = LS_EXIT_OUTPUT;
+	if (r->o->summary && (err = write_summary_json(r, &es)) && !rc)
+		rc = err;
+	if (r->o->folded && (err = write_folded(r)) && !rc)
+		rc = cli_write_exit(err);
 	if (r->raw && finish_raw(r) && !rc)
 		rc = LS_EXIT_OUTPUT;
 	if (!r->o->quiet) {
@@ -588,6 +635,7 @@ static int record(const struct record_opts *o)
 	}
 	r.corr = correlator__new(&co);
 	if (!r.corr) {
+		fprintf(stderr, "loopscope: cannot set up the correlator: %s\n", strerror(ENOMEM));
 		rc = LS_EXIT_FAIL;
 		goto out;
 	}

@@ -1,8 +1,35 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#ifndef LS_RECORD_H
-#define LS_RECORD_H
+/* `loopscope record` and `loopscope replay`, and the output check they share with `check`. */
+#ifndef LS_CLI_RECORD_H
+#define LS_CLI_RECORD_H
+
+#include <stddef.h>
+
+struct argp_state;
+struct path_use;
 
 int cmd_record(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+
+/*
+ * After option parsing, before anything is opened: when a written path of
+ * u is the same file as another path of u (by identity, not spelling,
+ * output__check_distinct()), a usage error naming both options: one line,
+ * exit 2. Otherwise returns.
+ */
+void cli_distinct_paths(const struct argp_state *state, const struct path_use *u, size_t n);
+
+struct trace_export;
+struct pftrace;
+struct ls_export_stats;
+
+/*
+ * Finishes a trace: the exporter flushes the writer, once. 0 or the error
+ * that decides: the writer's (-ENOSPC...) before the exporter's (-ENOMEM).
+ */
+int cli_finish_trace(struct trace_export *te, const struct pftrace *pf,
+		     const struct ls_export_stats *es);
+/* The exit code of an output that failed: 1 for -ENOMEM, -EMFILE, -ENFILE, else 6. */
+int cli_write_exit(int err);
 
 #endif

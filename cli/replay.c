@@ -20,6 +20,7 @@
 #include "exitcodes.h"
 #include "output.h"
 #include "rawfile.h"
+#include "record.h"
 #include "report.h"
 
 struct replay_opts {
@@ -79,6 +80,9 @@ static error_t parse_replay_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!o->raw)
 			cli_usage_error(state, "no raw file: give RAW (from record --raw)");
+		cli_distinct_paths(state, (const struct path_use[]){
+			{ o->output, "-o", true }, { o->summary, "--summary", true },
+			{ o->raw, "RAW", false } }, 3);
 		break;
 	case ARGP_KEY_ERROR:
 		cli_bad_option(state);
@@ -120,13 +124,11 @@ static int write_outputs(const struct replay_opts *o, struct correlator *c, stru
 	int err = 0;
 
 	if (te) {
-		err = trace_export__finish(te, NULL);
-		if (!err)
-			err = pftrace__finish(pf);
+		err = cli_finish_trace(te, pf, NULL);
 		err = err ? err : output__commit(tout);
 		if (err) {
-			fprintf(stderr, "loopscope replay: writing %s: %s\n", o->output, strerror(-err));
-			return LS_EXIT_OUTPUT;
+			fprintf(stderr, "loopscope replay: writing %s: %s\n", o->output, output__strerror(err));
+			return cli_write_exit(err);
 		}
 	}
 	if (!o->summary)
@@ -141,8 +143,8 @@ static int write_outputs(const struct replay_opts *o, struct correlator *c, stru
 	if (err) {
 		if (sout.fd >= 0)
 			output__abort(&sout);
-		fprintf(stderr, "loopscope replay: writing %s: %s\n", o->summary, strerror(-err));
-		return LS_EXIT_OUTPUT;
+		fprintf(stderr, "loopscope replay: writing %s: %s\n", o->summary, output__strerror(err));
+		return cli_write_exit(err);
 	}
 	return 0;
 }
@@ -172,16 +174,19 @@ static int replay(const struct replay_opts *o)
 		te = pf ? trace_export__new(pf, &(struct trace_export_opts){
 			.stall_threshold_ns = co.stall_threshold_ns }) : NULL;
 		if (!te) {
+			err = err ? err : -ENOMEM;
 			fprintf(stderr, "loopscope replay: cannot create %s: %s\n", o->output,
-				strerror(err ? -err : ENOMEM));
-			rc = LS_EXIT_OUTPUT;
+				output__strerror(err));
+			rc = cli_write_exit(err);
 			goto out;
 		}
 		co.sink = trace_export__sink(te);
 	}
 	c = correlator__new(&co);
-	if (!c)
+	if (!c) {
+		fprintf(stderr, "loopscope replay: cannot set up the correlator: %s\n", strerror(ENOMEM));
 		goto out;
+	}
 	t0 = cpu_s();
 	n = feed(f, c, &bad);
 	correlator__finish(c);
