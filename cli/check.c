@@ -8,15 +8,19 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "collector/compare.h"
 #include "collector/record.h"
 #include "collector/summary_read.h"
 #include "check.h"
 #include "exitcodes.h"
+#include "output.h"
+#include "record.h"
 #include "report.h"
 
 #define CHECK_EXIT_REGRESSION	LS_EXIT_FAIL	/* `check` gives exit 1 this meaning */
@@ -102,6 +106,25 @@ static void add_file(struct argp_state *state, const char **files, unsigned *n, 
 	files[(*n)++] = f;
 }
 
+/* --junit may replace no input: not a baseline, a current summary or the config. */
+static void check_paths(const struct argp_state *state, const struct check_opts *o)
+{
+	struct path_use u[2 + 2 * CHECK_MAX_FILES];
+	size_t n = 0;
+	unsigned i;
+
+	u[n++] = (struct path_use){ o->junit, "--junit", true };
+	u[n++] = (struct path_use){ o->config, "--config", false };
+	/* "-" reads standard input: no file by that name */
+	for (i = 0; i < o->nbase; i++)
+		u[n++] = (struct path_use){ strcmp(o->base[i], "-") ? o->base[i] : NULL,
+					    "--baseline", false };
+	for (i = 0; i < o->ncur; i++)
+		u[n++] = (struct path_use){ strcmp(o->cur[i], "-") ? o->cur[i] : NULL,
+					    "a current summary", false };
+	cli_distinct_paths(state, u, n);
+}
+
 static error_t parse_check_opt(int key, char *arg, struct argp_state *state)
 {
 	struct check_opts *o = state->input;
@@ -143,6 +166,7 @@ static error_t parse_check_opt(int key, char *arg, struct argp_state *state)
 			cli_usage_error(state, "no current summary: give CURRENT.json");
 		if (o->quiet && o->verbose)
 			cli_usage_error(state, "--quiet and --verbose conflict");
+		check_paths(state, o);
 		break;
 	case 'h':
 		cli_help(state);
@@ -166,37 +190,109 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Lines "METRIC = LIMIT", blank lines and # comments. 0 or LS_EXIT_USAGE. */
-static int read_config(struct check_opts *o)
-{
-	char line[256], spec[300], *s, *eq;
-	const char *why;
-	unsigned lineno = 0;
-	FILE *f = fopen(o->config, "re");
-	int rc = 0;
+#define CHECK_CONFIG_MAX	(1 << 20)
 
-	if (!f) {
-		fprintf(stderr, "loopscope check: %s: %s\n", o->config, strerror(errno));
+/*
+ * The whole config into a new NUL-terminated buffer, or LS_EXIT_USAGE with
+ * the reason said. The user names the file, so a symbolic link is fine;
+ * but it must be a regular file (O_NONBLOCK: a FIFO cannot hang us, and
+ * /dev/zero is refused, not read forever) of at most CHECK_CONFIG_MAX bytes.
+ */
+static int load_config(const char *path, char **out, size_t *len)
+{
+	const char *why = NULL;
+	size_t n = 0;
+	struct stat st;
+	char *buf = NULL;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), err = 0;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		err = errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err = EISDIR;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		why = "not a regular file";
+		goto out;
+	}
+	if (st.st_size > CHECK_CONFIG_MAX) {
+		why = "larger than 1 MiB";
+		goto out;
+	}
+	buf = malloc(CHECK_CONFIG_MAX + 1);
+	if (!buf) {
+		err = ENOMEM;
+		goto out;
+	}
+	/* to the end, not to st_size: the file may be growing */
+	while (n <= CHECK_CONFIG_MAX && (got = read(fd, buf + n, CHECK_CONFIG_MAX + 1 - n)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = errno;
+			goto out;
+		}
+		n += (size_t)got;
+	}
+	if (n > CHECK_CONFIG_MAX)
+		why = "larger than 1 MiB";
+	else if (memchr(buf, '\0', n))
+		why = "not a text file (a NUL byte)";
+out:
+	if (fd >= 0)
+		close(fd);
+	if (err || why) {
+		fprintf(stderr, "loopscope check: %s: %s\n", path, why ? why : strerror(err));
+		free(buf);
 		return LS_EXIT_USAGE;
 	}
-	while (!rc && fgets(line, sizeof(line), f)) {
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* Lines "METRIC = LIMIT" of any length, blank lines and # comments. 0 or LS_EXIT_USAGE. */
+static int read_config(struct check_opts *o)
+{
+	char *buf = NULL, *line, *next, *s, *eq, *name;
+	const char *why;
+	unsigned lineno = 0;
+	size_t len = 0, n;
+	int rc = load_config(o->config, &buf, &len);
+
+	for (line = buf; !rc && line < buf + len; line = next) {
+		next = memchr(line, '\n', (size_t)(buf + len - line));
+		if (next)
+			*next++ = '\0';
+		else
+			next = buf + len;
 		lineno++;
 		why = "expected METRIC = LIMIT";	/* not the previous line's reason */
 		line[strcspn(line, "#")] = '\0';
-		s = trim(line);
+		s = name = trim(line);
 		if (!*s)
 			continue;
 		eq = strchr(s, '=');
 		if (eq) {
+			/* "METRIC=LIMIT" in place: the limit moves left, over the blanks */
 			*eq = '\0';
-			snprintf(spec, sizeof(spec), "%s=%s", trim(s), trim(eq + 1));
+			name = trim(s);
+			n = strlen(name);
+			s = trim(eq + 1);
+			name[n] = '=';
+			memmove(name + n + 1, s, strlen(s) + 1);
 		}
-		if (!eq || add_limit(o, spec, &why)) {
+		if (!eq || add_limit(o, name, &why)) {
 			fprintf(stderr, "loopscope check: %s:%u: %s\n", o->config, lineno, why);
 			rc = LS_EXIT_USAGE;
 		}
 	}
-	fclose(f);
+	free(buf);
 	return rc;
 }
 
@@ -332,7 +428,7 @@ static int run_check(struct check_opts *o)
 	if (!rc)
 		print_summary(o, rows, o->nlimits, &b, &c);
 	if (!rc && o->junit && (err = check_write_junit(o->junit, rows, o->nlimits))) {
-		fprintf(stderr, "loopscope check: cannot write %s: %s\n", o->junit, strerror(-err));
+		fprintf(stderr, "loopscope check: cannot write %s: %s\n", o->junit, output__strerror(err));
 		rc = LS_EXIT_OUTPUT;
 	}
 	free(b.m);

@@ -40,11 +40,11 @@ struct row {
 };
 
 enum src { S_BUSY, S_POLL, S_SYS, S_STALLS, S_STALL_RATE, S_FILE_IO, S_DROPS };
-enum stat { ST_QUANTILE, ST_MEAN, ST_MAX, ST_COUNT };
+enum stat_kind { ST_QUANTILE, ST_MEAN, ST_MAX, ST_COUNT };
 
 struct metric {
 	enum src src;
-	enum stat stat;
+	enum stat_kind stat;
 	unsigned sys;		/* enum ls_syscall for S_SYS */
 	double q;		/* ST_QUANTILE */
 };

@@ -91,7 +91,10 @@ int parse_limit(const char *spec, struct limit *l, const char **why)
 	unsigned i;
 
 	*why = "expected METRIC=LIMIT";
-	if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof(l->metric))
+	if (!eq || eq == spec)
+		return -EINVAL;
+	*why = "unknown metric (see loopscope help check)";
+	if ((size_t)(eq - spec) >= sizeof(l->metric))
 		return -EINVAL;
 	snprintf(l->metric, sizeof(l->metric), "%.*s", (int)(eq - spec), spec);
 	*why = "unknown metric (see loopscope help check)";
