@@ -5,7 +5,21 @@
  * every interval they are drawn and reset. On a terminal the screen is
  * redrawn in the alternate buffer, keys are read unbuffered ('q' quits),
  * and every way out restores the terminal; otherwise one plain line per
- * interval goes to stdout, for logs and pipes.
+ * interval goes to stdout, for logs and pipes. Thread and process names
+ * come from the target: they are escaped (text_escape.h) before they are
+ * drawn, so a name cannot move the cursor, retitle the terminal or forge a
+ * line.
+ *
+ * Busy time is accounted on each loop thread's own timeline, in the
+ * kernel's clock: an iteration is known only when its wait returns, so its
+ * busy part may lie in an interval already drawn (a stall longer than the
+ * interval, or a wait that spans the redraw). Each window of a loop covers
+ * [acct_to, known_to): from where the last window stopped to the end of the
+ * loop's last complete iteration, and counts only the busy time inside it.
+ * A thread's busy parts do not overlap, so busy% cannot exceed 100, and no
+ * busy nanosecond is counted twice or dropped. Counting an iteration's whole
+ * busy time in the interval where it ends, against the interval's wall
+ * length, gave 300% for a 3 s stall seen in a 1 s interval.
  */
 #include <argp.h>
 #include <errno.h>
@@ -23,6 +37,7 @@
 #include "collector/correlator.h"
 #include "collector/record.h"
 #include "viewer-export/summary_text.h"
+#include "viewer-export/text_escape.h"
 #include "exitcodes.h"
 #include "report.h"
 #include "target.h"
@@ -42,6 +57,8 @@ struct win_loop {		/* one loop thread, this window */
 	uint32_t tid;
 	char comm[LS_COMM_LEN];
 	uint64_t iterations, busy_ns, stalls, worst_ns;
+	uint64_t acct_to;	/* CLOCK_BOOTTIME: where this window of the loop starts */
+	uint64_t known_to;	/* the end of its last complete iteration */
 	struct ls_hist busy;
 	bool exited;		/* its row goes after this window */
 };
@@ -152,13 +169,20 @@ static struct win_loop *loop_of(struct top *t, const struct ls_thread *th)
 static void on_iteration(void *ctx, const struct ls_thread *th, const struct ls_iteration *it)
 {
 	struct win_loop *l = loop_of(ctx, th);
-	uint64_t busy = ls_iteration_busy(it);
+	uint64_t busy = ls_iteration_busy(it), from;
 
 	if (!l)
 		return;
+	if (!l->acct_to)	/* its first iteration: the timeline starts here */
+		l->acct_to = it->start;
+	/* only the busy part inside this window: the rest was in an earlier one */
+	from = it->start > l->acct_to ? it->start : l->acct_to;
+	if (it->poll_start > from)
+		l->busy_ns += it->poll_start - from;
+	if (it->end > l->known_to)
+		l->known_to = it->end;
 	memcpy(l->comm, th->comm, sizeof(l->comm));
 	l->iterations++;
-	l->busy_ns += busy;
 	l->stalls += it->stall;
 	l->worst_ns = busy > l->worst_ns ? busy : l->worst_ns;
 	ls_hist_add(&l->busy, busy);
@@ -202,29 +226,55 @@ static void reset_window(struct top *t)
 			t->loops[n++] = t->loops[i];
 	t->nloops = n;
 	for (i = 0; i < t->nloops; i++) {
-		t->loops[i].iterations = t->loops[i].busy_ns = 0;
-		t->loops[i].stalls = t->loops[i].worst_ns = 0;
-		ls_hist_init(&t->loops[i].busy);
+		struct win_loop *l = &t->loops[i];
+
+		l->iterations = l->busy_ns = 0;
+		l->stalls = l->worst_ns = 0;
+		if (l->known_to > l->acct_to)
+			l->acct_to = l->known_to;
+		ls_hist_init(&l->busy);
 	}
 	memset(t->calls, 0, sizeof(t->calls));
 }
 
-static void loop_rates(const struct top *t, const struct win_loop *l, double secs, double *ips,
-		       double *busy_pct)
+/*
+ * Busy % of the loop's timeline this window (see the top of the file), or
+ * -1 when no iteration of it ended in the window: then it is waiting or
+ * stalled, and which one is known only when its wait returns.
+ */
+static double busy_pct(const struct win_loop *l)
 {
-	(void)t;
-	*ips = (double)l->iterations / secs;
-	*busy_pct = 100.0 * (double)l->busy_ns / (secs * 1e9);
+	if (l->known_to <= l->acct_to)
+		return -1;
+	return 100.0 * (double)l->busy_ns / (double)(l->known_to - l->acct_to);
+}
+
+/* "  42.0%", or "      -" when unknown (busy_pct() < 0): 7 columns either way. */
+static const char *fmt_pct(char *buf, size_t sz, double pct)
+{
+	if (pct < 0)
+		snprintf(buf, sz, "%6s", "-");
+	else
+		snprintf(buf, sz, "%5.1f%%", pct);
+	return buf;
+}
+
+/* The target's name (its comm or argv[0]) for the header: 64 bytes of it, escaped. */
+#define TOP_NAME_MAX	LS_ESC_SIZE(64)
+static const char *target_name(const struct top *t, char *buf, size_t sz)
+{
+	return ls_esc_str(LS_ESC_TEXT, buf, sz, t->target.name, 64);
 }
 
 /* One plain line per interval, for logs and pipes. */
 static void draw_line(struct top *t, double secs)
 {
-	uint64_t iters = 0, busy = 0, stalls = 0, worst = 0, calls = 0;
+	uint64_t iters = 0, stalls = 0, worst = 0, calls = 0;
 	struct ls_hist all;
-	char p99[16], w[16], ts[16];
+	char p99[16], w[16], ts[16], pct[16];
 	unsigned i, active = 0;
 	time_t now = time(NULL);
+	double busy = -1;	/* of the busiest loop */
 
 	ls_hist_init(&all);
 	for (i = 0; i < t->nloops; i++) {
@@ -232,7 +282,7 @@ static void draw_line(struct top *t, double secs)
 
 		active += l->iterations > 0;
 		iters += l->iterations;
-		busy = l->busy_ns > busy ? l->busy_ns : busy;
+		busy = busy_pct(l) > busy ? busy_pct(l) : busy;
 		stalls += l->stalls;
 		worst = l->worst_ns > worst ? l->worst_ns : worst;
 		ls_hist_merge(&all, &l->busy);
@@ -240,33 +290,39 @@ static void draw_line(struct top *t, double secs)
 	for (i = 0; i < LS_SYS_MAX; i++)
 		calls += t->calls[i];
 	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
-	printf("%s loops=%u iter/s=%.0f busy%%=%.1f p99=%s worst=%s stalls=%" PRIu64
+	if (busy < 0)
+		snprintf(pct, sizeof(pct), "-");
+	else
+		snprintf(pct, sizeof(pct), "%.1f", busy);
+	printf("%s loops=%u iter/s=%.0f busy%%=%s p99=%s worst=%s stalls=%" PRIu64
 	       " calls/s=%.0f\n", ts, active, (double)iters / secs,
-	       100.0 * (double)busy / (secs * 1e9), ls_fmt_duration(p99, 16, ls_hist_quantile(&all, 0.99)),
+	       pct, ls_fmt_duration(p99, 16, ls_hist_quantile(&all, 0.99)),
 	       ls_fmt_duration(w, 16, worst), stalls, (double)calls / secs);
 	fflush(stdout);
 }
 
 static void draw_screen(struct top *t, double secs)
 {
-	char p99[16], w[16];
+	char p99[16], w[16], pct[16], name[TOP_NAME_MAX], comm[LS_ESC_SIZE(LS_COMM_LEN)];
 	struct ls_stats st;
-	double ips, pct;
 	unsigned i, n = 0;
 
 	tracer__stats(t->tracer, &st);
 	printf("\033[H\033[2J%sloopscope top - PID %d (%s)%s  every %.1f s  drops %llu\n\n",
-	       t->color ? "\033[1m" : "", t->target.pid, t->target.name, t->color ? "\033[0m" : "",
-	       secs, (unsigned long long)(st.rb_drops + st.inflight_full));
+	       t->color ? "\033[1m" : "", t->target.pid,
+	       target_name(t, name, sizeof(name)),
+	       t->color ? "\033[0m" : "", secs, (unsigned long long)(st.rb_drops + st.inflight_full));
 	printf("%-8s %-16s %9s %6s %10s %10s %6s\n", "TID", "COMM", "ITER/S", "BUSY%",
 	       "P99 BUSY", "WORST", "STALLS");
 	for (i = 0; i < t->nloops; i++) {
 		const struct win_loop *l = &t->loops[i];
 		bool hot = l->stalls && t->color;
 
-		loop_rates(t, l, secs, &ips, &pct);
-		printf("%s%-8u %-16.16s %9.0f %5.1f%% %10s %10s %6" PRIu64 "%s\n",
-		       hot ? "\033[31m" : "", l->tid, l->comm[0] ? l->comm : "?", ips, pct,
+		printf("%s%-8u %-16s %9.0f %s %10s %10s %6" PRIu64 "%s\n",
+		       hot ? "\033[31m" : "", l->tid,
+		       ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm), l->comm[0] ? l->comm : "?",
+				  sizeof(l->comm)),
+		       (double)l->iterations / secs, fmt_pct(pct, sizeof(pct), busy_pct(l)),
 		       ls_fmt_duration(p99, 16, ls_hist_quantile(&l->busy, 0.99)),
 		       ls_fmt_duration(w, 16, l->worst_ns), l->stalls, hot ? "\033[0m" : "");
 	}
@@ -403,6 +459,7 @@ int cmd_top(int argc, char **argv)
 	struct top_opts o = { .interval_s = 1, .stall_ms = 50 };
 	struct argp argp = { top_options, parse_top_opt, NULL, top_doc };
 	struct sigaction sa = { .sa_handler = on_signal };
+	char name[TOP_NAME_MAX];
 	struct top *t;
 	int rc;
 
@@ -423,7 +480,7 @@ int cmd_top(int argc, char **argv)
 	rc = start(t);
 	if (!rc && !o.quiet && !t->tty)
 		fprintf(stderr, "loopscope top: watching PID %d (%s)\n", t->target.pid,
-			t->target.name);
+			target_name(t, name, sizeof(name)));
 	if (!rc && t->tty)
 		term_setup(t);
 	if (!rc)
