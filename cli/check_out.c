@@ -125,6 +125,7 @@ static int junit_body(FILE *f, const struct row *rows, unsigned n)
 {
 	unsigned i, failures = 0, skipped = 0;
 
+	errno = 0;	/* a failed write leaves its reason (ENOSPC...) here */
 	for (i = 0; i < n; i++) {
 		failures += rows[i].v == V_REGRESSION;
 		skipped += rows[i].v == V_FEW;
@@ -136,7 +137,9 @@ static int junit_body(FILE *f, const struct row *rows, unsigned n)
 	for (i = 0; i < n; i++)
 		junit_case(f, &rows[i]);
 	fputs("  </testsuite>\n</testsuites>\n", f);
-	return fflush(f) || ferror(f) ? -EIO : 0;
+	if (fflush(f) || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
 }
 
 int check_write_junit(const char *path, const struct row *rows, unsigned n)
