@@ -74,6 +74,22 @@ chmod 644 "$TMP/notexec"
 expect "command not executable" 3 "cannot (run|start) $TMP/notexec: Permission denied" -- \
 	"$LS" record -o "$TMP/x.pftrace" -- "$TMP/notexec"
 check "failed start leaves no trace file" [ ! -e "$TMP/x.pftrace" ]
+# A thread id stands for its process: said on stderr, and the loop traced.
+start_server "$TMP/tsrv.out" -t 2 || fail "two-loop server starts"
+tsrv=$SERVER_PID
+for i in $(seq 100); do	# the loop threads start after the "listening" line
+	[ "$(ls "/proc/$tsrv/task" | wc -l)" -ge 3 ] && break
+	sleep 0.05
+done
+ttid=$(ls "/proc/$tsrv/task" | grep -vx "$tsrv" | head -1)
+rm -f "$TMP/err"
+(wait_for "$TMP/err" "tracing PID" 15 && "$EX/loadgen" -p "$PORT" -c 2 -n 200 > /dev/null) &
+expect "-p of a thread (not the leader)" 0 "^loopscope: $ttid is a thread of process $tsrv: tracing the process$" -- \
+	"$LS" record -p "$ttid" -d 3 -o "$TMP/tid.pftrace" --summary "$TMP/tid.json"
+check "-p of a thread: the process is the target" [ "$(json "$TMP/tid.json" "s['target']['pid']")" = "$tsrv" ]
+check "-p of a thread: its loops were traced" \
+	[ "$(json "$TMP/tid.json" "sum(l['iterations'] for l in s['loops']) > 50")" = True ]
+kill "$tsrv"
 
 # ---- record: options ----
 expect "no target" 2 "nothing to trace" -- "$LS" record
@@ -98,7 +114,40 @@ expect "--js-callbacks with --no-libuv" 2 "needs the libuv probes" -- \
 	"$LS" record -p 1 --js-callbacks --no-libuv
 expect "stray argument" 2 "unexpected argument" -- "$LS" record -p 1 extra
 expect "-- without a command" 2 "needs a command" -- "$LS" record --
-expect "summary equals output" 2 "same file" -- "$LS" record -p 1 -o a.json --summary a.json
+
+# ---- outputs that name one file: a usage error before anything is written ----
+# same NAME CODE PATTERN -- ARGS...: expect, then nothing may exist at $TMP/same*
+mkdir "$TMP/same"
+same() {
+	expect "$@"
+	check "$1: nothing written" [ -z "$(ls -A "$TMP/same")" ]
+}
+S=$TMP/same
+same "summary equals output" 2 "^loopscope record: -o and --summary name the same file \($S/a.json\)$" -- \
+	"$LS" record -p 1 -o "$S/a.json" --summary "$S/a.json"
+same "-o and --folded" 2 "^loopscope record: -o and --folded name the same file \($S/x\)$" -- \
+	"$LS" record -p 1 -o "$S/x" --folded "$S/x"
+same "--summary and --folded" 2 "^loopscope record: --summary and --folded name the same file \($S/x\)$" -- \
+	"$LS" record -p 1 --summary "$S/x" --folded "$S/x"
+same "-o ./X and --summary X" 2 "^loopscope record: -o and --summary name the same file \(./x and x\)$" -- \
+	sh -c 'cd "$1" && exec "$2" record -p 1 -o ./x --summary x' sh "$S" "$LS"
+same "-o and --raw" 2 "^loopscope record: -o and --raw name the same file" -- \
+	"$LS" record -p 1 -o "$S/x" --raw "$S//x"
+same "--summary and --raw" 2 "^loopscope record: --summary and --raw name the same file" -- \
+	"$LS" record -p 1 --summary "$S/x" --raw "$S/./x"
+same "--folded and --raw" 2 "^loopscope record: --folded and --raw name the same file" -- \
+	"$LS" record -p 1 -o "$S/t" --folded "$S/x" --raw "$S/../same/x"
+ln -s "$S" "$TMP/samelink"
+same "the same file through a linked directory" 2 "^loopscope record: -o and --summary name the same file" -- \
+	"$LS" record -p 1 -o "$TMP/samelink/x" --summary "$S/x"
+same "--folded and the default trace name" 2 \
+	"^loopscope record: the trace \(default -o\) and --folded name the same file \(loopscope.pftrace\)$" -- \
+	sh -c 'cd "$1" && exec "$2" record -p 1 --folded loopscope.pftrace' sh "$S" "$LS"
+cp /bin/true "$TMP/prog"
+expect "-o replacing the command traced" 2 "^loopscope record: -o and the command name the same file" -- \
+	"$LS" record -o "$TMP/prog" -- "$TMP/prog"
+check "-o replacing the command traced: the command is intact" cmp -s /bin/true "$TMP/prog"
+expect "devices may be named twice" 0 "" -- "$LS" record -q -o /dev/null --summary /dev/null -- true
 
 # ---- record: privileges and kernel ----
 expect "no BTF" 5 "BTF unavailable" -- env LOOPSCOPE_BTF=/dev/null "$LS" record -o "$TMP/x.pftrace" -- true
@@ -154,30 +203,62 @@ expect "disk full, compressed" 6 "No space left on device" -- \
 	"$LS" record -q -o "$TMP/full1m/y.pftrace" -- "${busy[@]}"
 cp "$TMP/full1m/y.pftrace" "$TMP/cutz.pftrace"
 check "disk full, compressed: the trace written so far decodes" validate_trace "$TMP/cutz.pftrace"
+# --raw and --folded on a full disk name the disk, not "Input/output error"
+tmpfs "$TMP/fullraw" size=64k
+expect "disk full: --raw" 6 "^loopscope: writing $TMP/fullraw/x.raw: No space left on device$" -- \
+	"$LS" record -q -o "$TMP/raw-ok.pftrace" --raw "$TMP/fullraw/x.raw" -- \
+	dd if=/dev/zero of=/dev/null bs=1 count=200000 status=none
+check "disk full: --raw: the trace beside it is whole" validate_trace "$TMP/raw-ok.pftrace"
+tmpfs "$TMP/fullfold" size=64k
+dd if=/dev/zero of="$TMP/fullfold/fill" bs=4k 2> /dev/null
+expect "disk full: --folded" 6 "^loopscope: cannot write $TMP/fullfold/f.txt: No space left on device$" -- \
+	"$LS" record -q --sample-hz 999 -o "$TMP/fold-ok.pftrace" --folded "$TMP/fullfold/f.txt" -- \
+	dd if=/dev/zero of=/dev/null bs=1 count=1000000 status=none
+check "disk full: --folded: the trace beside it is whole" validate_trace "$TMP/fold-ok.pftrace"
+rm -f "$TMP/fullfold/fill"
 
-# A symlink planted at the output path (as another user could in /tmp):
-# it is replaced, never followed, and its target is left as it was.
+# ---- replay: its outputs ----
+"$LS" record -q --no-compress -o "$TMP/r.pftrace" --raw "$TMP/r.raw" -- \
+	dd if=/dev/zero of=/dev/null bs=1 count=200000 > /dev/null 2>&1
+cp "$TMP/r.raw" "$TMP/r.raw.orig"
+check "a raw capture to replay" [ -s "$TMP/r.raw" ]
+expect "replay: -o replacing its input" 2 "^loopscope replay: -o and RAW name the same file \($TMP/r.raw\)$" -- \
+	"$LS" replay "$TMP/r.raw" -o "$TMP/r.raw"
+expect "replay: --summary replacing its input" 2 "^loopscope replay: --summary and RAW name the same file" -- \
+	"$LS" replay "$TMP/r.raw" --summary "$TMP/./r.raw"
+check "replay: the raw capture is intact" cmp -s "$TMP/r.raw" "$TMP/r.raw.orig"
+expect "replay: -o and --summary the same file" 2 "^loopscope replay: -o and --summary name the same file" -- \
+	"$LS" replay "$TMP/r.raw" -o "$TMP/same/x" --summary "$TMP/same/x"
+check "replay: -o and --summary the same file: nothing written" [ -z "$(ls -A "$TMP/same")" ]
+rm -f "$TMP"/fullraw/*
+expect "replay: disk full" 6 "^loopscope replay: writing $TMP/fullraw/r.pftrace: No space left on device$" -- \
+	"$LS" replay -q "$TMP/r.raw" -o "$TMP/fullraw/r.pftrace"
+expect "replay: a valid capture" 0 "" -- "$LS" replay -q "$TMP/r.raw" -o "$TMP/r2.pftrace" --summary "$TMP/r2.json"
+check "replay: its trace decodes" validate_trace "$TMP/r2.pftrace"
+
+# Symbolic links at an output path (README, Privileges): root's own are
+# followed; another user's, planted in a sticky /tmp, are refused (exit 6)
+# and their target is left as it was.
 echo precious > "$TMP/victim"
 chmod 644 "$TMP/victim"
-ln -s "$TMP/victim" "$TMP/planted.pftrace"
-ln -s "$TMP/victim" "$TMP/planted.json"
-expect "symlink at the output path" 0 "" -- \
-	"$LS" record -q -o "$TMP/planted.pftrace" --summary "$TMP/planted.json" -- true
-check "symlink target untouched" sh -c '[ "$(cat "$1")" = precious ]' sh "$TMP/victim"
-check "symlink target mode untouched" sh -c '[ "$(stat -c %a "$1")" = 644 ]' sh "$TMP/victim"
-check "trace replaced the symlink" sh -c '[ -f "$1" ] && [ ! -L "$1" ]' sh "$TMP/planted.pftrace"
-check "summary replaced the symlink" sh -c '[ -f "$1" ] && [ ! -L "$1" ]' sh "$TMP/planted.json"
-check "trace created mode 0600" sh -c '[ "$(stat -c %a "$1")" = 600 ]' sh "$TMP/planted.pftrace"
+ln -s "$TMP/mine.pftrace" "$TMP/mylink.pftrace"
+expect "root's own symlink at the output path is followed" 0 "" -- \
+	"$LS" record -q -o "$TMP/mylink.pftrace" -- true
+check "root's own symlink: the trace is at its target" validate_trace "$TMP/mine.pftrace"
+check "root's own symlink: still a link" [ -L "$TMP/mylink.pftrace" ]
+check "trace created mode 0600" sh -c '[ "$(stat -c %a "$1")" = 600 ]' sh "$TMP/mine.pftrace"
 mkdir -m 1777 "$TMP/sticky"
 "${UNPRIV[@]}" ln -s "$TMP/victim" "$TMP/sticky/other.pftrace"
-expect "symlink planted by another user in a sticky directory" 0 "" -- \
+"${UNPRIV[@]}" ln -s "$TMP/ghost" "$TMP/sticky/dangling.pftrace"
+expect "symlink planted by another user in a sticky directory" 6 \
+	"^loopscope: cannot create $TMP/sticky/other.pftrace: a symbolic link on the way belongs to another user" -- \
 	"$LS" record -q -o "$TMP/sticky/other.pftrace" -- true
 check "another user's symlink: target untouched" sh -c '[ "$(cat "$1")" = precious ]' sh "$TMP/victim"
-check "another user's symlink: replaced by our own file" \
-	sh -c '[ -f "$1" ] && [ ! -L "$1" ] && [ "$(stat -c %u "$1")" = 0 ]' sh "$TMP/sticky/other.pftrace"
-check "dangling symlink: nothing created at its target" sh -c \
-	'ln -s "$1/ghost" "$1/dangling.pftrace" && "$2" record -q -o "$1/dangling.pftrace" -- true &&
-	 [ ! -e "$1/ghost" ] && [ -f "$1/dangling.pftrace" ]' sh "$TMP" "$LS"
+check "another user's symlink: target mode untouched" sh -c '[ "$(stat -c %a "$1")" = 644 ]' sh "$TMP/victim"
+check "another user's symlink: left as it was" [ -L "$TMP/sticky/other.pftrace" ]
+expect "another user's dangling symlink" 6 "belongs to another user" -- \
+	"$LS" record -q -o "$TMP/sticky/dangling.pftrace" -- true
+check "another user's dangling symlink: nothing created at its target" [ ! -e "$TMP/ghost" ]
 
 # An existing device or FIFO at the output path is written to, or refused,
 # but never replaced: `-o /dev/null` as root must not replace /dev/null.
@@ -244,6 +325,54 @@ expect "check: absurd confidence" 2 "invalid --confidence '2'" -- "$LS" check --
 expect "check: JUnit directory missing" 6 "cannot write $TMP/nodir/j.xml" -- \
 	"$LS" check --baseline "$J" --junit "$TMP/nodir/j.xml" "$J"
 expect "check: a run against itself" 0 "" -- "$LS" check --baseline "$J" "$J"
+dd if=/dev/zero of="$TMP/fullfold/fill" bs=4k 2> /dev/null
+expect "check: --junit on a full disk" 6 "^loopscope check: cannot write $TMP/fullfold/j.xml: No space left on device$" -- \
+	"$LS" check -q --baseline "$J" --junit "$TMP/fullfold/j.xml" "$J"
+rm -f "$TMP"/fullfold/*
+
+# --junit may not replace an input
+cp "$J" "$TMP/base.json"
+expect "check: --junit replacing the baseline" 2 \
+	"^loopscope check: --junit and --baseline name the same file \($TMP/base.json\)$" -- \
+	"$LS" check --baseline "$TMP/base.json" --junit "$TMP/base.json" "$J"
+check "check: the baseline is intact" cmp -s "$J" "$TMP/base.json"
+expect "check: --junit replacing a current summary" 2 \
+	"^loopscope check: --junit and a current summary name the same file" -- \
+	"$LS" check --baseline "$J" --junit "$TMP/./base.json" "$TMP/base.json"
+printf 'busy.p99 = +5%%\n' > "$TMP/ok.conf"
+expect "check: --junit replacing the config" 2 "^loopscope check: --junit and --config name the same file" -- \
+	"$LS" check --baseline "$J" --config "$TMP/ok.conf" --junit "$TMP/ok.conf" "$J"
+check "check: base.json and ok.conf intact" sh -c 'cmp -s "$1" "$2" && grep -q "^busy.p99 = +5%$" "$3"' \
+	sh "$J" "$TMP/base.json" "$TMP/ok.conf"
+
+# Config lines of any length; only a regular text file of at most 1 MiB.
+# A comment's tail once became a limit: 255 bytes in, "busy.p99 = +900%".
+python3 -c "print('# ' + 'x' * 300 + ' busy.p99 = +900%')" > "$TMP/longcomment.conf"
+expect "check: a long comment line stays a comment" 0 "" -- \
+	"$LS" check --baseline "$J" --config "$TMP/longcomment.conf" "$J"
+check "check: a long comment line sets no limit" sh -c '! grep -q "900%" "$1"' sh "$TMP/out"
+python3 -c "print('busy.p99 =' + ' ' * 10000 + '+7%   # ' + 'y' * 10000)" > "$TMP/longline.conf"
+expect "check: a 20 KB limit line" 0 "" -- "$LS" check --baseline "$J" --config "$TMP/longline.conf" "$J"
+check "check: a 20 KB limit line is read whole" grep -qE "^busy.p99 .* \+7% " "$TMP/out"
+python3 -c "print('busy.p99 = +5%' + ' ' * 300 + 'garbage')" > "$TMP/longbad.conf"
+expect "check: garbage after 300 blanks" 2 "longbad.conf:1: " -- \
+	"$LS" check --baseline "$J" --config "$TMP/longbad.conf" "$J"
+EXPECT_TIMEOUT=5 expect "check: --config /dev/zero" 2 "^loopscope check: /dev/zero: not a regular file$" -- \
+	"$LS" check --baseline "$J" --config /dev/zero "$J"
+mkfifo "$TMP/conf.fifo"
+EXPECT_TIMEOUT=5 expect "check: --config a FIFO" 2 "conf.fifo: not a regular file$" -- \
+	"$LS" check --baseline "$J" --config "$TMP/conf.fifo" "$J"
+expect "check: --config a directory" 2 "^loopscope check: $TMP: Is a directory$" -- \
+	"$LS" check --baseline "$J" --config "$TMP" "$J"
+truncate -s 2M "$TMP/huge.conf"
+expect "check: --config over 1 MiB" 2 "huge.conf: larger than 1 MiB$" -- \
+	"$LS" check --baseline "$J" --config "$TMP/huge.conf" "$J"
+printf 'busy.p99 = +5%%\n\0\n' > "$TMP/nul.conf"
+expect "check: --config with a NUL byte" 2 "nul.conf: not a text file" -- \
+	"$LS" check --baseline "$J" --config "$TMP/nul.conf" "$J"
+ln -s "$TMP/longline.conf" "$TMP/linked.conf"
+expect "check: --config through the user's symlink" 0 "" -- \
+	"$LS" check --baseline "$J" --config "$TMP/linked.conf" "$J"
 
 # ---- top ----
 expect "top: no PID" 2 "nothing to watch" -- "$LS" top

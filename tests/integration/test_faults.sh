@@ -62,6 +62,37 @@ ls_progs_orphaned() {
 
 target_state() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 
+# ---- resource limits while loading BPF: named as such (exit 1), not as an old kernel (5) ----
+# 12 file descriptors: enough to start, not enough for the maps and programs
+expect "EMFILE while loading BPF" 1 \
+	"^loopscope: loading BPF programs: Too many open files \(out of file descriptors: raise the limit, ulimit -n\)$" -- \
+	prlimit --nofile=12:12 "$LS" record -q -o "$TMP/emfile.pftrace" -- true
+check "EMFILE while loading BPF: one line" [ "$(wc -l < "$TMP/err")" = 1 ]
+check "EMFILE while loading BPF: no trace file" [ ! -e "$TMP/emfile.pftrace" ]
+# Address space: from too little to enough, every failure is named for what
+# it is. ASan reserves terabytes of shadow memory at startup, so an ASan
+# build cannot run under RLIMIT_AS at all: there this case cannot be made.
+if grep -qa __asan_init "$LS"; then
+	echo "# RLIMIT_AS cases: not possible under ASan (its shadow memory needs the address space)"
+else
+	nomem=0 wrong=0 okat=
+	for mb in $(seq 14 64); do
+		prlimit --as=$((mb << 20)) "$LS" record -q -o "$TMP/nomem.pftrace" -- true > /dev/null 2> "$TMP/nomem.err"
+		rc=$?
+		if [ "$rc" = 0 ]; then
+			okat=$mb
+			break
+		fi
+		if grep -q "Cannot allocate memory" "$TMP/nomem.err"; then
+			[ "$rc" = 1 ] && grep -q "out of memory" "$TMP/nomem.err" && nomem=$((nomem + 1)) || wrong=$mb
+		fi
+		[ "$(wc -l < "$TMP/nomem.err")" = 1 ] && ! crashed "$TMP/nomem.err" || wrong=$mb
+	done
+	check "ENOMEM while loading BPF: exit 1, 'out of memory', one line (seen $nomem times)" \
+		[ "$nomem" -gt 0 -a "$wrong" = 0 ]
+	check "ENOMEM: with enough address space it records (${okat:-never} MiB)" [ -n "$okat" ]
+fi
+
 # ---- the target exits mid-trace (by PID): record stops, exit 0, trace decodes ----
 start_server "$TMP/srv1.out" || fail "server starts"
 start_record exit1 -p "$SERVER_PID" -d 60 -o "$TMP/exit1.pftrace" --summary "$TMP/exit1.json"
