@@ -299,6 +299,7 @@ const char *output__strerror(int err)
 
 /* What a path names, to tell whether two paths are one file. */
 struct identity {
+	int refused;		/* the walk's -ENOLINK: output__open() would refuse it */
 	bool known, exists, in_dir, is_stdout, is_chr;
 	dev_t dev, dir_dev;
 	ino_t ino, dir_ino;
@@ -320,7 +321,7 @@ static void identify(const struct path_use *u, struct identity *id)
 	}
 	if (!u->written) {
 		id->known = id->exists = !stat(u->path, &st);
-	} else if (!resolve(u->path, &p)) {
+	} else if (!(id->refused = resolve(u->path, &p))) {
 		/* An output as output__open() will find it, links and all. */
 		id->known = true;
 		id->exists = !fstatat(p.dirfd, p.name, &st, p.magic ? 0 : AT_SYMLINK_NOFOLLOW);
@@ -329,7 +330,9 @@ static void identify(const struct path_use *u, struct identity *id)
 			id->dir_dev = dst.st_dev, id->dir_ino = dst.st_ino;
 		snprintf(id->name, sizeof(id->name), "%s", p.name);
 		close(p.dirfd);
-	}	/* else: an output the walk refuses; output__open() will say why */
+	} else if (id->refused != -ENOLINK) {
+		id->refused = 0;	/* a missing directory...: output__open() says why */
+	}
 	if (id->exists) {
 		id->dev = st.st_dev, id->ino = st.st_ino;
 		id->is_chr = S_ISCHR(st.st_mode);
@@ -364,6 +367,11 @@ int output__check_distinct(const struct path_use *u, size_t n, size_t *a, size_t
 				*a = i, *b = j;
 				err = -EEXIST;
 			}
+	for (i = 0; i < n && !err; i++)
+		if (ids[i].refused) {
+			*a = *b = i;
+			err = ids[i].refused;
+		}
 	free(ids);
 	return err;
 }

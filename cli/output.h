@@ -49,7 +49,9 @@ struct path_use {
  * in the same directory once symbolic links are resolved), not by
  * spelling. Otherwise -EEXIST, with *a and *b the indexes of the pair.
  * Character devices (/dev/null, a terminal) may be named more than once;
- * "-" (standard output) may not.
+ * "-" (standard output) may not. Then, so that a refusal does not wait
+ * for the end of a recording: -ENOLINK with *a == *b for a written path
+ * that output__open() would refuse for a link of another user.
  */
 int output__check_distinct(const struct path_use *u, size_t n, size_t *a, size_t *b);
 

@@ -21,6 +21,7 @@
 #include "viewer-export/pftrace.h"
 #include "viewer-export/summary_json.h"
 #include "viewer-export/summary_text.h"
+#include "viewer-export/text_escape.h"
 #include "viewer-export/trace_export.h"
 #include "exitcodes.h"
 #include "output.h"
@@ -100,20 +101,6 @@ static const struct argp_option record_options[] = {
 	CLI_HELP_OPTION,
 	{},
 };
-
-void cli_distinct_paths(const struct argp_state *state, const struct path_use *u, size_t n)
-{
-	size_t a, b;
-
-	/* other errors (a directory missing, ...) are the open's to report, with its reason */
-	if (output__check_distinct(u, n, &a, &b) != -EEXIST)
-		return;
-	if (!strcmp(u[a].path, u[b].path))
-		cli_usage_error(state, "%s and %s name the same file (%s)", u[a].what, u[b].what,
-				u[a].path);
-	cli_usage_error(state, "%s and %s name the same file (%s and %s)", u[a].what, u[b].what,
-			u[a].path, u[b].path);
-}
 
 /*
  * Every file this run writes, and the command it starts when named by a
@@ -408,6 +395,7 @@ static void wait_for_exec(struct recording *r)
 /* libuv is optional: report what was found and go on with what works. */
 static void attach_libuv(struct recording *r)
 {
+	char path[LS_ESC_SIZE(sizeof(((struct uvprobes *)0)->path))];
 	const struct uvprobes *uv;
 	int err;
 
@@ -429,7 +417,8 @@ static void attach_libuv(struct recording *r)
 	}
 	fprintf(stderr, "loopscope: libuv %u.%u.%u in %s: %u/5 phase probes, %u/12 thread-pool "
 		"probes%s%s%s%s\n", uv->version >> 16, (uv->version >> 8) & 0xff, uv->version & 0xff,
-		uv->path, uv->nphases, uv->nwork, uv->js_callbacks ? ", JS callbacks" : "",
+		ls_esc_str(LS_ESC_TEXT, path, sizeof(path), uv->path, strlen(uv->path)),
+		uv->nphases, uv->nwork, uv->js_callbacks ? ", JS callbacks" : "",
 		uv->nphases ? "" : " (phases unavailable)",
 		uv->missing[0] ? "; missing: " : "", uv->missing);
 }
@@ -559,6 +548,20 @@ static int finish_trace(struct recording *r, const struct ls_export_stats *es)
 	return 0;
 }
 
+/* A target file the trust rules refused, always; with -v, how to get missing names. */
+static void print_symbol_note(const struct recording *r)
+{
+	struct symbolizer_stats st;
+	const char *note;
+
+	if (!r->sym)
+		return;
+	symbolizer__stats(r->sym, &st);
+	note = r->o->verbose ? symbolizer__hint(&st) : symbolizer__refusal(&st);
+	if (note)
+		fprintf(stderr, "loopscope: symbols: %s\n", note);
+}
+
 static int finish(struct recording *r)
 {
 	struct ls_export_stats es = {};
@@ -596,6 +599,7 @@ static int finish(struct recording *r)
 		tm.resolve = resolve_frame;
 		tm.resolve_ctx = r;
 		summary_text__write(stderr, correlator__summary(r->corr), &tm);
+		print_symbol_note(r);
 	}
 	return rc;
 }
@@ -614,6 +618,7 @@ static int record(const struct record_opts *o)
 {
 	struct correlator_opts co = { .stall_threshold_ns = (uint64_t)(o->stall_ms * 1e6) };
 	struct recording r = { .o = o };
+	char name[LS_ESC_SIZE(sizeof(r.target.name))];
 	int rc, err;
 
 	r.trace_out.fd = -1;
@@ -653,7 +658,9 @@ static int record(const struct record_opts *o)
 	}
 	if (!o->quiet)
 		fprintf(stderr, "loopscope: tracing PID %d (%s)%s... Ctrl-C to stop\n",
-			r.target.pid, r.target.name, o->duration_s ? " for the duration" : "");
+			r.target.pid, ls_esc_str(LS_ESC_TEXT, name, sizeof(name), r.target.name,
+						 strlen(r.target.name)),
+			o->duration_s ? " for the duration" : "");
 	if (r.target.spawned)
 		wait_for_exec(&r);
 	/* now, while the code is mapped: a target may die (of an overflow) at once */

@@ -1,23 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* `loopscope record` and `loopscope replay`, and the output check they share with `check`. */
+/* `loopscope record` and `loopscope replay`, and the trace finishing they share. */
 #ifndef LS_CLI_RECORD_H
 #define LS_CLI_RECORD_H
 
 #include <stddef.h>
 
-struct argp_state;
-struct path_use;
-
 int cmd_record(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
-
-/*
- * After option parsing, before anything is opened: when a written path of
- * u is the same file as another path of u (by identity, not spelling,
- * output__check_distinct()), a usage error naming both options: one line,
- * exit 2. Otherwise returns.
- */
-void cli_distinct_paths(const struct argp_state *state, const struct path_use *u, size_t n);
 
 struct trace_export;
 struct pftrace;

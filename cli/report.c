@@ -12,6 +12,7 @@
 #include "viewer-export/summary_json.h"
 #include "viewer-export/text_escape.h"
 #include "exitcodes.h"
+#include "output.h"
 #include "report.h"
 
 struct report_opts {
@@ -95,6 +96,27 @@ void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(LS_EXIT_USAGE);
+}
+
+void cli_distinct_paths(const struct argp_state *state, const struct path_use *u, size_t n)
+{
+	size_t a, b;
+
+	int err = output__check_distinct(u, n, &a, &b);
+
+	if (err == -ENOLINK) {
+		fprintf(stderr, "loopscope %s: cannot write %s: %s\n", state->name, u[a].path,
+			output__strerror(err));
+		exit(LS_EXIT_OUTPUT);
+	}
+	/* other errors (a directory missing, ...) are the open's to report, with its reason */
+	if (err != -EEXIST)
+		return;
+	if (!strcmp(u[a].path, u[b].path))
+		cli_usage_error(state, "%s and %s name the same file (%s)", u[a].what, u[b].what,
+				u[a].path);
+	cli_usage_error(state, "%s and %s name the same file (%s and %s)", u[a].what, u[b].what,
+			u[a].path, u[b].path);
 }
 
 void cli_help(const struct argp_state *state)

@@ -4,6 +4,7 @@
 #define LS_CLI_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
@@ -15,6 +16,15 @@ struct summary_file;
 /* One line "loopscope CMD: message" on stderr, then exit 2 (argp adds a second line). */
 void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
+/*
+ * After option parsing, before anything is opened: when a written path of
+ * u is the same file as another path of u (by identity, not spelling,
+ * output__check_distinct()), a usage error naming both options: one line,
+ * exit 2. A written path behind another user's link: one line, exit 6.
+ * Otherwise returns.
+ */
+struct path_use;
+void cli_distinct_paths(const struct argp_state *state, const struct path_use *u, size_t n);
 /*
  * For ARGP_KEY_ERROR under ARGP_NO_ERRS: argp's own message is two lines and
  * names the command without "loopscope"; this is one line, naming the argument.

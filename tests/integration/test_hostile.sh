@@ -40,6 +40,7 @@ check "record -o: the victim is intact" victim_intact
 plant s.json "$TMP/victim"
 expect "record --summary through another user's link: exit 6" 6 "$REFUSED" -- \
 	"$LS" record -p "$SERVER_PID" -d 1 --summary "$PUB/s.json"
+check "record --summary: refused before tracing, not after" sh -c "! grep -q 'tracing PID' '$TMP/err'"
 plant f.txt "$TMP/victim"
 expect "record --folded through another user's link: exit 6" 6 "$REFUSED" -- \
 	"$LS" record -p "$SERVER_PID" -d 1 -o "$TMP/ok2.pftrace" --folded "$PUB/f.txt"
