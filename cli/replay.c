@@ -92,6 +92,11 @@ static error_t parse_replay_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static bool to_stdout(const struct replay_opts *o)
+{
+	return (o->output && !strcmp(o->output, "-")) || (o->summary && !strcmp(o->summary, "-"));
+}
+
 static double cpu_s(void)
 {
 	struct timespec ts;
@@ -197,9 +202,11 @@ static int replay(const struct replay_opts *o)
 		goto out;
 	}
 	rc = write_outputs(o, c, pf, te, &tout);
+	/* standard output may carry the trace or the summary ("-"): the figures go beside it */
 	if (!rc && !o->quiet)
-		printf("replay: %" PRId64 " records in %.3f s of CPU: %.0f records/s per core\n", n,
-		       cpu_s() - t0, (double)n / (cpu_s() - t0 > 0 ? cpu_s() - t0 : 1e-9));
+		fprintf(to_stdout(o) ? stderr : stdout, "replay: %" PRId64 " records in %.3f s of CPU: "
+			"%.0f records/s per core\n", n, cpu_s() - t0,
+			(double)n / (cpu_s() - t0 > 0 ? cpu_s() - t0 : 1e-9));
 out:
 	if (tout.fd >= 0)
 		output__abort(&tout);

@@ -489,7 +489,7 @@ void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st)
 	st->kernel_hidden = s->ksyms_err != 1 && (s->ksyms_err || s->ksyms.hidden);
 }
 
-const char *symbolizer__hint(const struct symbolizer_stats *st)
+const char *symbolizer__refusal(const struct symbolizer_stats *st)
 {
 	if (st->perf_map_refused == -ELOOP)
 		return "the perf map was not read: it is reached through a symbolic link";
@@ -501,6 +501,13 @@ const char *symbolizer__hint(const struct symbolizer_stats *st)
 		return "the perf map was not read: it could not be opened";
 	if (st->perf_map_capped)
 		return "the perf map is larger than 64 MiB: JIT code named after that is unnamed";
+	return NULL;
+}
+
+const char *symbolizer__hint(const struct symbolizer_stats *st)
+{
+	if (symbolizer__refusal(st))
+		return symbolizer__refusal(st);
 	if (st->unnamed_jit && !st->perf_map_found)
 		return "JIT frames have no names: run node with --perf-basic-prof "
 		       "--interpreted-frames-native-stack (it writes /tmp/perf-PID.map)";

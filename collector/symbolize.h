@@ -104,6 +104,12 @@ int symbolizer__refresh(struct symbolizer *s);
 void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st);
 /* One sentence on how to get the names that were missing, or NULL if none were. */
 const char *symbolizer__hint(const struct symbolizer_stats *st);
+/*
+ * One sentence when a file of the target was refused by the trust rules
+ * (a perf map that is a link, a FIFO, another user's) or read only up to
+ * its cap, or NULL: a refusal is always said, a hint when asked for.
+ */
+const char *symbolizer__refusal(const struct symbolizer_stats *st);
 
 /* Demangles a C++ (Itanium ABI) name into buf; false if name is not one. */
 bool ls_demangle(const char *name, char *buf, size_t len);
