@@ -426,7 +426,7 @@ static int start(struct top *t)
 			  .on_thread_exit = on_thread_exit },
 	};
 	struct tracer_opts to = {
-		.pid = t->o->pid, .on_record = on_record, .ctx = t, .verbose = t->o->verbose,
+		.on_record = on_record, .ctx = t, .verbose = t->o->verbose,
 		.btf_path = getenv("LOOPSCOPE_BTF"),
 	};
 	int err = target__attach(&t->target, t->o->pid);
@@ -437,6 +437,10 @@ static int start(struct top *t)
 			err == -EDEADLK ? "that is loopscope itself" : strerror(-err), t->o->pid);
 		return LS_EXIT_TARGET;
 	}
+	to.pid = t->target.pid;	/* -p of a thread: its process */
+	if (t->target.thread)
+		fprintf(stderr, "loopscope top: %d is a thread of process %d: watching the process\n",
+			t->target.thread, t->target.pid);
 	err = cli_check_privileges("top");
 	if (!err)
 		err = cli_check_btf("top");
@@ -446,12 +450,7 @@ static int start(struct top *t)
 	if (!t->corr)
 		return LS_EXIT_FAIL;
 	err = tracer__start(&t->tracer, &to);
-	if (!err)
-		return 0;
-	fprintf(stderr, "loopscope top: loading BPF programs: %s%s\n", strerror(-err),
-		err == -EPERM || err == -EACCES ? " (needs root, or CAP_BPF and CAP_PERFMON)" :
-		" (kernel too old or without BTF? run with -v)");
-	return err == -EPERM || err == -EACCES ? LS_EXIT_PERM : LS_EXIT_KERNEL;
+	return err ? tracer__start_error("loopscope top", err) : 0;
 }
 
 int cmd_top(int argc, char **argv)

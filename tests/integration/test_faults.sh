@@ -69,6 +69,9 @@ expect "EMFILE while loading BPF" 1 \
 	prlimit --nofile=12:12 "$LS" record -q -o "$TMP/emfile.pftrace" -- true
 check "EMFILE while loading BPF: one line" [ "$(wc -l < "$TMP/err")" = 1 ]
 check "EMFILE while loading BPF: no trace file" [ ! -e "$TMP/emfile.pftrace" ]
+expect "EMFILE while top loads BPF" 1 \
+	"^loopscope top: loading BPF programs: Too many open files \(out of file descriptors" -- \
+	prlimit --nofile=12:12 "$LS" top -p 1 -n 1
 # Address space: from too little to enough, every failure is named for what
 # it is. ASan reserves terabytes of shadow memory at startup, so an ASan
 # build cannot run under RLIMIT_AS at all: there this case cannot be made.
