@@ -195,10 +195,13 @@ int folded__write(const struct folded *f, FILE *out)
 			v[k++] = &f->e[i];
 	if (k)
 		qsort(v, k, sizeof(*v), cmp_line);
+	errno = 0;	/* what a failed write leaves, ENOSPC say, is the error to report */
 	for (i = 0; i < k; i++)
 		fprintf(out, "%s %llu\n", v[i]->line, (unsigned long long)v[i]->count);
 	free(v);
-	return fflush(out) || ferror(out) ? -EIO : 0;
+	if (!fflush(out) && !ferror(out))
+		return 0;
+	return errno ? -errno : -EIO;
 }
 
 size_t folded__stacks(const struct folded *f)

@@ -24,13 +24,15 @@ void te_on_sample(void *ctx, const struct ls_thread *t, const struct ls_sample *
 {
 	struct trace_export *te = ctx;
 	struct te_thread *th = te_get_thread(te, smp->tid, t);
+	int err;
 
 	if (!th)
 		return;
 	te_seen_ts(te, smp->ts, smp->ts);
 	te_describe_thread(te, th, smp->ts);	/* PerfSamples land on the thread's track */
-	if (stack_export__sample(te->stacks, smp))
-		te_set_err(te, -EIO);
+	err = stack_export__sample(te->stacks, smp);
+	if (err)
+		te_set_err(te, err < 0 ? err : -EIO);	/* the writer's own error (ENOSPC...) */
 	if (te->folded)
 		fold_sample(te, t, smp);
 }
