@@ -498,11 +498,7 @@ static int write_folded(struct recording *r)
 
 	if (!err) {
 		f = fdopen(dup(out.fd), "w");
-		errno = 0;
-		err = f ? folded__write(r->folded, f) : -errno;
-		/* folded__write says EIO for any failed write: the stream's errno says which */
-		if (err == -EIO && errno)
-			err = -errno;
+		err = f ? folded__write(r->folded, f) : -errno;	/* the failed write's errno */
 		if (f && fclose(f) && !err)
 			err = -errno;
 		if (err)

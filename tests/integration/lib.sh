@@ -53,6 +53,17 @@ start_server() {
 	PORT=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$out")
 }
 
+# http_get PORT PATH [TIMES]: GET requests to 127.0.0.1:PORT over bash's
+# /dev/tcp, one after the other, each read to its end
+http_get() {
+	local i
+	for i in $(seq 1 "${3:-1}"); do
+		exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET %s HTTP/1.0\r\n\r\n' "$2" >&3 &&
+			cat <&3 > /dev/null
+		exec 3<&-
+	done
+}
+
 # json FILE PYTHON-EXPR: evaluates EXPR with the summary loaded as `s`
 # crashed FILE: FILE holds a sanitizer report, a fatal signal or a failed
 # assertion. The exact report forms only: a traced program's stack (an ASan

@@ -251,7 +251,7 @@ mkdir -m 1777 "$TMP/sticky"
 "${UNPRIV[@]}" ln -s "$TMP/victim" "$TMP/sticky/other.pftrace"
 "${UNPRIV[@]}" ln -s "$TMP/ghost" "$TMP/sticky/dangling.pftrace"
 expect "symlink planted by another user in a sticky directory" 6 \
-	"^loopscope: cannot create $TMP/sticky/other.pftrace: a symbolic link on the way belongs to another user" -- \
+	"^loopscope record: cannot write $TMP/sticky/other.pftrace: a symbolic link on the way belongs to another user" -- \
 	"$LS" record -q -o "$TMP/sticky/other.pftrace" -- true
 check "another user's symlink: target untouched" sh -c '[ "$(cat "$1")" = precious ]' sh "$TMP/victim"
 check "another user's symlink: target mode untouched" sh -c '[ "$(stat -c %a "$1")" = 644 ]' sh "$TMP/victim"

@@ -143,11 +143,7 @@ if [ -n "$NODE" ]; then
 		--summary "$TMP/n.json" --folded "$TMP/n.folded" 2> "$TMP/n.err" &
 	LSPID=$!
 	wait_for "$TMP/n.err" "tracing PID" || fail "record attaches to node"
-	for i in 1 2; do
-		exec 3<>"/dev/tcp/127.0.0.1/$PORT" && printf 'GET /login HTTP/1.0\r\n\r\n' >&3 &&
-			cat <&3 > /dev/null
-		exec 3<&-
-	done
+	http_get "$PORT" /login 2
 	wait "$LSPID"
 	check "node: record exits 0" [ $? = 0 ]
 	check "node: the stalls were seen" grep -qE "[0-9]+ iterations, .* [2-9] stalls" "$TMP/n.err"

@@ -84,11 +84,7 @@ if [ -n "$NODE" ]; then
 	wait_for "$TMP/bs.out" '^listening' 10 || fail "busy-server starts"
 	PORT=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/bs.out")
 	sleep 0.5
-	for i in 1 2; do
-		exec 3<>"/dev/tcp/127.0.0.1/$PORT" && printf 'GET /login HTTP/1.0\r\n\r\n' >&3 &&
-			cat <&3 > /dev/null
-		exec 3<&-
-	done
+	http_get "$PORT" /login 2
 	wait "$LSPID"
 	check "node stall: two stalls of ~100 ms" grep -qE "[0-9]+ iterations, .* [2-9] stalls" "$TMP/bs.err"
 	check "node stall: the stack names the JS function hashPasswordsSync" \
