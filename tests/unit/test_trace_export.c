@@ -13,36 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../harness.h"
-#include "tests/tools/trace_seq.h"
 #include "viewer-export/trace_export.h"
+#include "trace_decode.h"
 
 #define MS		1000000ull
 #define T0		(5000 * MS)
 #define PID		1000
-#define MAX_EV		256
-#define MAX_IID		256
-
-/* The packet's payload of one kind, or NULL: data is a oneof, its members alias. */
-#define PAYLOAD(p, kind, member)                                              \
-	((p)->data_case == PERFETTO__PROTOS__TRACE_PACKET__DATA_##kind ? (p)->member : NULL)
-
-struct ev {
-	int type;
-	uint64_t ts;
-	uint64_t track;
-	const char *name;
-	char cats[64];
-	const Perfetto__Protos__TrackEvent *te;
-};
-
-struct trace {
-	Perfetto__Protos__TracePacket *pk[MAX_EV * 2];
-	size_t npk;
-	struct ev ev[MAX_EV];
-	size_t nev;
-	const char *names[PFTRACE_TABLE_MAX][MAX_IID];
-	struct trace_seq seq;
-};
 
 static struct ls_thread loop_thr = { .pid = PID, .tid = PID, .comm = "node", .is_loop = true };
 static struct ls_thread worker = { .pid = PID, .tid = PID + 1, .comm = "libuv-worker" };
@@ -127,128 +103,6 @@ static int run_export(int fd, bool compress, struct trace_export_counts *counts)
 	return run_export_of(fd, compress, counts, feed);
 }
 
-static uint64_t varint(const uint8_t *b, size_t len, size_t *pos)
-{
-	uint64_t v = 0;
-	unsigned sh = 0;
-
-	while (*pos < len) {
-		v |= (uint64_t)(b[*pos] & 0x7f) << sh;
-		if (!(b[(*pos)++] & 0x80))
-			return v;
-		sh += 7;
-	}
-	LS_FAIL("truncated varint");
-}
-
-/* InternedString.str is bytes: not NUL-terminated once decoded. Freed by free_trace(). */
-static const char *bytes_str(const ProtobufCBinaryData *b)
-{
-	char *s = strndup((const char *)b->data, b->len);
-
-	ASSERT(s);
-	return s;
-}
-
-static void learn(struct trace *t, int tab, uint64_t iid, const char *s)
-{
-	ASSERT(iid > 0 && iid < MAX_IID && !t->names[tab][iid]);
-	t->names[tab][iid] = s;
-}
-
-static const char *name_of(const struct trace *t, int tab, uint64_t iid)
-{
-	if (!(iid > 0 && iid < MAX_IID && t->names[tab][iid]))
-		LS_FAIL("iid %llu of table %d undefined", (unsigned long long)iid, tab);
-	return t->names[tab][iid];
-}
-
-static void add_event(struct trace *t, const Perfetto__Protos__TracePacket *p)
-{
-	const Perfetto__Protos__TrackEvent *te = p->track_event;
-	struct ev *e = &t->ev[t->nev++];
-	size_t k;
-
-	ASSERT(t->nev <= MAX_EV);
-	e->type = te->type;
-	e->ts = p->timestamp;
-	e->track = te->track_uuid;
-	e->te = te;
-	if (te->name_field_case == PERFETTO__PROTOS__TRACK_EVENT__NAME_FIELD_NAME_IID)
-		e->name = name_of(t, PFTRACE_EVENT_NAME, te->name_iid);
-	for (k = 0; k < te->n_category_iids; k++) {
-		if (k)
-			strcat(e->cats, ",");
-		strcat(e->cats, name_of(t, PFTRACE_CATEGORY, te->category_iids[k]));
-	}
-}
-
-static void decode(int fd, struct trace *t)
-{
-	struct stat st;
-	uint8_t *b;
-	size_t pos = 0, len, i, sz;
-
-	ASSERT(fstat(fd, &st) == 0);
-	len = (size_t)st.st_size;
-	b = malloc(len);
-	ASSERT(b && pread(fd, b, len, 0) == (ssize_t)len);
-	memset(t, 0, sizeof(*t));
-	while (pos < len) {
-		Perfetto__Protos__TracePacket *p;
-		Perfetto__Protos__InternedData *id;
-
-		ASSERT_EQ(b[pos++], 0x0A);
-		sz = varint(b, len, &pos);
-		p = perfetto__protos__trace_packet__unpack(NULL, sz, b + pos);
-		ASSERT(p && t->npk < MAX_EV * 2);
-		ASSERT(trace_seq_resolve(&t->seq, p) == 0);
-		t->pk[t->npk++] = p;
-		pos += sz;
-		id = p->interned_data;
-		for (i = 0; id && i < id->n_event_names; i++)
-			learn(t, PFTRACE_EVENT_NAME, id->event_names[i]->iid, id->event_names[i]->name);
-		for (i = 0; id && i < id->n_event_categories; i++)
-			learn(t, PFTRACE_CATEGORY, id->event_categories[i]->iid,
-			      id->event_categories[i]->name);
-		for (i = 0; id && i < id->n_debug_annotation_names; i++)
-			learn(t, PFTRACE_ANNOT_NAME, id->debug_annotation_names[i]->iid,
-			      id->debug_annotation_names[i]->name);
-		for (i = 0; id && i < id->n_debug_annotation_string_values; i++)
-			learn(t, PFTRACE_STRING_VALUE, id->debug_annotation_string_values[i]->iid,
-			      bytes_str(&id->debug_annotation_string_values[i]->str));
-		if (PAYLOAD(p, TRACK_EVENT, track_event))
-			add_event(t, p);
-	}
-	free(b);
-}
-
-static const Perfetto__Protos__DebugAnnotation *arg(const struct trace *t, const struct ev *e,
-						     const char *name)
-{
-	size_t k;
-
-	for (k = 0; k < e->te->n_debug_annotations; k++)
-		if (!strcmp(name_of(t, PFTRACE_ANNOT_NAME, e->te->debug_annotations[k]->name_iid), name))
-			return e->te->debug_annotations[k];
-	LS_FAIL("event %s has no annotation %s", e->name ? e->name : "?", name);
-}
-
-static const char *str_arg(const struct trace *t, const struct ev *e, const char *name)
-{
-	return name_of(t, PFTRACE_STRING_VALUE, arg(t, e, name)->string_value_iid);
-}
-
-static const struct ev *find(const struct trace *t, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < t->nev; i++)
-		if (t->ev[i].name && !strcmp(t->ev[i].name, name))
-			return &t->ev[i];
-	LS_FAIL("no event named \"%s\"", name);
-}
-
 /* Replays one track as trace_processor does: stable sort by ts, then a stack. */
 static void check_nesting(const struct trace *t, uint64_t track)
 {
@@ -274,16 +128,6 @@ static void check_nesting(const struct trace *t, uint64_t track)
 			ASSERT_STR_EQ(stack[depth - 2], "busy");
 	}
 	ASSERT_EQ(depth, 0);
-}
-
-static void free_trace(struct trace *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->npk; i++)
-		perfetto__protos__trace_packet__free_unpacked(t->pk[i], NULL);
-	for (i = 0; i < MAX_IID; i++)
-		free((char *)t->names[PFTRACE_STRING_VALUE][i]);
 }
 
 static void check_threads(const struct trace *t)
@@ -356,41 +200,41 @@ TEST(trace_export_renders_model)
 	ASSERT_EQ(c.stalls, 1);
 	ASSERT_EQ(c.polls_folded, 2);
 	ASSERT_EQ(c.calls, 7);
-	decode(fd, t);
+	td_decode(fd, t);
 	check_threads(t);
 	check_counters(t);
 	check_nesting(t, pftrace__track_uuid(PFTRACE_UUID_THREAD, PID, PID));
 	check_nesting(t, pftrace__track_uuid(PFTRACE_UUID_THREAD, PID, PID + 1));
 
-	e = find(t, "STALL 80 ms");
+	e = td_find(t, "STALL 80 ms");
 	ASSERT_STR_EQ(e->cats, "loop,stall");
 	ASSERT_EQ(e->ts, T0 + 7 * MS);
-	ASSERT_EQ(arg(t, e, "seq")->uint_value, 2);
-	ASSERT_NEAR(arg(t, e, "busy_ms")->double_value, 80.0, 1e-9);
-	ASSERT_EQ(arg(t, e, "calls")->uint_value, 2);
-	ASSERT_EQ(arg(t, e, "file_io")->uint_value, 1);
-	e = find(t, "stall");
+	ASSERT_EQ(td_arg(t, e, "seq")->uint_value, 2);
+	ASSERT_NEAR(td_arg(t, e, "busy_ms")->double_value, 80.0, 1e-9);
+	ASSERT_EQ(td_arg(t, e, "calls")->uint_value, 2);
+	ASSERT_EQ(td_arg(t, e, "file_io")->uint_value, 1);
+	e = td_find(t, "stall");
 	ASSERT_EQ(e->type, PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_INSTANT);
 	ASSERT_EQ(e->ts, T0 + 87 * MS);
-	e = find(t, "iteration");
+	e = td_find(t, "iteration");
 	ASSERT_STR_EQ(e->cats, "loop");
 	ASSERT_EQ(e->ts, T0);
-	e = find(t, "poll wait");
-	ASSERT_STR_EQ(str_arg(t, e, "syscall"), "epoll_pwait");
-	ASSERT_EQ(arg(t, e, "timeout_ms")->int_value, -1);
-	ASSERT_EQ(arg(t, e, "ready")->int_value, 3);
-	e = find(t, "read (sync file I/O)");
+	e = td_find(t, "poll wait");
+	ASSERT_STR_EQ(td_str_arg(t, e, "syscall"), "epoll_pwait");
+	ASSERT_EQ(td_arg(t, e, "timeout_ms")->int_value, -1);
+	ASSERT_EQ(td_arg(t, e, "ready")->int_value, 3);
+	e = td_find(t, "read (sync file I/O)");
 	ASSERT_STR_EQ(e->cats, "syscall,finding");
-	ASSERT_STR_EQ(str_arg(t, e, "fd_kind"), "file");
-	ASSERT_EQ(arg(t, e, "fd")->int_value, 20);
-	e = find(t, "futex");
-	ASSERT_EQ(arg(t, e, "op")->int_value, 128);
-	e = find(t, "write");	/* the worker's, first in the file */
-	ASSERT_STR_EQ(str_arg(t, e, "fd_kind"), "pipe");
-	e = find(t, "loopscope stats");
-	ASSERT_EQ(arg(t, e, "ring_buffer")->uint_value, 3);
+	ASSERT_STR_EQ(td_str_arg(t, e, "fd_kind"), "file");
+	ASSERT_EQ(td_arg(t, e, "fd")->int_value, 20);
+	e = td_find(t, "futex");
+	ASSERT_EQ(td_arg(t, e, "op")->int_value, 128);
+	e = td_find(t, "write");	/* the worker's, first in the file */
+	ASSERT_STR_EQ(td_str_arg(t, e, "fd_kind"), "pipe");
+	e = td_find(t, "loopscope stats");
+	ASSERT_EQ(td_arg(t, e, "ring_buffer")->uint_value, 3);
 	ASSERT_STR_EQ(e->cats, "loopscope,drops");
-	free_trace(t);
+	td_free(t);
 	free(t);
 	close(fd);
 }
@@ -404,13 +248,13 @@ TEST(trace_export_open_call_and_drops)
 
 	ASSERT(fd >= 0 && t);
 	ASSERT_EQ(run_export(fd, false, NULL), 0);
-	decode(fd, t);
+	td_decode(fd, t);
 	for (i = 0; i < t->nev; i++) {
 		const struct ev *e = &t->ev[i];
 
 		if (e->name && !strcmp(e->name, "write") && e->track != drops &&
 		    e->ts == T0 + 89 * MS) {
-			ASSERT(arg(t, e, "open")->bool_value);
+			ASSERT(td_arg(t, e, "open")->bool_value);
 			ASSERT_EQ(t->ev[i + 1].type, PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_SLICE_END);
 			ASSERT_EQ(t->ev[i + 1].ts, T0 + 94 * MS);
 			nopen++;
@@ -420,7 +264,7 @@ TEST(trace_export_open_call_and_drops)
 	}
 	ASSERT_EQ(nopen, 1);
 	ASSERT_EQ(ndrops, 2);
-	free_trace(t);
+	td_free(t);
 	free(t);
 	close(fd);
 }
@@ -450,7 +294,7 @@ TEST(trace_export_thread_exit_and_tid_reuse)
 
 	ASSERT(fd >= 0 && t);
 	ASSERT_EQ(run_export_of(fd, false, NULL, feed_exit_and_reuse), 0);
-	decode(fd, t);
+	td_decode(fd, t);
 	for (i = 0; i < t->npk; i++) {
 		const Perfetto__Protos__TrackDescriptor *td =
 			PAYLOAD(t->pk[i], TRACK_DESCRIPTOR, track_descriptor);
@@ -465,9 +309,9 @@ TEST(trace_export_thread_exit_and_tid_reuse)
 	}
 	ASSERT_EQ(n, 2);
 	ASSERT(uuid[0] != uuid[1]);	/* a second thread, as Perfetto reads tid reuse */
-	ASSERT_U64_EQ(find(t, "read")->track, uuid[0]);	/* written at the exit */
-	ASSERT_U64_EQ(find(t, "write")->track, uuid[1]);
-	free_trace(t);
+	ASSERT_U64_EQ(td_find(t, "read")->track, uuid[0]);	/* written at the exit */
+	ASSERT_U64_EQ(td_find(t, "write")->track, uuid[1]);
+	td_free(t);
 	free(t);
 	close(fd);
 }
