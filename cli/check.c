@@ -18,10 +18,10 @@
 #include "collector/record.h"
 #include "collector/summary_read.h"
 #include "check.h"
+#include "cli_util.h"
+#include "commands.h"
 #include "exitcodes.h"
 #include "output.h"
-#include "record.h"
-#include "report.h"
 
 #define CHECK_EXIT_REGRESSION	LS_EXIT_FAIL	/* `check` gives exit 1 this meaning */
 

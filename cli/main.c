@@ -3,9 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "commands.h"
 #include "exitcodes.h"
-#include "record.h"
-#include "report.h"
 
 static const char usage[] =
 	"loopscope " LS_VERSION ": trace event loops (epoll, libuv, node) with eBPF\n"

@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
+#include "cli_util.h"
 #include "exitcodes.h"
-#include "report.h"
 
 /* Fails early, naming the capability, instead of a cryptic EPERM from bpf(). */
 int cli_check_privileges(const char *cmd)

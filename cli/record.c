@@ -23,11 +23,11 @@
 #include "viewer-export/summary_text.h"
 #include "viewer-export/text_escape.h"
 #include "viewer-export/trace_export.h"
+#include "cli_util.h"
+#include "commands.h"
 #include "exitcodes.h"
 #include "output.h"
 #include "rawfile.h"
-#include "record.h"
-#include "report.h"
 #include "target.h"
 #include "tracer.h"
 
@@ -251,12 +251,6 @@ static int finish_raw(struct recording *r)
 		return 0;
 	fprintf(stderr, "loopscope: writing %s: %s\n", r->o->raw, output__strerror(err));
 	return LS_EXIT_OUTPUT;
-}
-
-int cli_write_exit(int err)
-{
-	/* memory or file descriptors ran out: not the output's fault */
-	return err == -ENOMEM || err == -EMFILE || err == -ENFILE ? LS_EXIT_FAIL : LS_EXIT_OUTPUT;
 }
 
 static double elapsed_s(const struct timespec *since)
@@ -509,22 +503,6 @@ static int write_folded(struct recording *r)
 	if (err)
 		fprintf(stderr, "loopscope: cannot write %s: %s\n", r->o->folded, output__strerror(err));
 	return err;
-}
-
-/*
- * The exporter finishes the writer (trace_export__finish flushes it) and
- * returns the first error of either: memory the export ran out of, or the
- * write that failed. The writer's own error comes first when there is one:
- * the exporter reports a failed write as EIO, and the disk's ENOSPC is the
- * reason. The trace written so far is kept either way: the writer cuts it
- * back to its last whole packet.
- */
-int cli_finish_trace(struct trace_export *te, const struct pftrace *pf,
-		     const struct ls_export_stats *es)
-{
-	int err = trace_export__finish(te, es);
-
-	return pftrace__err(pf) ? pftrace__err(pf) : err;
 }
 
 static int finish_trace(struct recording *r, const struct ls_export_stats *es)

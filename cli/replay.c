@@ -17,11 +17,11 @@
 #include "viewer-export/pftrace.h"
 #include "viewer-export/summary_json.h"
 #include "viewer-export/trace_export.h"
+#include "cli_util.h"
+#include "commands.h"
 #include "exitcodes.h"
 #include "output.h"
 #include "rawfile.h"
-#include "record.h"
-#include "report.h"
 
 struct replay_opts {
 	const char *raw;

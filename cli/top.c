@@ -38,8 +38,9 @@
 #include "collector/record.h"
 #include "viewer-export/summary_text.h"
 #include "viewer-export/text_escape.h"
+#include "cli_util.h"
+#include "commands.h"
 #include "exitcodes.h"
-#include "report.h"
 #include "target.h"
 #include "tracer.h"
 

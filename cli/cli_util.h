@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* `loopscope report`, `check` and `top`, and what they share. */
-#ifndef LS_CLI_REPORT_H
-#define LS_CLI_REPORT_H
+/*
+ * What the commands share: usage errors and option arguments, the path
+ * checks made before anything is opened, the checks made before loading
+ * BPF, and the exit codes of outputs. Every one of them says one line.
+ */
+#ifndef LS_CLI_UTIL_H
+#define LS_CLI_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-int cmd_report(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_top(int argc, char **argv);
-
 struct argp_state;
+struct path_use;
 struct summary_file;
+struct trace_export;
+struct pftrace;
+struct ls_export_stats;
 
 /* One line "loopscope CMD: message" on stderr, then exit 2 (argp adds a second line). */
 void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
@@ -23,7 +27,6 @@ void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
  * exit 2. A written path behind another user's link: one line, exit 6.
  * Otherwise returns.
  */
-struct path_use;
 void cli_distinct_paths(const struct argp_state *state, const struct path_use *u, size_t n);
 /*
  * For ARGP_KEY_ERROR under ARGP_NO_ERRS: argp's own message is two lines and
@@ -46,5 +49,14 @@ int cli_check_btf(const char *cmd);
 
 /* Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 bool cli_color(int fd);
+
+/*
+ * Finishes a trace: the exporter flushes the writer, once. 0 or the error
+ * that decides: the writer's (-ENOSPC...) before the exporter's (-ENOMEM).
+ */
+int cli_finish_trace(struct trace_export *te, const struct pftrace *pf,
+		     const struct ls_export_stats *es);
+/* The exit code of an output that failed: 1 for -ENOMEM, -EMFILE, -ENFILE, else 6. */
+int cli_write_exit(int err);
 
 #endif

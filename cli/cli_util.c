@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What the commands share (cli_util.h): usage errors, option arguments, paths, exit codes. */
+#include <argp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "collector/summary_read.h"
+#include "viewer-export/pftrace.h"
+#include "viewer-export/text_escape.h"
+#include "viewer-export/trace_export.h"
+#include "cli_util.h"
+#include "exitcodes.h"
+#include "output.h"
+
+void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "loopscope %s: ", state->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(LS_EXIT_USAGE);
+}
+
+void cli_distinct_paths(const struct argp_state *state, const struct path_use *u, size_t n)
+{
+	size_t a, b;
+
+	int err = output__check_distinct(u, n, &a, &b);
+
+	if (err == -ENOLINK) {
+		fprintf(stderr, "loopscope %s: cannot write %s: %s\n", state->name, u[a].path,
+			output__strerror(err));
+		exit(LS_EXIT_OUTPUT);
+	}
+	/* other errors (a directory missing, ...) are the open's to report, with its reason */
+	if (err != -EEXIST)
+		return;
+	if (!strcmp(u[a].path, u[b].path))
+		cli_usage_error(state, "%s and %s name the same file (%s)", u[a].what, u[b].what,
+				u[a].path);
+	cli_usage_error(state, "%s and %s name the same file (%s and %s)", u[a].what, u[b].what,
+			u[a].path, u[b].path);
+}
+
+void cli_help(const struct argp_state *state)
+{
+	argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, (char *)state->name);
+	exit(LS_EXIT_OK);
+}
+
+void cli_bad_option(const struct argp_state *state)
+{
+	const char *arg = state->next > 0 && state->next <= state->argc ? state->argv[state->next - 1] : "?";
+
+	cli_usage_error(state, "unknown option or missing argument at '%s' (see loopscope help %s)",
+			arg, state->name);
+}
+
+double cli_number(const struct argp_state *state, const char *what, const char *arg, double lo,
+		  double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	/* decimal only: strtod would also take "0x10" and "inf" */
+	if (errno || end == arg || *end || strspn(arg, "0123456789.eE+-") != strlen(arg) ||
+	    !(v >= lo && v <= hi))
+		cli_usage_error(state, "invalid %s '%s': expected a number in [%g, %g]", what, arg, lo, hi);
+	return v;
+}
+
+long cli_integer(const struct argp_state *state, const char *what, const char *arg, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi)
+		cli_usage_error(state, "invalid %s '%s': expected a whole number in [%ld, %ld]", what, arg,
+				lo, hi);
+	return v;
+}
+
+bool cli_color(int fd)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(fd) && !(nc && *nc);
+}
+
+int cli_load_summary(const char *cmd, const char *file, struct summary_file **sf)
+{
+	struct summary_error err;
+	int rc = summary_read_file(file, sf, &err);
+
+	if (!rc)
+		return 0;
+	/* the message may quote the file (a duplicate key): escaped, like the name */
+	fprintf(stderr, "loopscope %s: ", cmd);
+	ls_esc_fputs(stderr, file);
+	fputs(": ", stderr);
+	ls_esc_fputs(stderr, err.msg);
+	fputc('\n', stderr);
+	return LS_EXIT_USAGE;
+}
+
+int cli_write_exit(int err)
+{
+	/* memory or file descriptors ran out: not the output's fault */
+	return err == -ENOMEM || err == -EMFILE || err == -ENFILE ? LS_EXIT_FAIL : LS_EXIT_OUTPUT;
+}
+
+/*
+ * The exporter finishes the writer (trace_export__finish flushes it) and
+ * returns the first error of either: memory the export ran out of, or the
+ * write that failed. The writer's own error comes first when there is one:
+ * the exporter reports a failed write as EIO, and the disk's ENOSPC is the
+ * reason. The trace written so far is kept either way: the writer cuts it
+ * back to its last whole packet.
+ */
+int cli_finish_trace(struct trace_export *te, const struct pftrace *pf,
+		     const struct ls_export_stats *es)
+{
+	int err = trace_export__finish(te, es);
+
+	return pftrace__err(pf) ? pftrace__err(pf) : err;
+}
