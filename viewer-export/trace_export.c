@@ -6,10 +6,10 @@
  * part (model.h). trace_processor sorts events by timestamp with a stable
  * sort, so a call starting at the very ns the iteration starts would sort
  * before the iteration's BEGIN and break the nesting. We therefore hold the
- * calls of a loop thread's current iteration back and write them between
- * the "busy" BEGIN and END when the iteration arrives: every track is then
- * written in time order with parents before children, and ENDs before
- * BEGINs at equal timestamps.
+ * calls, pool events and phases of a loop thread's current iteration back
+ * and write them between the "busy" BEGIN and END when the iteration
+ * arrives (trace_export_held.c): every track is then written in time order
+ * with parents before children, and ENDs before BEGINs at equal timestamps.
  *
  * Tracks are described lazily, at a thread's first event, so that the
  * descriptor has a real timestamp and usually the final thread name.
@@ -215,9 +215,8 @@ void te_slice(struct trace_export *te, const struct te_thread *th, enum pftrace_
 	pftrace__event(te->w, &ev);
 }
 
-/* One call as a slice, clamped to [lo, hi] so it nests in its parent. */
-static void write_call(struct trace_export *te, const struct te_thread *th,
-		       const struct ls_call *c, uint64_t lo, uint64_t hi)
+void te_write_call(struct trace_export *te, const struct te_thread *th,
+		   const struct ls_call *c, uint64_t lo, uint64_t hi)
 {
 	struct pftrace_arg a[5];
 	uint64_t ts = c->ts, end = c->ts + c->dur;
@@ -225,10 +224,6 @@ static void write_call(struct trace_export *te, const struct te_thread *th,
 	char buf[64];
 	unsigned n = 0;
 
-	if (c->flags & TE_POOL_ANY) {
-		te_write_pool_event(te, th, c);
-		return;
-	}
 	if (c->flags & LS_CALLF_POLL) {
 		name = "poll wait";	/* only open waits get here */
 		cat = "loop";
@@ -252,38 +247,6 @@ static void write_call(struct trace_export *te, const struct te_thread *th,
 	te_slice(te, th, PFTRACE_SLICE_END, end, NULL, NULL, NULL, 0);
 }
 
-/* Writes held calls of iterations before seq; with all, every held call. */
-static void release_held(struct trace_export *te, struct te_thread *th, uint64_t seq, bool all)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < th->nheld; i++) {
-		if (all || th->held[i].iter < seq)
-			write_call(te, th, &th->held[i], 0, UINT64_MAX);
-		else
-			th->held[k++] = th->held[i];
-	}
-	th->nheld = k;
-}
-
-bool te_hold_call(struct te_thread *th, const struct ls_call *c)
-{
-	if (th->nheld == th->capheld) {
-		size_t cap = th->capheld ? th->capheld * 2 : 64;
-		struct ls_call *h;
-
-		if (cap > TE_MAX_HELD)
-			return false;
-		h = realloc(th->held, cap * sizeof(*h));
-		if (!h)
-			return false;
-		th->held = h;
-		th->capheld = cap;
-	}
-	th->held[th->nheld++] = *c;
-	return true;
-}
-
 static void on_call(void *ctx, const struct ls_thread *t, const struct ls_call *c)
 {
 	struct trace_export *te = ctx;
@@ -301,9 +264,10 @@ static void on_call(void *ctx, const struct ls_thread *t, const struct ls_call *
 	te_describe_thread(te, th, c->ts);
 	/* iter is set from a thread's first epoll return on: hold from then, even
 	 * before the first iteration completes and makes it a loop thread */
-	if (c->iter && !(c->flags & LS_CALLF_POLL) && te_hold_call(th, c))
+	if (c->iter && !(c->flags & LS_CALLF_POLL) &&
+	    te_hold(th, &(struct te_held){ .kind = TE_HELD_CALL, .call = *c }))
 		return;
-	write_call(te, th, c, 0, UINT64_MAX);
+	te_write_call(te, th, c, 0, UINT64_MAX);
 }
 
 static void write_iteration_begin(struct trace_export *te, const struct te_thread *th,
@@ -359,66 +323,13 @@ static void write_poll_wait(struct trace_export *te, const struct te_thread *th,
 	te_slice(te, th, PFTRACE_SLICE_END, it->end, NULL, NULL, NULL, 0);
 }
 
-static void write_phase_begin(struct trace_export *te, const struct te_thread *th,
-			      const struct ls_phase_span *p)
-{
-	static const char *const names[LS_PHASE_MAX] = {
-#define XX(id, name) [LS_PHASE_##id] = name,
-		LS_PHASE_MAP(XX)
-#undef XX
-	};
-	struct pftrace_arg a = { .name = "inferred", .type = PFTRACE_ARG_BOOL, .b = true };
-
-	te_slice(te, th, PFTRACE_SLICE_BEGIN, p->start, p->phase < LS_PHASE_MAX ? names[p->phase] : "?",
-	      p->inferred ? "libuv,inferred" : "libuv", &a, p->inferred);
-}
-
-/*
- * The busy part's children in time order: phases (which do not overlap)
- * with the held calls of this iteration nested inside the phase they fall
- * in. Returns how many held calls were written.
- */
-static size_t write_busy_children(struct trace_export *te, const struct te_thread *th,
-				  const struct ls_iteration *it)
-{
-	size_t c = 0, p;
-
-	for (p = 0; p <= th->nphases; p++) {
-		const struct ls_phase_span *ph = p < th->nphases ? &th->phases[p] : NULL;
-		uint64_t until = ph ? ph->start : UINT64_MAX;
-
-		for (; c < th->nheld && th->held[c].iter == it->seq && th->held[c].ts < until; c++)
-			write_call(te, th, &th->held[c], it->start, it->poll_start);
-		if (!ph)
-			break;
-		write_phase_begin(te, th, ph);
-		for (; c < th->nheld && th->held[c].iter == it->seq && th->held[c].ts < ph->end; c++)
-			write_call(te, th, &th->held[c], ph->start, ph->end);
-		te_slice(te, th, PFTRACE_SLICE_END, ph->end, NULL, NULL, NULL, 0);
-	}
-	return c;
-}
-
 static void on_phase(void *ctx, const struct ls_thread *t, const struct ls_phase_span *p)
 {
 	struct trace_export *te = ctx;
 	struct te_thread *th = te_get_thread(te, p->tid, t);
-	struct ls_phase_span *n;
 
-	if (!th)
-		return;
-	if (th->nphases == th->capphases) {
-		size_t cap = th->capphases ? th->capphases * 2 : 16;
-
-		n = realloc(th->phases, cap * sizeof(*n));
-		if (!n) {
-			te_set_err(te, -ENOMEM);
-			return;
-		}
-		th->phases = n;
-		th->capphases = cap;
-	}
-	th->phases[th->nphases++] = *p;
+	if (th && !te_hold(th, &(struct te_held){ .kind = TE_HELD_PHASE, .phase = *p }))
+		te_set_err(te, -ENOMEM);
 }
 
 static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_iteration *it)
@@ -426,7 +337,6 @@ static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_i
 	struct trace_export *te = ctx;
 	struct te_thread *th = te_get_thread(te, it->tid, t);
 	struct pftrace_event cnt = { .type = PFTRACE_COUNTER, .ts = it->end };
-	size_t i;
 
 	if (!th)
 		return;
@@ -438,18 +348,11 @@ static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_i
 		te->default_is_loop = true;
 	}
 	describe_counter(te, th, it->start);
-	release_held(te, th, it->seq, false);	/* calls of iterations never reported */
+	te_release_before(te, th, it->seq);	/* of iterations never reported */
 	te->counts.iterations++;
 	te->counts.stalls += it->stall;
 	write_iteration_begin(te, th, it);
-	te_slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "busy", "loop", NULL, 0);
-	i = write_busy_children(te, th, it);
-	if (i) {	/* held may still be NULL: no pointer arithmetic on it */
-		memmove(th->held, th->held + i, (th->nheld - i) * sizeof(*th->held));
-		th->nheld -= i;
-	}
-	th->nphases = 0;
-	te_slice(te, th, PFTRACE_SLICE_END, it->poll_start, NULL, NULL, NULL, 0);
+	te_write_busy(te, th, it);
 	if (it->stall)
 		te_slice(te, th, PFTRACE_INSTANT, it->poll_start, "stall", "loop,stall", NULL, 0);
 	write_poll_wait(te, th, it);
@@ -470,9 +373,8 @@ static void on_thread_exit(void *ctx, const struct ls_thread *t)
 	hole = find_slot(te, t->tid);
 	if (!te->threads[hole].used)
 		return;
-	release_held(te, &te->threads[hole], 0, true);
-	free(te->threads[hole].held);
-	free(te->threads[hole].phases);
+	te_release_all(te, &te->threads[hole]);
+	te_held_free(&te->threads[hole]);
 	memset(&te->threads[hole], 0, sizeof(te->threads[hole]));
 	te->nthreads--;
 	te->exits++;
@@ -532,10 +434,7 @@ void trace_export__free(struct trace_export *te)
 	if (!te)
 		return;
 	for (i = 0; te->mask && i <= te->mask; i++)
-	{
-		free(te->threads[i].held);
-		free(te->threads[i].phases);
-	}
+		te_held_free(&te->threads[i]);
 	stack_export__free(te->stacks);
 	free(te->threads);
 	free(te->pids);
@@ -606,7 +505,7 @@ int trace_export__finish(struct trace_export *te, const struct ls_export_stats *
 	/* Calls of an iteration the trace ended in: no parent to nest in. */
 	for (i = 0; te->mask && i <= te->mask; i++)
 		if (te->threads[i].used)
-			release_held(te, &te->threads[i], 0, true);
+			te_release_all(te, &te->threads[i]);
 	write_drops(te, st ? st : &none);
 	err = pftrace__finish(te->w);
 	return te->err ? te->err : err;

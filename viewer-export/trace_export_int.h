@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Internals of the Perfetto exporter, shared by trace_export.c (threads,
- * calls, iterations, phases), trace_export_pool.c (libuv thread pool) and
- * trace_export_stacks.c (samples, overflows).
+ * calls, iterations), trace_export_held.c (what a loop thread holds back
+ * until its iteration completes, and its nesting), trace_export_pool.c
+ * (libuv thread pool) and trace_export_stacks.c (samples, overflows).
  */
 #ifndef LS_TRACE_EXPORT_INT_H
 #define LS_TRACE_EXPORT_INT_H
 
 #include "stack_export.h"
 #include "trace_export.h"
-
-/* Held-back calls per thread, beyond which they are written at once (see top). */
-#define TE_MAX_HELD	65536
+#include "trace_export_held.h"
 
 struct te_thread {
 	bool used;
@@ -26,12 +25,7 @@ struct te_thread {
 	uint64_t uuid;
 	uint64_t counter_uuid;
 	char comm[LS_COMM_LEN + 1];
-	struct ls_call *held;
-	size_t nheld;
-	size_t capheld;
-	struct ls_phase_span *phases;	/* of the current iteration, held like calls */
-	size_t nphases;
-	size_t capphases;
+	struct te_held_queue held;	/* of a loop thread's iterations in progress */
 };
 
 struct trace_export {
@@ -59,17 +53,6 @@ struct trace_export {
 	struct trace_export_counts counts;
 };
 
-/* Exporter-private ls_call.flags marking held thread-pool events (see write_pool_event). */
-#define TE_POOL_SUBMIT		0x10000
-#define TE_POOL_DONE_BEGIN	0x20000
-#define TE_POOL_DONE_END	0x40000
-#define TE_POOL_RUN_BEGIN	0x80000
-#define TE_POOL_RUN_END		0x100000
-#define TE_POOL_ANY		(TE_POOL_SUBMIT | TE_POOL_DONE_BEGIN | TE_POOL_DONE_END | \
-				 TE_POOL_RUN_BEGIN | TE_POOL_RUN_END)
-
-
-
 void te_set_err(struct trace_export *te, int err);
 void te_seen_ts(struct trace_export *te, uint64_t start, uint64_t end);
 /* The thread's state, created from t (which may be NULL) when first seen. */
@@ -80,11 +63,24 @@ void te_describe_thread(struct trace_export *te, struct te_thread *th, uint64_t 
 void te_slice(struct trace_export *te, const struct te_thread *th, enum pftrace_event_type type,
 	      uint64_t ts, const char *name, const char *cats,
 	      const struct pftrace_arg *args, unsigned nargs);
-/* Keeps c to be written with its iteration; false if it must be written now. */
-bool te_hold_call(struct te_thread *th, const struct ls_call *c);
+/* One call as a slice, clamped to [lo, hi] so it nests in its parent. */
+void te_write_call(struct trace_export *te, const struct te_thread *th,
+		   const struct ls_call *c, uint64_t lo, uint64_t hi);
+
+/* trace_export_held.c */
+/* Keeps h to be written with its iteration; false if it must be written now. */
+bool te_hold(struct te_thread *th, const struct te_held *h);
+/* Writes the held calls and pool events of iterations before seq (never reported). */
+void te_release_before(struct trace_export *te, struct te_thread *th, uint64_t seq);
+/* Writes every held call and pool event, unnested; drops the phases. */
+void te_release_all(struct trace_export *te, struct te_thread *th);
+/* The iteration's "busy" slice, its phases and held events nested, then lets them go. */
+void te_write_busy(struct trace_export *te, struct te_thread *th, const struct ls_iteration *it);
+void te_held_free(struct te_thread *th);
 
 /* trace_export_pool.c */
-void te_write_pool_event(struct trace_export *te, const struct te_thread *th, const struct ls_call *c);
+void te_write_pool_event(struct trace_export *te, const struct te_thread *th,
+			 const struct te_pool_event *p);
 void te_on_pool(void *ctx, uint32_t pid, uint64_t ts, int32_t queued, int32_t running);
 void te_on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uint64_t iter);
 

@@ -68,65 +68,61 @@ static const char *work_kind_name(uint32_t kind)
 }
 
 /*
- * Pool events of a loop thread (submit instants, the done callback's BEGIN
- * and END) must be written in time order with that thread's held calls, so
- * they are held too, as pseudo-calls: sys = the work kind, arg = the flow
- * id, ret = the queue depth at submit. They arrive in the thread's order,
- * and calls made inside a done callback arrive between its BEGIN and END.
+ * A pool event of a loop thread: held with the thread's calls (its submit
+ * instants, the done callback's BEGIN and END, a sync run), as they must be
+ * written in time order with them. They arrive in the thread's order, and
+ * calls made inside a done callback arrive between its BEGIN and END.
  */
 void te_write_pool_event(struct trace_export *te, const struct te_thread *th,
-			     const struct ls_call *c)
+			 const struct te_pool_event *p)
 {
-	const char *kind = work_kind_name(c->sys);
+	const char *kind = work_kind_name(p->work_kind);
+	char name[48];
 	struct pftrace_arg a[2] = {
 		{ .name = "kind", .type = PFTRACE_ARG_STR, .s = kind },
-		{ .name = "queued", .type = PFTRACE_ARG_INT, .i = c->ret },
+		{ .name = "queued", .type = PFTRACE_ARG_INT, .i = p->queued },
 	};
 	struct pftrace_event ev = {
-		.ts = c->ts, .track_uuid = th->uuid, .categories = "threadpool", .args = a,
+		.type = PFTRACE_SLICE_BEGIN, .ts = p->ts, .track_uuid = th->uuid, .name = name,
+		.categories = "threadpool", .args = a, .nargs = 1,
 	};
-	char name[48];
 
-	if (c->flags & (TE_POOL_DONE_END | TE_POOL_RUN_END)) {
-		te_slice(te, th, PFTRACE_SLICE_END, c->ts, NULL, NULL, NULL, 0);
-		return;
-	}
-	if (c->flags & TE_POOL_SUBMIT)
+	switch (p->step) {
+	case TE_POOL_SUBMIT:
 		snprintf(name, sizeof(name), "submit %s", kind);
-	else if (c->flags & TE_POOL_RUN_BEGIN)
-		snprintf(name, sizeof(name), "%s (sync on loop)", kind);
-	else
-		snprintf(name, sizeof(name), "%s done", kind);
-	ev.name = name;
-	if (c->flags & TE_POOL_RUN_BEGIN) {
-		ev.type = PFTRACE_SLICE_BEGIN;
-		ev.categories = "threadpool,finding";
-		ev.nargs = 1;
-	} else if (c->flags & TE_POOL_SUBMIT) {
 		ev.type = PFTRACE_INSTANT;
-		ev.flow_id = (uint64_t)c->arg;
+		ev.flow_id = p->flow_id;
 		ev.nargs = 2;
-	} else {
-		ev.type = PFTRACE_SLICE_BEGIN;
-		ev.terminating_flow_id = (uint64_t)c->arg;
-		ev.nargs = 1;
+		break;
+	case TE_POOL_RUN_BEGIN:
+		snprintf(name, sizeof(name), "%s (sync on loop)", kind);
+		ev.categories = "threadpool,finding";
+		break;
+	case TE_POOL_DONE_BEGIN:
+		snprintf(name, sizeof(name), "%s done", kind);
+		ev.terminating_flow_id = p->flow_id;
+		break;
+	default:	/* the END of a done callback or a sync run */
+		te_slice(te, th, PFTRACE_SLICE_END, p->ts, NULL, NULL, NULL, 0);
+		return;
 	}
 	pftrace__event(te->w, &ev);
 }
 
 static void on_loop_pool_event(struct trace_export *te, const struct ls_work_item *w,
-			       uint32_t tid, uint32_t flag, uint64_t ts, uint64_t iter)
+			       uint32_t tid, enum te_pool_step step, uint64_t ts, uint64_t iter)
 {
-	struct ls_call c = {
-		.ts = ts, .ret = w->queued_at_submit, .arg = (int64_t)(w->id | (uint64_t)w->pid << 40),
-		.sys = w->kind, .flags = flag, .pid = w->pid, .tid = tid, .iter = iter,
+	struct te_held h = {
+		.kind = TE_HELD_POOL,
+		.pool = { .ts = ts, .iter = iter, .flow_id = w->id | (uint64_t)w->pid << 40,
+			  .step = step, .work_kind = w->kind, .queued = w->queued_at_submit },
 	};
-	struct te_thread *th = work_thread(te, tid, c.ts);
+	struct te_thread *th = work_thread(te, tid, ts);
 
 	if (!th)
 		return;
-	if (!(iter && te_hold_call(th, &c)))
-		te_write_pool_event(te, th, &c);
+	if (!(iter && te_hold(th, &h)))
+		te_write_pool_event(te, th, &h.pool);
 }
 
 /* One flow per item: submit (instant) -> the worker's run -> the done callback. */
