@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include "viewer-export/summary_text.h"
 #include "check.h"
 #include "output.h"
@@ -121,9 +120,16 @@ static void junit_case(FILE *f, const struct row *r)
 	fputs("</testcase>\n", f);
 }
 
-static int junit_body(FILE *f, const struct row *rows, unsigned n)
+struct junit {
+	const struct row *rows;
+	unsigned n;
+};
+
+static int junit_body(FILE *f, void *ctx)
 {
-	unsigned i, failures = 0, skipped = 0;
+	const struct junit *j = ctx;
+	const struct row *rows = j->rows;
+	unsigned i, n = j->n, failures = 0, skipped = 0;
 
 	errno = 0;	/* a failed write leaves its reason (ENOSPC...) here */
 	for (i = 0; i < n; i++) {
@@ -144,19 +150,5 @@ static int junit_body(FILE *f, const struct row *rows, unsigned n)
 
 int check_write_junit(const char *path, const struct row *rows, unsigned n)
 {
-	struct output out;
-	FILE *f;
-	int err = output__open(&out, path);
-
-	if (err)
-		return err;
-	f = fdopen(dup(out.fd), "w");
-	err = f ? junit_body(f, rows, n) : -errno;
-	if (f && fclose(f) && !err)
-		err = -errno;
-	if (err) {
-		output__abort(&out);
-		return err;
-	}
-	return output__commit(&out);
+	return output__write(path, junit_body, &(struct junit){ rows, n });
 }

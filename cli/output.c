@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include "cli_util.h"
 #include "output.h"
 
 #define MAX_LINK_HOPS	40
@@ -283,6 +284,50 @@ void output__abort(struct output *o)
 	}
 	o->fd = -1;
 	close_dir(o);
+}
+
+int output__fopen(struct output *o, const char *path, FILE **f)
+{
+	int err = output__open(o, path);
+
+	if (err)
+		return err;
+	/* a stream on a copy: output__commit() closes the descriptor itself */
+	*f = fdopen(dup(o->fd), "w");
+	if (*f)
+		return 0;
+	err = -errno;
+	output__abort(o);
+	return err;
+}
+
+int output__fclose(struct output *o, FILE *f, int err)
+{
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err)
+		return output__commit(o);
+	output__abort(o);
+	return err;
+}
+
+int output__write(const char *path, output_write_fn write, void *ctx)
+{
+	struct output out;
+	FILE *f;
+	int err = output__fopen(&out, path, &f);
+
+	return err ? err : output__fclose(&out, f, write(f, ctx));
+}
+
+int cli_write_output(const char *prefix, const char *path, output_write_fn write, void *ctx)
+{
+	int err = output__write(path, write, ctx);
+
+	if (!err)
+		return 0;
+	fprintf(stderr, "%s: cannot write %s: %s\n", prefix, path, output__strerror(err));
+	return cli_write_exit(err);
 }
 
 const char *output__strerror(int err)

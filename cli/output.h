@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct output {
 	char path[4096];	/* as the user named it, for messages */
@@ -35,6 +36,25 @@ int output__open(struct output *o, const char *path);
 const char *output__strerror(int err);
 int output__commit(struct output *o);	/* closes and renames into place */
 void output__abort(struct output *o);	/* closes and removes the temporary */
+
+/*
+ * An output written through stdio: output__fopen() opens path as above
+ * and gives a stream on it; output__fclose() closes the stream, then
+ * commits the output when err is 0 and the close succeeded, else removes
+ * it. Each returns 0 or the first -errno.
+ */
+int output__fopen(struct output *o, const char *path, FILE **f);
+int output__fclose(struct output *o, FILE *f, int err);
+
+/* Writes a whole output: 0 or -errno (the failed write's: ENOSPC, not EIO). */
+typedef int (*output_write_fn)(FILE *f, void *ctx);
+/* Opens path, write(f, ctx), then commits, or removes the output on any error. */
+int output__write(const char *path, output_write_fn write, void *ctx);
+/*
+ * output__write() for a command: on failure one line "PREFIX: cannot write
+ * PATH: REASON" and the exit code (cli_write_exit()); else 0.
+ */
+int cli_write_output(const char *prefix, const char *path, output_write_fn write, void *ctx);
 
 /* One path a command reads or writes, for output__check_distinct(). */
 struct path_use {

@@ -224,10 +224,8 @@ static int on_record(void *ctx, void *data, size_t len)
 
 static int open_raw(struct recording *r)
 {
-	int err = output__open(&r->raw_out, r->o->raw);
+	int err = output__fopen(&r->raw_out, r->o->raw, &r->raw);
 
-	if (!err && !(r->raw = fdopen(dup(r->raw_out.fd), "w")))
-		err = -errno;
 	if (!err) {
 		setvbuf(r->raw, NULL, _IOFBF, 1 << 20);
 		err = rawfile__write_header(r->raw);
@@ -240,13 +238,9 @@ static int open_raw(struct recording *r)
 
 static int finish_raw(struct recording *r)
 {
-	int err = r->raw_err;
+	int err = output__fclose(&r->raw_out, r->raw, r->raw_err);
 
-	if (fclose(r->raw) && !err)
-		err = -errno;
 	r->raw = NULL;
-	if (!err)
-		err = output__commit(&r->raw_out);
 	if (!err)
 		return 0;
 	fprintf(stderr, "loopscope: writing %s: %s\n", r->o->raw, output__strerror(err));
@@ -454,6 +448,18 @@ static int run_loop(struct recording *r)
 	return 0;
 }
 
+struct summary_job {
+	const struct ls_summary *s;
+	const struct summary_json_meta *m;
+};
+
+static int summary_writer(FILE *f, void *ctx)
+{
+	const struct summary_job *j = ctx;
+
+	return summary_json__write(f, j->s, j->m);
+}
+
 static int write_summary_json(struct recording *r, const struct ls_export_stats *drops)
 {
 	struct summary_json_meta m = {
@@ -462,47 +468,15 @@ static int write_summary_json(struct recording *r, const struct ls_export_stats 
 		.drops = *drops, .trace_path = r->o->output, .version = LS_VERSION,
 		.corr = r->corr, .resolve = resolve_frame, .resolve_ctx = r,
 	};
-	struct output out;
-	FILE *f;
-	int err = output__open(&out, r->o->summary);
+	struct summary_job j = { correlator__summary(r->corr), &m };
 
-	if (err)
-		goto out_err;
-	f = fdopen(dup(out.fd), "w");
-	err = f ? summary_json__write(f, correlator__summary(r->corr), &m) : -errno;
-	if (f && fclose(f) && !err)
-		err = -errno;
-	if (err) {
-		output__abort(&out);
-		goto out_err;
-	}
-	err = output__commit(&out);
-	if (!err)
-		return 0;
-out_err:
-	fprintf(stderr, "loopscope: cannot write %s: %s\n", r->o->summary, output__strerror(err));
-	return cli_write_exit(err);
+	return cli_write_output("loopscope", r->o->summary, summary_writer, &j);
 }
 
-static int write_folded(struct recording *r)
+/* folded__write carries the failed write's errno itself */
+static int folded_writer(FILE *f, void *ctx)
 {
-	struct output out;
-	FILE *f;
-	int err = output__open(&out, r->o->folded);
-
-	if (!err) {
-		f = fdopen(dup(out.fd), "w");
-		err = f ? folded__write(r->folded, f) : -errno;	/* the failed write's errno */
-		if (f && fclose(f) && !err)
-			err = -errno;
-		if (err)
-			output__abort(&out);
-		else
-			err = output__commit(&out);
-	}
-	if (err)
-		fprintf(stderr, "loopscope: cannot write %s: %s\n", r->o->folded, output__strerror(err));
-	return err;
+	return folded__write(ctx, f);
 }
 
 static int finish_trace(struct recording *r, const struct ls_export_stats *es)
@@ -558,8 +532,9 @@ static int finish(struct recording *r)
 		rc = finish_trace(r, &es);
 	if (r->o->summary && (err = write_summary_json(r, &es)) && !rc)
 		rc = err;
-	if (r->o->folded && (err = write_folded(r)) && !rc)
-		rc = cli_write_exit(err);
+	if (r->o->folded && (err = cli_write_output("loopscope", r->o->folded, folded_writer,
+						     r->folded)) && !rc)
+		rc = err;
 	if (r->raw && finish_raw(r) && !rc)
 		rc = LS_EXIT_OUTPUT;
 	if (!r->o->quiet) {

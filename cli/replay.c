@@ -121,11 +121,14 @@ static int64_t feed(FILE *f, struct correlator *c, uint64_t *bad)
 	return err < 0 ? err : n;
 }
 
+static int summary_writer(FILE *f, void *ctx)
+{
+	return summary_json__write(f, correlator__summary(ctx), NULL);
+}
+
 static int write_outputs(const struct replay_opts *o, struct correlator *c, struct pftrace *pf,
 			 struct trace_export *te, struct output *tout)
 {
-	struct output sout;
-	FILE *f;
 	int err = 0;
 
 	if (te) {
@@ -136,18 +139,7 @@ static int write_outputs(const struct replay_opts *o, struct correlator *c, stru
 			return cli_write_exit(err);
 		}
 	}
-	if (!o->summary)
-		return 0;
-	err = output__open(&sout, o->summary);
-	f = err ? NULL : fdopen(dup(sout.fd), "w");
-	if (!err)
-		err = f ? summary_json__write(f, correlator__summary(c), NULL) : -errno;
-	if (f && fclose(f) && !err)
-		err = -errno;
-	err = err ? err : output__commit(&sout);
-	if (err) {
-		if (sout.fd >= 0)
-			output__abort(&sout);
+	if (o->summary && (err = output__write(o->summary, summary_writer, c))) {
 		fprintf(stderr, "loopscope replay: writing %s: %s\n", o->summary, output__strerror(err));
 		return cli_write_exit(err);
 	}
