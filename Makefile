@@ -15,8 +15,11 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DLS_VERSION='"$(VERSION)"' \
 	-I$(OUTPUT) -I. $(SAN_FLAGS) $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -lelf -lz -lprotobuf-c -lpthread
+LDLIBS := -lbpf -lelf -lz -lprotobuf-c -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -I. -Wall -Wno-unused-function
+# Each object's headers, found by the compiler as it builds it (the .d files
+# included at the end); -MP keeps a removed header from breaking the build.
+DEPFLAGS = -MMD -MP
 
 ifeq ($(V),1)
 Q =
@@ -60,9 +63,12 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 	$(Q)test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux missing: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF)" >&2; exit 1; }
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/loopscope.h $(wildcard bpf/*.h) $(OUTPUT)/vmlinux.h | $(OUTPUT)/bpf
+# Generated headers are order-only prerequisites: a fresh build makes them
+# before any object that may include them; after that, the .d files say
+# which objects do.
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/vmlinux.h $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUTPUT)/loopscope.bpf.o: $(BPF_OBJS) Makefile
 	$(call msg,GEN-OBJ,$@)
@@ -72,24 +78,25 @@ $(OUTPUT)/loopscope.skel.h: $(OUTPUT)/loopscope.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name loopscope_bpf > $@
 
-$(PB_C) $(PB_H): $(PROTO) | $(OUTPUT)
+# One protoc run makes both files: a pattern rule, so make knows (and runs it once under -j).
+$(OUTPUT)/%.pb-c.c $(OUTPUT)/%.pb-c.h: viewer-export/%.proto | $(OUTPUT)
 	$(call msg,PROTOC,$@)
-	$(Q)$(PROTOC_C) --proto_path=viewer-export --c_out=$(OUTPUT) $(PROTO)
+	$(Q)$(PROTOC_C) --proto_path=viewer-export --c_out=$(OUTPUT) $<
 
-$(OUTPUT)/obj/perfetto_trace.pb-c.o: $(PB_C)
+$(OUTPUT)/obj/perfetto_trace.pb-c.o: $(PB_C) | $(PB_H)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -I$(OUTPUT) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -I$(OUTPUT) -c $< -o $@
 
-$(OUTPUT)/obj/%.o: %.c $(PB_H) $(wildcard bpf/*.h collector/*.h viewer-export/*.h cli/*.h tests/*.h)
+$(OUTPUT)/obj/%.o: %.c | $(PB_H)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(OUTPUT)/obj/cli/%.o: cli/%.c $(OUTPUT)/loopscope.skel.h $(PB_H) $(wildcard bpf/*.h collector/*.h viewer-export/*.h cli/*.h)
+$(OUTPUT)/obj/cli/%.o: cli/%.c | $(OUTPUT)/loopscope.skel.h $(PB_H)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUTPUT)/libloopscope.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -153,6 +160,8 @@ soak: deps all
 # tests replay. Needs libclang-rt-14-dev (the libFuzzer runtime).
 .PHONY: fuzz fuzz-build
 FUZZ_SECONDS ?= 60
+# Bytes of one input: room for a few hundred records (not the stack map size).
+FUZZ_MAX_LEN ?= 16384
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -160,22 +169,19 @@ FUZZ_CFLAGS := -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -DLS_VERSION='"$(VERSION)
 	$(FUZZ_SAN) -fsanitize=fuzzer-no-link $(EXTRA_CFLAGS)
 FUZZ_LIB_OBJS := $(patsubst %.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRCS)) $(OUTPUT)/fuzz/obj/perfetto_trace.pb-c.o
 
-$(OUTPUT)/fuzz/obj/perfetto_trace.pb-c.o: $(PB_C)
+$(OUTPUT)/fuzz/obj/perfetto_trace.pb-c.o: $(PB_C) | $(PB_H)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -I$(OUTPUT) -c $< -o $@
+	$(Q)$(CLANG) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(DEPFLAGS) -I$(OUTPUT) -c $< -o $@
 
-$(OUTPUT)/fuzz/obj/%.o: %.c $(PB_H) $(wildcard bpf/*.h collector/*.h viewer-export/*.h tests/fuzz/*.h)
+$(OUTPUT)/fuzz/obj/%.o: %.c | $(PB_H)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUTPUT)/fuzz/fuzz_%: $(OUTPUT)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
 	$(call msg,FUZZ-LD,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
-
-# The unit tests include the harness sources (test_fuzz_regressions.c).
-$(OUTPUT)/obj/tests/unit/test_fuzz_regressions.o: $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -185,7 +191,7 @@ fuzz: deps fuzz-build
 		cp -n tests/fuzz/corpus/$$n/* $(OUTPUT)/fuzz/corpus/$$n/ 2>/dev/null; \
 		echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
 		if $(OUTPUT)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-			-max_len=16384 -print_final_stats=1 -artifact_prefix=$(OUTPUT)/fuzz/artifacts/$$n/ \
+			-max_len=$(FUZZ_MAX_LEN) -print_final_stats=1 -artifact_prefix=$(OUTPUT)/fuzz/artifacts/$$n/ \
 			$(OUTPUT)/fuzz/corpus/$$n > $(OUTPUT)/fuzz/$$n.log 2>&1; then \
 			grep -E '^(Done|stat::peak_rss_mb)' $(OUTPUT)/fuzz/$$n.log; \
 		else \
@@ -195,3 +201,14 @@ fuzz: deps fuzz-build
 		fi; \
 	done; \
 	[ -z "$$failed" ] || { echo "fuzz: crashes in$$failed: copy each input to tests/fuzz/regressions/NAME/"; exit 1; }
+
+# What the compiler found each object includes (DEPFLAGS), the harness
+# sources test_fuzz_regressions.c includes among them.
+DEP_OBJS := $(BPF_OBJS) $(LIB_OBJS) $(CLI_OBJS) $(UNIT_OBJS) \
+	$(patsubst $(OUTPUT)/tests/%,$(OUTPUT)/obj/tests/tools/%.o,$(TEST_TOOLS)) \
+	$(FUZZ_LIB_OBJS) $(patsubst %,$(OUTPUT)/fuzz/obj/tests/fuzz/fuzz_%.o,$(FUZZ_NAMES))
+-include $(DEP_OBJS:.o=.d)
+# An object without its .d (built by a Makefile that did not track headers)
+# cannot know what it includes: rebuild it once.
+$(foreach o,$(DEP_OBJS),$(if $(wildcard $(o:.o=.d)),,$(o))): FORCE
+.PHONY: FORCE
