@@ -5,13 +5,12 @@
  * Marsaglia and Tsang (ACM TOMS 26(3), 2000); Beta(a, b) = X / (X + Y).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
-#include <string.h>
 #include "compare.h"
 
 #define DEFAULT_REPLICATES	2000
 #define DEFAULT_SEED		0x6c6f6f7073636f70ull	/* "loopscop" */
-#define LN2			0.69314718055994530942
 
 struct rng {
 	uint64_t s;
@@ -32,48 +31,6 @@ static double uniform(struct rng *g)
 	return ((double)(next_u64(g) >> 11) + 0.5) / 9007199254740992.0;
 }
 
-double cmp_ln(double x)
-{
-	uint64_t bits;
-	double m, t, t2, term, sum = 0;
-	int e, k;
-
-	if (x <= 0)
-		return -1e300;
-	memcpy(&bits, &x, sizeof(bits));
-	e = (int)((bits >> 52) & 0x7ff) - 1023;
-	bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
-	memcpy(&m, &bits, sizeof(m));			/* x = m * 2^e, m in [1, 2) */
-	if (m > 1.4142135623730951) {
-		m /= 2;
-		e++;
-	}
-	t = (m - 1) / (m + 1);				/* |t| < 0.172 */
-	t2 = t * t;
-	term = t;
-	for (k = 1; k < 30; k += 2) {			/* ln m = 2 atanh t */
-		sum += term / k;
-		term *= t2;
-	}
-	return e * LN2 + 2 * sum;
-}
-
-double cmp_sqrt(double x)
-{
-	uint64_t bits;
-	double y;
-	int i;
-
-	if (x <= 0)
-		return 0;
-	memcpy(&bits, &x, sizeof(bits));
-	bits = (bits >> 1) + (0x3ffull << 51);		/* halves the exponent: a close guess */
-	memcpy(&y, &bits, sizeof(y));
-	for (i = 0; i < 6; i++)
-		y = 0.5 * (y + x / y);
-	return y;
-}
-
 static double normal(struct rng *g)
 {
 	double u, v, s;
@@ -83,12 +40,12 @@ static double normal(struct rng *g)
 		v = 2 * uniform(g) - 1;
 		s = u * u + v * v;
 	} while (s >= 1 || s == 0);
-	return u * cmp_sqrt(-2 * cmp_ln(s) / s);
+	return u * sqrt(-2 * log(s) / s);
 }
 
 static double gamma_ge1(struct rng *g, double a)
 {
-	double d = a - 1.0 / 3, c = 1 / cmp_sqrt(9 * d), z, v;
+	double d = a - 1.0 / 3, c = 1 / sqrt(9 * d), z, v;
 
 	for (;;) {
 		z = normal(g);
@@ -96,7 +53,7 @@ static double gamma_ge1(struct rng *g, double a)
 		if (v <= 0)
 			continue;
 		v = v * v * v;
-		if (cmp_ln(uniform(g)) < 0.5 * z * z + d - d * v + d * cmp_ln(v))
+		if (log(uniform(g)) < 0.5 * z * z + d - d * v + d * log(v))
 			return d * v;
 	}
 }
@@ -219,7 +176,7 @@ static double mean_se(const struct cdf *c, double mean)
 		var += (double)(c->cum[i] - prev) * d * d;
 		prev = c->cum[i];
 	}
-	return c->n > 1 ? cmp_sqrt(var / (double)(c->n - 1) / (double)c->n) : 0;
+	return c->n > 1 ? sqrt(var / (double)(c->n - 1) / (double)c->n) : 0;
 }
 
 /*

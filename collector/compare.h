@@ -54,8 +54,4 @@ double cmp_median(double *v, unsigned n);
 /* Samples a quantile needs: at least min_tail values beyond it (and 20 in all). */
 uint64_t cmp_min_samples(double q, unsigned min_tail);
 
-/* Small math without libm (the build does not link it): exposed for tests. */
-double cmp_ln(double x);
-double cmp_sqrt(double x);
-
 #endif

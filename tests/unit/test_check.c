@@ -26,18 +26,6 @@ static void fill(struct ls_hist *h, unsigned n, uint64_t lo, uint64_t width, dou
 		ls_hist_add(h, (uint64_t)((double)(lo + lcg(&seed) % width) * factor));
 }
 
-TEST(check_math_without_libm)
-{
-	ASSERT_NEAR(cmp_ln(1), 0, 1e-12);
-	ASSERT_NEAR(cmp_ln(2.718281828459045), 1, 1e-12);
-	ASSERT_NEAR(cmp_ln(1e-6), -13.815510557964274, 1e-9);
-	ASSERT_NEAR(cmp_ln(123456789.0), 18.631401766168018, 1e-9);
-	ASSERT_NEAR(cmp_sqrt(2), 1.4142135623730951, 1e-14);
-	ASSERT_NEAR(cmp_sqrt(1e-9), 3.1622776601683795e-05, 1e-18);
-	ASSERT_NEAR(cmp_sqrt(4e12), 2e6, 1e-6);
-	ASSERT_NEAR(cmp_sqrt(0), 0, 0);
-}
-
 TEST(check_same_distribution_is_no_change)
 {
 	static struct ls_hist a, b;
