@@ -27,32 +27,72 @@ enum ls_rec_type {
 };
 
 /*
- * Our own compact syscall ids, independent of the architecture's numbers
- * (the BPF side maps __NR_* to these). XX(enum suffix, display name).
+ * Our own compact syscall ids, independent of the architecture's numbers.
+ * XX(enum suffix, name, class): name is the display name and the suffix of
+ * the call's LS_NR_* number in syscall_nrs.h (the BPF side maps one to the
+ * other from this table); class is what the call means to the model:
+ *   WAIT   the loop's wait: its return ends an iteration, arg = the timeout
+ *          in ms; summary mode always sends it as a record
+ *   IO     moves data through the fd of its first argument, arg = the byte
+ *          count asked: on a regular file it blocks the loop (sync file I/O)
+ *   OTHER  neither (futex: no fd, arg = the op)
+ * Code asks the class (ls_sys_is_wait(), ls_sys_is_io()), never the order
+ * of the ids, so a new call goes anywhere in the table. At most 32 ids:
+ * summaries keep a u32 mask of them.
  */
-#define LS_SYSCALL_MAP(XX)          \
-	XX(EPOLL_WAIT, "epoll_wait")    \
-	XX(EPOLL_PWAIT, "epoll_pwait")  \
-	XX(EPOLL_PWAIT2, "epoll_pwait2") \
-	XX(READ, "read")                \
-	XX(WRITE, "write")              \
-	XX(READV, "readv")              \
-	XX(WRITEV, "writev")            \
-	XX(PREAD64, "pread64")          \
-	XX(PWRITE64, "pwrite64")        \
-	XX(RECVFROM, "recvfrom")        \
-	XX(SENDTO, "sendto")            \
-	XX(RECVMSG, "recvmsg")          \
-	XX(SENDMSG, "sendmsg")          \
-	XX(FUTEX, "futex")
+#define LS_SYSCALL_MAP(XX)                 \
+	XX(EPOLL_WAIT, epoll_wait, WAIT)     \
+	XX(EPOLL_PWAIT, epoll_pwait, WAIT)   \
+	XX(EPOLL_PWAIT2, epoll_pwait2, WAIT) \
+	XX(READ, read, IO)                   \
+	XX(WRITE, write, IO)                 \
+	XX(READV, readv, IO)                 \
+	XX(WRITEV, writev, IO)               \
+	XX(PREAD64, pread64, IO)             \
+	XX(PWRITE64, pwrite64, IO)           \
+	XX(RECVFROM, recvfrom, IO)           \
+	XX(SENDTO, sendto, IO)               \
+	XX(RECVMSG, recvmsg, IO)             \
+	XX(SENDMSG, sendmsg, IO)             \
+	XX(FUTEX, futex, OTHER)
 
 enum ls_syscall {
 	LS_SYS_NONE = 0,
-#define XX(id, name) LS_SYS_##id,
+#define XX(sfx, name, class) LS_SYS_##sfx,
 	LS_SYSCALL_MAP(XX)
 #undef XX
 	LS_SYS_MAX,
 };
+_Static_assert(LS_SYS_MAX <= 32, "syscall ids fit a u32 mask and 2 class bits each in a u64");
+
+enum ls_sys_class {
+	LS_SYSC_OTHER = 0,	/* also LS_SYS_NONE's and any unknown id's */
+	LS_SYSC_WAIT = 1,
+	LS_SYSC_IO = 2,
+};
+
+/*
+ * The class of every id, 2 bits each at bit 2 * id: one constant, so a
+ * class test is a shift and a mask on both sides (no table the verifier
+ * would have to bound).
+ */
+#define LS_SYS_CLASS_BITS_(sfx, name, class) | ((__u64)LS_SYSC_##class << (2 * LS_SYS_##sfx))
+#define LS_SYS_CLASS_BITS	(0 LS_SYSCALL_MAP(LS_SYS_CLASS_BITS_))
+
+static inline __u32 ls_sys_class(__u32 sys)
+{
+	return sys < LS_SYS_MAX ? (__u32)(LS_SYS_CLASS_BITS >> (2 * sys)) & 3 : LS_SYSC_OTHER;
+}
+
+static inline int ls_sys_is_wait(__u32 sys)
+{
+	return ls_sys_class(sys) == LS_SYSC_WAIT;
+}
+
+static inline int ls_sys_is_io(__u32 sys)
+{
+	return ls_sys_class(sys) == LS_SYSC_IO;
+}
 
 /* What the fd of a call refers to, classified in the kernel. */
 #define LS_FD_KIND_MAP(XX)     \
@@ -163,6 +203,7 @@ struct ls_rec_uv_work {
  * the frames of each new id and feeds them on as struct ls_rec_stack.
  */
 #define LS_MAX_STACK_DEPTH	127	/* kernel.perf_event_max_stack here */
+#define LS_MAX_STACK_IDS	16384	/* entries of the stack map: ids are below this */
 
 struct ls_rec_sample {
 	__u32 type;		/* LS_REC_SAMPLE */
@@ -296,6 +337,9 @@ struct ls_stats {
 	__u64 uv_unpaired;	/* a uprobe return without its entry (attached mid-call) */
 	__u64 stack_errors;	/* bpf_get_stackid failed (map full, collision) */
 };
+
+/* Off-CPU periods shorter than this are not reported by default (context-switch noise). */
+#define LS_OFFCPU_MIN_NS	1000000
 
 /* Sizes of the BPF maps; user space may override before load. */
 #define LS_RINGBUF_BYTES	(8u << 20)

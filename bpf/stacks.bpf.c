@@ -21,12 +21,12 @@
 #define PF_EXITING	0x00000004	/* set in do_exit, before sched_process_exit */
 #define SIGSEGV		11
 
-/* Off-CPU periods shorter than this are not reported (context-switch noise). */
-const volatile __u64 offcpu_min_ns = 1000000;
+/* Off-CPU periods shorter than this are not reported; user space sets it. */
+const volatile __u64 offcpu_min_ns = LS_OFFCPU_MIN_NS;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
+	__uint(max_entries, LS_MAX_STACK_IDS);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, LS_MAX_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
@@ -96,7 +96,7 @@ static __always_inline __u64 user_sp(struct task_struct *task)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
-	return regs ? BPF_CORE_READ(regs, sp) : 0;
+	return regs ? PT_REGS_SP_CORE(regs) : 0;
 }
 
 SEC("perf_event")
@@ -249,12 +249,12 @@ static __always_inline void emit_overflow(void *ctx, __u32 kind, __u64 fault_add
 	struct vma_bounds b = {};
 	struct fp_walk w = {};
 	struct ls_rec_overflow *r;
-	__u64 sp = regs ? BPF_CORE_READ(regs, sp) : 0;
+	__u64 sp = regs ? PT_REGS_SP_CORE(regs) : 0;
 
 	if (sp)
-		overflow_stack(task, sp, regs ? BPF_CORE_READ(regs, bp) : 0, &b);
+		overflow_stack(task, sp, regs ? PT_REGS_FP_CORE(regs) : 0, &b);
 	if (regs && b.end) {
-		w.fp = BPF_CORE_READ(regs, bp);
+		w.fp = PT_REGS_FP_CORE(regs);
 		w.lo = sp < b.start ? b.start : sp;
 		w.hi = b.end;
 		bpf_loop(LS_MAX_FP_WALK, fp_step, &w, 0);

@@ -63,23 +63,13 @@ struct {
 #define LS_S_IFCHR		0020000
 #define LS_S_IFIFO		0010000
 
+/* The architecture's number -> our id, from the table in loopscope.h. */
 static __always_inline __u32 syscall_of(long id)
 {
 	switch (id) {
-	case LS_NR_epoll_wait: return LS_SYS_EPOLL_WAIT;
-	case LS_NR_epoll_pwait: return LS_SYS_EPOLL_PWAIT;
-	case LS_NR_epoll_pwait2: return LS_SYS_EPOLL_PWAIT2;
-	case LS_NR_read: return LS_SYS_READ;
-	case LS_NR_write: return LS_SYS_WRITE;
-	case LS_NR_readv: return LS_SYS_READV;
-	case LS_NR_writev: return LS_SYS_WRITEV;
-	case LS_NR_pread64: return LS_SYS_PREAD64;
-	case LS_NR_pwrite64: return LS_SYS_PWRITE64;
-	case LS_NR_recvfrom: return LS_SYS_RECVFROM;
-	case LS_NR_sendto: return LS_SYS_SENDTO;
-	case LS_NR_recvmsg: return LS_SYS_RECVMSG;
-	case LS_NR_sendmsg: return LS_SYS_SENDMSG;
-	case LS_NR_futex: return LS_SYS_FUTEX;
+#define XX(sfx, name, class) case LS_NR_##name: return LS_SYS_##sfx;
+	LS_SYSCALL_MAP(XX)
+#undef XX
 	default: return LS_SYS_NONE;
 	}
 }
@@ -141,7 +131,7 @@ static __always_inline __u32 fd_kind_of(int fd)
 static __always_inline __s64 pwait2_timeout_ms(struct pt_regs *regs)
 {
 	struct __kernel_timespec ts;
-	void *uts = (void *)BPF_CORE_READ(regs, r10);
+	void *uts = (void *)PT_REGS_PARM4_CORE_SYSCALL(regs);
 
 	if (!uts || bpf_probe_read_user(&ts, sizeof(ts), uts) || ts.tv_sec < 0 || ts.tv_nsec < 0)
 		return -1;
@@ -196,19 +186,20 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 		__sync_fetch_and_add(&stats.missed_exit, 1);
 	}
 	e->sys = sys;
+	/* regs are the caller's: the syscall convention, not the C one (x86: r10, not cx) */
 	if (sys == LS_SYS_FUTEX) {
 		e->fd = -1;
 		e->fd_kind = LS_FD_NONE;
-		e->arg = BPF_CORE_READ(regs, si);
+		e->arg = PT_REGS_PARM2_CORE_SYSCALL(regs);
 	} else {
-		e->fd = (__s32)BPF_CORE_READ(regs, di);
+		e->fd = (__s32)PT_REGS_PARM1_CORE_SYSCALL(regs);
 		e->fd_kind = fd_kind_of(e->fd);
 		if (sys == LS_SYS_EPOLL_PWAIT2)
 			e->arg = pwait2_timeout_ms(regs);
-		else if (sys <= LS_SYS_EPOLL_PWAIT)
-			e->arg = (int)BPF_CORE_READ(regs, r10);
+		else if (ls_sys_is_wait(sys))
+			e->arg = (int)PT_REGS_PARM4_CORE_SYSCALL(regs);
 		else
-			e->arg = BPF_CORE_READ(regs, dx);
+			e->arg = PT_REGS_PARM3_CORE_SYSCALL(regs);
 	}
 	e->active = 1;
 	/* last, so the call's own bookkeeping is not counted in its duration */
@@ -267,7 +258,8 @@ static __always_inline int on_exit(long ret)
 	if (!e || !e->active)
 		return 0;
 	e->active = 0;
-	if (summary_only && e->sys > LS_SYS_EPOLL_PWAIT2 && e->fd_kind != LS_FD_FILE) {
+	if (summary_only && !ls_sys_is_wait(e->sys) &&
+	    !(ls_sys_is_io(e->sys) && e->fd_kind == LS_FD_FILE)) {
 		aggregate(tid, e, now - e->ts, ret);
 		return 0;
 	}

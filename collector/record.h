@@ -20,8 +20,11 @@ _Static_assert(sizeof(struct ls_rec_overflow) == 64, "ls_rec_overflow ABI size")
 _Static_assert(sizeof(struct ls_rec_stack) == 16 + 8 * LS_MAX_STACK_DEPTH, "ls_rec_stack ABI size");
 _Static_assert(sizeof(struct ls_inflight) == 32, "ls_inflight ABI size");
 
+/* Display names, tabled once from the X-macros of bpf/loopscope.h (names.c). */
 extern const char *const ls_syscall_names[LS_SYS_MAX];
 extern const char *const ls_fd_kind_names[LS_FD_KIND_MAX];
+extern const char *const ls_phase_names[LS_PHASE_MAX];
+extern const char *const ls_work_kind_names[LS_WORK_KIND_MAX];
 
 static inline const char *ls_syscall_name(uint32_t sys)
 {
@@ -33,15 +36,20 @@ static inline const char *ls_fd_kind_name(uint32_t kind)
 	return kind < LS_FD_KIND_MAX ? ls_fd_kind_names[kind] : "?";
 }
 
-static inline int ls_sys_is_epoll(uint32_t sys)
+static inline const char *ls_phase_name(uint32_t phase)
 {
-	return sys == LS_SYS_EPOLL_WAIT || sys == LS_SYS_EPOLL_PWAIT || sys == LS_SYS_EPOLL_PWAIT2;
+	return phase < LS_PHASE_MAX ? ls_phase_names[phase] : "?";
 }
 
-/* Calls that move file data: a regular file behind one of these blocks the loop. */
-static inline int ls_sys_is_io(uint32_t sys)
+static inline const char *ls_work_kind_name(uint32_t kind)
 {
-	return sys >= LS_SYS_READ && sys <= LS_SYS_SENDMSG;
+	return kind < LS_WORK_KIND_MAX ? ls_work_kind_names[kind] : "?";
+}
+
+/* The old name of ls_sys_is_wait() (bpf/loopscope.h), until its callers move. */
+static inline int ls_sys_is_epoll(uint32_t sys)
+{
+	return ls_sys_is_wait(sys);
 }
 
 #endif
