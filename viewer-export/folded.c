@@ -8,20 +8,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "collector/table.h"
 #include "folded.h"
 #include "text_escape.h"
 
 struct fold_entry {
 	char *line;
-	uint64_t hash;
 	uint64_t count;
 };
 
 struct folded {
 	struct folded_opts opts;
-	struct fold_entry *e;	/* open addressing; line == NULL: empty */
-	size_t mask;
-	size_t n;
+	struct ls_table lines;	/* of struct fold_entry, keyed by the line */
 	char *buf;		/* the line being built */
 	size_t len, cap;
 };
@@ -77,55 +75,27 @@ static int put_frame(struct folded *f, const char *name, const char *suffix)
 	return err;
 }
 
-static uint64_t line_hash(const char *s)
+static bool line_eq(const void *entry, const void *key)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
-	return h;
-}
-
-static int grow(struct folded *f)
-{
-	size_t cap = f->mask ? (f->mask + 1) * 2 : 128, i, j;
-	struct fold_entry *e = calloc(cap, sizeof(*e));
-
-	if (!e)
-		return -ENOMEM;
-	for (i = 0; f->mask && i <= f->mask; i++) {
-		if (!f->e[i].line)
-			continue;
-		for (j = f->e[i].hash & (cap - 1); e[j].line; j = (j + 1) & (cap - 1))
-			;
-		e[j] = f->e[i];
-	}
-	free(f->e);
-	f->e = e;
-	f->mask = cap - 1;
-	return 0;
+	return !strcmp(((const struct fold_entry *)entry)->line, key);
 }
 
 /* Adds count to the line now in f->buf. */
 static int commit_line(struct folded *f, uint64_t count)
 {
-	uint64_t h = line_hash(f->buf);
-	size_t i;
+	bool created;
+	struct fold_entry *e = ls_table_insert(&f->lines, ls_hash_str(f->buf), f->buf, &created);
 
-	if ((f->n + 1) * 2 > f->mask && grow(f))
+	if (!e)
 		return -ENOMEM;
-	for (i = h & f->mask; f->e[i].line; i = (i + 1) & f->mask) {
-		if (f->e[i].hash == h && !strcmp(f->e[i].line, f->buf)) {
-			f->e[i].count += count;
-			return 0;
+	if (created) {
+		e->line = strdup(f->buf);
+		if (!e->line) {
+			ls_table_remove(&f->lines, e);
+			return -ENOMEM;
 		}
 	}
-	f->e[i].line = strdup(f->buf);
-	if (!f->e[i].line)
-		return -ENOMEM;
-	f->e[i].hash = h;
-	f->e[i].count = count;
-	f->n++;
+	e->count += count;
 	return 0;
 }
 
@@ -185,14 +155,17 @@ static int cmp_line(const void *a, const void *b)
 
 int folded__write(const struct folded *f, FILE *out)
 {
-	struct fold_entry **v = f->n ? malloc(f->n * sizeof(*v)) : NULL;
-	size_t i, k = 0;
+	size_t n = ls_table_count(&f->lines), i, k = 0;
+	struct fold_entry **v = n ? malloc(n * sizeof(*v)) : NULL;
 
-	if (f->n && !v)
+	if (n && !v)
 		return -ENOMEM;
-	for (i = 0; f->mask && i <= f->mask; i++)
-		if (f->e[i].line)
-			v[k++] = &f->e[i];
+	for (i = 0; i < ls_table_cap(&f->lines); i++) {
+		struct fold_entry *e = ls_table_slot(&f->lines, i);
+
+		if (e)
+			v[k++] = e;
+	}
 	if (k)
 		qsort(v, k, sizeof(*v), cmp_line);
 	errno = 0;	/* what a failed write leaves, ENOSPC say, is the error to report */
@@ -206,7 +179,7 @@ int folded__write(const struct folded *f, FILE *out)
 
 size_t folded__stacks(const struct folded *f)
 {
-	return f->n;
+	return ls_table_count(&f->lines);
 }
 
 struct folded *folded__new(const struct folded_opts *opts)
@@ -219,6 +192,7 @@ struct folded *folded__new(const struct folded_opts *opts)
 	}
 	if (opts)
 		f->opts = *opts;
+	ls_table_init(&f->lines, sizeof(struct fold_entry), 128, SIZE_MAX, line_eq);
 	return f;
 }
 
@@ -228,9 +202,13 @@ void folded__free(struct folded *f)
 
 	if (!f)
 		return;
-	for (i = 0; f->mask && i <= f->mask; i++)
-		free(f->e[i].line);
-	free(f->e);
+	for (i = 0; i < ls_table_cap(&f->lines); i++) {
+		struct fold_entry *e = ls_table_slot(&f->lines, i);
+
+		if (e)
+			free(e->line);
+	}
+	ls_table_free(&f->lines);
 	free(f->buf);
 	free(f);
 }

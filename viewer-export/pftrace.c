@@ -548,6 +548,7 @@ struct pftrace *pftrace__new(int fd, const struct pftrace_opts *opts)
 		errno = ENOMEM;
 		return NULL;
 	}
+	pft_init_tables(w);
 	w->fd = fd;
 	w->base_off = lseek(fd, 0, SEEK_CUR);
 	err = buf_grow(&w->out, o->buf_size ? o->buf_size : PFT_DEF_BUF);

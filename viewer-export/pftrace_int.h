@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 #include <zlib.h>
+#include "collector/table.h"
 #include "pftrace.h"
 
 #define PFT_TAG_PACKET		0x0A	/* Trace.packet: field 1, length-delimited */
@@ -25,19 +26,13 @@ struct pft_buf {
 	size_t cap;
 };
 
-struct pft_slot {
-	uint64_t hash;
-	uint64_t iid;		/* 0 = empty slot */
-};
-
 /*
  * One interning table: an open-addressing hash of string -> iid. iids are
  * dense (1..n), so strs[iid - 1] holds the string and the entries not yet
  * written to the trace are exactly iids emitted+1..n.
  */
 struct pft_table {
-	struct pft_slot *slots;
-	size_t mask;
+	struct ls_table index;	/* of uint64_t iids, keyed by their string */
 	char **strs;
 	size_t n;
 	size_t cap;
@@ -162,6 +157,7 @@ uint64_t pft_intern_n(struct pftrace *w, enum pftrace_table tab, const char *s, 
 /* Stages own and extra interner entries into *id: 1 if any, 0 if none, or -errno. */
 int pft_stage_all(struct pftrace *w, Perfetto__Protos__InternedData *id);
 void pft_commit_interned(struct pftrace *w);
+void pft_init_tables(struct pftrace *w);
 void pft_free_tables(struct pftrace *w);
 
 #endif

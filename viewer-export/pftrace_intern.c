@@ -10,34 +10,27 @@
 #include "text_escape.h"
 #include "pftrace_int.h"
 
-/* FNV-1a: short strings, no need for anything stronger. */
-static uint64_t str_hash(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
+/* What an iid is looked up by: its string, and the table that holds the strings. */
+struct intern_key {
+	const struct pft_table *t;
+	const char *s;
+	size_t len;
+};
 
-	while (len--)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
-	return h;
+static bool iid_eq(const void *entry, const void *key)
+{
+	const struct intern_key *k = key;
+	const char *str = k->t->strs[*(const uint64_t *)entry - 1];
+
+	return !strncmp(str, k->s, k->len) && !str[k->len];
 }
 
-static int table_rehash(struct pft_table *t)
+void pft_init_tables(struct pftrace *w)
 {
-	size_t cap = t->mask ? (t->mask + 1) * 2 : 64, i, j;
-	struct pft_slot *slots = calloc(cap, sizeof(*slots));
+	int i;
 
-	if (!slots)
-		return -ENOMEM;
-	for (i = 0; t->mask && i <= t->mask; i++) {
-		if (!t->slots[i].iid)
-			continue;
-		for (j = t->slots[i].hash & (cap - 1); slots[j].iid; j = (j + 1) & (cap - 1))
-			;
-		slots[j] = t->slots[i];
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->mask = cap - 1;
-	return 0;
+	for (i = 0; i < PFTRACE_TABLE_MAX; i++)
+		ls_table_init(&w->tables[i].index, sizeof(uint64_t), 64, SIZE_MAX, iid_eq);
 }
 
 /* s[0..len) with its invalid UTF-8 bytes as U+FFFD, interned (see below). */
@@ -56,24 +49,45 @@ static uint64_t intern_fixed(struct pftrace *w, enum pftrace_table tab, const ch
 	return iid;
 }
 
+/* A new string's iid: stored, then indexed under hash h. */
+static uint64_t add_string(struct pft_table *t, uint64_t h, const struct intern_key *k)
+{
+	uint64_t *slot;
+	bool created;
+	char *copy;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		char **strs = realloc(t->strs, cap * sizeof(*strs));
+
+		if (!strs)
+			return 0;
+		t->strs = strs;
+		t->cap = cap;
+	}
+	copy = strndup(k->s, k->len);
+	slot = copy ? ls_table_insert(&t->index, h, k, &created) : NULL;
+	if (!slot) {
+		free(copy);
+		return 0;
+	}
+	t->strs[t->n++] = copy;
+	*slot = t->n;
+	return t->n;
+}
+
 uint64_t pft_intern_n(struct pftrace *w, enum pftrace_table tab, const char *s, size_t len)
 {
 	struct pft_table *t = &w->tables[tab];
-	uint64_t h = str_hash(s, len);
-	struct pft_slot *sl;
-	size_t i;
-	char *copy;
+	struct intern_key k = { .t = t, .s = s, .len = len };
+	uint64_t h = ls_hash_bytes(s, len), iid;
+	const uint64_t *found;
 
 	if (w->err)
 		return 0;
-	if ((t->n + 1) * 2 > t->mask && table_rehash(t))
-		goto nomem;
-	for (i = h & t->mask; t->slots[i].iid; i = (i + 1) & t->mask) {
-		sl = &t->slots[i];
-		if (sl->hash == h && !strncmp(t->strs[sl->iid - 1], s, len) &&
-		    !t->strs[sl->iid - 1][len])
-			return sl->iid;
-	}
+	found = ls_table_find(&t->index, h, &k);
+	if (found)
+		return *found;
 	/*
 	 * A new string: tested here, not on every lookup. An invalid one is
 	 * interned as its valid UTF-8 form, and found again by that form the
@@ -81,25 +95,10 @@ uint64_t pft_intern_n(struct pftrace *w, enum pftrace_table tab, const char *s, 
 	 */
 	if (!ls_utf8_valid(s, len))
 		return intern_fixed(w, tab, s, len);
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		char **strs = realloc(t->strs, cap * sizeof(*strs));
-
-		if (!strs)
-			goto nomem;
-		t->strs = strs;
-		t->cap = cap;
-	}
-	copy = strndup(s, len);
-	if (!copy)
-		goto nomem;
-	t->strs[t->n++] = copy;
-	t->slots[i].hash = h;
-	t->slots[i].iid = t->n;
-	return t->n;
-nomem:
-	pft_set_err(w, -ENOMEM);
-	return 0;
+	iid = add_string(t, h, &k);
+	if (!iid)
+		pft_set_err(w, -ENOMEM);
+	return iid;
 }
 
 uint64_t pftrace__intern(struct pftrace *w, enum pftrace_table t, const char *s)
@@ -211,7 +210,7 @@ void pft_free_tables(struct pftrace *w)
 		for (k = 0; k < w->tables[i].n; k++)
 			free(w->tables[i].strs[k]);
 		free(w->tables[i].strs);
-		free(w->tables[i].slots);
+		ls_table_free(&w->tables[i].index);
 		free(w->scratch[i].e);
 		free(w->scratch[i].ptrs);
 	}

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "collector/table.h"
 #include "pftrace_stacks.h"
 #include "text_escape.h"
 
@@ -27,12 +28,10 @@ enum st_tab {
 struct st_key {
 	uint64_t *data;		/* uint64_t-aligned so callstacks can be used in place */
 	size_t len;		/* bytes */
-	uint64_t hash;
 };
 
 struct st_table {
-	uint64_t *slots;	/* iid per slot, 0 = empty */
-	size_t mask;
+	struct ls_table index;	/* of uint64_t iids, keyed by their key's bytes */
 	struct st_key *keys;	/* keys[iid - 1] */
 	size_t n, cap;
 	size_t emitted, staged;
@@ -66,70 +65,58 @@ static const size_t msg_size[ST_MAX] = {
 	[ST_CALLSTACK] = sizeof(Perfetto__Protos__Callstack),
 };
 
-/* FNV-1a over the key bytes. */
-static uint64_t key_hash(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint64_t h = 0xcbf29ce484222325ull;
+/* What an iid is looked up by: its key's bytes, and the table that holds the keys. */
+struct st_lookup {
+	const struct st_table *t;
+	const void *data;
+	size_t len;
+};
 
-	while (len--)
-		h = (h ^ *b++) * 0x100000001b3ull;
-	return h;
+static bool iid_eq(const void *entry, const void *key)
+{
+	const struct st_lookup *q = key;
+	const struct st_key *k = &q->t->keys[*(const uint64_t *)entry - 1];
+
+	return k->len == q->len && !memcmp(k->data, q->data, q->len);
 }
 
-static int tab_grow(struct st_table *t)
+/* Stores a new key as iid n + 1; false when out of memory. */
+static bool tab_store(struct st_table *t, const void *key, size_t len)
 {
-	size_t cap = t->mask ? (t->mask + 1) * 2 : 256, i, j;
-	uint64_t *slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (i = 0; t->mask && i <= t->mask; i++) {
-		uint64_t iid = t->slots[i];
-
-		if (!iid)
-			continue;
-		for (j = t->keys[iid - 1].hash & (cap - 1); slots[j]; j = (j + 1) & (cap - 1))
-			;
-		slots[j] = iid;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->mask = cap - 1;
-	return 0;
-}
-
-/* The iid of key, adding it if new; 0 when out of memory. */
-static uint64_t tab_intern(struct st_table *t, const void *key, size_t len)
-{
-	uint64_t h = key_hash(key, len);
 	struct st_key *k;
-	size_t i;
 
-	if ((t->n + 1) * 2 > t->mask && tab_grow(t))
-		return 0;
-	for (i = h & t->mask; t->slots[i]; i = (i + 1) & t->mask) {
-		k = &t->keys[t->slots[i] - 1];
-		if (k->hash == h && k->len == len && !memcmp(k->data, key, len))
-			return t->slots[i];
-	}
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 256;
 		struct st_key *keys = realloc(t->keys, cap * sizeof(*keys));
 
 		if (!keys)
-			return 0;
+			return false;
 		t->keys = keys;
 		t->cap = cap;
 	}
 	k = &t->keys[t->n];
 	k->data = malloc(len ? len : 1);
 	if (!k->data)
-		return 0;
+		return false;
 	memcpy(k->data, key, len);
 	k->len = len;
-	k->hash = h;
-	t->slots[i] = ++t->n;
+	return true;
+}
+
+/* The iid of key, adding it if new; 0 when out of memory. */
+static uint64_t tab_intern(struct st_table *t, const void *key, size_t len)
+{
+	struct st_lookup q = { .t = t, .data = key, .len = len };
+	bool created;
+	uint64_t *iid = ls_table_insert(&t->index, ls_hash_bytes(key, len), &q, &created);
+
+	if (!iid || !created)
+		return iid ? *iid : 0;
+	if (!tab_store(t, key, len)) {
+		ls_table_remove(&t->index, iid);
+		return 0;
+	}
+	*iid = ++t->n;
 	return t->n;
 }
 
@@ -364,6 +351,7 @@ struct pftrace_stacks *pftrace_stacks__new(struct pftrace *w)
 {
 	struct pftrace_stacks *s;
 	struct pftrace_interner in;
+	int tab;
 
 	if (!w) {
 		errno = EINVAL;
@@ -375,6 +363,8 @@ struct pftrace_stacks *pftrace_stacks__new(struct pftrace *w)
 		return NULL;
 	}
 	s->w = w;
+	for (tab = 0; tab < ST_MAX; tab++)
+		ls_table_init(&s->t[tab].index, sizeof(uint64_t), 256, SIZE_MAX, iid_eq);
 	in.stage = stacks_stage;
 	in.commit = stacks_commit;
 	in.ctx = s;
@@ -394,7 +384,7 @@ void pftrace_stacks__free(struct pftrace_stacks *s)
 		for (i = 0; i < s->t[tab].n; i++)
 			free(s->t[tab].keys[i].data);
 		free(s->t[tab].keys);
-		free(s->t[tab].slots);
+		ls_table_free(&s->t[tab].index);
 		free(s->t[tab].msgs);
 		free(s->t[tab].ptrs);
 	}
