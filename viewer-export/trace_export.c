@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "collector/linear_probe.h"
 #include "collector/record.h"
 #include "trace_export_int.h"
 
@@ -37,55 +36,38 @@ void te_seen_ts(struct trace_export *te, uint64_t start, uint64_t end)
 		te->last_ts = end;
 }
 
-static size_t tid_slot(size_t mask, uint32_t tid)
+/*
+ * The multiplicative hash of a tid, high bits first: the slot order it gives
+ * (the order in which trace_export__finish writes what threads still hold)
+ * is the one this table always had.
+ */
+static uint64_t tid_hash(uint32_t tid)
 {
-	return (size_t)((tid * 0x9e3779b97f4a7c15ull) >> 20) & mask;
+	return ls_hash_u64(tid) >> 20;
 }
 
-static int grow_threads(struct trace_export *te)
+static bool thread_eq(const void *entry, const void *key)
 {
-	size_t cap = te->mask ? (te->mask + 1) * 2 : 64, i, j;
-	struct te_thread *t = calloc(cap, sizeof(*t));
-
-	if (!t)
-		return -ENOMEM;
-	for (i = 0; te->mask && i <= te->mask; i++) {
-		if (!te->threads[i].used)
-			continue;
-		for (j = tid_slot(cap - 1, te->threads[i].tid); t[j].used; j = (j + 1) & (cap - 1))
-			;
-		t[j] = te->threads[i];
-	}
-	free(te->threads);
-	te->threads = t;
-	te->mask = cap - 1;
-	return 0;
+	return ((const struct te_thread *)entry)->tid == *(const uint32_t *)key;
 }
 
-/* tid's slot, or the free slot where it would go (the table is never full) */
-static size_t find_slot(const struct trace_export *te, uint32_t tid)
+static bool pid_eq(const void *entry, const void *key)
 {
-	size_t i;
-
-	for (i = tid_slot(te->mask, tid); te->threads[i].used; i = (i + 1) & te->mask)
-		if (te->threads[i].tid == tid)
-			break;
-	return i;
+	return *(const uint32_t *)entry == *(const uint32_t *)key;
 }
 
 /* The thread's state, created from t (which may be NULL) when first seen. */
 struct te_thread *te_get_thread(struct trace_export *te, uint32_t tid, const struct ls_thread *t)
 {
-	struct te_thread *th;
+	bool created;
+	struct te_thread *th = ls_table_insert(&te->threads, tid_hash(tid), &tid, &created);
 
-	if ((te->nthreads + 1) * 2 > te->mask && grow_threads(te)) {
+	if (!th) {
 		te_set_err(te, -ENOMEM);
 		return NULL;
 	}
-	th = &te->threads[find_slot(te, tid)];
-	if (th->used)
+	if (!created)
 		return th;
-	th->used = true;
 	th->tid = tid;
 	th->gen = te->exits;
 	th->pid = t ? t->pid : te->pid;
@@ -95,7 +77,6 @@ struct te_thread *te_get_thread(struct trace_export *te, uint32_t tid, const str
 		memcpy(th->comm, t->comm, LS_COMM_LEN);
 		th->is_loop = t->is_loop;
 	}
-	te->nthreads++;
 	return th;
 }
 
@@ -115,23 +96,16 @@ uint64_t te_thread_uuid(const struct te_thread *th, enum pftrace_uuid_kind kind)
 void te_describe_process(struct trace_export *te, uint32_t pid, uint64_t ts)
 {
 	struct pftrace_track tr = { .kind = PFTRACE_TRACK_PROCESS, .pid = (int32_t)pid };
-	size_t i;
+	bool created;
+	uint32_t *seen = ls_table_insert(&te->pids, ls_hash_u64(pid), &pid, &created);
 
-	for (i = 0; i < te->npids; i++)
-		if (te->pids[i] == pid)
-			return;
-	if (te->npids == te->cappids) {
-		size_t cap = te->cappids ? te->cappids * 2 : 4;
-		uint32_t *p = realloc(te->pids, cap * sizeof(*p));
-
-		if (!p) {
-			te_set_err(te, -ENOMEM);
-			return;
-		}
-		te->pids = p;
-		te->cappids = cap;
+	if (!seen) {
+		te_set_err(te, -ENOMEM);
+		return;
 	}
-	te->pids[te->npids++] = pid;
+	if (!created)
+		return;
+	*seen = pid;
 	tr.uuid = pftrace__track_uuid(PFTRACE_UUID_PROCESS, pid, 0);
 	if (pid == te->pid) {
 		tr.name = te->process_name;
@@ -366,25 +340,14 @@ static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_i
 static void on_thread_exit(void *ctx, const struct ls_thread *t)
 {
 	struct trace_export *te = ctx;
-	size_t hole, k;
+	struct te_thread *th = ls_table_find(&te->threads, tid_hash(t->tid), &t->tid);
 
-	if (!te->mask)
+	if (!th)
 		return;
-	hole = find_slot(te, t->tid);
-	if (!te->threads[hole].used)
-		return;
-	te_release_all(te, &te->threads[hole]);
-	te_held_free(&te->threads[hole]);
-	memset(&te->threads[hole], 0, sizeof(te->threads[hole]));
-	te->nthreads--;
+	te_release_all(te, th);
+	te_held_free(th);
+	ls_table_remove(&te->threads, th);
 	te->exits++;
-	for (k = (hole + 1) & te->mask; te->threads[k].used; k = (k + 1) & te->mask) {
-		if (ls_probe_may_fill(tid_slot(te->mask, te->threads[k].tid), hole, k)) {
-			te->threads[hole] = te->threads[k];
-			memset(&te->threads[k], 0, sizeof(te->threads[k]));
-			hole = k;
-		}
-	}
 }
 
 struct ls_sink trace_export__sink(struct trace_export *te)
@@ -410,6 +373,8 @@ struct trace_export *trace_export__new(struct pftrace *w, const struct trace_exp
 	if (!te)
 		goto nomem;
 	te->w = w;
+	ls_table_init(&te->threads, sizeof(struct te_thread), 64, SIZE_MAX, thread_eq);
+	ls_table_init(&te->pids, sizeof(uint32_t), 4, SIZE_MAX, pid_eq);
 	te->pid = opts->pid;
 	te->stall_threshold_ns = opts->stall_threshold_ns;
 	te->stacks = stack_export__new(w, opts->resolve, opts->resolve_ctx);
@@ -433,11 +398,15 @@ void trace_export__free(struct trace_export *te)
 
 	if (!te)
 		return;
-	for (i = 0; te->mask && i <= te->mask; i++)
-		te_held_free(&te->threads[i]);
+	for (i = 0; i < ls_table_cap(&te->threads); i++) {
+		struct te_thread *th = ls_table_slot(&te->threads, i);
+
+		if (th)
+			te_held_free(th);
+	}
 	stack_export__free(te->stacks);
-	free(te->threads);
-	free(te->pids);
+	ls_table_free(&te->threads);
+	ls_table_free(&te->pids);
 	free(te->process_name);
 	free(te->cmdline);
 	free(te);
@@ -503,9 +472,12 @@ int trace_export__finish(struct trace_export *te, const struct ls_export_stats *
 	int err;
 
 	/* Calls of an iteration the trace ended in: no parent to nest in. */
-	for (i = 0; te->mask && i <= te->mask; i++)
-		if (te->threads[i].used)
-			te_release_all(te, &te->threads[i]);
+	for (i = 0; i < ls_table_cap(&te->threads); i++) {
+		struct te_thread *th = ls_table_slot(&te->threads, i);
+
+		if (th)
+			te_release_all(te, th);
+	}
 	write_drops(te, st ? st : &none);
 	err = pftrace__finish(te->w);
 	return te->err ? te->err : err;

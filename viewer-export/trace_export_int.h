@@ -8,12 +8,12 @@
 #ifndef LS_TRACE_EXPORT_INT_H
 #define LS_TRACE_EXPORT_INT_H
 
+#include "collector/table.h"
 #include "stack_export.h"
 #include "trace_export.h"
 #include "trace_export_held.h"
 
 struct te_thread {
-	bool used;
 	bool described;
 	bool rename_pending;
 	bool counter_described;
@@ -35,13 +35,9 @@ struct trace_export {
 	char *process_name;
 	char *cmdline;
 	uint64_t stall_threshold_ns;
-	struct te_thread *threads;	/* open addressing by tid */
-	size_t mask;
-	size_t nthreads;
+	struct ls_table threads;	/* of struct te_thread, by tid */
 	uint64_t exits;			/* threads let go at their exit */
-	uint32_t *pids;			/* processes already described */
-	size_t npids;
-	size_t cappids;
+	struct ls_table pids;		/* of uint32_t: processes already described */
 	uint64_t first_ts;
 	uint64_t last_ts;
 	bool pool_described;
