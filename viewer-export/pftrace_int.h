@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pftrace internals shared by pftrace.c (buffers, compression, clocks,
- * protobuf-c packets), pftrace_intern.c (interning tables) and
- * pftrace_event.c (track events, encoded by hand: they are nearly every
- * packet of a trace).
+ * protobuf-c packets), pftrace_intern.c (interning tables),
+ * pftrace_track.c (track descriptors, thread names) and pftrace_event.c
+ * (track events, encoded by hand: they are nearly every packet of a trace).
  */
 #ifndef LS_PFTRACE_INT_H
 #define LS_PFTRACE_INT_H
