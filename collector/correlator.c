@@ -18,6 +18,83 @@
 #include "correlator_int.h"
 #include "loop_summary.h"
 
+/* ---- threads: heap objects (sinks get &t->info), the table holds pointers ---- */
+
+static bool thread_is(const void *entry, const void *tid)
+{
+	return (*(struct thread_state *const *)entry)->info.tid == *(const uint32_t *)tid;
+}
+
+static struct thread_state **thread_slot(const struct correlator *c, uint32_t tid)
+{
+	return ls_table_find(&c->threads, ls_hash_u64(tid), &tid);
+}
+
+static struct thread_state *find_thread(const struct correlator *c, uint32_t tid)
+{
+	struct thread_state **t = thread_slot(c, tid);
+
+	return t ? *t : NULL;
+}
+
+static void free_thread(struct thread_state *t)
+{
+	uvc_free_thread(t);
+	stc_free_thread(t);
+	free(t);
+}
+
+static void notify_thread(struct correlator *c, const struct thread_state *t)
+{
+	if (c->opts.sink.on_thread)
+		c->opts.sink.on_thread(c->opts.sink.ctx, &t->info);
+}
+
+/* The one get-or-create: *created tells a new thread, not yet reported. */
+static struct thread_state *get_thread(struct correlator *c, uint32_t pid, uint32_t tid,
+				       bool *created)
+{
+	struct thread_state **slot = ls_table_insert(&c->threads, ls_hash_u64(tid), &tid, created);
+	struct thread_state *t;
+
+	if (!slot || !*created)
+		return slot ? *slot : NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		ls_table_remove(&c->threads, slot);
+		*created = false;
+		return NULL;
+	}
+	t->info.pid = pid;
+	t->info.tid = tid;
+	*slot = t;
+	c->summary.threads++;
+	return t;
+}
+
+struct thread_state *corr_get_thread(struct correlator *c, uint32_t pid, uint32_t tid)
+{
+	bool created;
+	struct thread_state *t = get_thread(c, pid, tid, &created);
+
+	if (created)
+		notify_thread(c, t);
+	return t;
+}
+
+/*
+ * An exited thread's state goes: a process that churns threads would
+ * otherwise cost its state per thread it ever had. Its loop summary, if it
+ * was a loop, stays in the summary.
+ */
+static void forget_thread(struct correlator *c, struct thread_state *t)
+{
+	ls_table_remove(&c->threads, thread_slot(c, t->info.tid));
+	free_thread(t);
+}
+
+/* ---- the public API ---- */
+
 struct correlator *correlator__new(const struct correlator_opts *opts)
 {
 	struct correlator *c = calloc(1, sizeof(*c));
@@ -25,30 +102,27 @@ struct correlator *correlator__new(const struct correlator_opts *opts)
 	if (!c)
 		return NULL;
 	c->opts = *opts;
-	c->nslots = 64;
-	c->slots = calloc(c->nslots, sizeof(*c->slots));
-	if (!c->slots) {
-		free(c);
-		return NULL;
-	}
+	ls_table_init(&c->threads, sizeof(struct thread_state *), 64, SIZE_MAX, thread_is);
 	c->summary.stall_threshold_ns = opts->stall_threshold_ns;
 	return c;
 }
 
 void correlator__free(struct correlator *c)
 {
+	struct thread_state **t;
 	uint32_t i;
 
 	if (!c)
 		return;
-	for (i = 0; i < c->nslots; i++)
-		free(c->slots[i]);
+	for (i = 0; i < ls_table_cap(&c->threads); i++)
+		if ((t = ls_table_slot(&c->threads, i)))
+			free_thread(*t);
 	/* loops are owned by the summary: a reused tid leaves its old loop there */
 	for (i = 0; i < c->summary.nloops; i++)
 		ls_loop_free(c->summary.loops[i]);
 	uvc_free(c);
 	stc_free(c);
-	free(c->slots);
+	ls_table_free(&c->threads);
 	free(c->summary.loops);
 	free(c);
 }
@@ -63,23 +137,14 @@ void correlator__set_libuv(struct correlator *c, unsigned version)
 	c->summary.uv_version = version;
 }
 
-static size_t home_of(const struct correlator *c, uint32_t tid)
+const struct ls_stack *correlator__stack(const struct correlator *c, int32_t id)
 {
-	return (tid * 2654435761u) & (c->nslots - 1);
+	return stc_stack(c, id);
 }
 
-static size_t slot_of(const struct correlator *c, uint32_t tid)
+void correlator__finish(struct correlator *c)
 {
-	size_t i = home_of(c, tid);
-
-	while (c->slots[i] && c->slots[i]->info.tid != tid)
-		i = (i + 1) & (c->nslots - 1);
-	return i;
-}
-
-struct thread_state *find_thread(const struct correlator *c, uint32_t tid)
-{
-	return c->slots[slot_of(c, tid)];
+	uvc_finish(c);
 }
 
 const struct ls_thread *correlator__thread(const struct correlator *c, uint32_t tid)
@@ -91,70 +156,7 @@ const struct ls_thread *correlator__thread(const struct correlator *c, uint32_t 
 
 size_t correlator__live_threads(const struct correlator *c)
 {
-	return c->nthreads;
-}
-
-static int grow(struct correlator *c)
-{
-	struct thread_state **old = c->slots;
-	size_t i, n = c->nslots;
-
-	c->slots = calloc(n * 2, sizeof(*c->slots));
-	if (!c->slots) {
-		c->slots = old;
-		return -ENOMEM;
-	}
-	c->nslots = n * 2;
-	for (i = 0; i < n; i++)
-		if (old[i])
-			c->slots[slot_of(c, old[i]->info.tid)] = old[i];
-	free(old);
-	return 0;
-}
-
-void notify_thread(struct correlator *c, const struct thread_state *t)
-{
-	if (c->opts.sink.on_thread)
-		c->opts.sink.on_thread(c->opts.sink.ctx, &t->info);
-}
-
-/*
- * An exited thread's state goes: a process that churns threads would
- * otherwise cost ~3 KiB per thread it ever had. Its loop summary, if it
- * was a loop, stays in the summary.
- */
-static void forget_thread(struct correlator *c, struct thread_state *t)
-{
-	size_t mask = c->nslots - 1, hole = slot_of(c, t->info.tid), k;
-
-	free(t);
-	c->slots[hole] = NULL;
-	c->nthreads--;
-	for (k = (hole + 1) & mask; c->slots[k]; k = (k + 1) & mask) {
-		if (ls_probe_may_fill(home_of(c, c->slots[k]->info.tid), hole, k)) {
-			c->slots[hole] = c->slots[k];
-			c->slots[k] = NULL;
-			hole = k;
-		}
-	}
-}
-
-struct thread_state *new_thread(struct correlator *c, uint32_t pid, uint32_t tid)
-{
-	struct thread_state *t;
-
-	if ((c->nthreads + 1) * 2 > c->nslots && grow(c))
-		return NULL;
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	t->info.pid = pid;
-	t->info.tid = tid;
-	t->hwm = -1;
-	c->slots[slot_of(c, tid)] = t;
-	c->nthreads++;
-	c->summary.threads++;
-	return t;
+	return ls_table_count(&c->threads);
 }
 
 static struct ls_loop_summary *add_loop(struct correlator *c, uint32_t pid, uint32_t tid,
@@ -217,14 +219,17 @@ static void fold_exited_loop(struct correlator *c, struct ls_loop_summary *l)
 	ls_loop_free(l);
 }
 
-static int on_thread_rec(struct correlator *c, const struct ls_rec_thread *r)
+static int on_thread_rec(struct correlator *c, const void *rec)
 {
-	struct thread_state *t = find_thread(c, r->tid);
+	const struct ls_rec_thread *r = rec;
+	struct thread_state *t;
 	char comm[LS_COMM_LEN];
+	bool created;
 
-	memcpy(comm, r->comm, sizeof(comm));
-	comm[LS_COMM_LEN - 1] = '\0';
+	if (!r->tid)
+		return -EINVAL;
 	if (r->type == LS_REC_THREAD_EXIT) {
+		t = find_thread(c, r->tid);
 		if (!t)
 			return 0;
 		if (c->opts.sink.on_thread_exit)
@@ -234,13 +239,13 @@ static int on_thread_rec(struct correlator *c, const struct ls_rec_thread *r)
 		forget_thread(c, t);
 		return 0;
 	}
-	if (!t) {
-		t = new_thread(c, r->pid, r->tid);
-		if (!t)
-			return -ENOMEM;
-	} else if (!strcmp(t->info.comm, comm)) {
+	memcpy(comm, r->comm, sizeof(comm));
+	comm[LS_COMM_LEN - 1] = '\0';
+	t = get_thread(c, r->pid, r->tid, &created);
+	if (!t)
+		return -ENOMEM;
+	if (!created && !strcmp(t->info.comm, comm))
 		return 0;
-	}
 	memcpy(t->info.comm, comm, sizeof(comm));
 	if (t->loop)
 		memcpy(t->loop->comm, comm, sizeof(comm));
@@ -347,17 +352,13 @@ static int on_syscall_rec(struct correlator *c, const struct ls_rec_syscall *r)
 
 	if (!valid_syscall_rec(r))
 		return -EINVAL;
-	t = find_thread(c, r->tid);
-	if (!t) {
-		t = new_thread(c, r->pid, r->tid);
-		if (!t)
-			return -ENOMEM;
-		notify_thread(c, t);
-	}
+	t = corr_get_thread(c, r->pid, r->tid);
+	if (!t)
+		return -ENOMEM;
 	if (r->ts < t->last_end)
 		return -EINVAL;	/* breaks this thread's order */
 	t->last_end = r->ts + r->dur;
-	wait_returned = ls_sys_is_epoll(r->sys) && !(r->flags & LS_SYSF_OPEN);
+	wait_returned = ls_sys_is_wait(r->sys) && !(r->flags & LS_SYSF_OPEN);
 	if (wait_returned && !t->loop && !(t->loop = new_loop(c, t)))
 		return -ENOMEM;
 	if (wait_returned && t->last_poll_exit) {
@@ -394,8 +395,9 @@ static int on_syscall_rec(struct correlator *c, const struct ls_rec_syscall *r)
  * calls they stand for. Durations are known to a power of two only; they
  * enter the histogram at their bucket's midpoint.
  */
-static int on_sys_agg_rec(struct correlator *c, const struct ls_rec_sys_agg *r)
+static int on_sys_agg_rec(struct correlator *c, const void *rec)
 {
+	const struct ls_rec_sys_agg *r = rec;
 	struct thread_state *t;
 	struct ls_sys_stats *st;
 	unsigned b;
@@ -428,97 +430,59 @@ static void note_time(struct ls_summary *s, uint64_t start, uint64_t end)
 		s->last_ts = end;
 }
 
+static int on_syscall(struct correlator *c, const void *rec)
+{
+	const struct ls_rec_syscall *r = rec;
+	int err = on_syscall_rec(c, r);
+
+	if (!err)
+		note_time(&c->summary, r->ts, r->ts + r->dur);
+	return err;
+}
+
+/* Each record type: its one valid length and its handler. */
+static const struct {
+	size_t len;
+	int (*handle)(struct correlator *c, const void *rec);
+} handlers[LS_REC_TYPE_MAX] = {
+	[LS_REC_SYSCALL] = { sizeof(struct ls_rec_syscall), on_syscall },
+	[LS_REC_THREAD] = { sizeof(struct ls_rec_thread), on_thread_rec },
+	[LS_REC_THREAD_EXIT] = { sizeof(struct ls_rec_thread), on_thread_rec },
+	[LS_REC_UV_PHASE] = { sizeof(struct ls_rec_uv_phase), uvc_phase_rec },
+	[LS_REC_UV_WORK] = { sizeof(struct ls_rec_uv_work), uvc_work_rec },
+	[LS_REC_SAMPLE] = { sizeof(struct ls_rec_sample), stc_sample_rec },
+	[LS_REC_OFFCPU] = { sizeof(struct ls_rec_offcpu), stc_offcpu_rec },
+	[LS_REC_OVERFLOW] = { sizeof(struct ls_rec_overflow), stc_overflow_rec },
+	[LS_REC_STACK] = { sizeof(struct ls_rec_stack), stc_stack_rec },
+	[LS_REC_SYS_AGG] = { sizeof(struct ls_rec_sys_agg), on_sys_agg_rec },
+};
+
+/* Room for any record, aligned for its fields. */
+union any_rec {
+	struct ls_rec_syscall syscall;
+	struct ls_rec_thread thread;
+	struct ls_rec_uv_phase uv_phase;
+	struct ls_rec_uv_work uv_work;
+	struct ls_rec_sample sample;
+	struct ls_rec_offcpu offcpu;
+	struct ls_rec_overflow overflow;
+	struct ls_rec_stack stack;
+	struct ls_rec_sys_agg sys_agg;
+};
+
 int correlator__push(struct correlator *c, const void *rec, size_t len)
 {
+	union any_rec r;
 	uint32_t type;
 	int err = -EINVAL;
 
 	if (len < sizeof(type))
 		goto out;
 	memcpy(&type, rec, sizeof(type));
-	switch (type) {
-	case LS_REC_SYSCALL: {
-		struct ls_rec_syscall r;
-
-		if (len != sizeof(r))
-			break;
-		memcpy(&r, rec, sizeof(r));	/* ring buffer records are 8-aligned; tests' may not be */
-		err = on_syscall_rec(c, &r);
-		if (!err)
-			note_time(&c->summary, r.ts, r.ts + r.dur);
-		break;
-	}
-	case LS_REC_THREAD:
-	case LS_REC_THREAD_EXIT: {
-		struct ls_rec_thread r;
-
-		if (len != sizeof(r))
-			break;
-		memcpy(&r, rec, sizeof(r));
-		err = r.tid ? on_thread_rec(c, &r) : -EINVAL;
-		break;
-	}
-	case LS_REC_UV_PHASE: {
-		struct ls_rec_uv_phase r;
-
-		if (len != sizeof(r))
-			break;
-		memcpy(&r, rec, sizeof(r));
-		err = uvc_phase_rec(c, &r);
-		break;
-	}
-	case LS_REC_SYS_AGG: {
-		struct ls_rec_sys_agg r;
-
-		if (len != sizeof(r))
-			break;
-		memcpy(&r, rec, sizeof(r));
-		err = on_sys_agg_rec(c, &r);
-		break;
-	}
-	case LS_REC_STACK:
-		if (len == sizeof(struct ls_rec_stack))
-			err = stc_stack_rec(c, rec);
-		break;
-	case LS_REC_SAMPLE: {
-		struct ls_rec_sample r;
-
-		if (len != sizeof(r))
-			break;
-		memcpy(&r, rec, sizeof(r));
-		err = stc_sample_rec(c, &r);
-		break;
-	}
-	case LS_REC_OFFCPU: {
-		struct ls_rec_offcpu r;
-
-		if (len != sizeof(r))
-			break;
-		memcpy(&r, rec, sizeof(r));
-		err = stc_offcpu_rec(c, &r);
-		break;
-	}
-	case LS_REC_OVERFLOW: {
-		struct ls_rec_overflow r;
-
-		if (len != sizeof(r))
-			break;
-		memcpy(&r, rec, sizeof(r));
-		err = stc_overflow_rec(c, &r);
-		break;
-	}
-	case LS_REC_UV_WORK: {
-		struct ls_rec_uv_work r;
-
-		if (len != sizeof(r))
-			break;
-		memcpy(&r, rec, sizeof(r));
-		err = uvc_work_rec(c, &r);
-		break;
-	}
-	default:
-		break;
-	}
+	if (type >= LS_REC_TYPE_MAX || !handlers[type].handle || len != handlers[type].len)
+		goto out;
+	memcpy(&r, rec, len);	/* ring buffer records are 8-aligned; tests' may not be */
+	err = handlers[type].handle(c, &r);
 out:
 	if (err)
 		c->summary.bad_records++;

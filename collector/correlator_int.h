@@ -1,24 +1,23 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Internals shared by correlator.c (threads, loops) and uv_correlate.c (libuv). */
+/*
+ * What correlator.c (threads, loops, iterations, calls) shares with its two
+ * sub-correlators, uv_correlate.c (libuv phases, thread pool: uvc_) and
+ * stack_correlate.c (samples, off-CPU, overflows: stc_). correlator.c owns
+ * the threads and calls the sub-correlators' hooks; each sub-correlator
+ * owns its per-run state (struct correlator's uv, stc) and its per-thread
+ * state (struct thread_state's uv, stc), allocated for the runs and the
+ * threads that need it, freed by its own *_free hooks.
+ */
 #ifndef LS_CORRELATOR_INT_H
 #define LS_CORRELATOR_INT_H
 
 #include "correlator.h"
-#include "linear_probe.h"
+#include "table.h"
 
-#define LS_MAX_PHASES_PER_ITER	32
-#define LS_MAX_ITER_STACKS	64	/* distinct stacks counted per iteration */
-#define LS_MAX_ITER_OFFCPU	16	/* off-CPU periods kept per iteration */
-#define LS_STACK_IDS		16384	/* the BPF stack map's size */
-
-struct offcpu_period {
-	uint64_t ts;
-	uint64_t end;
-	int32_t user;
-	int32_t kern;
-	uint32_t waker_tid;
-	char waker_comm[LS_COMM_LEN];
-};
+struct uvc_run;
+struct uvc_thread;
+struct stc_run;
+struct stc_thread;
 
 struct thread_state {
 	struct ls_thread info;
@@ -29,57 +28,52 @@ struct thread_state {
 	uint32_t nfile_io;
 	struct ls_loop_summary *loop;	/* allocated at the first epoll return */
 	bool loop_listed;		/* one of the first LS_KEEP_LOOPS loops: never folded */
-	bool is_worker;			/* ran thread-pool work */
-	uint64_t poll_entry;		/* uv__io_poll entered, not yet returned */
-	uint32_t nphases;		/* phases of the current iteration so far */
-	struct ls_phase_span phases[LS_MAX_PHASES_PER_ITER];
-	uint32_t nsamples;		/* on-CPU samples of the current iteration */
-	uint32_t nagg;
-	struct ls_stall_stack agg[LS_MAX_ITER_STACKS];
-	uint32_t noff;
-	struct offcpu_period off[LS_MAX_ITER_OFFCPU];
-	int32_t hwm;			/* index in summary.hwm, -1 = none yet */
+	bool is_worker;			/* ran thread-pool work (uv_correlate.c sets it) */
+	struct uvc_thread *uv;		/* phases: a thread that reported one */
+	struct stc_thread *stc;		/* samples, off-CPU: a thread that had one */
 };
-
-struct work_slot;
 
 struct correlator {
 	struct correlator_opts opts;
 	struct ls_summary summary;
-	struct thread_state **slots;	/* open addressing, keyed by tid */
-	size_t nslots;
-	size_t nthreads;
+	struct ls_table threads;	/* struct thread_state *, by tid */
 	size_t loops_cap;
 	struct ls_loop_summary *exited_loops;	/* the folded entry, once there is one */
 	uint32_t loops_seen;		/* loop threads ever, the folded ones included */
-	struct work_slot *work;		/* open addressing, keyed by uv__work pointer */
-	size_t work_slots;
-	size_t nwork;
-	uint64_t next_work_id;
-	int32_t queued;			/* items submitted, not yet picked up */
-	int32_t running;		/* items picked up, not yet run to the end */
-	struct ls_stack **stacks;	/* by stack id, LS_STACK_IDS entries */
+	struct uvc_run *uv;
+	struct stc_run *stc;
 };
 
-struct thread_state *find_thread(const struct correlator *c, uint32_t tid);
-struct thread_state *new_thread(struct correlator *c, uint32_t pid, uint32_t tid);
-void notify_thread(struct correlator *c, const struct thread_state *t);
+/* The thread of tid, created (and reported to the sink) when first seen. NULL: ENOMEM. */
+struct thread_state *corr_get_thread(struct correlator *c, uint32_t pid, uint32_t tid);
+/* The iteration in progress on t (1-based), 0 before its first epoll return. */
+static inline uint64_t corr_iter_of(const struct thread_state *t)
+{
+	return t->last_poll_exit ? t->seq + 1 : 0;
+}
 
-int uvc_phase_rec(struct correlator *c, const struct ls_rec_uv_phase *r);
-int uvc_work_rec(struct correlator *c, const struct ls_rec_uv_work *r);
+/* Record handlers: rec is the record, copied to be aligned, its length checked. */
+int uvc_phase_rec(struct correlator *c, const void *rec);
+int uvc_work_rec(struct correlator *c, const void *rec);
 /* Completes the phases of it (adds the inferred ones) and reports them. */
 void uvc_end_iteration(struct correlator *c, struct thread_state *t, const struct ls_iteration *it);
+/* End of input: reports thread-pool items that never completed. */
+void uvc_finish(struct correlator *c);
+void uvc_free_thread(struct thread_state *t);
 void uvc_free(struct correlator *c);
 
-int stc_stack_rec(struct correlator *c, const struct ls_rec_stack *r);
-int stc_sample_rec(struct correlator *c, const struct ls_rec_sample *r);
-int stc_offcpu_rec(struct correlator *c, const struct ls_rec_offcpu *r);
-int stc_overflow_rec(struct correlator *c, const struct ls_rec_overflow *r);
+int stc_stack_rec(struct correlator *c, const void *rec);
+int stc_sample_rec(struct correlator *c, const void *rec);
+int stc_offcpu_rec(struct correlator *c, const void *rec);
+int stc_overflow_rec(struct correlator *c, const void *rec);
+/* The frames of a stack id, or NULL. */
+const struct ls_stack *stc_stack(const struct correlator *c, int32_t id);
 /* Fills it's sample and off-CPU fields from what the thread gathered. */
-void stc_end_iteration(struct correlator *c, struct thread_state *t, struct ls_iteration *it);
+void stc_end_iteration(const struct correlator *c, struct thread_state *t, struct ls_iteration *it);
 /* The commonest stacks of the iteration just ended, into a stall. */
 void stc_fill_stall(const struct thread_state *t, struct ls_stall *s);
 void stc_reset_iteration(struct thread_state *t);
+void stc_free_thread(struct thread_state *t);
 void stc_free(struct correlator *c);
 
 #endif

@@ -16,55 +16,99 @@
 #include "record.h"
 
 #define OVERFLOW_SLACK	(64u << 10)	/* a fault this far below a stack is an overflow */
+#define MAX_ITER_STACKS	64		/* distinct stacks counted per iteration */
+#define MAX_ITER_OFFCPU	16		/* off-CPU periods kept per iteration */
 
-static struct thread_state *thread_of(struct correlator *c, uint32_t pid, uint32_t tid)
+struct offcpu_period {
+	uint64_t ts;
+	uint64_t end;
+	int32_t user;
+	int32_t kern;
+	uint32_t waker_tid;
+	char waker_comm[LS_COMM_LEN];
+};
+
+/* What explains an iteration: a loop thread's samples and off-CPU periods. */
+struct stc_iter {
+	uint32_t nsamples;		/* on-CPU samples of the current iteration */
+	uint32_t nagg;
+	struct ls_stall_stack agg[MAX_ITER_STACKS];
+	uint32_t noff;
+	struct offcpu_period off[MAX_ITER_OFFCPU];
+};
+
+/*
+ * A thread with a sample or an off-CPU period. The iteration part is only
+ * allocated for a loop thread (one inside an iteration): workers, sampled
+ * too, need just their high-water mark.
+ */
+struct stc_thread {
+	int32_t hwm;			/* index in summary.hwm, -1 = none yet */
+	struct stc_iter *iter;
+};
+
+struct stc_run {
+	struct ls_stack *stacks[LS_MAX_STACK_IDS];	/* by stack id */
+};
+
+/* t's state, allocated at its first sample or off-CPU period. */
+static struct stc_thread *stc_of(struct thread_state *t)
 {
-	struct thread_state *t = find_thread(c, tid);
-
-	if (!t && (t = new_thread(c, pid, tid)))
-		notify_thread(c, t);
-	return t;
+	if (!t->stc && (t->stc = calloc(1, sizeof(*t->stc))))
+		t->stc->hwm = -1;
+	return t->stc;
 }
 
-static const struct ls_stack *stack_of(const struct correlator *c, int32_t id)
+/* The current iteration's part of t's state, for a loop thread in an iteration only. */
+static struct stc_iter *iter_of(struct thread_state *t, int *err)
 {
-	return c->stacks && id >= 0 && id < LS_STACK_IDS ? c->stacks[id] : NULL;
+	*err = 0;
+	if (!t->last_poll_exit)
+		return NULL;
+	if (!t->stc->iter && !(t->stc->iter = calloc(1, sizeof(*t->stc->iter))))
+		*err = -ENOMEM;
+	return t->stc->iter;
 }
 
-int stc_stack_rec(struct correlator *c, const struct ls_rec_stack *rec)
+const struct ls_stack *stc_stack(const struct correlator *c, int32_t id)
 {
-	struct ls_rec_stack r;
+	return c->stc && id >= 0 && id < LS_MAX_STACK_IDS ? c->stc->stacks[id] : NULL;
+}
+
+int stc_stack_rec(struct correlator *c, const void *rec)
+{
+	const struct ls_rec_stack *r = rec;
 	struct ls_stack *st;
 
-	memcpy(&r, rec, sizeof(r));
-	if (r.id < 0 || r.id >= LS_STACK_IDS || r.nframes > LS_MAX_STACK_DEPTH)
+	if (r->id < 0 || r->id >= LS_MAX_STACK_IDS || r->nframes > LS_MAX_STACK_DEPTH)
 		return -EINVAL;
-	if (!c->stacks && !(c->stacks = calloc(LS_STACK_IDS, sizeof(*c->stacks))))
+	if (!c->stc && !(c->stc = calloc(1, sizeof(*c->stc))))
 		return -ENOMEM;
-	st = c->stacks[r.id];
-	if (!st || st->nframes != r.nframes)
-		st = realloc(st, sizeof(*st) + r.nframes * sizeof(st->ips[0]));
+	st = c->stc->stacks[r->id];
+	if (!st || st->nframes != r->nframes)
+		st = realloc(st, sizeof(*st) + r->nframes * sizeof(st->ips[0]));
 	if (!st)
 		return -ENOMEM;
-	st->id = r.id;
-	st->kernel = r.kernel;
-	st->nframes = r.nframes;
-	memcpy(st->ips, r.ips, r.nframes * sizeof(st->ips[0]));
-	c->stacks[r.id] = st;
+	st->id = r->id;
+	st->kernel = r->kernel;
+	st->nframes = r->nframes;
+	memcpy(st->ips, r->ips, r->nframes * sizeof(st->ips[0]));
+	c->stc->stacks[r->id] = st;
 	return 0;
 }
 
 static void note_hwm(struct correlator *c, struct thread_state *t, const struct ls_rec_sample *r)
 {
+	struct stc_thread *st = t->stc;
 	struct ls_stack_hwm *h;
 
-	if (t->hwm < 0) {
+	if (st->hwm < 0) {
 		if (c->summary.nhwm == LS_MAX_HWM_THREADS)
 			return;
-		t->hwm = (int32_t)c->summary.nhwm++;
-		c->summary.hwm[t->hwm].tid = r->tid;
+		st->hwm = (int32_t)c->summary.nhwm++;
+		c->summary.hwm[st->hwm].tid = r->tid;
 	}
-	h = &c->summary.hwm[t->hwm];
+	h = &c->summary.hwm[st->hwm];
 	memcpy(h->comm, t->info.comm, sizeof(h->comm));
 	h->samples++;
 	if (r->stack_used > h->used_max) {
@@ -73,58 +117,72 @@ static void note_hwm(struct correlator *c, struct thread_state *t, const struct 
 	}
 }
 
-static void count_stack(struct thread_state *t, int32_t user, int32_t kern)
+static void count_stack(struct stc_iter *it, int32_t user, int32_t kern)
 {
 	uint32_t i;
 
-	for (i = 0; i < t->nagg; i++) {
-		if (t->agg[i].user == user && t->agg[i].kern == kern) {
-			t->agg[i].count++;
+	for (i = 0; i < it->nagg; i++) {
+		if (it->agg[i].user == user && it->agg[i].kern == kern) {
+			it->agg[i].count++;
 			return;
 		}
 	}
-	if (t->nagg < LS_MAX_ITER_STACKS)
-		t->agg[t->nagg++] = (struct ls_stall_stack){ .user = user, .kern = kern, .count = 1 };
+	if (it->nagg < MAX_ITER_STACKS)
+		it->agg[it->nagg++] = (struct ls_stall_stack){ .user = user, .kern = kern, .count = 1 };
 }
 
-int stc_sample_rec(struct correlator *c, const struct ls_rec_sample *r)
+int stc_sample_rec(struct correlator *c, const void *rec)
 {
-	struct thread_state *t;
+	const struct ls_rec_sample *r = rec;
 	struct ls_sample s = {
 		.pid = r->pid, .tid = r->tid, .cpu = r->cpu, .ts = r->ts,
-		.user = stack_of(c, r->user_stack), .kern = stack_of(c, r->kern_stack),
+		.user = stc_stack(c, r->user_stack), .kern = stc_stack(c, r->kern_stack),
 		.stack_used = r->stack_used, .stack_size = r->stack_size,
 	};
+	struct thread_state *t;
+	struct stc_iter *it;
+	int err;
 
 	if (!r->tid || r->stack_used > r->stack_size)
 		return -EINVAL;
-	t = thread_of(c, r->pid, r->tid);
-	if (!t)
+	t = corr_get_thread(c, r->pid, r->tid);
+	if (!t || !stc_of(t))
 		return -ENOMEM;
+	it = iter_of(t, &err);
+	if (err)
+		return err;
 	c->summary.samples++;
 	note_hwm(c, t, r);
-	if (t->last_poll_exit) {
-		t->nsamples++;
-		count_stack(t, r->user_stack, r->kern_stack);
+	if (it) {
+		it->nsamples++;
+		count_stack(it, r->user_stack, r->kern_stack);
 	}
 	if (c->opts.sink.on_sample)
 		c->opts.sink.on_sample(c->opts.sink.ctx, &t->info, &s);
 	return 0;
 }
 
-int stc_offcpu_rec(struct correlator *c, const struct ls_rec_offcpu *r)
+int stc_offcpu_rec(struct correlator *c, const void *rec)
 {
+	const struct ls_rec_offcpu *r = rec;
 	struct thread_state *t;
 	struct offcpu_period *p;
+	struct stc_iter *it;
+	int err;
 
 	if (!r->tid || r->end < r->ts)
 		return -EINVAL;
-	t = thread_of(c, r->pid, r->tid);
+	t = corr_get_thread(c, r->pid, r->tid);
 	if (!t)
 		return -ENOMEM;
-	if (!t->last_poll_exit || t->noff == LS_MAX_ITER_OFFCPU)
+	if (!t->last_poll_exit)
 		return 0;	/* only loop threads' blocking explains stalls */
-	p = &t->off[t->noff++];
+	if (!stc_of(t))
+		return -ENOMEM;
+	it = iter_of(t, &err);
+	if (!it || it->noff == MAX_ITER_OFFCPU)
+		return err;
+	p = &it->off[it->noff++];
 	p->ts = r->ts;
 	p->end = r->end;
 	p->user = r->user_stack;
@@ -135,18 +193,19 @@ int stc_offcpu_rec(struct correlator *c, const struct ls_rec_offcpu *r)
 	return 0;
 }
 
-int stc_overflow_rec(struct correlator *c, const struct ls_rec_overflow *r)
+int stc_overflow_rec(struct correlator *c, const void *rec)
 {
+	const struct ls_rec_overflow *r = rec;
 	struct ls_overflow o = {
 		.kind = r->kind, .pid = r->pid, .tid = r->tid, .ts = r->ts,
 		.fault_addr = r->fault_addr, .sp = r->sp, .stack_start = r->stack_start,
-		.stack_end = r->stack_end, .frames = r->frames, .user = stack_of(c, r->user_stack),
+		.stack_end = r->stack_end, .frames = r->frames, .user = stc_stack(c, r->user_stack),
 	};
 	struct thread_state *t;
 
 	if (!r->tid || (r->kind != LS_OVERFLOW_SEGV && r->kind != LS_OVERFLOW_V8))
 		return -EINVAL;
-	t = thread_of(c, r->pid, r->tid);
+	t = corr_get_thread(c, r->pid, r->tid);
 	if (!t)
 		return -ENOMEM;
 	memcpy(o.comm, t->info.comm, sizeof(o.comm));
@@ -167,32 +226,51 @@ int stc_overflow_rec(struct correlator *c, const struct ls_rec_overflow *r)
 	return 0;
 }
 
-void stc_end_iteration(struct correlator *c, struct thread_state *t, struct ls_iteration *it)
+/* The longest off-CPU period inside [start, end] and the time of all of them. */
+static const struct offcpu_period *longest_off(const struct stc_iter *it, uint64_t start,
+					       uint64_t end, uint64_t *total)
 {
 	const struct offcpu_period *longest = NULL;
-	uint32_t i, best = 0;
+	uint32_t i;
 
-	it->nsamples = t->nsamples;
-	for (i = 0; i < t->nagg; i++) {
-		if (t->agg[i].count > best) {
-			best = t->agg[i].count;
-			it->top_user = stack_of(c, t->agg[i].user);
-			it->top_kern = stack_of(c, t->agg[i].kern);
-		}
-	}
-	it->top_count = best;
-	for (i = 0; i < t->noff; i++) {
-		const struct offcpu_period *p = &t->off[i];
+	for (i = 0; i < it->noff; i++) {
+		const struct offcpu_period *p = &it->off[i];
 
-		if (p->ts < it->start || p->end > it->poll_start)
+		if (p->ts < start || p->end > end)
 			continue;	/* idle in the wait, not blocking the loop */
-		it->offcpu_ns += p->end - p->ts;
+		*total += p->end - p->ts;
 		if (!longest || p->end - p->ts > longest->end - longest->ts)
 			longest = p;
 	}
+	return longest;
+}
+
+static const struct stc_iter *iter_data(const struct thread_state *t)
+{
+	return t->stc ? t->stc->iter : NULL;
+}
+
+void stc_end_iteration(const struct correlator *c, struct thread_state *t, struct ls_iteration *it)
+{
+	const struct stc_iter *d = iter_data(t);
+	const struct offcpu_period *longest;
+	uint32_t i, best = 0;
+
+	if (!d)
+		return;
+	it->nsamples = d->nsamples;
+	for (i = 0; i < d->nagg; i++) {
+		if (d->agg[i].count > best) {
+			best = d->agg[i].count;
+			it->top_user = stc_stack(c, d->agg[i].user);
+			it->top_kern = stc_stack(c, d->agg[i].kern);
+		}
+	}
+	it->top_count = best;
+	longest = longest_off(d, it->start, it->poll_start, &it->offcpu_ns);
 	if (longest) {
-		it->off_user = stack_of(c, longest->user);
-		it->off_kern = stack_of(c, longest->kern);
+		it->off_user = stc_stack(c, longest->user);
+		it->off_kern = stc_stack(c, longest->kern);
 		it->waker_tid = longest->waker_tid;
 		memcpy(it->waker_comm, longest->waker_comm, sizeof(it->waker_comm));
 	}
@@ -207,25 +285,19 @@ static int by_count_desc(const void *a, const void *b)
 
 void stc_fill_stall(const struct thread_state *t, struct ls_stall *s)
 {
-	struct ls_stall_stack sorted[LS_MAX_ITER_STACKS];
-	const struct offcpu_period *longest = NULL;
-	uint32_t i;
+	const struct stc_iter *d = iter_data(t);
+	struct ls_stall_stack sorted[MAX_ITER_STACKS];
+	const struct offcpu_period *longest;
 
-	memcpy(sorted, t->agg, t->nagg * sizeof(sorted[0]));
-	qsort(sorted, t->nagg, sizeof(sorted[0]), by_count_desc);
-	s->nsamples = t->nsamples;
-	s->nstacks = t->nagg < LS_STALL_STACKS ? t->nagg : LS_STALL_STACKS;
-	memcpy(s->stacks, sorted, s->nstacks * sizeof(sorted[0]));
 	s->off_user = s->off_kern = -1;
-	for (i = 0; i < t->noff; i++) {
-		const struct offcpu_period *p = &t->off[i];
-
-		if (p->ts < s->start || p->end > s->start + s->busy_ns)
-			continue;
-		s->offcpu_ns += p->end - p->ts;
-		if (!longest || p->end - p->ts > longest->end - longest->ts)
-			longest = p;
-	}
+	if (!d)
+		return;
+	memcpy(sorted, d->agg, d->nagg * sizeof(sorted[0]));
+	qsort(sorted, d->nagg, sizeof(sorted[0]), by_count_desc);
+	s->nsamples = d->nsamples;
+	s->nstacks = d->nagg < LS_STALL_STACKS ? d->nagg : LS_STALL_STACKS;
+	memcpy(s->stacks, sorted, s->nstacks * sizeof(sorted[0]));
+	longest = longest_off(d, s->start, s->start + s->busy_ns, &s->offcpu_ns);
 	if (longest) {
 		s->off_user = longest->user;
 		s->off_kern = longest->kern;
@@ -237,21 +309,27 @@ void stc_fill_stall(const struct thread_state *t, struct ls_stall *s)
 /* Records of the next iteration only arrive after the wait that ended this one. */
 void stc_reset_iteration(struct thread_state *t)
 {
-	t->nsamples = 0;
-	t->nagg = 0;
-	t->noff = 0;
+	struct stc_iter *d = t->stc ? t->stc->iter : NULL;
+
+	if (d) {
+		d->nsamples = 0;
+		d->nagg = 0;
+		d->noff = 0;
+	}
 }
 
-const struct ls_stack *correlator__stack(const struct correlator *c, int32_t id)
+void stc_free_thread(struct thread_state *t)
 {
-	return stack_of(c, id);
+	if (t->stc)
+		free(t->stc->iter);
+	free(t->stc);
 }
 
 void stc_free(struct correlator *c)
 {
 	uint32_t i;
 
-	for (i = 0; c->stacks && i < LS_STACK_IDS; i++)
-		free(c->stacks[i]);
-	free(c->stacks);
+	for (i = 0; c->stc && i < LS_MAX_STACK_IDS; i++)
+		free(c->stc->stacks[i]);
+	free(c->stc);
 }

@@ -14,30 +14,33 @@
 #include "record.h"
 
 #define MAX_WORK_ITEMS	(1u << 20)	/* in flight at once; beyond that, rejected */
+#define MAX_PHASES_PER_ITER	32
 #define UV_1_45		0x012d00	/* timers moved after the poll phase (libuv 1.45.0) */
 
-struct work_slot {
-	bool used;
-	struct ls_work_item item;
+/* A loop thread's phases: allocated at its first phase record. */
+struct uvc_thread {
+	uint64_t poll_entry;		/* uv__io_poll entered, not yet returned */
+	uint32_t nphases;		/* phases of the current iteration so far */
+	struct ls_phase_span phases[MAX_PHASES_PER_ITER];
 };
 
-static struct thread_state *thread_of(struct correlator *c, uint32_t pid, uint32_t tid)
-{
-	struct thread_state *t = find_thread(c, tid);
-
-	if (!t && (t = new_thread(c, pid, tid)))
-		notify_thread(c, t);
-	return t;
-}
+/* The thread pool: allocated at the first work record. */
+struct uvc_run {
+	struct ls_table work;		/* struct ls_work_item, by uv__work pointer */
+	uint64_t next_work_id;
+	int32_t queued;			/* items submitted, not yet picked up */
+	int32_t running;		/* items picked up, not yet run to the end */
+};
 
 static void add_phase(struct thread_state *t, uint32_t phase, uint64_t start, uint64_t end,
 		      bool inferred)
 {
+	struct uvc_thread *u = t->uv;
 	struct ls_phase_span *p;
 
-	if (t->nphases == LS_MAX_PHASES_PER_ITER || end < start)
+	if (u->nphases == MAX_PHASES_PER_ITER || end < start)
 		return;
-	p = &t->phases[t->nphases++];
+	p = &u->phases[u->nphases++];
 	p->pid = t->info.pid;
 	p->tid = t->info.tid;
 	p->phase = phase;
@@ -48,25 +51,25 @@ static void add_phase(struct thread_state *t, uint32_t phase, uint64_t start, ui
 
 static void phase_stats_add(struct thread_state *t, const struct ls_phase_span *p);
 
-int uvc_phase_rec(struct correlator *c, const struct ls_rec_uv_phase *r)
+int uvc_phase_rec(struct correlator *c, const void *rec)
 {
+	const struct ls_rec_uv_phase *r = rec;
 	struct thread_state *t;
 
 	if (r->phase >= LS_UV_PROBED || !r->tid || (r->end && r->end < r->ts) ||
 	    (!r->end && r->phase != LS_PHASE_POLL))
 		return -EINVAL;
-	t = thread_of(c, r->pid, r->tid);
-	if (!t)
+	t = corr_get_thread(c, r->pid, r->tid);
+	if (!t || (!t->uv && !(t->uv = calloc(1, sizeof(*t->uv)))))
 		return -ENOMEM;
 	if (!r->end) {
-		t->poll_entry = r->ts;
+		t->uv->poll_entry = r->ts;
 		return 0;
 	}
 	if (r->phase == LS_PHASE_JS_CALLBACK) {
 		/* nests inside the phases: its own span, not one of the iteration's phases */
 		struct ls_phase_span js = { .pid = r->pid, .tid = r->tid, .phase = r->phase,
-					    .start = r->ts, .end = r->end,
-					    .iter = t->last_poll_exit ? t->seq + 1 : 0 };
+					    .start = r->ts, .end = r->end, .iter = corr_iter_of(t) };
 
 		phase_stats_add(t, &js);
 		if (c->opts.sink.on_js_callback)
@@ -78,7 +81,7 @@ int uvc_phase_rec(struct correlator *c, const struct ls_rec_uv_phase *r)
 		uint64_t start = t->last_poll_exit > r->ts ? t->last_poll_exit : r->ts;
 
 		add_phase(t, LS_PHASE_IO_CALLBACKS, start, r->end, false);
-		t->poll_entry = 0;
+		t->uv->poll_entry = 0;
 		return 0;
 	}
 	add_phase(t, r->phase, r->ts, r->end, false);
@@ -121,13 +124,17 @@ static void report_phase(struct correlator *c, struct thread_state *t, struct ls
 
 void uvc_end_iteration(struct correlator *c, struct thread_state *t, const struct ls_iteration *it)
 {
-	struct ls_phase_span *p = t->phases, gap;
+	struct uvc_thread *u = t->uv;
+	struct ls_phase_span *p, gap;
 	uint32_t i, n, inferred;
 
-	if (t->poll_entry >= it->start && t->poll_entry && t->poll_entry <= it->poll_start)
-		add_phase(t, LS_PHASE_POLL, t->poll_entry, it->poll_start, false);
-	t->poll_entry = 0;
-	n = t->nphases;
+	if (!u)
+		return;	/* no phase seen on this thread: not libuv's, or not probed */
+	if (u->poll_entry >= it->start && u->poll_entry && u->poll_entry <= it->poll_start)
+		add_phase(t, LS_PHASE_POLL, u->poll_entry, it->poll_start, false);
+	u->poll_entry = 0;
+	p = u->phases;
+	n = u->nphases;
 	for (i = 0; i < n; i++) {
 		if (p[i].start < it->start || p[i].end > it->poll_start)
 			continue;	/* began before we saw this iteration start */
@@ -139,77 +146,50 @@ void uvc_end_iteration(struct correlator *c, struct thread_state *t, const struc
 		}
 		report_phase(c, t, &p[i], it->seq);
 	}
-	t->nphases = 0;
+	u->nphases = 0;
+}
+
+void uvc_free_thread(struct thread_state *t)
+{
+	free(t->uv);
 }
 
 /* ---- thread pool ---- */
 
-static size_t work_hash(const struct correlator *c, uint64_t w)
+static bool item_is(const void *entry, const void *work)
 {
-	return (size_t)((w >> 4) * 0x9e3779b97f4a7c15ull) & (c->work_slots - 1);
+	return ((const struct ls_work_item *)entry)->work == *(const uint64_t *)work;
 }
 
-static int grow_work(struct correlator *c)
+/* uv__work structs are 16-aligned: the low 4 bits say nothing. */
+static uint64_t work_hash(uint64_t w)
 {
-	struct work_slot *old = c->work;
-	size_t i, n = c->work_slots, cap = n ? n * 2 : 256;
-
-	c->work = calloc(cap, sizeof(*c->work));
-	if (!c->work) {
-		c->work = old;
-		return -ENOMEM;
-	}
-	c->work_slots = cap;
-	for (i = 0; i < n; i++) {
-		size_t k;
-
-		if (!old[i].used)
-			continue;
-		for (k = work_hash(c, old[i].item.work); c->work[k].used; k = (k + 1) & (cap - 1))
-			;
-		c->work[k] = old[i];
-	}
-	free(old);
-	return 0;
+	return ls_hash_u64(w >> 4);
 }
 
-static struct work_slot *find_work(struct correlator *c, uint64_t w, bool create)
+static struct uvc_run *pool_of(struct correlator *c)
 {
-	size_t k;
-
-	if (create && (c->nwork + 1) * 2 > c->work_slots && (c->nwork >= MAX_WORK_ITEMS || grow_work(c)))
-		return NULL;
-	if (!c->work_slots)
-		return NULL;
-	for (k = work_hash(c, w); c->work[k].used; k = (k + 1) & (c->work_slots - 1))
-		if (c->work[k].item.work == w)
-			return &c->work[k];
-	if (!create)
-		return NULL;
-	memset(&c->work[k], 0, sizeof(c->work[k]));
-	c->work[k].used = true;
-	c->work[k].item.work = w;
-	c->work[k].item.id = ++c->next_work_id;
-	c->nwork++;
-	return &c->work[k];
+	if (!c->uv && (c->uv = calloc(1, sizeof(*c->uv))))
+		ls_table_init(&c->uv->work, sizeof(struct ls_work_item), 256, MAX_WORK_ITEMS, item_is);
+	return c->uv;
 }
 
-/* Linear-probing delete: shift later members of the cluster back into the hole. */
-static void remove_work(struct correlator *c, struct work_slot *s)
+static struct ls_work_item *find_item(struct uvc_run *u, uint64_t w)
 {
-	size_t mask = c->work_slots - 1, hole = (size_t)(s - c->work), k = hole;
+	return ls_table_find(&u->work, work_hash(w), &w);
+}
 
-	c->work[hole].used = false;
-	c->nwork--;
-	for (k = (k + 1) & mask; c->work[k].used; k = (k + 1) & mask) {
-		size_t home = work_hash(c, c->work[k].item.work);
+/* The item of w, a new one (with the next id) if none. NULL: ENOMEM or too many. */
+static struct ls_work_item *get_item(struct uvc_run *u, uint64_t w)
+{
+	bool created;
+	struct ls_work_item *it = ls_table_insert(&u->work, work_hash(w), &w, &created);
 
-		if (ls_probe_may_fill(home, hole, k)) {
-			c->work[hole] = c->work[k];
-			c->work[k].used = false;
-			hole = k;
-		}
+	if (it && created) {
+		it->work = w;
+		it->id = ++u->next_work_id;
 	}
+	return it;
 }
 
 static struct ls_work_stats *kind_stats(struct ls_pool_summary *p, uint32_t kind)
@@ -225,13 +205,11 @@ static struct ls_work_stats *kind_stats(struct ls_pool_summary *p, uint32_t kind
 	return st;
 }
 
-static void report_work(struct correlator *c, const struct work_slot *s, uint32_t event,
+static void report_work(struct correlator *c, const struct ls_work_item *w, uint32_t event,
 			const struct thread_state *t)
 {
-	uint64_t iter = t && t->last_poll_exit ? t->seq + 1 : 0;
-
 	if (c->opts.sink.on_work)
-		c->opts.sink.on_work(c->opts.sink.ctx, &s->item, event, iter);
+		c->opts.sink.on_work(c->opts.sink.ctx, w, event, t ? corr_iter_of(t) : 0);
 }
 
 /*
@@ -239,29 +217,29 @@ static void report_work(struct correlator *c, const struct work_slot *s, uint32_
  * submit was seen, so attaching mid-run or a missed submit never drives
  * them negative.
  */
-static void leave_state(struct correlator *c, const struct ls_work_item *w)
+static void leave_state(struct uvc_run *u, const struct ls_work_item *w)
 {
 	if (w->sync)
 		return;
 	if (w->submit_ts && !w->pickup_ts)
-		c->queued--;
+		u->queued--;
 	else if (w->pickup_ts && !w->run_end)
-		c->running--;
+		u->running--;
 }
 
-static void enter_state(struct correlator *c, const struct ls_work_item *w)
+static void enter_state(struct uvc_run *u, const struct ls_work_item *w)
 {
 	if (w->sync)
 		return;
 	if (w->submit_ts && !w->pickup_ts)
-		c->queued++;
+		u->queued++;
 	else if (w->pickup_ts && !w->run_end)
-		c->running++;
+		u->running++;
 }
 
-static void complete_item(struct correlator *c, struct work_slot *s)
+/* Its latencies into the summary, then the item goes (w is invalid after). */
+static void complete_item(struct correlator *c, struct ls_work_item *w)
 {
-	const struct ls_work_item *w = &s->item;
 	struct ls_work_stats *st = kind_stats(&c->summary.pool, w->kind);
 
 	if (st && w->done_end) {
@@ -276,9 +254,9 @@ static void complete_item(struct correlator *c, struct work_slot *s)
 		st->incomplete++;
 	}
 	if (!w->done_end)
-		report_work(c, s, 0, NULL);
-	leave_state(c, w);
-	remove_work(c, s);
+		report_work(c, w, 0, NULL);
+	leave_state(c->uv, w);
+	ls_table_remove(&c->uv->work, w);
 }
 
 static void note_worker(struct correlator *c, struct thread_state *t)
@@ -295,7 +273,7 @@ static void note_worker(struct correlator *c, struct thread_state *t)
 static void pool_gauges(struct correlator *c, const struct ls_rec_uv_work *r, uint64_t ts)
 {
 	struct ls_pool_summary *p = &c->summary.pool;
-	int32_t queued = c->queued, running = c->running;
+	int32_t queued = c->uv->queued, running = c->uv->running;
 
 	if (queued > p->max_queued)
 		p->max_queued = queued;
@@ -305,91 +283,130 @@ static void pool_gauges(struct correlator *c, const struct ls_rec_uv_work *r, ui
 		c->opts.sink.on_pool(c->opts.sink.ctx, r->pid, ts, queued, running);
 }
 
-int uvc_work_rec(struct correlator *c, const struct ls_rec_uv_work *r)
+/* A synchronous uv_fs_* call ran to its end on the loop thread: no done callback follows. */
+static void end_sync(struct correlator *c, struct ls_work_item *w, const struct ls_rec_uv_work *r,
+		     const struct thread_state *t)
 {
-	struct thread_state *t;
-	struct work_slot *s;
+	struct ls_work_stats *st = kind_stats(&c->summary.pool, w->kind);
 
-	if (!r->tid || !r->work || r->kind >= LS_WORK_KIND_MAX || r->event < LS_WORK_SUBMIT ||
-	    r->event > LS_WORK_DONE_BEGIN || ((r->event == LS_WORK_RUN || r->event == LS_WORK_DONE) &&
-	    r->end < r->ts))
-		return -EINVAL;
-	t = thread_of(c, r->pid, r->tid);
-	if (!t)
-		return -ENOMEM;
-	s = r->event == LS_WORK_SUBMIT ? find_work(c, r->work, false) : NULL;
-	/* uv_queue_work and a non-inlined uv__work_submit both report one submit */
-	if (s && s->item.submit_ts && !s->item.pickup_ts && s->item.submit_tid == r->tid)
-		return 0;
-	if (s)
-		complete_item(c, s);	/* libuv reused the pointer: the old item ended unseen */
-	s = find_work(c, r->work, true);
-	if (!s)
-		return -ENOMEM;
-	s->item.pid = r->pid;
-	if (s->item.kind == LS_WORK_OTHER)
-		s->item.kind = r->kind;
-	if (r->event <= LS_WORK_RUN)
-		leave_state(c, &s->item);
+	if (st) {
+		st->sync++;
+		st->sync_ns += r->end - w->pickup_ts;
+	}
+	report_work(c, w, r->event, t);
+	ls_table_remove(&c->uv->work, w);
+}
+
+static bool valid_work_rec(const struct ls_rec_uv_work *r)
+{
+	return r->tid && r->work && r->kind < LS_WORK_KIND_MAX && r->event >= LS_WORK_SUBMIT &&
+	       r->event <= LS_WORK_DONE_BEGIN &&
+	       !((r->event == LS_WORK_RUN || r->event == LS_WORK_DONE) && r->end < r->ts);
+}
+
+/*
+ * The item an event belongs to. A submit of a pointer still in the table:
+ * the same submit reported twice (uv_queue_work and a non-inlined
+ * uv__work_submit both report one: NULL, nothing to do), or libuv reused
+ * the pointer and the old item ended unseen.
+ */
+static struct ls_work_item *item_of_event(struct correlator *c, const struct ls_rec_uv_work *r,
+					  int *err)
+{
+	struct ls_work_item *w = r->event == LS_WORK_SUBMIT ? find_item(c->uv, r->work) : NULL;
+
+	*err = 0;
+	if (w && w->submit_ts && !w->pickup_ts && w->submit_tid == r->tid)
+		return NULL;
+	if (w)
+		complete_item(c, w);
+	w = get_item(c->uv, r->work);
+	if (!w)
+		*err = -ENOMEM;
+	return w;
+}
+
+/* Applies the event to w; false when the item ended with it (w is gone). */
+static bool apply_event(struct correlator *c, struct ls_work_item *w, const struct ls_rec_uv_work *r,
+			struct thread_state *t)
+{
 	switch (r->event) {
 	case LS_WORK_SUBMIT:
-		s->item.submit_ts = r->ts;
-		s->item.submit_tid = r->tid;
-		s->item.queued_at_submit = c->queued + 1;
-		break;
+		w->submit_ts = r->ts;
+		w->submit_tid = r->tid;
+		w->queued_at_submit = c->uv->queued + 1;
+		return true;
 	case LS_WORK_PICKUP:
-		s->item.pickup_ts = r->ts;
-		s->item.worker_tid = r->tid;
+		w->pickup_ts = r->ts;
+		w->worker_tid = r->tid;
 		/* a loop thread running work it never submitted: a synchronous uv_fs_* call */
-		s->item.sync = !s->item.submit_ts && t->last_poll_exit;
-		if (!s->item.sync)
+		w->sync = !w->submit_ts && t->last_poll_exit;
+		if (!w->sync)
 			note_worker(c, t);
-		break;
+		return true;
 	case LS_WORK_RUN:
-		if (!s->item.pickup_ts)
-			s->item.pickup_ts = r->ts;
-		s->item.worker_tid = r->tid;
-		s->item.run_end = r->end;
-		if (s->item.sync) {
-			struct ls_work_stats *st = kind_stats(&c->summary.pool, s->item.kind);
-
-			if (st) {
-				st->sync++;
-				st->sync_ns += r->end - s->item.pickup_ts;
-			}
-			report_work(c, s, r->event, t);
-			remove_work(c, s);	/* no done callback follows */
-			return 0;
+		if (!w->pickup_ts)
+			w->pickup_ts = r->ts;
+		w->worker_tid = r->tid;
+		w->run_end = r->end;
+		if (w->sync) {
+			end_sync(c, w, r, t);
+			return false;
 		}
 		note_worker(c, t);
-		break;
+		return true;
 	case LS_WORK_DONE_BEGIN:
-		s->item.done_start = r->ts;
-		s->item.done_tid = r->tid;
-		s->item.done_entered = true;
-		break;
+		w->done_start = r->ts;
+		w->done_tid = r->tid;
+		w->done_entered = true;
+		return true;
 	default:
-		s->item.done_start = r->ts;
-		s->item.done_end = r->end;
-		s->item.done_tid = r->tid;
-		report_work(c, s, r->event, t);
-		complete_item(c, s);
-		return 0;
+		w->done_start = r->ts;
+		w->done_end = r->end;
+		w->done_tid = r->tid;
+		report_work(c, w, r->event, t);
+		complete_item(c, w);
+		return false;
 	}
-	enter_state(c, &s->item);
+}
+
+int uvc_work_rec(struct correlator *c, const void *rec)
+{
+	const struct ls_rec_uv_work *r = rec;
+	struct thread_state *t;
+	struct ls_work_item *w;
+	int err;
+
+	if (!valid_work_rec(r))
+		return -EINVAL;
+	t = corr_get_thread(c, r->pid, r->tid);
+	if (!t || !pool_of(c))
+		return -ENOMEM;
+	w = item_of_event(c, r, &err);
+	if (!w)
+		return err;
+	w->pid = r->pid;
+	if (w->kind == LS_WORK_OTHER)
+		w->kind = r->kind;
+	if (r->event <= LS_WORK_RUN)
+		leave_state(c->uv, w);
+	if (!apply_event(c, w, r, t))
+		return 0;
+	enter_state(c->uv, w);
 	pool_gauges(c, r, r->event == LS_WORK_RUN ? r->end : r->ts);
-	report_work(c, s, r->event, t);
+	report_work(c, w, r->event, t);
 	return 0;
 }
 
-void correlator__finish(struct correlator *c)
+void uvc_finish(struct correlator *c)
 {
+	struct ls_work_item *w;
 	size_t i;
 
-	for (i = 0; i < c->work_slots; i++) {
+	for (i = 0; c->uv && i < ls_table_cap(&c->uv->work); i++) {
 		/* removal shifts later slots back into i: look at i again */
-		while (c->work[i].used)
-			complete_item(c, &c->work[i]);
+		while ((w = ls_table_slot(&c->uv->work, i)))
+			complete_item(c, w);
 	}
 }
 
@@ -399,5 +416,7 @@ void uvc_free(struct correlator *c)
 
 	for (k = 0; k < LS_WORK_KIND_MAX; k++)
 		free(c->summary.pool.kinds[k]);
-	free(c->work);
+	if (c->uv)
+		ls_table_free(&c->uv->work);
+	free(c->uv);
 }
