@@ -220,3 +220,57 @@ TEST(trace_export_releases_held_of_other_iterations)
 	free(t);
 	close(fd);
 }
+
+/*
+ * 100 threads, each holding a call of an iteration that never completes
+ * (the table grows twice); every other one exits, so its call is written at
+ * the exit and the others' by finish: each call once, on its own track.
+ */
+#define NTHREADS	100
+
+static void feed_many_threads(struct ls_sink *s)
+{
+	struct ls_thread th = loop_thr;
+	struct ls_call c = { .dur = US, .fd = 5, .sys = LS_SYS_READ, .fd_kind = LS_FD_FILE,
+			     .pid = PID, .iter = 1 };
+	uint32_t i;
+
+	for (i = 0; i < NTHREADS; i++) {
+		th.tid = c.tid = PID + 10 + i;
+		c.ts = T0 + i * MS;
+		s->on_call(s->ctx, &th, &c);
+	}
+	for (i = 0; i < NTHREADS; i += 2) {
+		th.tid = PID + 10 + i;
+		s->on_thread_exit(s->ctx, &th);
+	}
+}
+
+TEST(trace_export_many_threads_hold_and_exit)
+{
+	int fd = memfd_create("t", 0);
+	struct trace *t = calloc(1, sizeof(*t));
+	uint32_t i;
+	size_t k, seen = 0;
+
+	ASSERT(fd >= 0 && t);
+	ASSERT_EQ(export(fd, feed_many_threads), 0);
+	td_decode(fd, t);
+	for (i = 0; i < NTHREADS; i++) {
+		uint64_t track = pftrace__track_uuid(PFTRACE_UUID_THREAD, PID, PID + 10 + i);
+		size_t n = 0;
+
+		for (k = 0; k < t->nev; k++) {
+			if (t->ev[k].track != track)
+				continue;
+			ASSERT_EQ(t->ev[k].ts, T0 + i * MS + (n ? US : 0));
+			n++;
+		}
+		ASSERT_EQ(n, 2);
+		seen += n;
+	}
+	ASSERT_EQ(seen, 2 * NTHREADS);
+	td_free(t);
+	free(t);
+	close(fd);
+}
