@@ -46,10 +46,4 @@ static inline const char *ls_work_kind_name(uint32_t kind)
 	return kind < LS_WORK_KIND_MAX ? ls_work_kind_names[kind] : "?";
 }
 
-/* The old name of ls_sys_is_wait() (bpf/loopscope.h), until its callers move. */
-static inline int ls_sys_is_epoll(uint32_t sys)
-{
-	return ls_sys_is_wait(sys);
-}
-
 #endif
