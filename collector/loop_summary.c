@@ -19,26 +19,19 @@ void ls_loop_keep_stall(struct ls_loop_summary *l, const struct ls_stall *s)
 	l->top_stalls[i] = *s;
 }
 
+/* The stats of a call or phase kind, made at its first use. */
 struct ls_sys_stats *ls_loop_sys(struct ls_loop_summary *l, uint32_t sys)
 {
-	struct ls_sys_stats *st = l->sys[sys];
-
-	if (!st && (st = calloc(1, sizeof(*st)))) {
-		ls_hist_init(&st->dur);
-		l->sys[sys] = st;
-	}
-	return st;
+	if (!l->sys[sys] && (l->sys[sys] = calloc(1, sizeof(*l->sys[sys]))))
+		ls_hist_init(&l->sys[sys]->dur);
+	return l->sys[sys];
 }
 
 struct ls_phase_stats *ls_loop_phase(struct ls_loop_summary *l, uint32_t phase)
 {
-	struct ls_phase_stats *st = l->phases[phase];
-
-	if (!st && (st = calloc(1, sizeof(*st)))) {
-		ls_hist_init(&st->dur);
-		l->phases[phase] = st;
-	}
-	return st;
+	if (!l->phases[phase] && (l->phases[phase] = calloc(1, sizeof(*l->phases[phase]))))
+		ls_hist_init(&l->phases[phase]->dur);
+	return l->phases[phase];
 }
 
 /* dst's entries for what src has, made before anything is added: a merge never half-happens */

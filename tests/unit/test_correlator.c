@@ -253,6 +253,50 @@ TEST(malformed_records_rejected)
 	correlator__free(c);
 }
 
+/* Every record type has one valid length; no type outside the ABI's is taken. */
+TEST(dispatch_by_type_and_length)
+{
+	static const struct { uint32_t type; size_t len; } types[] = {
+		{ LS_REC_SYSCALL, sizeof(struct ls_rec_syscall) },
+		{ LS_REC_THREAD, sizeof(struct ls_rec_thread) },
+		{ LS_REC_THREAD_EXIT, sizeof(struct ls_rec_thread) },
+		{ LS_REC_UV_PHASE, sizeof(struct ls_rec_uv_phase) },
+		{ LS_REC_UV_WORK, sizeof(struct ls_rec_uv_work) },
+		{ LS_REC_SAMPLE, sizeof(struct ls_rec_sample) },
+		{ LS_REC_OFFCPU, sizeof(struct ls_rec_offcpu) },
+		{ LS_REC_OVERFLOW, sizeof(struct ls_rec_overflow) },
+		{ LS_REC_STACK, sizeof(struct ls_rec_stack) },
+		{ LS_REC_SYS_AGG, sizeof(struct ls_rec_sys_agg) },
+	};
+	static uint64_t buf[(sizeof(struct ls_rec_stack) + 16) / 8];	/* zeroed: tid 0 is invalid */
+	struct seen s;
+	struct correlator *c = new_corr(&s, 50 * MS);
+	uint64_t bad = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		memcpy(buf, &types[i].type, sizeof(types[i].type));
+		ASSERT_EQ(correlator__push(c, buf, types[i].len + 8), -EINVAL);
+		ASSERT_EQ(correlator__push(c, buf, types[i].len - 4), -EINVAL);
+		bad += 2;
+	}
+	for (i = 0; i <= 1; i++) {
+		uint32_t type = i ? LS_REC_TYPE_MAX : 0;
+
+		memcpy(buf, &type, sizeof(type));
+		ASSERT_EQ(correlator__push(c, buf, sizeof(struct ls_rec_syscall)), -EINVAL);
+		bad++;
+	}
+	ASSERT_U64_EQ(correlator__summary(c)->bad_records, bad);
+	ASSERT_U64_EQ(correlator__summary(c)->records, 0);
+	/* the right length reaches the handler: a stack record of id 0 is valid */
+	memcpy(buf, &types[8].type, sizeof(types[8].type));
+	ASSERT_EQ(correlator__push(c, buf, types[8].len), 0);
+	ASSERT(correlator__stack(c, 0));
+	ASSERT_EQ(s.calls, 0);
+	correlator__free(c);
+}
+
 TEST(thread_names_and_reuse)
 {
 	struct seen s;

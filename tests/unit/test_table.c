@@ -88,61 +88,56 @@ static void build(struct ls_table *t, const uint64_t h[4])
 	ASSERT_EQ(ls_table_cap(t), 8);
 }
 
+/*
+ * Backward-shift deletes in 8 slots: keys 1..4 inserted with hash[k - 1],
+ * the keys of `removed` removed in turn; then key k sits in slot at[k - 1]
+ * (-1: gone), and every other slot is empty.
+ */
+static const struct {
+	const char *what;
+	uint64_t hash[4];
+	uint64_t removed[2];
+	int at[4];
+} delete_cases[] = {
+	{ "the cluster's head goes: all shift back, across the end",
+	  { 6, 14, 7, 0 }, { 1 }, { -1, 6, 7, 0 } },	/* slots were 6, 7, 0, 1 */
+	{ "an entry at its home stays; one homed before it jumps over it, across the end",
+	  { 6, 7, 14, 3 }, { 1 }, { -1, 7, 6, 3 } },	/* 6, 7, 0, 3 */
+	{ "an entry at its home after the hole: the hole stays",
+	  { 6, 14, 7, 1 }, { 3 }, { 6, 7, -1, 1 } },	/* 6, 7, 0, 1 */
+	{ "then its cluster's head: the one behind it shifts, the end is not crossed",
+	  { 6, 14, 7, 1 }, { 3, 1 }, { -1, 6, -1, 1 } },
+	{ "the cluster's last: nothing moves",
+	  { 6, 14, 7, 0 }, { 4 }, { 6, 7, 0, -1 } },
+};
 
 TEST(table_delete_wraparound)
 {
-	static const uint64_t h[4] = { 6, 14, 7, 0 };	/* slots 6, 7, 0, 1 */
+	size_t n, i, r, used;
 	struct ls_table t;
-	uint64_t k = 1;
+	uint64_t k;
 
-	build(&t, h);
-	ASSERT_EQ(slot_of(&t, 7, 3), 0);
-	ASSERT_EQ(slot_of(&t, 0, 4), 1);
-	/* removing the cluster's head: every member shifts back, across the end */
-	ls_table_remove(&t, ls_table_find(&t, 6, &k));
-	ASSERT_EQ(slot_of(&t, 14, 2), 6);
-	ASSERT_EQ(slot_of(&t, 7, 3), 7);
-	ASSERT_EQ(slot_of(&t, 0, 4), 0);
-	ASSERT(!ls_table_slot(&t, 1));
-	ASSERT(!ls_table_find(&t, 6, &k));
-	ASSERT_EQ(ls_table_count(&t), 3);
-	ls_table_free(&t);
-}
+	for (n = 0; n < sizeof(delete_cases) / sizeof(delete_cases[0]); n++) {
+		build(&t, delete_cases[n].hash);
+		for (r = 0; r < 2 && (k = delete_cases[n].removed[r]); r++)
+			ls_table_remove(&t, ls_table_find(&t, delete_cases[n].hash[k - 1], &k));
+		for (k = 1, used = 0; k <= 4; k++) {
+			int at = delete_cases[n].at[k - 1];
 
-TEST(table_delete_jumps_over_home)
-{
-	static const uint64_t h[4] = { 6, 7, 14, 3 };	/* slots 6, 7, 0, 3 */
-	struct ls_table t;
-	uint64_t k = 1;
-
-	build(&t, h);
-	ASSERT_EQ(slot_of(&t, 14, 3), 0);
-	/* key 2 sits at its home and stays; key 3 (home 6) jumps over it, across the end */
-	ls_table_remove(&t, ls_table_find(&t, 6, &k));
-	ASSERT_EQ(slot_of(&t, 7, 2), 7);
-	ASSERT_EQ(slot_of(&t, 14, 3), 6);
-	ASSERT_EQ(slot_of(&t, 3, 4), 3);
-	ASSERT(!ls_table_slot(&t, 0));
-	ls_table_free(&t);
-}
-
-TEST(table_delete_stops_at_home)
-{
-	static const uint64_t h[4] = { 6, 14, 7, 1 };	/* slots 6, 7, 0, 1 */
-	struct ls_table t;
-	uint64_t k = 3;
-
-	build(&t, h);
-	/* key 4 at slot 1 is at its home: the hole at 0 stays a hole */
-	ls_table_remove(&t, ls_table_find(&t, 7, &k));
-	ASSERT_EQ(slot_of(&t, 1, 4), 1);
-	ASSERT(!ls_table_slot(&t, 0));
-	k = 1;
-	ls_table_remove(&t, ls_table_find(&t, 6, &k));
-	ASSERT_EQ(slot_of(&t, 14, 2), 6);
-	ASSERT(!ls_table_slot(&t, 7));
-	ASSERT_U64_EQ(val_of(&t, 1, 4), 4);
-	ls_table_free(&t);
+			if (at < 0) {
+				ASSERT(!ls_table_find(&t, delete_cases[n].hash[k - 1], &k));
+				continue;
+			}
+			ASSERT_EQ(slot_of(&t, delete_cases[n].hash[k - 1], k), at);
+			ASSERT_U64_EQ(val_of(&t, delete_cases[n].hash[k - 1], k), k);
+			used++;
+		}
+		for (i = 0; i < 8; i++)
+			used -= !!ls_table_slot(&t, i);
+		ASSERT_EQ(used, 0);
+		ASSERT_EQ(ls_table_count(&t), 4 - r);
+		ls_table_free(&t);
+	}
 }
 
 TEST(table_remove_all_while_walking)
