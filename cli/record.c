@@ -5,15 +5,10 @@
  */
 #include <argp.h>
 #include <inttypes.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 #include <errno.h>
-#include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "collector/correlator.h"
 #include "collector/symbolize.h"
@@ -28,6 +23,7 @@
 #include "exitcodes.h"
 #include "output.h"
 #include "rawfile.h"
+#include "session.h"
 #include "target.h"
 #include "tracer.h"
 
@@ -51,15 +47,6 @@ struct record_opts {
 	bool output_set;
 	bool summary_only;	/* --summary without -o: no trace, in-kernel aggregation */
 };
-
-static volatile sig_atomic_t exiting;
-
-static void on_signal(int sig)
-{
-	exiting = 1;
-	/* a second Ctrl-C kills us the usual way */
-	signal(sig, SIG_DFL);
-}
 
 static const char record_doc[] =
 	"Trace the event loops of a process into a Perfetto trace.\n"
@@ -193,9 +180,9 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 
 struct recording {
 	const struct record_opts *o;
-	struct target target;
-	struct tracer *tracer;
-	struct correlator *corr;
+	struct session *s;
+	const struct target *target;	/* the session's */
+	struct correlator *corr;	/* the session's */
 	struct output trace_out;
 	struct pftrace *pf;
 	struct trace_export *te;
@@ -204,21 +191,18 @@ struct recording {
 	struct output raw_out;
 	FILE *raw;
 	int raw_err;
-	uint64_t events;
-	struct timespec started;
 };
 
+/* Each record, before the correlator: the raw capture, and names that may not last. */
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct recording *r = ctx;
 
-	r->events++;
 	/* the overflowing thread may be gone soon: name its JIT frames while we can */
 	if (*(__u32 *)data == LS_REC_OVERFLOW && r->sym)
 		symbolizer__refresh(r->sym);
 	if (r->raw && !r->raw_err)
 		r->raw_err = rawfile__write(r->raw, data, len);
-	correlator__push(r->corr, data, len);	/* rejects are counted in the summary */
 	return 0;
 }
 
@@ -247,14 +231,6 @@ static int finish_raw(struct recording *r)
 	return LS_EXIT_OUTPUT;
 }
 
-static double elapsed_s(const struct timespec *since)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
-}
-
 static void status_line(struct recording *r)
 {
 	const struct ls_summary *s = correlator__summary(r->corr);
@@ -262,13 +238,13 @@ static void status_line(struct recording *r)
 	uint64_t stalls = 0;
 	uint32_t i, loops = 0;
 
-	tracer__stats(r->tracer, &st);
+	tracer__stats(session__tracer(r->s), &st);
 	for (i = 0; i < s->nloops; i++) {
 		loops += s->loops[i]->iterations > 0;
 		stalls += s->loops[i]->stalls;
 	}
 	fprintf(stderr, "\r\033[Kloopscope: %.0f s, %" PRIu64 " events, %" PRIu64
-		" drops, %u loops, %" PRIu64 " stalls", elapsed_s(&r->started), r->events,
+		" drops, %u loops, %" PRIu64 " stalls", session__elapsed(r->s), session__events(r->s),
 		(uint64_t)(st.rb_drops + st.inflight_full), loops, stalls);
 }
 
@@ -283,9 +259,9 @@ static int open_trace(struct recording *r)
 {
 	struct pftrace_opts po = { .compress = !r->o->no_compress };
 	struct trace_export_opts teo = {
-		.pid = (uint32_t)r->target.pid,
-		.process_name = r->target.name,
-		.cmdline = r->target.cmdline,
+		.pid = (uint32_t)r->target->pid,
+		.process_name = r->target->name,
+		.cmdline = r->target->cmdline,
 		.stall_threshold_ns = (uint64_t)(r->o->stall_ms * 1e6),
 		.resolve = resolve_frame, .resolve_ctx = r,
 	};
@@ -311,75 +287,6 @@ static int open_trace(struct recording *r)
 	return 0;
 }
 
-static int start_target(struct recording *r)
-{
-	const struct record_opts *o = r->o;
-	int err = o->pid ? target__attach(&r->target, o->pid) : target__spawn(&r->target, o->cmd);
-
-	if (!err && r->target.thread)
-		fprintf(stderr, "loopscope: %d is a thread of process %d: tracing the process\n",
-			r->target.thread, r->target.pid);
-	if (!err)
-		return 0;
-	if (err == -ESRCH)
-		fprintf(stderr, "loopscope: no such process: %d\n", o->pid);
-	else if (err == -EPERM)
-		fprintf(stderr, "loopscope: PID %d is a kernel thread: it runs no event loop\n", o->pid);
-	else if (err == -EDEADLK)
-		fprintf(stderr, "loopscope: PID %d is loopscope itself\n", o->pid);
-	else if (o->pid)
-		fprintf(stderr, "loopscope: cannot inspect PID %d: %s\n", o->pid, strerror(-err));
-	else
-		fprintf(stderr, "loopscope: cannot start %s: %s\n", o->cmd[0], strerror(-err));
-	return LS_EXIT_TARGET;
-}
-
-/* Names the threads that exist already, before their first event arrives. */
-static void seed_thread(void *ctx, pid_t tid, const char *comm)
-{
-	struct recording *r = ctx;
-	struct ls_rec_thread rec = {
-		.type = LS_REC_THREAD, .pid = (__u32)r->target.pid, .tid = (__u32)tid,
-	};
-
-	snprintf(rec.comm, sizeof(rec.comm), "%s", comm);
-	correlator__push(r->corr, &rec, sizeof(rec));
-}
-
-static int start_tracer(struct recording *r)
-{
-	struct tracer_opts to = {
-		.pid = r->target.pid, .on_record = on_record, .ctx = r,
-		.verbose = r->o->verbose, .btf_path = getenv("LOOPSCOPE_BTF"),
-		.sample_hz = r->o->sample_hz, .offcpu_min_ns = 1000000,
-		.summary_only = r->o->summary_only,
-	};
-	int err = tracer__start(&r->tracer, &to);
-
-	return err ? tracer__start_error("loopscope", err) : 0;
-}
-
-static void wait_for_exec(struct recording *r)
-{
-	struct timespec tick = { 0, 2 * 1000 * 1000 };
-	char self[4096], exe[4096], path[64];
-	ssize_t n;
-	int i;
-
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/exe", r->target.pid);
-	for (i = 0; i < 500; i++) {
-		n = readlink(path, exe, sizeof(exe) - 1);
-		if (n <= 0 || (exe[n] = '\0', strcmp(exe, self)))
-			break;
-		nanosleep(&tick, NULL);
-	}
-	/* let the dynamic loader map the libraries before we look for libuv */
-	tick.tv_nsec = 10 * 1000 * 1000;
-	nanosleep(&tick, NULL);
-}
-
 /* libuv is optional: report what was found and go on with what works. */
 static void attach_libuv(struct recording *r)
 {
@@ -389,7 +296,7 @@ static void attach_libuv(struct recording *r)
 
 	if (r->o->no_libuv)
 		return;
-	err = tracer__attach_libuv(r->tracer, r->o->js_callbacks, &uv);
+	err = tracer__attach_libuv(session__tracer(r->s), r->o->js_callbacks, &uv);
 	if (err == -ENOENT || err == -ESRCH)
 		return;	/* the target is already gone */
 	if (err)
@@ -400,7 +307,7 @@ static void attach_libuv(struct recording *r)
 	if (!uv->found) {
 		if (r->o->verbose)
 			fprintf(stderr, "loopscope: no libuv in PID %d: generic epoll tier only\n",
-				r->target.pid);
+				r->target->pid);
 		return;
 	}
 	fprintf(stderr, "loopscope: libuv %u.%u.%u in %s: %u/5 phase probes, %u/12 thread-pool "
@@ -413,11 +320,9 @@ static void attach_libuv(struct recording *r)
 
 static bool should_stop(struct recording *r)
 {
-	if (exiting)
+	if (session__stopping(r->s))
 		return true;
-	if (r->o->duration_s && elapsed_s(&r->started) >= r->o->duration_s)
-		return true;
-	return target__exited(&r->target);
+	return r->o->duration_s && session__elapsed(r->s) >= r->o->duration_s;
 }
 
 static int run_loop(struct recording *r)
@@ -427,14 +332,12 @@ static int run_loop(struct recording *r)
 	int err;
 
 	while (!should_stop(r)) {
-		err = tracer__poll(r->tracer, 100);
-		if (err < 0) {
-			fprintf(stderr, "loopscope: reading the ring buffer: %s\n", strerror(-err));
-			return LS_EXIT_FAIL;
-		}
+		err = session__poll(r->s, 100);
+		if (err)
+			return session__poll_error(r->s, err);
 		if (r->pf && pftrace__err(r->pf))
 			break;
-		if (elapsed_s(&r->started) >= next_status) {
+		if (session__elapsed(r->s) >= next_status) {
 			/* new JIT code and libraries: keep names current while the target lives */
 			if (r->sym)
 				symbolizer__refresh(r->sym);
@@ -463,8 +366,8 @@ static int summary_writer(FILE *f, void *ctx)
 static int write_summary_json(struct recording *r, const struct ls_export_stats *drops)
 {
 	struct summary_json_meta m = {
-		.pid = (uint32_t)r->target.pid, .command = r->target.cmdline,
-		.duration_ns = (uint64_t)(elapsed_s(&r->started) * 1e9),
+		.pid = (uint32_t)r->target->pid, .command = r->target->cmdline,
+		.duration_ns = (uint64_t)(session__elapsed(r->s) * 1e9),
 		.drops = *drops, .trace_path = r->o->output, .version = LS_VERSION,
 		.corr = r->corr, .resolve = resolve_frame, .resolve_ctx = r,
 	};
@@ -496,6 +399,23 @@ static int finish_trace(struct recording *r, const struct ls_export_stats *es)
 	return 0;
 }
 
+/* Every output in turn, even after one failed; the exit code is the first failure's. */
+static int write_outputs(struct recording *r, const struct ls_export_stats *es)
+{
+	int err, rc = 0;
+
+	if (r->te)
+		rc = finish_trace(r, es);
+	if (r->o->summary && (err = write_summary_json(r, es)) && !rc)
+		rc = err;
+	if (r->o->folded && (err = cli_write_output("loopscope", r->o->folded, folded_writer,
+						     r->folded)) && !rc)
+		rc = err;
+	if (r->raw && (err = finish_raw(r)) && !rc)
+		rc = err;
+	return rc;
+}
+
 /* A target file the trust rules refused, always; with -v, how to get missing names. */
 static void print_symbol_note(const struct recording *r)
 {
@@ -510,110 +430,92 @@ static void print_symbol_note(const struct recording *r)
 		fprintf(stderr, "loopscope: symbols: %s\n", note);
 }
 
+static void print_summary(struct recording *r, const struct ls_stats *st)
+{
+	struct summary_text_meta tm = {
+		.rb_drops = st->rb_drops,
+		.other_drops = st->inflight_full + st->missed_exit,
+		.events = session__events(r->s),
+		.duration_s = session__elapsed(r->s),
+		.trace_path = r->te ? r->o->output : NULL,
+		.summary_path = r->o->summary,
+		.corr = r->corr, .resolve = resolve_frame, .resolve_ctx = r,
+	};
+
+	summary_text__write(stderr, correlator__summary(r->corr), &tm);
+	print_symbol_note(r);
+}
+
 static int finish(struct recording *r)
 {
 	struct ls_export_stats es = {};
-	struct summary_text_meta tm = {};
 	struct ls_stats st;
-	int err, rc = 0;
+	int rc;
 
-	err = tracer__stop(r->tracer);
-	if (err)
-		fprintf(stderr, "loopscope: draining the ring buffer: %s\n", strerror(-err));
-	correlator__finish(r->corr);
+	session__stop(r->s);
 	if (r->sym)
 		symbolizer__refresh(r->sym);	/* the last JIT code, for the names below */
-	tracer__stats(r->tracer, &st);
+	tracer__stats(session__tracer(r->s), &st);
 	es.rb_drops = st.rb_drops;
 	es.inflight_full = st.inflight_full;
 	es.missed_exit = st.missed_exit;
 	es.bad_records = correlator__summary(r->corr)->bad_records;
-	if (r->te)
-		rc = finish_trace(r, &es);
-	if (r->o->summary && (err = write_summary_json(r, &es)) && !rc)
-		rc = err;
-	if (r->o->folded && (err = cli_write_output("loopscope", r->o->folded, folded_writer,
-						     r->folded)) && !rc)
-		rc = err;
-	if (r->raw && finish_raw(r) && !rc)
-		rc = LS_EXIT_OUTPUT;
-	if (!r->o->quiet) {
-		tm.rb_drops = st.rb_drops;
-		tm.other_drops = st.inflight_full + st.missed_exit;
-		tm.events = r->events;
-		tm.duration_s = elapsed_s(&r->started);
-		tm.trace_path = r->te ? r->o->output : NULL;
-		tm.summary_path = r->o->summary;
-		tm.corr = r->corr;
-		tm.resolve = resolve_frame;
-		tm.resolve_ctx = r;
-		summary_text__write(stderr, correlator__summary(r->corr), &tm);
-		print_symbol_note(r);
-	}
+	rc = write_outputs(r, &es);
+	if (!r->o->quiet)
+		print_summary(r, &st);
 	return rc;
 }
 
-static void install_signals(void)
+/* The target is known (the trace names it) and held: the outputs, then the tracing. */
+static int start(struct recording *r)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct ls_sink sink;
+	int rc = 0;
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	if (r->o->raw)
+		rc = open_raw(r);
+	if (!rc && !r->o->summary_only) {
+		rc = open_trace(r);
+		if (!rc)
+			sink = trace_export__sink(r->te);
+	}
+	return rc ? rc : session__start(r->s, r->o->summary_only ? NULL : &sink);
+}
+
+static void say_tracing(const struct recording *r)
+{
+	char name[LS_ESC_SIZE(sizeof(r->target->name))];
+
+	fprintf(stderr, "loopscope: tracing PID %d (%s)%s... Ctrl-C to stop\n", r->target->pid,
+		ls_esc_str(LS_ESC_TEXT, name, sizeof(name), r->target->name, strlen(r->target->name)),
+		r->o->duration_s ? " for the duration" : "");
 }
 
 static int record(const struct record_opts *o)
 {
-	struct correlator_opts co = { .stall_threshold_ns = (uint64_t)(o->stall_ms * 1e6) };
-	struct recording r = { .o = o };
-	char name[LS_ESC_SIZE(sizeof(r.target.name))];
-	int rc, err;
+	struct recording r = { .o = o, .trace_out.fd = -1, .raw_out.fd = -1 };
+	const struct session_opts so = {
+		.cmd = "record", .prefix = "loopscope", .verb = "tracing",
+		.pid = o->pid, .cmd_argv = o->cmd, .seed_threads = true,
+		.stall_threshold_ns = (uint64_t)(o->stall_ms * 1e6),
+		.tracer = { .verbose = o->verbose, .sample_hz = o->sample_hz,
+			    .offcpu_min_ns = 1000000, .summary_only = o->summary_only },
+		.on_record = on_record, .ctx = &r,
+	};
+	int rc = session__open(&r.s, &so);
 
-	r.trace_out.fd = -1;
-	r.raw_out.fd = -1;
-	rc = cli_check_privileges("record");
-	if (!rc)
-		rc = cli_check_btf("record");
-	if (!rc)
-		rc = start_target(&r);
 	if (rc)
 		return rc;
-	if (o->raw && (rc = open_raw(&r)))
-		goto out;
-	if (!o->summary_only) {
-		rc = open_trace(&r);
-		if (rc)
-			goto out;
-		co.sink = trace_export__sink(r.te);
-	}
-	r.corr = correlator__new(&co);
-	if (!r.corr) {
-		fprintf(stderr, "loopscope: cannot set up the correlator: %s\n", strerror(ENOMEM));
-		rc = LS_EXIT_FAIL;
-		goto out;
-	}
-	install_signals();
-	if (!r.target.spawned)
-		target__threads(&r.target, seed_thread, &r);
-	rc = start_tracer(&r);
+	r.target = session__target(r.s);
+	rc = start(&r);
 	if (rc)
 		goto out;
-	clock_gettime(CLOCK_MONOTONIC, &r.started);
-	if (r.target.spawned && (err = target__release(&r.target))) {
-		fprintf(stderr, "loopscope: cannot run %s: %s\n", o->cmd[0], strerror(-err));
-		rc = LS_EXIT_TARGET;
-		goto out;
-	}
+	r.corr = session__correlator(r.s);
 	if (!o->quiet)
-		fprintf(stderr, "loopscope: tracing PID %d (%s)%s... Ctrl-C to stop\n",
-			r.target.pid, ls_esc_str(LS_ESC_TEXT, name, sizeof(name), r.target.name,
-						 strlen(r.target.name)),
-			o->duration_s ? " for the duration" : "");
-	if (r.target.spawned)
-		wait_for_exec(&r);
+		say_tracing(&r);
+	session__wait_exec(r.s);
 	/* now, while the code is mapped: a target may die (of an overflow) at once */
-	r.sym = symbolizer__new(r.target.pid, NULL);	/* NULL: frames stay addresses */
+	r.sym = symbolizer__new(r.target->pid, NULL);	/* NULL: frames stay addresses */
 	attach_libuv(&r);
 	rc = run_loop(&r);
 	if (!rc)
@@ -625,10 +527,7 @@ out:
 		fclose(r.raw);
 	if (r.raw_out.fd >= 0)
 		output__abort(&r.raw_out);
-	tracer__free(r.tracer);
-	target__stop(&r.target, 2000);
-	target__close(&r.target);
-	correlator__free(r.corr);
+	session__free(r.s);
 	trace_export__free(r.te);
 	symbolizer__free(r.sym);
 	folded__free(r.folded);

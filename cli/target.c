@@ -137,7 +137,7 @@ int target__spawn(struct target *t, char **argv)
 	char c;
 
 	memset(t, 0, sizeof(*t));
-	t->pidfd = -1;
+	t->pidfd = t->gate_fd = -1;	/* target__close() after a failure closes nothing */
 	if (pipe2(gate, O_CLOEXEC))
 		return -errno;
 	t->pid = fork();

@@ -24,13 +24,10 @@
 #include <argp.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <linux/capability.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +38,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "session.h"
 #include "target.h"
 #include "tracer.h"
 
@@ -66,24 +64,15 @@ struct win_loop {		/* one loop thread, this window */
 
 struct top {
 	const struct top_opts *o;
-	struct target target;
-	struct tracer *tracer;
-	struct correlator *corr;
+	struct session *s;
+	const struct target *target;	/* the session's */
 	struct win_loop loops[TOP_MAX_LOOPS];
 	unsigned nloops;
-	uint64_t calls[LS_SYS_MAX], events;
+	uint64_t calls[LS_SYS_MAX];
 	bool tty, color;
 	struct termios saved;
 	bool raw;
 };
-
-static volatile sig_atomic_t exiting;
-
-static void on_signal(int sig)
-{
-	exiting = 1;
-	signal(sig, SIG_DFL);	/* a second Ctrl-C kills us the usual way */
-}
 
 static const char top_doc[] =
 	"Live view of the event loops of a running process, refreshed every second.\n"
@@ -208,15 +197,6 @@ static void on_call(void *ctx, const struct ls_thread *th, const struct ls_call 
 		t->calls[c->sys]++;
 }
 
-static int on_record(void *ctx, void *data, size_t len)
-{
-	struct top *t = ctx;
-
-	t->events++;
-	correlator__push(t->corr, data, len);
-	return 0;
-}
-
 /* Rows of loop threads that exited go, so threads that come and go never fill the table. */
 static void reset_window(struct top *t)
 {
@@ -264,7 +244,7 @@ static const char *fmt_pct(char *buf, size_t sz, double pct)
 #define TOP_NAME_MAX	LS_ESC_SIZE(64)
 static const char *target_name(const struct top *t, char *buf, size_t sz)
 {
-	return ls_esc_str(LS_ESC_TEXT, buf, sz, t->target.name, 64);
+	return ls_esc_str(LS_ESC_TEXT, buf, sz, t->target->name, 64);
 }
 
 /* One plain line per interval, for logs and pipes. */
@@ -308,9 +288,9 @@ static void draw_screen(struct top *t, double secs)
 	struct ls_stats st;
 	unsigned i, n = 0;
 
-	tracer__stats(t->tracer, &st);
+	tracer__stats(session__tracer(t->s), &st);
 	printf("\033[H\033[2J%sloopscope top - PID %d (%s)%s  every %.1f s  drops %llu\n\n",
-	       t->color ? "\033[1m" : "", t->target.pid,
+	       t->color ? "\033[1m" : "", t->target->pid,
 	       target_name(t, name, sizeof(name)),
 	       t->color ? "\033[0m" : "", secs, (unsigned long long)(st.rb_drops + st.inflight_full));
 	printf("%-8s %-16s %9s %6s %10s %10s %6s\n", "TID", "COMM", "ITER/S", "BUSY%",
@@ -393,12 +373,11 @@ static int watch(struct top *t)
 	long shown = 0;
 	int err;
 
-	while (!exiting && !quit_key(t) && !target__exited(&t->target)) {
-		err = tracer__poll(t->tracer, 100);
-		if (err < 0 && err != -EINTR) {
-			term_restore(t);
-			fprintf(stderr, "loopscope top: reading the ring buffer: %s\n", strerror(-err));
-			return LS_EXIT_FAIL;
+	while (!session__stopping(t->s) && !quit_key(t)) {
+		err = session__poll(t->s, 100);
+		if (err) {
+			term_restore(t);	/* first, or the line goes with the alternate screen */
+			return session__poll_error(t->s, err);
 		}
 		now = now_s();
 		if (now < next)
@@ -418,47 +397,29 @@ static int watch(struct top *t)
 	return 0;
 }
 
-/* The same early, named failure as `record`, rather than EPERM from bpf(). */
 static int start(struct top *t)
 {
-	struct correlator_opts co = {
+	const struct session_opts so = {
+		.cmd = "top", .prefix = "loopscope top", .verb = "watching", .pid = t->o->pid,
 		.stall_threshold_ns = (uint64_t)(t->o->stall_ms * 1e6),
-		.sink = { .ctx = t, .on_iteration = on_iteration, .on_call = on_call,
-			  .on_thread_exit = on_thread_exit },
+		.tracer = { .verbose = t->o->verbose },
 	};
-	struct tracer_opts to = {
-		.on_record = on_record, .ctx = t, .verbose = t->o->verbose,
-		.btf_path = getenv("LOOPSCOPE_BTF"),
+	const struct ls_sink sink = {
+		.ctx = t, .on_iteration = on_iteration, .on_call = on_call,
+		.on_thread_exit = on_thread_exit,
 	};
-	int err = target__attach(&t->target, t->o->pid);
+	int rc = session__open(&t->s, &so);
 
-	if (err) {
-		fprintf(stderr, "loopscope top: %s: %d\n", err == -ESRCH ? "no such process" :
-			err == -EPERM ? "a kernel thread runs no event loop" :
-			err == -EDEADLK ? "that is loopscope itself" : strerror(-err), t->o->pid);
-		return LS_EXIT_TARGET;
-	}
-	to.pid = t->target.pid;	/* -p of a thread: its process */
-	if (t->target.thread)
-		fprintf(stderr, "loopscope top: %d is a thread of process %d: watching the process\n",
-			t->target.thread, t->target.pid);
-	err = cli_check_privileges("top");
-	if (!err)
-		err = cli_check_btf("top");
-	if (err)
-		return err;
-	t->corr = correlator__new(&co);
-	if (!t->corr)
-		return LS_EXIT_FAIL;
-	err = tracer__start(&t->tracer, &to);
-	return err ? tracer__start_error("loopscope top", err) : 0;
+	if (rc)
+		return rc;
+	t->target = session__target(t->s);
+	return session__start(t->s, &sink);
 }
 
 int cmd_top(int argc, char **argv)
 {
 	struct top_opts o = { .interval_s = 1, .stall_ms = 50 };
 	struct argp argp = { top_options, parse_top_opt, NULL, top_doc };
-	struct sigaction sa = { .sa_handler = on_signal };
 	char name[TOP_NAME_MAX];
 	struct top *t;
 	int rc;
@@ -470,24 +431,17 @@ int cmd_top(int argc, char **argv)
 	if (!t)
 		return LS_EXIT_FAIL;
 	t->o = &o;
-	t->target.pidfd = t->target.gate_fd = -1;
 	t->tty = isatty(STDOUT_FILENO);
 	t->color = cli_color(STDOUT_FILENO);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	rc = start(t);
 	if (!rc && !o.quiet && !t->tty)
-		fprintf(stderr, "loopscope top: watching PID %d (%s)\n", t->target.pid,
+		fprintf(stderr, "loopscope top: watching PID %d (%s)\n", t->target->pid,
 			target_name(t, name, sizeof(name)));
 	if (!rc && t->tty)
 		term_setup(t);
 	if (!rc)
 		rc = watch(t);
-	tracer__free(t->tracer);
-	correlator__free(t->corr);
-	target__close(&t->target);
+	session__free(t->s);
 	free(t);
 	return rc;
 }
