@@ -34,8 +34,7 @@ struct check_opts {
 	struct limit limits[CHECK_MAX_LIMITS];
 	const char *config, *junit;
 	double confidence;
-	bool quiet;
-	int verbose;
+	struct cli_common common;	/* -v, -q */
 };
 
 static const char check_doc[] =
@@ -68,9 +67,6 @@ static const struct argp_option check_options[] = {
 	{ "junit", OPT_JUNIT, "FILE", 0, "Also write the verdicts as JUnit XML", 0 },
 	{ "min-tail", OPT_MIN_TAIL, "N", 0, "Samples needed beyond a quantile (default 10)", 0 },
 	{ "confidence", OPT_CONF, "C", 0, "Two-sided confidence level (default 0.95)", 0 },
-	{ "quiet", 'q', NULL, 0, "Print only regressions and the verdict line", 0 },
-	{ "verbose", 'v', NULL, 0, "Also print sample counts per metric", 0 },
-	CLI_HELP_OPTION,
 	{},
 };
 
@@ -150,12 +146,6 @@ static error_t parse_check_opt(int key, char *arg, struct argp_state *state)
 	case OPT_CONF:
 		o->confidence = cli_number(state, "--confidence", arg, 0.5, 0.999);
 		break;
-	case 'q':
-		o->quiet = true;
-		break;
-	case 'v':
-		o->verbose++;
-		break;
 	case ARGP_KEY_ARG:
 		add_file(state, o->cur, &o->ncur, arg);
 		break;
@@ -164,14 +154,10 @@ static error_t parse_check_opt(int key, char *arg, struct argp_state *state)
 			cli_usage_error(state, "no baseline: give --baseline BASE.json");
 		if (!o->ncur)
 			cli_usage_error(state, "no current summary: give CURRENT.json");
-		if (o->quiet && o->verbose)
+		if (o->common.quiet && o->common.verbose)
 			cli_usage_error(state, "--quiet and --verbose conflict");
 		check_paths(state, o);
 		break;
-	case 'h':
-		cli_help(state);
-	case ARGP_KEY_ERROR:
-		cli_bad_option(state);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -382,9 +368,9 @@ static void print_summary(const struct check_opts *o, const struct row *rows, un
 		regressions += rows[i].v == V_REGRESSION;
 		few += rows[i].v == V_FEW;
 	}
-	if (!o->quiet) {
+	if (!o->common.quiet) {
 		check_print_table(stdout, rows, n, o->confidence, color);
-		if (o->verbose)
+		if (o->common.verbose)
 			printf("baseline: %u file(s), %llu iterations; current: %u file(s), %llu "
 			       "iterations\n", o->nbase, (unsigned long long)side_sum(b, false), o->ncur,
 			       (unsigned long long)side_sum(c, false));
@@ -439,11 +425,13 @@ static int run_check(struct check_opts *o)
 int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = { .min_tail = 10, .confidence = 0.95 };
-	struct argp argp = { check_options, parse_check_opt, "CURRENT.json...", check_doc };
+	const struct cli_command cmd = {
+		check_options, parse_check_opt, "CURRENT.json...", check_doc,
+		"Also print sample counts per metric", "Print only regressions and the verdict line",
+	};
 	int rc;
 
-	argp_err_exit_status = LS_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))
+	if (cli_parse(&cmd, argc, argv, &o, &o.common))
 		return LS_EXIT_USAGE;
 	rc = gather_limits(&o);
 	return rc ? rc : run_check(&o);

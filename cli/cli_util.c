@@ -62,6 +62,68 @@ void cli_bad_option(const struct argp_state *state)
 			arg, state->name);
 }
 
+static error_t parse_common(int key, char *arg, struct argp_state *state)
+{
+	struct cli_common *c = state->input;
+
+	(void)arg;
+	switch (key) {
+	case 'v':
+		c->verbose++;
+		break;
+	case 'q':
+		c->quiet = true;
+		break;
+	case 'h':
+		cli_help(state);
+	case ARGP_KEY_ERROR:
+		cli_bad_option(state);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+struct parse_inputs {
+	void *command;
+	struct cli_common *common;
+};
+
+/* The root only hands each child its input: the command's options, then the common ones. */
+static error_t parse_root(int key, char *arg, struct argp_state *state)
+{
+	const struct parse_inputs *in = state->input;
+
+	(void)arg;
+	if (key != ARGP_KEY_INIT)
+		return ARGP_ERR_UNKNOWN;
+	state->child_inputs[0] = in->command;
+	state->child_inputs[1] = in->common;
+	return 0;
+}
+
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *input,
+	      struct cli_common *common)
+{
+	struct argp_option opts[4] = {}, *o = opts;
+	const struct argp command = { cmd->options, cmd->parser, NULL, NULL, NULL, NULL, NULL };
+	const struct argp shared = { opts, parse_common, NULL, NULL, NULL, NULL, NULL };
+	/* no header and group 0: the help lists all options as one sorted table, as before */
+	const struct argp_child children[] = { { &command, 0, NULL, 0 }, { &shared, 0, NULL, 0 }, {} };
+	const struct argp root = { NULL, parse_root, cmd->args_doc, cmd->doc, children, NULL, NULL };
+	struct parse_inputs in = { input, common };
+
+	if (cmd->verbose_doc)
+		*o++ = (struct argp_option){ "verbose", 'v', NULL, 0, cmd->verbose_doc, 0 };
+	if (cmd->quiet_doc)
+		*o++ = (struct argp_option){ "quiet", 'q', NULL, 0, cmd->quiet_doc, 0 };
+	*o = (struct argp_option){ "help", 'h', NULL, 0, "Show this help", -1 };
+	argp_err_exit_status = LS_EXIT_USAGE;
+	if (argp_parse(&root, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &in))
+		return LS_EXIT_USAGE;
+	return 0;
+}
+
 double cli_number(const struct argp_state *state, const char *what, const char *arg, double lo,
 		  double hi)
 {

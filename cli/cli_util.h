@@ -35,7 +35,34 @@ void cli_distinct_paths(const struct argp_state *state, const struct path_use *u
 void cli_bad_option(const struct argp_state *state) __attribute__((noreturn));
 /* -h/--help under ARGP_NO_HELP (ARGP_NO_ERRS would silence argp's own). */
 void cli_help(const struct argp_state *state) __attribute__((noreturn));
-#define CLI_HELP_OPTION { "help", 'h', NULL, 0, "Show this help", -1 }
+
+/*
+ * The options every command shares, -v, -q and -h, parsed by one argp
+ * child: a command's parser sees only its own options, and finds these in
+ * its struct cli_common (set before its ARGP_KEY_END). What -v and -q do
+ * is the command's, so it says so in their help; a NULL text leaves the
+ * option out (replay has no -v). A bad option is one line and exit 2
+ * (cli_bad_option()), -h the help and exit 0.
+ */
+struct cli_common {
+	int verbose;		/* -v, counted */
+	bool quiet;		/* -q */
+};
+
+struct cli_command {
+	const struct argp_option *options;	/* the command's own */
+	error_t (*parser)(int key, char *arg, struct argp_state *state);
+	const char *args_doc, *doc;
+	const char *verbose_doc, *quiet_doc;
+};
+
+/*
+ * argp_parse() of argv: input is what the command's parser finds in
+ * state->input, common where the shared options go. 0 or LS_EXIT_USAGE
+ * (most usage errors exit from the parsers, with their line).
+ */
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *input,
+	      struct cli_common *common);
 /* A number in [lo, hi] from an option's argument, or a usage error naming what. */
 double cli_number(const struct argp_state *state, const char *what, const char *arg, double lo,
 		  double hi);

@@ -36,8 +36,7 @@ struct record_opts {
 	const char *summary;
 	double duration_s;
 	double stall_ms;
-	int verbose;
-	bool quiet;
+	struct cli_common common;	/* -v, -q */
 	bool no_compress;
 	bool no_libuv;
 	unsigned sample_hz;
@@ -83,9 +82,6 @@ static const struct argp_option record_options[] = {
 	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second per CPU (default 99, 0 = off)", 0 },
 	{ "raw", OPT_RAW, "FILE", 0, "Also save the raw record stream, for `loopscope replay`", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Also write on-CPU stacks in folded (flamegraph) format", 0 },
-	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug)", 0 },
-	{ "quiet", 'q', NULL, 0, "No status line or end summary", 0 },
-	CLI_HELP_OPTION,
 	{},
 };
 
@@ -149,12 +145,6 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 			cli_usage_error(state, "empty raw file name");
 		o->raw = arg;
 		break;
-	case 'v':
-		o->verbose++;
-		break;
-	case 'q':
-		o->quiet = true;
-		break;
 	case ARGP_KEY_ARG:
 		cli_usage_error(state, "unexpected argument '%s' (put the command after --)", arg);
 		break;
@@ -168,10 +158,6 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		o->summary_only = o->summary && !o->output_set && !o->folded;
 		check_record_paths(state, o);
 		break;
-	case 'h':
-		cli_help(state);
-	case ARGP_KEY_ERROR:
-		cli_bad_option(state);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -302,10 +288,10 @@ static void attach_libuv(struct recording *r)
 	if (err)
 		fprintf(stderr, "loopscope: libuv probes: %s; recording syscalls only\n", strerror(-err));
 	correlator__set_libuv(r->corr, uv->version);
-	if (r->o->quiet || err)
+	if (r->o->common.quiet || err)
 		return;
 	if (!uv->found) {
-		if (r->o->verbose)
+		if (r->o->common.verbose)
 			fprintf(stderr, "loopscope: no libuv in PID %d: generic epoll tier only\n",
 				r->target->pid);
 		return;
@@ -327,7 +313,7 @@ static bool should_stop(struct recording *r)
 
 static int run_loop(struct recording *r)
 {
-	bool tty = isatty(STDERR_FILENO) && !r->o->quiet;
+	bool tty = isatty(STDERR_FILENO) && !r->o->common.quiet;
 	double next_status = 1.0;
 	int err;
 
@@ -425,7 +411,7 @@ static void print_symbol_note(const struct recording *r)
 	if (!r->sym)
 		return;
 	symbolizer__stats(r->sym, &st);
-	note = r->o->verbose ? symbolizer__hint(&st) : symbolizer__refusal(&st);
+	note = r->o->common.verbose ? symbolizer__hint(&st) : symbolizer__refusal(&st);
 	if (note)
 		fprintf(stderr, "loopscope: symbols: %s\n", note);
 }
@@ -461,7 +447,7 @@ static int finish(struct recording *r)
 	es.missed_exit = st.missed_exit;
 	es.bad_records = correlator__summary(r->corr)->bad_records;
 	rc = write_outputs(r, &es);
-	if (!r->o->quiet)
+	if (!r->o->common.quiet)
 		print_summary(r, &st);
 	return rc;
 }
@@ -498,7 +484,7 @@ static int record(const struct record_opts *o)
 		.cmd = "record", .prefix = "loopscope", .verb = "tracing",
 		.pid = o->pid, .cmd_argv = o->cmd, .seed_threads = true,
 		.stall_threshold_ns = (uint64_t)(o->stall_ms * 1e6),
-		.tracer = { .verbose = o->verbose, .sample_hz = o->sample_hz,
+		.tracer = { .verbose = o->common.verbose, .sample_hz = o->sample_hz,
 			    .offcpu_min_ns = 1000000, .summary_only = o->summary_only },
 		.on_record = on_record, .ctx = &r,
 	};
@@ -511,7 +497,7 @@ static int record(const struct record_opts *o)
 	if (rc)
 		goto out;
 	r.corr = session__correlator(r.s);
-	if (!o->quiet)
+	if (!o->common.quiet)
 		say_tracing(&r);
 	session__wait_exec(r.s);
 	/* now, while the code is mapped: a target may die (of an overflow) at once */
@@ -538,8 +524,11 @@ out:
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = { .output = DEFAULT_OUTPUT, .stall_ms = 50, .sample_hz = 99 };
-	struct argp argp = { record_options, parse_record_opt, NULL, record_doc };
-	int i;
+	const struct cli_command cmd = {
+		record_options, parse_record_opt, NULL, record_doc,
+		"More diagnostics (twice: libbpf debug)", "No status line or end summary",
+	};
+	int i, rc;
 
 	/* everything after "--" is the command, argp must not see its options */
 	for (i = 1; i < argc; i++) {
@@ -553,8 +542,6 @@ int cmd_record(int argc, char **argv)
 			break;
 		}
 	}
-	argp_err_exit_status = LS_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))
-		return LS_EXIT_USAGE;
-	return record(&o);
+	rc = cli_parse(&cmd, argc, argv, &o, &o.common);
+	return rc ? rc : record(&o);
 }

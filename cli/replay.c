@@ -28,7 +28,7 @@ struct replay_opts {
 	const char *output;
 	const char *summary;
 	double stall_ms;
-	bool quiet;
+	struct cli_common common;	/* -q */
 };
 
 static const char replay_doc[] =
@@ -48,8 +48,6 @@ static const struct argp_option replay_options[] = {
 	{ "output", 'o', "FILE", 0, "Perfetto trace to write (default: none)", 0 },
 	{ "summary", OPT_SUMMARY, "FILE", 0, "Write the summary JSON", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
-	{ "quiet", 'q', NULL, 0, "No throughput line", 0 },
-	CLI_HELP_OPTION,
 	{},
 };
 
@@ -67,11 +65,6 @@ static error_t parse_replay_opt(int key, char *arg, struct argp_state *state)
 	case OPT_STALL_MS:
 		o->stall_ms = cli_number(state, "stall threshold", arg, 0.001, 3600.0 * 1000);
 		break;
-	case 'q':
-		o->quiet = true;
-		break;
-	case 'h':
-		cli_help(state);
 	case ARGP_KEY_ARG:
 		if (o->raw)
 			cli_usage_error(state, "one raw file at a time");
@@ -84,8 +77,6 @@ static error_t parse_replay_opt(int key, char *arg, struct argp_state *state)
 			{ o->output, "-o", true }, { o->summary, "--summary", true },
 			{ o->raw, "RAW", false } }, 3);
 		break;
-	case ARGP_KEY_ERROR:
-		cli_bad_option(state);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -195,7 +186,7 @@ static int replay(const struct replay_opts *o)
 	}
 	rc = write_outputs(o, c, pf, te, &tout);
 	/* standard output may carry the trace or the summary ("-"): the figures go beside it */
-	if (!rc && !o->quiet)
+	if (!rc && !o->common.quiet)
 		fprintf(to_stdout(o) ? stderr : stdout, "replay: %" PRId64 " records in %.3f s of CPU: "
 			"%.0f records/s per core\n", n, cpu_s() - t0,
 			(double)n / (cpu_s() - t0 > 0 ? cpu_s() - t0 : 1e-9));
@@ -213,10 +204,11 @@ out:
 int cmd_replay(int argc, char **argv)
 {
 	struct replay_opts o = { .stall_ms = 50 };
-	struct argp argp = { replay_options, parse_replay_opt, "RAW", replay_doc };
+	const struct cli_command cmd = {
+		replay_options, parse_replay_opt, "RAW", replay_doc, NULL, "No throughput line",
+	};
 
-	argp_err_exit_status = LS_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))
+	if (cli_parse(&cmd, argc, argv, &o, &o.common))
 		return LS_EXIT_USAGE;
 	return replay(&o);
 }

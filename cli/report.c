@@ -16,7 +16,8 @@
 struct report_opts {
 	const char *file;
 	unsigned top;
-	bool json, no_hist, quiet;
+	bool json, no_hist;
+	struct cli_common common;	/* -q; -v does nothing */
 };
 
 static const char report_doc[] =
@@ -37,9 +38,6 @@ static const struct argp_option report_options[] = {
 	{ "json", OPT_JSON, NULL, 0, "Write the validated summary JSON instead of tables", 0 },
 	{ "top", OPT_TOP, "N", 0, "At most N rows per table (loops, syscalls, stalls)", 0 },
 	{ "no-hist", OPT_NO_HIST, NULL, 0, "Leave out the busy-time histograms", 0 },
-	{ "quiet", 'q', NULL, 0, "Only check that the file reads; print nothing", 0 },
-	{ "verbose", 'v', NULL, 0, "Accepted for symmetry with the other commands", 0 },
-	CLI_HELP_OPTION,
 	{},
 };
 
@@ -57,11 +55,6 @@ static error_t parse_report_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_HIST:
 		o->no_hist = true;
 		break;
-	case 'q':
-		o->quiet = true;
-		break;
-	case 'v':
-		break;
 	case ARGP_KEY_ARG:
 		if (o->file)
 			cli_usage_error(state, "one summary file at a time (got '%s' and '%s')", o->file,
@@ -71,13 +64,9 @@ static error_t parse_report_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!o->file)
 			cli_usage_error(state, "no summary file: give FILE.json (from record --summary)");
-		if (o->quiet && o->json)
+		if (o->common.quiet && o->json)
 			cli_usage_error(state, "--quiet and --json conflict");
 		break;
-	case 'h':
-		cli_help(state);
-	case ARGP_KEY_ERROR:
-		cli_bad_option(state);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -100,20 +89,23 @@ static int write_json(const struct summary_file *sf)
 int cmd_report(int argc, char **argv)
 {
 	struct report_opts o = { 0 };
-	struct argp argp = { report_options, parse_report_opt, "FILE.json", report_doc };
+	const struct cli_command cmd = {
+		report_options, parse_report_opt, "FILE.json", report_doc,
+		"Accepted for symmetry with the other commands",
+		"Only check that the file reads; print nothing",
+	};
 	struct report_text_opts ro;
 	struct summary_file *sf;
 	int rc;
 
-	argp_err_exit_status = LS_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))
+	if (cli_parse(&cmd, argc, argv, &o, &o.common))
 		return LS_EXIT_USAGE;
 	rc = cli_load_summary("report", o.file, &sf);
 	if (rc)
 		return rc;
 	if (o.json) {
 		rc = write_json(sf);
-	} else if (!o.quiet) {
+	} else if (!o.common.quiet) {
 		ro = (struct report_text_opts){ .name = o.file, .top = o.top, .hist = !o.no_hist,
 						.color = cli_color(STDOUT_FILENO) };
 		report_text__write(stdout, sf, &ro);

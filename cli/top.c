@@ -48,8 +48,7 @@ struct top_opts {
 	pid_t pid;
 	double interval_s, stall_ms;
 	long count;		/* intervals to show, 0: until quit */
-	int verbose;
-	bool quiet;
+	struct cli_common common;	/* -v, -q */
 };
 
 struct win_loop {		/* one loop thread, this window */
@@ -94,9 +93,6 @@ static const struct argp_option top_options[] = {
 	{ "interval", 'i', "SECONDS", 0, "Refresh period (default 1)", 0 },
 	{ "count", 'n', "N", 0, "Stop after N intervals", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
-	{ "verbose", 'v', NULL, 0, "libbpf warnings (twice: debug)", 0 },
-	{ "quiet", 'q', NULL, 0, "No start-up message", 0 },
-	CLI_HELP_OPTION,
 	{},
 };
 
@@ -117,12 +113,6 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 	case OPT_STALL_MS:
 		o->stall_ms = cli_number(state, "stall threshold", arg, 0.001, 3600e3);
 		break;
-	case 'v':
-		o->verbose++;
-		break;
-	case 'q':
-		o->quiet = true;
-		break;
 	case ARGP_KEY_ARG:
 		cli_usage_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -130,10 +120,6 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 		if (!o->pid)
 			cli_usage_error(state, "nothing to watch: give -p PID");
 		break;
-	case 'h':
-		cli_help(state);
-	case ARGP_KEY_ERROR:
-		cli_bad_option(state);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -402,7 +388,7 @@ static int start(struct top *t)
 	const struct session_opts so = {
 		.cmd = "top", .prefix = "loopscope top", .verb = "watching", .pid = t->o->pid,
 		.stall_threshold_ns = (uint64_t)(t->o->stall_ms * 1e6),
-		.tracer = { .verbose = t->o->verbose },
+		.tracer = { .verbose = t->o->common.verbose },
 	};
 	const struct ls_sink sink = {
 		.ctx = t, .on_iteration = on_iteration, .on_call = on_call,
@@ -419,13 +405,15 @@ static int start(struct top *t)
 int cmd_top(int argc, char **argv)
 {
 	struct top_opts o = { .interval_s = 1, .stall_ms = 50 };
-	struct argp argp = { top_options, parse_top_opt, NULL, top_doc };
+	const struct cli_command cmd = {
+		top_options, parse_top_opt, NULL, top_doc,
+		"libbpf warnings (twice: debug)", "No start-up message",
+	};
 	char name[TOP_NAME_MAX];
 	struct top *t;
 	int rc;
 
-	argp_err_exit_status = LS_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))
+	if (cli_parse(&cmd, argc, argv, &o, &o.common))
 		return LS_EXIT_USAGE;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -434,7 +422,7 @@ int cmd_top(int argc, char **argv)
 	t->tty = isatty(STDOUT_FILENO);
 	t->color = cli_color(STDOUT_FILENO);
 	rc = start(t);
-	if (!rc && !o.quiet && !t->tty)
+	if (!rc && !o.common.quiet && !t->tty)
 		fprintf(stderr, "loopscope top: watching PID %d (%s)\n", t->target->pid,
 			target_name(t, name, sizeof(name)));
 	if (!rc && t->tty)
