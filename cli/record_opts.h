@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The options of `loopscope record` (record_opts.c), for the recording (record.c). */
+#ifndef LS_CLI_RECORD_OPTS_H
+#define LS_CLI_RECORD_OPTS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "cli_util.h"
+
+#define DEFAULT_OUTPUT "loopscope.pftrace"
+
+struct record_opts {
+	pid_t pid;
+	char **cmd;
+	const char *output;
+	const char *summary;
+	double duration_s;
+	double stall_ms;
+	struct cli_common common;	/* -v, -q */
+	bool no_compress;
+	bool no_libuv;
+	unsigned sample_hz;
+	const char *folded;
+	bool js_callbacks;
+	const char *raw;
+	bool output_set;
+	bool summary_only;	/* --summary without -o: no trace, in-kernel aggregation */
+};
+
+/*
+ * Parses record's argv into o: everything after "--" is the command, the
+ * rest its options, checked together (one target, distinct outputs). 0 or
+ * the exit code; most usage errors exit from the parser, with their line.
+ */
+int record_opts__parse(struct record_opts *o, int argc, char **argv);
+
+#endif
