@@ -12,18 +12,6 @@
 
 #define MAX_JSON_FRAMES 16	/* innermost frames written per stack */
 
-static const char *const phase_names[LS_PHASE_MAX] = {
-#define XX(id, name) [LS_PHASE_##id] = name,
-	LS_PHASE_MAP(XX)
-#undef XX
-};
-
-static const char *const work_kind_names[LS_WORK_KIND_MAX] = {
-#define XX(id, name) [LS_WORK_##id] = name,
-	LS_WORK_KIND_MAP(XX)
-#undef XX
-};
-
 void sj_phases(FILE *f, const struct ls_loop_summary *l)
 {
 	uint64_t loop_ns = l->busy_total_ns + l->poll_total_ns;
@@ -37,7 +25,7 @@ void sj_phases(FILE *f, const struct ls_loop_summary *l)
 		if (!ps)
 			continue;
 		fputs(sep, f);
-		sj_dist_open(f, phase_names[p], &ps->dur, ps->total_ns);
+		sj_dist_open(f, ls_phase_name(p), &ps->dur, ps->total_ns);
 		fprintf(f, ",\"share\":%.4f,\"inferred\":%s}", loop_ns ? (double)ps->total_ns / loop_ns : 0.0,
 			p == LS_PHASE_PENDING || p == LS_PHASE_CLOSING ? "true" : "false");
 		sep = ",";
@@ -113,7 +101,7 @@ void sj_threadpool(FILE *f, const struct ls_summary *s)
 		if (!w)
 			continue;
 		fputs(sep, f);
-		sj_key(f, work_kind_names[k]);
+		sj_key(f, ls_work_kind_name(k));
 		fprintf(f, "{\"count\":%llu,\"incomplete\":%llu,\"sync_on_loop\":%llu,\"sync_ms\":%.3f,",
 			(unsigned long long)w->count, (unsigned long long)w->incomplete,
 			(unsigned long long)w->sync, w->sync_ns / NS_PER_MS);

@@ -12,6 +12,7 @@
  * the next iteration written, whatever iteration they came in.
  */
 #include <stdlib.h>
+#include "collector/record.h"
 #include "trace_export_int.h"
 
 static bool is_nested(const struct te_held *h)
@@ -120,14 +121,9 @@ static void write_until(struct trace_export *te, const struct te_thread *th, uin
 static void write_phase_begin(struct trace_export *te, const struct te_thread *th,
 			      const struct ls_phase_span *p)
 {
-	static const char *const names[LS_PHASE_MAX] = {
-#define XX(id, name) [LS_PHASE_##id] = name,
-		LS_PHASE_MAP(XX)
-#undef XX
-	};
 	struct pftrace_arg a = { .name = "inferred", .type = PFTRACE_ARG_BOOL, .b = true };
 
-	te_slice(te, th, PFTRACE_SLICE_BEGIN, p->start, p->phase < LS_PHASE_MAX ? names[p->phase] : "?",
+	te_slice(te, th, PFTRACE_SLICE_BEGIN, p->start, ls_phase_name(p->phase),
 		 p->inferred ? "libuv,inferred" : "libuv", &a, p->inferred);
 }
 

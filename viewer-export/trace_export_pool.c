@@ -56,17 +56,6 @@ static struct te_thread *work_thread(struct trace_export *te, uint32_t tid, uint
 	return th;
 }
 
-static const char *work_kind_name(uint32_t kind)
-{
-	static const char *const kinds[LS_WORK_KIND_MAX] = {
-#define XX(id, name) [LS_WORK_##id] = name,
-		LS_WORK_KIND_MAP(XX)
-#undef XX
-	};
-
-	return kind < LS_WORK_KIND_MAX ? kinds[kind] : "?";
-}
-
 /*
  * A pool event of a loop thread: held with the thread's calls (its submit
  * instants, the done callback's BEGIN and END, a sync run), as they must be
@@ -76,7 +65,7 @@ static const char *work_kind_name(uint32_t kind)
 void te_write_pool_event(struct trace_export *te, const struct te_thread *th,
 			 const struct te_pool_event *p)
 {
-	const char *kind = work_kind_name(p->work_kind);
+	const char *kind = ls_work_kind_name(p->work_kind);
 	char name[48];
 	struct pftrace_arg a[2] = {
 		{ .name = "kind", .type = PFTRACE_ARG_STR, .s = kind },
@@ -154,7 +143,7 @@ void te_on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uint64_
 		th = work_thread(te, w->worker_tid, w->pickup_ts);
 		if (!th)
 			break;
-		snprintf(name, sizeof(name), "run %s", work_kind_name(w->kind));
+		snprintf(name, sizeof(name), "run %s", ls_work_kind_name(w->kind));
 		ev.track_uuid = th->uuid;
 		pftrace__event(te->w, &ev);
 		break;
