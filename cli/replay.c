@@ -137,6 +137,22 @@ static int write_outputs(const struct replay_opts *o, struct correlator *c, stru
 	return 0;
 }
 
+/* The trace writer on -o; 0 or the exit code, with its line said. */
+static int open_trace(const struct replay_opts *o, uint64_t stall_threshold_ns, struct output *tout,
+		      struct pftrace **pf, struct trace_export **te)
+{
+	int err = output__open(tout, o->output);
+
+	*pf = err ? NULL : pftrace__new(tout->fd, &(struct pftrace_opts){ .compress = true });
+	*te = *pf ? trace_export__new(*pf, &(struct trace_export_opts){
+		.stall_threshold_ns = stall_threshold_ns }) : NULL;
+	if (*te)
+		return 0;
+	err = err ? err : -ENOMEM;
+	fprintf(stderr, "loopscope replay: cannot create %s: %s\n", o->output, output__strerror(err));
+	return cli_write_exit(err);
+}
+
 static int replay(const struct replay_opts *o)
 {
 	struct correlator_opts co = { .stall_threshold_ns = (uint64_t)(o->stall_ms * 1e6) };
@@ -147,7 +163,7 @@ static int replay(const struct replay_opts *o)
 	uint64_t bad = 0;
 	double t0;
 	int64_t n;
-	int rc = LS_EXIT_FAIL, err;
+	int rc = LS_EXIT_FAIL;
 	FILE *f = fopen(o->raw, "re");
 
 	if (!f || rawfile__check_header(f)) {
@@ -157,17 +173,9 @@ static int replay(const struct replay_opts *o)
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	if (o->output) {
-		err = output__open(&tout, o->output);
-		pf = err ? NULL : pftrace__new(tout.fd, &(struct pftrace_opts){ .compress = true });
-		te = pf ? trace_export__new(pf, &(struct trace_export_opts){
-			.stall_threshold_ns = co.stall_threshold_ns }) : NULL;
-		if (!te) {
-			err = err ? err : -ENOMEM;
-			fprintf(stderr, "loopscope replay: cannot create %s: %s\n", o->output,
-				output__strerror(err));
-			rc = cli_write_exit(err);
+		rc = open_trace(o, co.stall_threshold_ns, &tout, &pf, &te);
+		if (rc)
 			goto out;
-		}
 		co.sink = trace_export__sink(te);
 	}
 	c = correlator__new(&co);
