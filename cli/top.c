@@ -22,7 +22,6 @@
  * length, gave 300% for a 3 s stall seen in a 1 s interval.
  */
 #include <argp.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
