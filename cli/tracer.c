@@ -25,7 +25,7 @@ struct tracer {
 	unsigned long consumed;		/* records in this ring-buffer call */
 	int ncpus;
 	struct bpf_link *sample_links[LS_MAX_CPUS];
-	unsigned long seen_stacks[16384 / (8 * sizeof(unsigned long))];
+	unsigned long seen_stacks[LS_MAX_STACK_IDS / (8 * sizeof(unsigned long))];
 };
 
 static int verbosity;
@@ -99,7 +99,7 @@ static void feed_stack(struct tracer *t, __s32 id, bool kernel)
 	struct ls_rec_stack st = { .type = LS_REC_STACK, .id = id, .kernel = kernel };
 	unsigned i;
 
-	if (id < 0 || (unsigned)id >= 16384 || (t->seen_stacks[id / bits] & (1ul << (id % bits))))
+	if (id < 0 || (unsigned)id >= LS_MAX_STACK_IDS || (t->seen_stacks[id / bits] & (1ul << (id % bits))))
 		return;
 	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &id, st.ips))
 		return;

@@ -199,7 +199,9 @@ check "thread churn: the trace decodes" validate_trace "$TMP/churn.pftrace"
 created=$(sed -n 's/^churn: \([0-9]*\) threads.*/\1/p' "$TMP/churn.out")
 seen=$(json "$TMP/churn.json" "s['threads']")
 drops=$(json "$TMP/churn.json" "sum(s['drops'].values())")
-check "thread churn: $created threads made, more than the inflight map holds" [ "${created:-0}" -gt 16384 ]
+inflight_max=$(awk '$2 == "LS_MAX_THREADS" {print $3}' "$(dirname "$0")/../../bpf/loopscope.h")
+check "thread churn: $created threads made, more than the inflight map holds ($inflight_max)" \
+	[ "${created:-0}" -gt "${inflight_max:-999999999}" ]
 # per-thread state in the kernel goes with the thread: nothing fills up
 check "thread churn: all $created threads seen ($seen), nothing lost ($drops drops)" \
 	[ "${seen:-0}" -ge "${created:-1}" -a "${drops:-1}" = 0 ]
