@@ -77,25 +77,11 @@ static int run_export_of(int fd, bool compress, struct trace_export_counts *coun
 			 void (*feed_fn)(struct ls_sink *))
 {
 	struct pftrace_opts po = { .compress = compress };
-	struct pftrace *w = pftrace__new(fd, &po);
 	struct trace_export_opts o = { .pid = PID, .process_name = "node",
 				       .cmdline = "node server.js", .stall_threshold_ns = 50 * MS };
 	struct ls_export_stats st = { .rb_drops = 3 };
-	struct trace_export *te;
-	struct ls_sink sink;
-	int err;
 
-	ASSERT(w);
-	te = trace_export__new(w, &o);
-	ASSERT(te);
-	sink = trace_export__sink(te);
-	feed_fn(&sink);
-	err = trace_export__finish(te, &st);
-	if (counts)
-		trace_export__counts(te, counts);
-	trace_export__free(te);
-	pftrace__free(w);
-	return err;
+	return td_export(fd, &po, &o, &st, counts, feed_fn);
 }
 
 static int run_export(int fd, bool compress, struct trace_export_counts *counts)

@@ -83,21 +83,9 @@ static void feed(struct ls_sink *s)
 static int export(int fd, void (*feed_fn)(struct ls_sink *))
 {
 	struct pftrace_opts po = { 0 };
-	struct pftrace *w = pftrace__new(fd, &po);
 	struct trace_export_opts o = { .pid = PID, .process_name = "node" };
-	struct trace_export *te;
-	struct ls_sink sink;
-	int err;
 
-	ASSERT(w);
-	te = trace_export__new(w, &o);
-	ASSERT(te);
-	sink = trace_export__sink(te);
-	feed_fn(&sink);
-	err = trace_export__finish(te, NULL);
-	trace_export__free(te);
-	pftrace__free(w);
-	return err;
+	return td_export(fd, &po, &o, NULL, NULL, feed_fn);
 }
 
 /* The track's events in file order: "B:name", "E", "I:name", space-separated. */

@@ -136,3 +136,25 @@ void td_free(struct trace *t)
 	for (i = 0; i < MAX_IID; i++)
 		free((char *)t->names[PFTRACE_STRING_VALUE][i]);
 }
+
+int td_export(int fd, const struct pftrace_opts *po, const struct trace_export_opts *o,
+	      const struct ls_export_stats *st, struct trace_export_counts *counts,
+	      void (*feed_fn)(struct ls_sink *))
+{
+	struct pftrace *w = pftrace__new(fd, po);
+	struct trace_export *te;
+	struct ls_sink sink;
+	int err;
+
+	ASSERT(w);
+	te = trace_export__new(w, o);
+	ASSERT(te);
+	sink = trace_export__sink(te);
+	feed_fn(&sink);
+	err = trace_export__finish(te, st);
+	if (counts)
+		trace_export__counts(te, counts);
+	trace_export__free(te);
+	pftrace__free(w);
+	return err;
+}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "tests/tools/trace_seq.h"
 #include "viewer-export/pftrace.h"
+#include "viewer-export/trace_export.h"
 
 #define MAX_EV		256
 #define MAX_IID		256
@@ -36,6 +37,13 @@ struct trace {
 	struct trace_seq seq;
 };
 
+/*
+ * Exports what feed_fn pushes into a sink to a trace written on fd; st and
+ * counts may be NULL. Returns trace_export__finish()'s result.
+ */
+int td_export(int fd, const struct pftrace_opts *po, const struct trace_export_opts *o,
+	      const struct ls_export_stats *st, struct trace_export_counts *counts,
+	      void (*feed_fn)(struct ls_sink *));
 /* Decodes the whole file fd into t; fails the test on a malformed trace. */
 void td_decode(int fd, struct trace *t);
 void td_free(struct trace *t);
