@@ -87,19 +87,24 @@ validate_trace() {
 
 # expect NAME CODE PATTERN -- ARGS...: runs ARGS (EXPECT_TIMEOUT seconds at
 # most, default 30) and checks its exit code, that PATTERN (if any) is in its
-# stderr or stdout, that a usage error (2) is one line, and that nothing
-# crashed. Output stays in $TMP/out and $TMP/err.
+# stderr or stdout (EXPECT_STDERR_ONLY=1: in stderr), that a usage error (2)
+# is one line (EXPECT_ONE_LINE=failure: every failure is one line of stderr;
+# ONE_LINE=0 turns that off for one call), and that nothing crashed. Output
+# stays in $TMP/out and $TMP/err.
 expect() {
-	local name=$1 code=$2 pattern=$3
+	local name=$1 code=$2 pattern=$3 where=("$TMP/err" "$TMP/out") one=2
 	shift 4
+	[ "${EXPECT_STDERR_ONLY:-0}" = 1 ] && where=("$TMP/err")
+	[ "${EXPECT_ONE_LINE:-usage}" = failure ] && one=failure
 	timeout "${EXPECT_TIMEOUT:-30}" "$@" > "$TMP/out" 2> "$TMP/err"
 	local rc=$?
 	if [ "$rc" != "$code" ]; then
 		fail "$name: exit $rc, expected $code" "$(head -3 "$TMP/err") $(tail -3 "$TMP/out")"
-	elif [ -n "$pattern" ] && ! grep -qE "$pattern" "$TMP/err" "$TMP/out"; then
+	elif [ -n "$pattern" ] && ! grep -qE "$pattern" "${where[@]}"; then
 		fail "$name: output does not match '$pattern'" "$(head -3 "$TMP/err")"
-	elif [ "$code" = 2 ] && [ "$(wc -l < "$TMP/err")" != 1 ]; then
-		fail "$name: not one line" "$(head -3 "$TMP/err")"
+	elif [ "${ONE_LINE:-1}" = 1 ] && { [ "$one" = failure ] && [ "$code" != 0 ] ||
+			[ "$code" = 2 ]; } && [ "$(wc -l < "$TMP/err")" != 1 ]; then
+		fail "$name: $(wc -l < "$TMP/err") lines on stderr, expected one" "$(head -3 "$TMP/err")"
 	elif crashed "$TMP/err"; then
 		fail "$name: crashed" "$(head -3 "$TMP/err")"
 	else
