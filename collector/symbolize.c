@@ -410,8 +410,9 @@ static int init_perf_map(struct symbolizer *s)
 		path = name;
 		rules.root_fd = s->root_fd;
 		rules.owner = s->uid;
-		if (s->root_fd < 0)
-			rules.owner = 0;	/* no root to read it in: refuse all but root's own */
+		/* no root to read it in, or no uid to check (the target is gone): root's own only */
+		if (s->root_fd < 0 || s->uid == LS_ANY_OWNER)
+			rules.owner = 0;
 	}
 	s->pmap_name = intern_path(s, path);
 	if (!s->pmap_name)
