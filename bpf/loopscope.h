@@ -313,8 +313,9 @@ struct ls_rec_thread {
 };
 
 /*
- * Value of the per-thread inflight map, keyed by tid: the call the thread
- * is in, if active. User space walks it at stop to report calls still open.
+ * Value of the per-thread inflight map (task-local storage): the call the
+ * thread is in, if active. User space looks each live thread of the target
+ * up by pidfd at stop to report calls still open.
  */
 struct ls_inflight {
 	__u64 ts;		/* CLOCK_BOOTTIME ns at entry */

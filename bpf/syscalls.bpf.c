@@ -10,9 +10,10 @@
  * the target filter is the first thing each handler does; a bystander pays
  * one helper call and a compare.
  *
- * Concurrency: each inflight entry is keyed by tid and only touched by that
- * thread (enter/exit/exit-of-thread all run in its context), so the entry
- * needs no lock. Stats are bumped with atomic adds from any CPU.
+ * Concurrency: each inflight entry is the thread's own task-local storage
+ * and only touched by that thread (enter/exit/exit-of-thread all run in its
+ * context), so the entry needs no lock. Stats are bumped with atomic adds
+ * from any CPU.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -50,11 +51,17 @@ struct {
 	__type(value, struct ls_sys_agg);
 } sys_agg SEC(".maps");
 
-/* One entry per live thread of the target: its call in flight, if any. */
+/*
+ * Each target thread's call in flight, if any, in its task-local storage: a
+ * lookup is a slot in the task rather than a hash of the tid (measured in
+ * the commit that made it so), and the entry goes with the task. There is
+ * no capacity to fill; a failed allocation (the memory cgroup) counts as
+ * inflight_full. User space reads it at stop by pidfd (cli/tracer.c).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, LS_MAX_THREADS);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct ls_inflight);
 } inflight SEC(".maps");
 
@@ -174,22 +181,23 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, sys;
-	struct ls_inflight *e, fresh = {};
+	struct task_struct *task;
+	struct ls_inflight *e;
 
 	if ((__u32)(pid_tgid >> 32) != targ_tgid)
 		return 0;
 	sys = syscall_of(id);
 	if (sys == LS_SYS_NONE)
 		return 0;
-	e = bpf_map_lookup_elem(&inflight, &tid);
+	task = bpf_get_current_task_btf();
+	e = bpf_task_storage_get(&inflight, task, NULL, 0);
 	if (!e) {
-		if (bpf_map_update_elem(&inflight, &tid, &fresh, BPF_NOEXIST)) {
+		/* the thread's first traced call: its storage is created zeroed */
+		e = bpf_task_storage_get(&inflight, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!e) {
 			__sync_fetch_and_add(&stats.inflight_full, 1);
 			return 0;
 		}
-		e = bpf_map_lookup_elem(&inflight, &tid);
-		if (!e)
-			return 0;
 		emit_thread(LS_REC_THREAD, targ_tgid, tid, NULL);
 	} else if (e->active && armed_ns && e->ts >= armed_ns) {
 		__sync_fetch_and_add(&stats.missed_exit, 1);
@@ -267,7 +275,7 @@ static __always_inline int on_exit(long ret)
 	if ((__u32)(pid_tgid >> 32) != targ_tgid)
 		return 0;
 	now = bpf_ktime_get_boot_ns();
-	e = bpf_map_lookup_elem(&inflight, &tid);
+	e = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), NULL, 0);
 	if (!e || !e->active)
 		return 0;
 	e->active = 0;
@@ -359,7 +367,7 @@ int BPF_PROG(ls_thread_exit, struct task_struct *task)
 		return 0;
 	tid = BPF_CORE_READ(task, pid);
 	/* a call still in flight here will never return: it ends with the thread */
-	bpf_map_delete_elem(&inflight, &tid);
+	bpf_task_storage_delete(&inflight, task);
 	if (summary_only)
 		flush_totals(tid);
 	emit_thread(LS_REC_THREAD_EXIT, targ_tgid, tid, NULL);

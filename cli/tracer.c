@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,25 +240,57 @@ static uint64_t boottime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int report_open_calls(struct tracer *t)
-{
-	int fd = bpf_map__fd(t->skel->maps.inflight);
-	__u32 key, next, *prev = NULL;
-	uint64_t now = boottime_ns();
-	struct ls_inflight v;
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL	/* since 6.9: a pidfd for any thread, not only a leader */
+#endif
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v) || !v.active || v.ts > now)
-			continue;
+/*
+ * The inflight map is task-local storage: it cannot be iterated, but a
+ * task's entry can be looked up by a pidfd of that task. So each live
+ * thread of the target is looked up; a thread gone meanwhile took its entry
+ * with it (its exit record ended its call). Before 6.9 a pidfd names a
+ * leader only: then only the main thread's open call is reported.
+ */
+static void report_open_call(struct tracer *t, int map_fd, pid_t tid, uint64_t now)
+{
+	struct ls_inflight v;
+	int pfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+
+	if (pfd < 0 && errno == EINVAL && tid == t->opts.pid)
+		pfd = (int)syscall(SYS_pidfd_open, tid, 0);
+	if (pfd < 0)
+		return;
+	if (!bpf_map_lookup_elem(map_fd, &pfd, &v) && v.active && v.ts <= now) {
 		struct ls_rec_syscall r = {
 			.type = LS_REC_SYSCALL, .flags = LS_SYSF_OPEN, .pid = (__u32)t->opts.pid,
-			.tid = key, .ts = v.ts, .dur = now - v.ts, .arg = v.arg, .fd = v.fd,
+			.tid = (__u32)tid, .ts = v.ts, .dur = now - v.ts, .arg = v.arg, .fd = v.fd,
 			.sys = v.sys, .fd_kind = v.fd_kind,
 		};
 		t->opts.on_record(t->opts.ctx, &r, sizeof(r));
 	}
+	close(pfd);
+}
+
+static int report_open_calls(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.inflight);
+	uint64_t now = boottime_ns();
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)t->opts.pid);
+	dir = opendir(path);
+	if (!dir)	/* the target is gone, and its calls ended with its threads */
+		return 0;
+	while ((d = readdir(dir))) {
+		char *end;
+		unsigned long tid = strtoul(d->d_name, &end, 10);
+
+		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' && !*end && tid <= INT32_MAX)
+			report_open_call(t, fd, (pid_t)tid, now);
+	}
+	closedir(dir);
 	return 0;
 }
 
