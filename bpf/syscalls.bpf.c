@@ -214,7 +214,8 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 		e->arg = PT_REGS_PARM2_SYSCALL(regs);
 	} else {
 		e->fd = (__s32)PT_REGS_PARM1_SYSCALL(regs);
-		e->fd_kind = fd_kind_of(e->fd);
+		/* a wait's fd is an epoll file unless the call fails: see wait_fd_kind() */
+		e->fd_kind = ls_sys_is_wait(sys) ? LS_FD_EPOLL : fd_kind_of(e->fd);
 		if (sys == LS_SYS_EPOLL_PWAIT2)
 			e->arg = pwait2_timeout_ms(regs);
 		else if (ls_sys_is_wait(sys))
@@ -265,6 +266,23 @@ static __always_inline void aggregate(__u32 tid, const struct ls_inflight *e, __
 	a->buckets[log2_bucket(dur)]++;
 }
 
+/*
+ * epoll_wait, epoll_pwait and epoll_pwait2 return a count, or -EINTR from
+ * the wait itself, only once the kernel has checked that fd is an epoll
+ * file (do_epoll_wait: fdget, then is_file_epoll, before ep_poll). So the
+ * entry records LS_FD_EPOLL without walking the fd table (the anonymous
+ * inode's name costs a string read on top of the walk), and only a call
+ * that failed otherwise (-EBADF, -EINVAL, -EFAULT) has its fd looked up,
+ * at exit, as it would have been at entry. A wait still open at stop keeps
+ * LS_FD_EPOLL: unless it entered in the last microseconds, it is blocked in
+ * ep_poll, past the check.
+ */
+static __always_inline void wait_fd_kind(struct ls_inflight *e, long ret)
+{
+	if (ret < 0 && ret != -4 /* EINTR */)
+		e->fd_kind = fd_kind_of(e->fd);
+}
+
 static __always_inline int on_exit(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
@@ -279,6 +297,8 @@ static __always_inline int on_exit(long ret)
 	if (!e || !e->active)
 		return 0;
 	e->active = 0;
+	if (ls_sys_is_wait(e->sys))
+		wait_fd_kind(e, ret);
 	if (summary_only && !ls_sys_is_wait(e->sys) &&
 	    !(ls_sys_is_io(e->sys) && e->fd_kind == LS_FD_FILE)) {
 		aggregate(tid, e, now - e->ts, ret);
