@@ -200,7 +200,7 @@ created=$(sed -n 's/^churn: \([0-9]*\) threads.*/\1/p' "$TMP/churn.out")
 seen=$(json "$TMP/churn.json" "s['threads']")
 drops=$(json "$TMP/churn.json" "sum(s['drops'].values())")
 inflight_max=$(awk '$2 == "LS_MAX_THREADS" {print $3}' "$(dirname "$0")/../../bpf/loopscope.h")
-check "thread churn: $created threads made, more than the inflight map holds ($inflight_max)" \
+check "thread churn: $created threads made, more than a per-thread map holds ($inflight_max)" \
 	[ "${created:-0}" -gt "${inflight_max:-999999999}" ]
 # per-thread state in the kernel goes with the thread: nothing fills up
 check "thread churn: all $created threads seen ($seen), nothing lost ($drops drops)" \
