@@ -21,22 +21,33 @@ TARGET_TEXT='\x1b[2J;'
 ARGV=$'x\nloopscope: FAKE LINE\e]0;pwned\a'
 
 chmod 755 "$TMP"	# the attacker reads its script from here
+# One epoll loop for both targets, its job told by its file name (so the
+# command line stays as short as it was): hostile.py names its thread argv[2]
+# and spins ~1 ms per iteration; stall.py burns 1.2 s per iteration.
 cat > "$TMP/hostile.py" << 'EOF'
-import ctypes, os, select, sys
-libc = ctypes.CDLL(None, use_errno=True)
-name = sys.argv[2].encode()
-if libc.prctl(15, ctypes.c_char_p(name), 0, 0, 0):	# PR_SET_NAME
-    sys.exit("prctl: %d" % ctypes.get_errno())
+import ctypes, os, select, sys, time
+hostile = os.path.basename(sys.argv[0]) == "hostile.py"
+if hostile:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(15, ctypes.c_char_p(sys.argv[2].encode()), 0, 0, 0):	# PR_SET_NAME
+        sys.exit("prctl: %d" % ctypes.get_errno())
 ep = select.epoll()
 r, w = os.pipe()
 ep.register(r, select.EPOLLIN)
 print("ready", flush=True)
 while True:
-    ep.poll(0.002)
-    x = 0
-    for i in range(30000):	# a millisecond or so of CPU: samples to fold
-        x += i
+    ep.poll(0.002 if hostile else 0.001)
+    if hostile:
+        x = 0
+        for i in range(30000):	# a millisecond or so of CPU: samples to fold
+            x += i
+    else:
+        end = time.monotonic() + 1.2
+        while time.monotonic() < end:
+            pass
 EOF
+cp "$TMP/hostile.py" "$TMP/stall.py"
+chmod 644 "$TMP/stall.py"
 chmod 644 "$TMP/hostile.py"
 # from $TMP: a short command line, so report's 60 bytes of it reach the forged part
 (cd "$TMP" && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" hostile.py \
@@ -158,30 +169,18 @@ kill "$PY_PID" 2> /dev/null
 # iteration's busy time in the interval where it ended (240%). Now each
 # window covers the loop's own timeline, so busy% is near 100, and "-" in
 # a window in which no iteration ended.
-cat > "$TMP/stall.py" << 'EOF'
-import os, select, time
-ep = select.epoll()
-r, w = os.pipe()
-ep.register(r, select.EPOLLIN)
-print("ready", flush=True)
-while True:
-    ep.poll(0.001)
-    end = time.monotonic() + 1.2
-    while time.monotonic() < end:
-        pass
-EOF
 (cd "$TMP" && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" stall.py \
 	> "$TMP/stall.out" 2>&1) &
 STALL_PID=$!
 PIDS="$PIDS $STALL_PID"
 wait_for "$TMP/stall.out" '^ready' || fail "the stalling target starts"
-timeout 30 "$LS" top -p "$STALL_PID" -i 0.5 -n 10 > stall.lines 2> stall.err
+timeout 30 "$LS" top -p "$STALL_PID" -i 0.5 -n 10 > "$TMP/stall.lines" 2> "$TMP/stall.err"
 check "top on a 1.2 s iteration exits 0" [ $? = 0 ]
-check "ten lines" [ "$(wc -l < stall.lines)" = 10 ]
-sed -n 's/.* busy%=\([^ ]*\) .*/\1/p' stall.lines > stall.pct
-check "busy% never above 100" [ "$(awk '$1 != "-" && $1 + 0 > 100' stall.pct | wc -l)" = 0 ]
+check "ten lines" [ "$(wc -l < "$TMP/stall.lines")" = 10 ]
+sed -n 's/.* busy%=\([^ ]*\) .*/\1/p' "$TMP/stall.lines" > "$TMP/stall.pct"
+check "busy% never above 100" [ "$(awk '$1 != "-" && $1 + 0 > 100' "$TMP/stall.pct" | wc -l)" = 0 ]
 check "busy% near 100 where an iteration ended" \
-	[ "$(awk '$1 != "-" && $1 + 0 >= 90' stall.pct | wc -l)" -ge 2 ]
-check "'-' in windows where none ended" [ "$(grep -c '^-$' stall.pct)" -ge 2 ]
+	[ "$(awk '$1 != "-" && $1 + 0 >= 90' "$TMP/stall.pct" | wc -l)" -ge 2 ]
+check "'-' in windows where none ended" [ "$(grep -c '^-$' "$TMP/stall.pct")" -ge 2 ]
 kill "$STALL_PID" 2> /dev/null
 finish
