@@ -22,9 +22,11 @@ struct ls_open_rules ls_open_rules_default(void)
 
 static int open_resolved(const char *path, const struct ls_open_rules *r)
 {
-	struct open_how how = {
-		.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
-	};
+	/*
+	 * O_PATH: nothing is opened yet, only found. A device node's driver
+	 * must not see root's open (a watchdog, a tape) before it is refused.
+	 */
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
 	int dirfd = AT_FDCWD, fd;
 
 	if (r->root_fd >= 0) {
@@ -48,14 +50,30 @@ static int open_resolved(const char *path, const struct ls_open_rules *r)
 	/* Before Linux 5.6: only the last component can be kept from following. */
 	if (r->root_fd >= 0)
 		return -ENOSYS;
-	fd = open(path, how.flags | (r->magic_links ? 0 : O_NOFOLLOW));
+	fd = open(path, (int)how.flags | (r->magic_links ? 0 : O_NOFOLLOW));
 	return fd < 0 ? -errno : fd;
 }
 
-static int check_opened(int fd, const struct ls_open_rules *r, struct stat *st)
+/* The checked O_PATH descriptor made readable: the very inode, now opened. */
+static int reopen_checked(int pathfd, const struct stat *st)
 {
-	int fl;
+	char self[64];
+	struct stat now;
+	int fd;
 
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pathfd);
+	fd = open(self, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &now) || now.st_dev != st->st_dev || now.st_ino != st->st_ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+static int check_found(int fd, const struct ls_open_rules *r, struct stat *st)
+{
 	if (fstat(fd, st))
 		return -errno;
 	if (!S_ISREG(st->st_mode))
@@ -64,10 +82,6 @@ static int check_opened(int fd, const struct ls_open_rules *r, struct stat *st)
 		return -EPERM;
 	if (r->max_size && (uint64_t)st->st_size > r->max_size)
 		return -EFBIG;
-	/* A regular file never blocks; later reads need not see EAGAIN. */
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK))
-		return -errno;
 	return 0;
 }
 
@@ -75,20 +89,18 @@ int ls_open_untrusted(const char *path, const struct ls_open_rules *rules, struc
 {
 	struct ls_open_rules def = ls_open_rules_default();
 	struct stat own;
-	int fd, err;
+	int pathfd, fd, err;
 
 	if (!path || !*path)
 		return -ENOENT;
 	if (!rules)
 		rules = &def;
-	fd = open_resolved(path, rules);
-	if (fd < 0)
-		return fd == -ELOOP || fd == -EXDEV ? -ELOOP : fd;
-	err = check_opened(fd, rules, st ? st : &own);
-	if (err) {
-		close(fd);
-		return err;
-	}
+	pathfd = open_resolved(path, rules);
+	if (pathfd < 0)
+		return pathfd == -ELOOP || pathfd == -EXDEV ? -ELOOP : pathfd;
+	err = check_found(pathfd, rules, st ? st : &own);
+	fd = err ? err : reopen_checked(pathfd, st ? st : &own);
+	close(pathfd);
 	return fd;
 }
 
@@ -185,7 +197,7 @@ static int the_mapped(int fd, const struct stat *st, uint64_t ino)
 }
 
 int ls_open_mapped(pid_t pid, int root_fd, const char *path, uint64_t start, uint64_t end,
-		   uint64_t ino, uint64_t max_size, char *used, size_t used_len)
+		   uint64_t ino, uint64_t max_size)
 {
 	struct ls_open_rules rules = ls_open_rules_default();
 	char files[96], clean[PATH_MAX];
@@ -198,11 +210,8 @@ int ls_open_mapped(pid_t pid, int root_fd, const char *path, uint64_t start, uin
 	snprintf(files, sizeof(files), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
 		 (int)pid, start, end);
 	fd = first = the_mapped(ls_open_untrusted(files, &rules, &st), &st, ino);
-	if (fd >= 0) {
-		if (used)
-			snprintf(used, used_len, "%s", files);
+	if (fd >= 0)
 		return fd;
-	}
 	if (root_fd < 0 || plen >= sizeof(clean))
 		return first;
 	snprintf(clean, sizeof(clean), "%s", path);
@@ -211,8 +220,6 @@ int ls_open_mapped(pid_t pid, int root_fd, const char *path, uint64_t start, uin
 	rules.magic_links = false;
 	rules.root_fd = root_fd;
 	fd = the_mapped(ls_open_untrusted(clean, &rules, &st), &st, ino);
-	if (fd >= 0 && used)
-		snprintf(used, used_len, "/proc/%d/root%s", (int)pid, clean);
 	/* ESTALE first: the mapped file exists, but not at this path */
 	return fd >= 0 || first != -ESTALE ? fd : first;
 }

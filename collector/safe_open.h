@@ -12,9 +12,11 @@
  *    says where they lead;
  *  - inside the target's root when given one (RESOLVE_IN_ROOT), so a path
  *    means what it means to the target, in its container;
- *  - O_NONBLOCK, so a FIFO or a device planted in place of a file cannot
- *    hang us, then fstat on the opened descriptor: only a regular file
- *    is accepted, optionally owned by one uid and no larger than a cap;
+ *  - found with O_PATH first, so a FIFO or a device planted in place of a
+ *    file is neither waited on nor opened (its driver never sees root's
+ *    open); fstat on that descriptor: only a regular file is accepted,
+ *    optionally owned by one uid and no larger than a cap; then that very
+ *    inode is opened for reading (through /proc/self/fd);
  *  - read in bounded chunks, with a stop flag honoured between chunks.
  * Errors are -errno; ls_refusal() names the ones these rules add.
  */
@@ -41,7 +43,7 @@ struct ls_open_rules {
 
 /*
  * The default rules: no root, no links of any kind, any owner, no cap.
- * Returns an fd (O_RDONLY | O_CLOEXEC, blocking again once checked) or:
+ * Returns an fd (O_RDONLY | O_CLOEXEC) or:
  *   -ELOOP   a symbolic link on the way
  *   -ENXIO   not a regular file (FIFO, device, socket, directory)
  *   -EPERM   owned by another uid than rules->owner
@@ -77,11 +79,12 @@ int ls_read_small_file(const char *path, const struct ls_open_rules *rules, size
  * or replaced ones too; needs CAP_SYS_ADMIN), then path inside the
  * target's root (root_fd, -1 = skip), never through a symbolic link.
  * Either must be the mapped inode: a replaced file gives -ESTALE, not a
- * wrong file. used (may be NULL) receives the path that was opened, for
- * APIs that want a path (uprobes). max_size as in the rules.
+ * wrong file. max_size as in the rules. An API that wants a path for the
+ * file (uprobes) gets /proc/self/fd/FD: the inode checked, not a name the
+ * kernel would look up again.
  */
 int ls_open_mapped(pid_t pid, int root_fd, const char *path, uint64_t start, uint64_t end,
-		   uint64_t ino, uint64_t max_size, char *used, size_t used_len);
+		   uint64_t ino, uint64_t max_size);
 
 /* Why the rules refused a file ("a symbolic link", ...), or strerror(). */
 const char *ls_refusal(int err);

@@ -93,7 +93,7 @@ TEST(safe_open_owner_and_size_cap)
 	fd = ls_open_untrusted(at("file"), &r, &st);
 	ASSERT(fd >= 0);
 	ASSERT_EQ(st.st_size, 10);
-	ASSERT_EQ(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);	/* blocking again once checked */
+	ASSERT_EQ(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);	/* a plain blocking descriptor */
 	close(fd);
 	r.owner = getuid() + 1;
 	ASSERT_EQ(try_open(at("file"), &r), -EPERM);
