@@ -139,11 +139,36 @@ static unsigned read_version(int fd, int64_t off)
 	return (unsigned)b[i + 1] | (unsigned)b[i + 2] << 8 | (unsigned)b[i + 3] << 16;
 }
 
+/*
+ * One line of /proc/PID/maps into cur: 0, or -1 for a line that is not an
+ * executable file mapping, or whose path would not fit (never cut short:
+ * a cut path names another file).
+ */
+static int parse_exec_mapping(char *line, struct mapping *cur)
+{
+	char perms[8];
+	size_t len;
+	int pos = 0;
+
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %" SCNu64 " %n",
+		   &cur->start, &cur->end, perms, &cur->pgoff, &cur->ino, &pos) < 5 || !pos ||
+	    line[pos] != '/' || !strchr(perms, 'x'))
+		return -1;
+	len = strcspn(line + pos, "\n");
+	if (len >= sizeof(cur->path))
+		return -1;
+	memcpy(cur->path, line + pos, len);
+	cur->path[len] = '\0';
+	return 0;
+}
+
+/* getline, not a fixed buffer: the tail of a long line is not another line. */
 static int read_exec_mappings(pid_t pid, struct mapping **out, size_t *n)
 {
-	char path[64], line[4200], perms[8];
-	struct mapping *m = NULL, *tmp;
-	size_t cap = 0;
+	struct mapping *m = NULL, *tmp, cur;
+	char path[64], *line = NULL;
+	size_t cap = 0, lcap = 0;
+	int err = 0;
 	FILE *f;
 
 	*n = 0;
@@ -151,30 +176,27 @@ static int read_exec_mappings(pid_t pid, struct mapping **out, size_t *n)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		struct mapping cur;
-		int pos = 0;
-
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %" SCNu64 " %n",
-			   &cur.start, &cur.end, perms, &cur.pgoff, &cur.ino, &pos) < 5 || !pos ||
-		    line[pos] != '/' ||
-		    !strchr(perms, 'x'))
+	while (getline(&line, &lcap, f) > 0) {
+		if (parse_exec_mapping(line, &cur))
 			continue;
-		snprintf(cur.path, sizeof(cur.path), "%s", line + pos);
-		cur.path[strcspn(cur.path, "\n")] = '\0';
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 32;
 			tmp = realloc(m, cap * sizeof(*m));
 			if (!tmp) {
-				free(m);
-				fclose(f);
-				return -ENOMEM;
+				err = -ENOMEM;
+				break;
 			}
 			m = tmp;
 		}
 		m[(*n)++] = cur;
 	}
+	free(line);
 	fclose(f);
+	if (err) {
+		free(m);
+		*n = 0;
+		return err;
+	}
 	*out = m;
 	return 0;
 }
@@ -373,11 +395,15 @@ int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, 
 			;
 		if (j < i)
 			continue;	/* file already scanned */
-		/* the uprobes go on the inode fpath names: the mapped one */
 		fd = ls_open_mapped(pid, root_fd, maps[i].path, maps[i].start, maps[i].end,
-				    maps[i].ino, LS_MAPPED_FILE_MAX, fpath, sizeof(fpath));
+				    maps[i].ino, LS_MAPPED_FILE_MAX);
 		if (fd < 0)
 			continue;
+		/*
+		 * The uprobes go on the inode fd holds, the checked one: a path
+		 * the kernel would look up again could be swapped meanwhile.
+		 */
+		snprintf(fpath, sizeof(fpath), "/proc/self/fd/%d", fd);
 		elf = elf_begin(fd, ELF_C_READ, NULL);
 		memcpy(syms, syms_template, sizeof(syms));
 		if (elf && elf_kind(elf) == ELF_K_ELF && scan_symbols(elf, syms, NSYMS)) {

@@ -195,7 +195,7 @@ static struct elf_entry *elf_for_map(struct symbolizer *s, struct ls_map *m)
 	e->dev = m->dev, e->ino = m->ino;
 	m->elf = (int)s->nelfs++;
 	fd = ls_open_mapped(s->pid, s->root_fd, m->path, m->start, m->end, m->ino,
-			    LS_MAPPED_FILE_MAX, NULL, 0);
+			    LS_MAPPED_FILE_MAX);
 	e->err = fd < 0 ? fd : ls_elf__load(&e->elf, fd);
 	if (fd >= 0)
 		close(fd);
