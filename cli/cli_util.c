@@ -33,7 +33,7 @@ void cli_distinct_paths(const struct argp_state *state, const struct path_use *u
 
 	int err = output__check_distinct(u, n, &a, &b);
 
-	if (err == -ENOLINK) {
+	if (err == -ENOLINK || err == -ENOTNAM) {
 		fprintf(stderr, "loopscope %s: cannot write %s: %s\n", state->name, u[a].path,
 			output__strerror(err));
 		exit(LS_EXIT_OUTPUT);

@@ -179,14 +179,31 @@ static int resolve(const char *path, struct place *p)
 }
 
 /* Writes in place: a device, a FIFO (never waiting for a reader), a /proc link. */
-static int open_direct(struct output *o, struct place *p)
+/*
+ * A device, FIFO or socket at the last name is written in place only when
+ * root or the caller owns it: another user's FIFO in /tmp would receive
+ * root's output, and could hold it up by never reading. A /proc link
+ * (/dev/stdout) is our own descriptor.
+ */
+static int check_special(const struct stat *st, bool magic)
+{
+	return magic || trusted_owner(st->st_uid) ? 0 : -ENOTNAM;
+}
+
+static int open_direct(struct output *o, struct place *p, const struct stat *seen)
 {
 	int fl = O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (p->magic ? 0 : O_NOFOLLOW);
+	struct stat st;
 
 	o->direct = true;
 	o->fd = openat(p->dirfd, p->name, fl);
 	if (o->fd < 0)
 		return errno == ENXIO ? -EPIPE : -errno;	/* ENXIO: a FIFO nobody reads */
+	/* the node checked, not one put there since */
+	if (fstat(o->fd, &st))
+		return -errno;
+	if (!p->magic && (st.st_dev != seen->st_dev || st.st_ino != seen->st_ino))
+		return -ESTALE;
 	fl = fcntl(o->fd, F_GETFL);
 	if (fl < 0 || fcntl(o->fd, F_SETFL, fl & ~O_NONBLOCK))
 		return -errno;
@@ -206,7 +223,7 @@ static int open_at_place(struct output *o, struct place *p)
 		 * /dev/null) with a regular file.
 		 */
 		if (!S_ISREG(st.st_mode) || p->magic)
-			return open_direct(o, p);
+			return check_special(&st, p->magic) ?: open_direct(o, p, &st);
 	}
 	snprintf(o->name, sizeof(o->name), "%s", p->name);
 	if ((size_t)snprintf(o->tmp, sizeof(o->tmp), "%s.tmp-%d", p->name, (int)getpid()) > NAME_MAX)
@@ -337,6 +354,8 @@ const char *output__strerror(int err)
 		return "a symbolic link on the way belongs to another user (not followed as root)";
 	case EPIPE:
 		return "a FIFO that nobody reads";
+	case ENOTNAM:
+		return "a FIFO, device or socket of another user (not written as root)";
 	default:
 		return strerror(-err);
 	}
@@ -344,7 +363,7 @@ const char *output__strerror(int err)
 
 /* What a path names, to tell whether two paths are one file. */
 struct identity {
-	int refused;		/* the walk's -ENOLINK: output__open() would refuse it */
+	int refused;		/* -ENOLINK, -ENOTNAM: output__open() would refuse it */
 	bool known, exists, in_dir, is_stdout, is_chr;
 	dev_t dev, dir_dev;
 	ino_t ino, dir_ino;
@@ -370,6 +389,8 @@ static void identify(const struct path_use *u, struct identity *id)
 		/* An output as output__open() will find it, links and all. */
 		id->known = true;
 		id->exists = !fstatat(p.dirfd, p.name, &st, p.magic ? 0 : AT_SYMLINK_NOFOLLOW);
+		if (id->exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+			id->refused = check_special(&st, p.magic);
 		id->in_dir = !p.magic && !fstat(p.dirfd, &dst);
 		if (id->in_dir)
 			id->dir_dev = dst.st_dev, id->dir_ino = dst.st_ino;

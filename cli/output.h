@@ -27,10 +27,11 @@ struct output {
 /*
  * "-" is standard output. A symbolic link on the way, the last name
  * included, is followed only when root or the caller owns it. A FIFO is
- * opened without waiting: with no reader it is an error, not a hang.
- * -errno: ENOENT (directory missing), EACCES, EISDIR, ENOLINK (a link of
- * another user), EPIPE (a FIFO nobody reads), ...; output__strerror()
- * says which.
+ * opened without waiting: with no reader it is an error, not a hang; a
+ * FIFO, device or socket is written in place only when root or the caller
+ * owns it. -errno: ENOENT (directory missing), EACCES, EISDIR, ENOLINK (a
+ * link of another user), ENOTNAM (another user's FIFO or device), EPIPE (a
+ * FIFO nobody reads), ...; output__strerror() says which.
  */
 int output__open(struct output *o, const char *path);
 const char *output__strerror(int err);
@@ -71,7 +72,7 @@ struct path_use {
  * Character devices (/dev/null, a terminal) may be named more than once;
  * "-" (standard output) may not. Then, so that a refusal does not wait
  * for the end of a recording: -ENOLINK with *a == *b for a written path
- * that output__open() would refuse for a link of another user.
+ * that output__open() would refuse for a link, FIFO or device of another user.
  */
 int output__check_distinct(const struct path_use *u, size_t n, size_t *a, size_t *b);
 

@@ -66,6 +66,17 @@ plant lf "$PUB/fifo"
 EXPECT_TIMEOUT=10 expect "a link to a FIFO: refused, no hang" 6 "$REFUSED" -- \
 	"$LS" replay "$TMP/cap.raw" -o "$PUB/lf"
 
+rm -f "$PUB/fifo2"
+$AS_USER mkfifo "$PUB/fifo2"
+$AS_USER sh -c "exec sleep 30 < '$PUB/fifo2'" &	# a reader that never reads
+PIDS="$PIDS $!"
+sleep 0.2
+EXPECT_TIMEOUT=10 expect "another user's FIFO at the output name: refused, no hang" 6 \
+	"a FIFO, device or socket of another user" -- "$LS" replay "$TMP/cap.raw" -o "$PUB/fifo2"
+EXPECT_TIMEOUT=10 expect "...also for record, before tracing" 6 "of another user" -- \
+	"$LS" record -d 1 -o "$PUB/fifo2" -- true
+check "...before tracing" sh -c "! grep -q 'tracing PID' '$TMP/err'"
+
 # ---- outputs the user names: still written as before ----
 mkfifo "$TMP/fifo"
 EXPECT_TIMEOUT=10 expect "a FIFO nobody reads: exit 6 at once" 6 "a FIFO that nobody reads" -- \
