@@ -23,6 +23,7 @@ enum ls_rec_type {
 	LS_REC_OVERFLOW = 8,	/* struct ls_rec_overflow: a stack overflow or its suspect */
 	LS_REC_STACK = 9,	/* struct ls_rec_stack: frames of a stack id (user space makes these) */
 	LS_REC_SYS_AGG = 10,	/* struct ls_rec_sys_agg: summary mode's in-kernel totals (user space) */
+	LS_REC_USTACK = 11,	/* struct ls_rec_ustack + bytes: registers and a copy of a user stack */
 	LS_REC_TYPE_MAX,
 };
 
@@ -249,6 +250,36 @@ struct ls_rec_overflow {
 };
 #define LS_MAX_FP_WALK		(1u << 20)
 
+/*
+ * CFI unwinding (record --call-graph dwarf, the default): code built
+ * without frame pointers cannot be walked in the kernel, so the programs
+ * copy the user registers and the used part of the user stack, at most
+ * LS_MAX_STACK_COPY bytes, and user space unwinds them with each module's
+ * .eh_frame. A record whose user_stack is LS_STACK_DUMPED takes its frames
+ * from the last LS_REC_USTACK of its thread (it comes first, on the same
+ * ring). User space gives unwound stacks ids from LS_MAX_STACK_IDS up, in
+ * the LS_REC_STACK records it makes, so records downstream carry ids only.
+ * Copies are capped per CPU at ustack_bytes_per_sec (a flood of blocking
+ * switches must not flood the ring); a capped record has no user stack,
+ * and the cap is counted.
+ */
+#define LS_STACK_DUMPED		(-2)
+#define LS_MAX_STACK_COPY	16384
+#define LS_UNWIND_REGS		17	/* x86-64 DWARF registers 0..16: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip */
+#define LS_MAX_UNWOUND_STACKS	16384
+#define LS_STACK_ID_LIMIT	(LS_MAX_STACK_IDS + LS_MAX_UNWOUND_STACKS)
+
+struct ls_rec_ustack {
+	__u32 type;		/* LS_REC_USTACK */
+	__u32 tid;
+	__u64 ts;
+	__u64 regs[LS_UNWIND_REGS];	/* in DWARF register order */
+	__u64 stack_end;	/* end of the mapping sp is in: nothing of the stack is above */
+	__u32 size;		/* bytes of stack that follow, copied from regs[7] (sp) up */
+	__u32 pad;
+	/* __u8 data[size] */
+};
+
 struct ls_rec_stack {
 	__u32 type;		/* LS_REC_STACK */
 	__s32 id;
@@ -337,6 +368,9 @@ struct ls_stats {
 	__u64 events;		/* records submitted */
 	__u64 uv_unpaired;	/* a uprobe return without its entry (attached mid-call) */
 	__u64 stack_errors;	/* bpf_get_stackid failed (map full, collision) */
+	__u64 ustack_copies;	/* LS_REC_USTACK records sent */
+	__u64 ustack_capped;	/* user stacks not copied: over ustack_bytes_per_sec */
+	__u64 ustack_errors;	/* user stacks not copied: sp unmapped or unreadable */
 };
 
 /* Off-CPU periods shorter than this are not reported by default (context-switch noise). */
@@ -345,5 +379,7 @@ struct ls_stats {
 /* Sizes of the BPF maps; user space may override before load. */
 #define LS_RINGBUF_BYTES	(8u << 20)
 #define LS_MAX_THREADS		16384
+/* Bytes of user stack copied per second per CPU, at most (CFI unwinding). */
+#define LS_USTACK_BYTES_PER_SEC	(4u << 20)
 
 #endif /* LOOPSCOPE_ABI_H */

@@ -16,6 +16,7 @@
 #include <bpf/bpf_core_read.h>
 #include "loopscope.h"
 #include "common.bpf.h"
+#include "syscall_nrs.h"
 
 #define TASK_RUNNING	0
 #define PF_EXITING	0x00000004	/* set in do_exit, before sched_process_exit */
@@ -23,6 +24,9 @@
 
 /* Off-CPU periods shorter than this are not reported; user space sets it. */
 const volatile __u64 offcpu_min_ns = LS_OFFCPU_MIN_NS;
+/* 1: user stacks are copied for CFI unwinding in user space, not walked here */
+const volatile __u32 unwind_user = 0;
+const volatile __u64 ustack_bytes_per_sec = LS_USTACK_BYTES_PER_SEC;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -55,6 +59,31 @@ struct {
 	__type(key, __u32);
 	__type(value, struct waker);
 } wakers SEC(".maps");
+
+/* One copy in flight per CPU: too large for the BPF stack. */
+struct ustack_buf {
+	struct ls_rec_ustack h;
+	__u8 data[LS_MAX_STACK_COPY];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ustack_buf);
+} ustack_scratch SEC(".maps");
+
+struct ustack_budget {
+	__u64 window;	/* start of the current second */
+	__u64 bytes;	/* copied in it */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ustack_budget);
+} ustack_budget SEC(".maps");
 
 static __always_inline __s32 stack_id(void *ctx, __u64 flags)
 {
@@ -99,6 +128,105 @@ static __always_inline __u64 user_sp(struct task_struct *task)
 	return regs ? PT_REGS_SP_CORE(regs) : 0;
 }
 
+/* Per-CPU budget of copied bytes per second; per CPU, so no atomics. */
+static __always_inline bool ustack_budget_take(__u64 now, __u64 len)
+{
+	__u32 zero = 0;
+	struct ustack_budget *b = bpf_map_lookup_elem(&ustack_budget, &zero);
+
+	if (!b)
+		return false;
+	if (now - b->window >= 1000000000ull) {
+		b->window = now;
+		b->bytes = 0;
+	}
+	if (b->bytes + len > ustack_bytes_per_sec)
+		return false;
+	b->bytes += len;
+	return true;
+}
+
+#if defined(__TARGET_ARCH_x86)
+static __always_inline void dwarf_regs(__u64 *d, const struct pt_regs *r)
+{
+	d[0] = r->ax; d[1] = r->dx; d[2] = r->cx; d[3] = r->bx;
+	d[4] = r->si; d[5] = r->di; d[6] = r->bp; d[7] = r->sp;
+	d[8] = r->r8; d[9] = r->r9; d[10] = r->r10; d[11] = r->r11;
+	d[12] = r->r12; d[13] = r->r13; d[14] = r->r14; d[15] = r->r15;
+	d[16] = r->ip;
+}
+
+/*
+ * The current thread's user registers and the used part of its stack (sp
+ * up to the end of the mapping sp is in, at most LS_MAX_STACK_COPY), as an
+ * LS_REC_USTACK record. Returns LS_STACK_DUMPED, or -1 (counted) when no
+ * copy was sent. b, when set, is the mapping sp is in.
+ */
+static __always_inline __s32 copy_user_stack(struct task_struct *task, __u32 tid, __u64 now,
+					     const struct pt_regs *regs, struct vma_bounds *b)
+{
+	struct ustack_buf *buf;
+	__u32 zero = 0;
+	__u64 sp = regs->sp, len;
+
+	if (!b->end && sp)
+		bpf_find_vma(task, sp, vma_cb, b, 0);
+	if (!sp || b->end <= sp || b->start > sp) {
+		__sync_fetch_and_add(&stats.ustack_errors, 1);
+		return -1;
+	}
+	len = b->end - sp;
+	if (len > LS_MAX_STACK_COPY)
+		len = LS_MAX_STACK_COPY;
+	buf = bpf_map_lookup_elem(&ustack_scratch, &zero);
+	if (!buf)
+		return -1;
+	if (!ustack_budget_take(now, len)) {
+		__sync_fetch_and_add(&stats.ustack_capped, 1);
+		return -1;
+	}
+	if (bpf_probe_read_user(buf->data, len, (void *)sp)) {
+		__sync_fetch_and_add(&stats.ustack_errors, 1);
+		return -1;
+	}
+	buf->h.type = LS_REC_USTACK;
+	buf->h.tid = tid;
+	buf->h.ts = now;
+	dwarf_regs(buf->h.regs, regs);
+	buf->h.stack_end = b->end;
+	buf->h.size = (__u32)len;
+	buf->h.pad = 0;
+	if (bpf_ringbuf_output(&events, buf, sizeof(buf->h) + len, rb_flags(sizeof(buf->h) + len))) {
+		__sync_fetch_and_add(&stats.rb_drops, 1);
+		return -1;
+	}
+	__sync_fetch_and_add(&stats.ustack_copies, 1);
+	return LS_STACK_DUMPED;
+}
+#else
+static __always_inline __s32 copy_user_stack(struct task_struct *task, __u32 tid, __u64 now,
+					     const struct pt_regs *regs, struct vma_bounds *b)
+{
+	return -1;	/* CFI unwinding is x86-64 only: user space never asks for it elsewhere */
+}
+#endif
+
+/* The user stack as the mode wants it: copied for user space, or walked here. */
+static __always_inline __s32 user_stack(void *ctx, struct task_struct *task, __u32 tid, __u64 now,
+					struct vma_bounds *b)
+{
+	struct pt_regs *regs_p = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct pt_regs regs;
+
+	if (!unwind_user)
+		return stack_id(ctx, BPF_F_USER_STACK);
+	if (!regs_p || bpf_probe_read_kernel(&regs, sizeof(regs), regs_p)) {
+		__sync_fetch_and_add(&stats.ustack_errors, 1);
+		return -1;
+	}
+	return copy_user_stack(task, tid, now, &regs, b);
+}
+
 SEC("perf_event")
 int ls_sample(struct bpf_perf_event_data *ctx)
 {
@@ -106,7 +234,8 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	struct vma_bounds b = {};
 	struct ls_rec_sample *r;
 	__u32 tid = target_tid();
-	__u64 sp;
+	__u64 sp, now;
+	__s32 ustack;
 
 	/* an exiting thread is past its last record (LS_REC_THREAD_EXIT) */
 	if (!tid || (BPF_CORE_READ(task, flags) & PF_EXITING))
@@ -114,6 +243,9 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	sp = user_sp(task);
 	if (sp)
 		bpf_find_vma(task, sp, vma_cb, &b, 0);
+	now = bpf_ktime_get_boot_ns();
+	/* before the sample is reserved: the copy goes first on the ring */
+	ustack = user_stack(ctx, task, tid, now, &b);
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&stats.rb_drops, 1);
@@ -123,8 +255,8 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	r->pid = targ_tgid;
 	r->tid = tid;
 	r->cpu = bpf_get_smp_processor_id();
-	r->ts = bpf_ktime_get_boot_ns();
-	r->user_stack = stack_id(ctx, BPF_F_USER_STACK);
+	r->ts = now;
+	r->user_stack = ustack;
 	r->kern_stack = stack_id(ctx, 0);
 	r->stack_used = b.end > sp ? b.end - sp : 0;
 	r->stack_size = b.end - b.start;
@@ -192,6 +324,28 @@ out:
 	bpf_map_delete_elem(&wakers, &tid);
 }
 
+/*
+ * Blocked in the loop's own wait (epoll): that is the poll phase, not a
+ * stall, and the commonest switch of a loop thread: no stack copy for it.
+ */
+static __always_inline bool in_loop_wait(struct task_struct *task)
+{
+	struct pt_regs *regs;
+	long nr;
+
+	if (!unwind_user)
+		return false;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return false;
+#if defined(__TARGET_ARCH_x86)
+	nr = (long)BPF_CORE_READ(regs, orig_ax);
+#else
+	nr = -1;
+#endif
+	return nr == LS_NR_epoll_wait || nr == LS_NR_epoll_pwait || nr == LS_NR_epoll_pwait2;
+}
+
 /* Runs in prev's context, so stacks taken here are the blocked thread's. */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(ls_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
@@ -208,9 +362,11 @@ int BPF_PROG(ls_switch, bool preempt, struct task_struct *prev, struct task_stru
 	if ((__u32)BPF_CORE_READ(prev, tgid) == targ_tgid &&
 	    BPF_CORE_READ(prev, __state) != TASK_RUNNING &&
 	    !(BPF_CORE_READ(prev, flags) & PF_EXITING)) {
+		struct vma_bounds b = {};
+
 		tid = BPF_CORE_READ(prev, pid);
 		s.ts = bpf_ktime_get_boot_ns();
-		s.user_stack = stack_id(ctx, BPF_F_USER_STACK);
+		s.user_stack = in_loop_wait(prev) ? -1 : user_stack(ctx, prev, tid, s.ts, &b);
 		s.kern_stack = stack_id(ctx, 0);
 		if (bpf_map_update_elem(&offcpu_start, &tid, &s, BPF_ANY))
 			__sync_fetch_and_add(&stats.inflight_full, 1);

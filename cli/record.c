@@ -348,7 +348,8 @@ static int record(const struct record_opts *o)
 		.pid = o->pid, .cmd_argv = o->cmd, .seed_threads = true,
 		.stall_threshold_ns = (uint64_t)(o->stall_ms * 1e6),
 		.tracer = { .verbose = o->common.verbose, .sample_hz = o->sample_hz,
-			    .offcpu_min_ns = LS_OFFCPU_MIN_NS, .summary_only = o->summary_only },
+			    .offcpu_min_ns = LS_OFFCPU_MIN_NS, .summary_only = o->summary_only,
+			    .unwind_user = !o->fp_stacks },
 		.on_record = on_record, .ctx = &r,
 	};
 	int rc = session__open(&r.s, &so);

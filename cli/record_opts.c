@@ -25,7 +25,7 @@ static const char record_doc[] =
 	"\v" LS_EXIT_CODES_HELP;
 
 enum { OPT_STALL_MS = 1000, OPT_SUMMARY, OPT_NO_COMPRESS, OPT_NO_LIBUV, OPT_SAMPLE_HZ,
-       OPT_FOLDED, OPT_JS_CALLBACKS, OPT_RAW };
+       OPT_FOLDED, OPT_JS_CALLBACKS, OPT_RAW, OPT_CALL_GRAPH };
 
 static const struct argp_option record_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this running process", 0 },
@@ -40,6 +40,9 @@ static const struct argp_option record_options[] = {
 	{ "js-callbacks", OPT_JS_CALLBACKS, NULL, 0, "node: a slice per JS callback entered from native "
 	  "code (a uprobe per callback: ~3 us each, costly on busy servers)", 0 },
 	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second per CPU (default 99, 0 = off)", 0 },
+	{ "call-graph", OPT_CALL_GRAPH, "dwarf|fp", 0, "How user stacks are unwound: dwarf (default: a copy "
+	  "of the stack unwound with each binary's .eh_frame, needs no frame pointers) or fp (frame "
+	  "pointers walked in the kernel, cheaper; wrong where a binary has none)", 0 },
 	{ "raw", OPT_RAW, "FILE", 0, "Also save the raw record stream, for `loopscope replay`", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Also write on-CPU stacks in folded (flamegraph) format", 0 },
 	{},
@@ -112,6 +115,11 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_JS_CALLBACKS:
 		o->js_callbacks = true;
+		break;
+	case OPT_CALL_GRAPH:
+		if (strcmp(arg, "dwarf") && strcmp(arg, "fp"))
+			cli_usage_error(state, "--call-graph takes dwarf or fp, not '%s'", arg);
+		o->fp_stacks = !strcmp(arg, "fp");
 		break;
 	case OPT_RAW:
 		if (!*arg)

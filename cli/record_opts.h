@@ -24,6 +24,7 @@ struct record_opts {
 	bool js_callbacks;
 	const char *raw;
 	bool output_set;
+	bool fp_stacks;		/* --call-graph fp: user stacks walked by frame pointer in the kernel */
 	bool summary_only;	/* --summary without -o: no trace, in-kernel aggregation */
 };
 

@@ -17,6 +17,8 @@
 #include "loopscope.skel.h"
 #include "exitcodes.h"
 #include "tracer.h"
+#include "user_stacks.h"
+#include "collector/own_frames.h"
 
 #define LS_MAX_CPUS 1024
 
@@ -29,6 +31,8 @@ struct tracer {
 	int ncpus;
 	struct bpf_link *sample_links[LS_MAX_CPUS];
 	unsigned long seen_stacks[LS_MAX_STACK_IDS / (8 * sizeof(unsigned long))];
+	struct user_stacks *us;		/* CFI unwinding; NULL: frame pointers only */
+	struct own_frames own;		/* our programs' kernel frames, cut from stacks */
 };
 
 static int verbosity;
@@ -110,6 +114,10 @@ static void feed_stack(struct tracer *t, __s32 id, bool kernel)
 	for (i = 0; i < LS_MAX_STACK_DEPTH && st.ips[i]; i++)
 		;
 	st.nframes = i;
+	if (kernel && (i = own_frames__count(&t->own, (const uint64_t *)st.ips, st.nframes))) {
+		st.nframes -= i;
+		memmove(st.ips, st.ips + i, st.nframes * sizeof(st.ips[0]));
+	}
 	t->opts.on_record(t->opts.ctx, &st, sizeof(st));
 }
 
@@ -135,7 +143,8 @@ static int on_ring_record(void *ctx, void *data, size_t len)
 	} else if (type == LS_REC_OVERFLOW && len >= sizeof(struct ls_rec_overflow)) {
 		feed_stack(t, ((struct ls_rec_overflow *)data)->user_stack, false);
 	}
-	err = t->opts.on_record(t->opts.ctx, data, len);
+	err = t->us ? user_stacks__on_record(t->us, data, len, t->opts.on_record, t->opts.ctx)
+		    : t->opts.on_record(t->opts.ctx, data, len);
 	/* the record is consumed either way; -EAGAIN only ends this call early */
 	return err ? err : ++t->consumed >= LS_POLL_BUDGET ? -EAGAIN : 0;
 }
@@ -161,6 +170,16 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	t->skel->rodata->targ_tgid = (__u32)opts->pid;
 	t->skel->rodata->offcpu_min_ns = opts->offcpu_min_ns;
 	t->skel->rodata->summary_only = opts->summary_only;
+#if defined(__x86_64__)
+	if (opts->unwind_user) {
+		t->us = user_stacks__new(opts->pid);
+		if (!t->us) {
+			err = -errno;
+			goto out_free;
+		}
+		t->skel->rodata->unwind_user = 1;
+	}
+#endif
 	if (uvprobes__multi_supported())
 		set_uprobe_multi(t->skel);
 	err = loopscope_bpf__load(t->skel);
@@ -361,5 +380,7 @@ void tracer__free(struct tracer *t)
 	detach_sampling(t);
 	ring_buffer__free(t->rb);
 	loopscope_bpf__destroy(t->skel);
+	user_stacks__free(t->us);
+	own_frames__free(&t->own);
 	free(t);
 }

@@ -25,6 +25,7 @@ struct tracer_opts {
 	unsigned sample_hz;	/* on-CPU stack samples per second per CPU; 0 = none */
 	uint64_t offcpu_min_ns;	/* off-CPU periods shorter than this are not reported */
 	bool summary_only;	/* aggregate most syscalls in the kernel (no per-call records) */
+	bool unwind_user;	/* user stacks copied and unwound with CFI (x86-64), not walked by frame pointer */
 };
 
 struct tracer;

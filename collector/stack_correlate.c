@@ -48,7 +48,7 @@ struct stc_thread {
 };
 
 struct stc_run {
-	struct ls_stack *stacks[LS_MAX_STACK_IDS];	/* by stack id */
+	struct ls_stack *stacks[LS_STACK_ID_LIMIT];	/* by stack id: the stack map's, then unwound ones */
 };
 
 /* t's state, allocated at its first sample or off-CPU period. */
@@ -72,7 +72,7 @@ static struct stc_iter *iter_of(struct thread_state *t, int *err)
 
 const struct ls_stack *stc_stack(const struct correlator *c, int32_t id)
 {
-	return c->stc && id >= 0 && id < LS_MAX_STACK_IDS ? c->stc->stacks[id] : NULL;
+	return c->stc && id >= 0 && id < LS_STACK_ID_LIMIT ? c->stc->stacks[id] : NULL;
 }
 
 int stc_stack_rec(struct correlator *c, const void *rec)
@@ -80,7 +80,7 @@ int stc_stack_rec(struct correlator *c, const void *rec)
 	const struct ls_rec_stack *r = rec;
 	struct ls_stack *st;
 
-	if (r->id < 0 || r->id >= LS_MAX_STACK_IDS || r->nframes > LS_MAX_STACK_DEPTH)
+	if (r->id < 0 || r->id >= LS_STACK_ID_LIMIT || r->nframes > LS_MAX_STACK_DEPTH)
 		return -EINVAL;
 	if (!c->stc && !(c->stc = calloc(1, sizeof(*c->stc))))
 		return -ENOMEM;
@@ -329,7 +329,7 @@ void stc_free(struct correlator *c)
 {
 	uint32_t i;
 
-	for (i = 0; c->stc && i < LS_MAX_STACK_IDS; i++)
+	for (i = 0; c->stc && i < LS_STACK_ID_LIMIT; i++)
 		free(c->stc->stacks[i]);
 	free(c->stc);
 }
