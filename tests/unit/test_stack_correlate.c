@@ -98,7 +98,9 @@ TEST(stc_stacks_by_id)
 {
 	struct st_seen s;
 	struct correlator *c = st_corr(&s);
-	struct ls_rec_stack bad = { .type = LS_REC_STACK, .id = LS_MAX_STACK_IDS, .nframes = 1 };
+	struct ls_rec_stack bad = { .type = LS_REC_STACK, .id = LS_STACK_ID_LIMIT, .nframes = 1 };
+	struct ls_rec_stack unwound = { .type = LS_REC_STACK, .id = LS_MAX_STACK_IDS, .nframes = 1,
+					.ips = { 0x40 } };
 
 	ASSERT_EQ(correlator__stack(c, 1)->nframes, 2);
 	ASSERT_U64_EQ(correlator__stack(c, 1)->ips[1], 0x20);
@@ -106,6 +108,9 @@ TEST(stc_stacks_by_id)
 	ASSERT(!correlator__stack(c, 3));
 	ASSERT(!correlator__stack(c, -1));
 	ASSERT_EQ(correlator__push(c, &bad, sizeof(bad)), -EINVAL);
+	/* ids past the stack map's are the ones user space unwound */
+	ASSERT_EQ(correlator__push(c, &unwound, sizeof(unwound)), 0);
+	ASSERT_U64_EQ(correlator__stack(c, LS_MAX_STACK_IDS)->ips[0], 0x40);
 	bad.id = 3;
 	bad.nframes = LS_MAX_STACK_DEPTH + 1;
 	ASSERT_EQ(correlator__push(c, &bad, sizeof(bad)), -EINVAL);
