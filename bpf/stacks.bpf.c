@@ -60,10 +60,12 @@ struct {
 	__type(value, struct waker);
 } wakers SEC(".maps");
 
+#define PAGE_BYTES	4096
+
 /* One copy in flight per CPU: too large for the BPF stack. */
 struct ustack_buf {
 	struct ls_rec_ustack h;
-	__u8 data[LS_MAX_STACK_COPY];
+	__u8 data[LS_MAX_STACK_COPY + PAGE_BYTES];	/* the slack: each page read is bounded alone */
 };
 
 struct {
@@ -146,6 +148,34 @@ static __always_inline bool ustack_budget_take(__u64 now, __u64 len)
 	return true;
 }
 
+/*
+ * sp up to len bytes, a page at a time, up to the first page that cannot be
+ * read without a fault: the kernel leaves up to 8 KiB below a new process's
+ * arguments untouched (stack randomization), so the top of a main thread's
+ * stack mapping may not be there at all, and a failed read returns nothing.
+ * Frames are all below such a page. Returns the bytes read.
+ */
+static __always_inline __u64 read_stack_pages(__u8 *dst, __u64 sp, __u64 len)
+{
+	__u64 off = 0, chunk;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < LS_MAX_STACK_COPY / PAGE_BYTES + 1; i++) {
+		if (off >= len || off >= LS_MAX_STACK_COPY)
+			break;
+		chunk = PAGE_BYTES - ((sp + off) & (PAGE_BYTES - 1));
+		if (chunk > len - off)
+			chunk = len - off;
+		if (chunk > PAGE_BYTES)
+			break;
+		if (bpf_probe_read_user(dst + off, chunk, (void *)(sp + off)))
+			break;
+		off += chunk;
+	}
+	return off;
+}
+
 #if defined(__TARGET_ARCH_x86)
 static __always_inline void dwarf_regs(__u64 *d, const struct pt_regs *r)
 {
@@ -185,7 +215,8 @@ static __always_inline __s32 copy_user_stack(struct task_struct *task, __u32 tid
 		__sync_fetch_and_add(&stats.ustack_capped, 1);
 		return -1;
 	}
-	if (bpf_probe_read_user(buf->data, len, (void *)sp)) {
+	len = read_stack_pages(buf->data, sp, len);
+	if (!len) {
 		__sync_fetch_and_add(&stats.ustack_errors, 1);
 		return -1;
 	}

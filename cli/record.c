@@ -26,6 +26,7 @@
 #include "session.h"
 #include "target.h"
 #include "tracer.h"
+#include "user_stacks.h"
 
 struct recording {
 	const struct record_opts *o;
@@ -279,6 +280,23 @@ static void print_symbol_note(const struct recording *r)
 		fprintf(stderr, "loopscope: symbols: %s\n", note);
 }
 
+/* Stacks cut short or missing are said, so a short stack is not taken for the whole. */
+static void print_stack_note(const struct recording *r, const struct ls_stats *st)
+{
+	struct user_stacks_stats us;
+
+	if (!tracer__user_stacks(session__tracer(r->s), &us))
+		return;
+	if (!r->o->common.verbose && !st->ustack_capped && !st->ustack_errors &&
+	    !us.unwind.at_copy_end && !us.pending_missing && !us.ids_full)
+		return;
+	fprintf(stderr, "loopscope: stacks: %" PRIu64 " unwound from .eh_frame, %" PRIu64
+		" cut where the %u KiB copy ended, %" PRIu64 " not copied (over %u MiB/s per CPU), %"
+		PRIu64 " unreadable, %" PRIu64 " lost\n", us.unwind.stacks, us.unwind.at_copy_end,
+		LS_MAX_STACK_COPY / 1024, (uint64_t)st->ustack_capped, LS_USTACK_BYTES_PER_SEC >> 20,
+		(uint64_t)st->ustack_errors, us.pending_missing + us.ids_full);
+}
+
 static void print_summary(struct recording *r, const struct ls_stats *st)
 {
 	struct summary_text_meta tm = {
@@ -293,6 +311,7 @@ static void print_summary(struct recording *r, const struct ls_stats *st)
 
 	summary_text__write(stderr, correlator__summary(r->corr), &tm);
 	print_symbol_note(r);
+	print_stack_note(r, st);
 }
 
 static int finish(struct recording *r)

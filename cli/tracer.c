@@ -372,6 +372,14 @@ void tracer__stats(const struct tracer *t, struct ls_stats *st)
 	memcpy(st, (const void *)&t->skel->bss->stats, sizeof(*st));
 }
 
+bool tracer__user_stacks(const struct tracer *t, struct user_stacks_stats *st)
+{
+	if (!t->us)
+		return false;
+	user_stacks__stats(t->us, st);
+	return true;
+}
+
 void tracer__free(struct tracer *t)
 {
 	if (!t)

@@ -7,6 +7,7 @@
 #ifndef LS_TRACER_H
 #define LS_TRACER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -48,6 +49,9 @@ int tracer__poll(struct tracer *t, int timeout_ms);
  */
 int tracer__stop(struct tracer *t);
 void tracer__stats(const struct tracer *t, struct ls_stats *st);
+struct user_stacks_stats;
+/* The CFI unwinder's counters; false when stacks are walked by frame pointer. */
+bool tracer__user_stacks(const struct tracer *t, struct user_stacks_stats *st);
 /*
  * Looks for libuv in the target and attaches the phase and thread-pool
  * probes; the result (what was found, what is missing) is kept in t and
