@@ -15,7 +15,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DLS_VERSION='"$(VERSION)"' \
 	-I$(OUTPUT) -I. $(SAN_FLAGS) $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -ldw -lelf -lz -lprotobuf-c -lpthread -lm
+LDLIBS := -lbpf -ldw -ldebuginfod -lelf -lz -lprotobuf-c -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -I. -Wall -Wno-unused-function
 # Each object's headers, found by the compiler as it builds it (the .d files
 # included at the end); -MP keeps a removed header from breaking the build.
@@ -109,6 +109,12 @@ $(OUTPUT)/loopscope: $(CLI_OBJS) $(OUTPUT)/libloopscope.a
 $(OUTPUT)/examples/%: examples/%.c | $(OUTPUT)/examples
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -fno-omit-frame-pointer $< -lpthread -o $@
+
+# The stripped-binary fixture: a static function three calls deep, no frame
+# pointers, with DWARF for the debug file the test splits off.
+$(OUTPUT)/examples/stall-deep: examples/stall-deep.c | $(OUTPUT)/examples
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -O2 -g -fomit-frame-pointer $< -o $@
 
 # The libuv example twice: static keeps libuv's internal symbols, the
 # Debian shared library is stripped to its public API.

@@ -6,10 +6,12 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "collector/correlator.h"
+#include "collector/debuginfo.h"
 #include "collector/symbolize.h"
 #include "viewer-export/folded.h"
 #include "viewer-export/pftrace.h"
@@ -37,6 +39,7 @@ struct recording {
 	struct pftrace *pf;
 	struct trace_export *te;
 	struct symbolizer *sym;
+	struct debuginfo *dbg;		/* debug files of stripped modules, for the symbolizer */
 	struct folded *folded;
 	struct output raw_out;
 	FILE *raw;
@@ -137,6 +140,17 @@ static int open_trace(struct recording *r)
 	return 0;
 }
 
+/* The end of the libuv line: where a stripped libuv's hidden names came from. */
+static void print_libuv_symbols(const struct uvprobes *uv)
+{
+	char from[LS_ESC_SIZE(sizeof(uv->symbols))];
+
+	if (uv->symbols[0])
+		fprintf(stderr, "; symbols: %s", ls_esc_str(LS_ESC_TEXT, from, sizeof(from),
+							    uv->symbols, strlen(uv->symbols)));
+	fputc('\n', stderr);
+}
+
 /* libuv is optional: report what was found and go on with what works. */
 static void attach_libuv(struct recording *r)
 {
@@ -161,11 +175,12 @@ static void attach_libuv(struct recording *r)
 		return;
 	}
 	fprintf(stderr, "loopscope: libuv %u.%u.%u in %s: %u/5 phase probes, %u/12 thread-pool "
-		"probes%s%s%s%s\n", uv->version >> 16, (uv->version >> 8) & 0xff, uv->version & 0xff,
+		"probes%s%s%s%s", uv->version >> 16, (uv->version >> 8) & 0xff, uv->version & 0xff,
 		ls_esc_str(LS_ESC_TEXT, path, sizeof(path), uv->path, strlen(uv->path)),
 		uv->nphases, uv->nwork, uv->js_callbacks ? ", JS callbacks" : "",
 		uv->nphases ? "" : " (phases unavailable)",
 		uv->missing[0] ? "; missing: " : "", uv->missing);
+	print_libuv_symbols(uv);
 }
 
 static bool should_stop(struct recording *r)
@@ -266,6 +281,18 @@ static int write_outputs(struct recording *r, const struct ls_export_stats *es)
 	return rc;
 }
 
+/* Where the names of the stripped modules came from: "libuv.so.1 from ...; redis-server: .dynsym only". */
+static void print_symbol_sources(const struct recording *r)
+{
+	char line[2048], esc[LS_ESC_SIZE(2048)];
+	int err = symbolizer__sources(r->sym, line, sizeof(line));
+
+	if (line[0])
+		fprintf(stderr, "loopscope: symbols: %s%s\n",
+			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), line, strlen(line)),
+			err == -ENOSPC ? "..." : "");
+}
+
 /* A target file the trust rules refused, always; with -v, how to get missing names. */
 static void print_symbol_note(const struct recording *r)
 {
@@ -278,6 +305,7 @@ static void print_symbol_note(const struct recording *r)
 	note = r->o->common.verbose ? symbolizer__hint(&st) : symbolizer__refusal(&st);
 	if (note)
 		fprintf(stderr, "loopscope: symbols: %s\n", note);
+	print_symbol_sources(r);
 }
 
 /* Stacks cut short or missing are said, so a short stack is not taken for the whole. */
@@ -359,6 +387,23 @@ static void say_tracing(const struct recording *r)
 		r->o->duration_s ? " for the duration" : "");
 }
 
+/*
+ * Debug files by build-id and debuglink always, debuginfod when
+ * DEBUGINFOD_URLS names a server and --no-debuginfod is not given (as gdb
+ * and perf decide). No symbolizer: frames stay addresses.
+ */
+static struct symbolizer *new_symbolizer(struct recording *r)
+{
+	struct debuginfo_opts dopts = r->o->debuginfo;
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	struct symbolizer_opts so = { .sz = sizeof(so) };
+
+	dopts.debuginfod = !r->o->no_debuginfod && urls && *urls;
+	r->dbg = debuginfo__new(&dopts);
+	so.debuginfo = r->dbg;
+	return symbolizer__new(r->target->pid, &so);
+}
+
 static int record(const struct record_opts *o)
 {
 	struct recording r = { .o = o, .trace_out.fd = -1, .raw_out.fd = -1 };
@@ -384,7 +429,8 @@ static int record(const struct record_opts *o)
 		say_tracing(&r);
 	session__wait_exec(r.s);
 	/* now, while the code is mapped: a target may die (of an overflow) at once */
-	r.sym = symbolizer__new(r.target->pid, NULL);	/* NULL: frames stay addresses */
+	r.sym = new_symbolizer(&r);
+
 	attach_libuv(&r);
 	rc = run_loop(&r);
 	if (!rc)
@@ -399,6 +445,7 @@ out:
 	session__free(r.s);
 	trace_export__free(r.te);
 	symbolizer__free(r.sym);
+	debuginfo__free(r.dbg);
 	folded__free(r.folded);
 	pftrace__free(r.pf);
 	return rc;

@@ -25,7 +25,8 @@ static const char record_doc[] =
 	"\v" LS_EXIT_CODES_HELP;
 
 enum { OPT_STALL_MS = 1000, OPT_SUMMARY, OPT_NO_COMPRESS, OPT_NO_LIBUV, OPT_SAMPLE_HZ,
-       OPT_FOLDED, OPT_JS_CALLBACKS, OPT_RAW, OPT_CALL_GRAPH };
+       OPT_FOLDED, OPT_JS_CALLBACKS, OPT_RAW, OPT_CALL_GRAPH, OPT_DEBUG_DIR, OPT_NO_DEBUGINFOD,
+       OPT_DEBUGINFOD_TIMEOUT };
 
 static const struct argp_option record_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this running process", 0 },
@@ -43,6 +44,12 @@ static const struct argp_option record_options[] = {
 	{ "call-graph", OPT_CALL_GRAPH, "dwarf|fp", 0, "How user stacks are unwound: dwarf (default: a copy "
 	  "of the stack unwound with each binary's .eh_frame, needs no frame pointers) or fp (frame "
 	  "pointers walked in the kernel, cheaper; wrong where a binary has none)", 0 },
+	{ "debug-dir", OPT_DEBUG_DIR, "DIR[:DIR]", 0, "Where separate debug files are looked for by "
+	  "build-id and debuglink (repeatable; replaces the default " LS_DEBUG_DIR_DEFAULT ")", 0 },
+	{ "no-debuginfod", OPT_NO_DEBUGINFOD, NULL, 0, "Do not ask debuginfod for debug files "
+	  "(asked only when DEBUGINFOD_URLS is set)", 0 },
+	{ "debuginfod-timeout", OPT_DEBUGINFOD_TIMEOUT, "SECONDS", 0, "Give up on a debuginfod "
+	  "download after this long (default 5)", 0 },
 	{ "raw", OPT_RAW, "FILE", 0, "Also save the raw record stream, for `loopscope replay`", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Also write on-CPU stacks in folded (flamegraph) format", 0 },
 	{},
@@ -76,6 +83,22 @@ static void check_record_opts(const struct argp_state *state, struct record_opts
 		cli_usage_error(state, "-p and -- CMD conflict: give one target");
 	o->summary_only = o->summary && !o->output_set && !o->folded;
 	check_record_paths(state, o);
+}
+
+/* Each DIR of a colon list, in order; arg is argv's, so it is split in place. */
+static void add_debug_dirs(struct argp_state *state, struct record_opts *o, char *arg)
+{
+	char *dir, *save = NULL;
+
+	for (dir = strtok_r(arg, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		if (o->ndebug_dirs >= LS_DEBUG_MAX_DIRS)
+			cli_usage_error(state, "at most %d debug directories", LS_DEBUG_MAX_DIRS);
+		if (dir[0] != '/')
+			cli_usage_error(state, "--debug-dir needs an absolute path, not '%s'", dir);
+		o->debuginfo.debug_dirs[o->ndebug_dirs++] = dir;
+	}
+	if (!o->ndebug_dirs)
+		cli_usage_error(state, "empty --debug-dir");
 }
 
 static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
@@ -121,6 +144,15 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 			cli_usage_error(state, "--call-graph takes dwarf or fp, not '%s'", arg);
 		o->fp_stacks = !strcmp(arg, "fp");
 		break;
+	case OPT_DEBUG_DIR:
+		add_debug_dirs(state, o, arg);
+		break;
+	case OPT_NO_DEBUGINFOD:
+		o->no_debuginfod = true;
+		break;
+	case OPT_DEBUGINFOD_TIMEOUT:
+		o->debuginfo.debuginfod_timeout_s = cli_number(state, "debuginfod timeout", arg, 0.1, 600);
+		break;
 	case OPT_RAW:
 		if (!*arg)
 			cli_usage_error(state, "empty raw file name");
@@ -146,7 +178,8 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 	};
 	int i;
 
-	*o = (struct record_opts){ .output = DEFAULT_OUTPUT, .stall_ms = 50, .sample_hz = 99 };
+	*o = (struct record_opts){ .output = DEFAULT_OUTPUT, .stall_ms = 50, .sample_hz = 99,
+				   .debuginfo.sz = sizeof(o->debuginfo) };
 	/* everything after "--" is the command, argp must not see its options */
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {

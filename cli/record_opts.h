@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include "collector/debuginfo.h"
 #include "cli_util.h"
 
 #define DEFAULT_OUTPUT "loopscope.pftrace"
@@ -26,6 +27,10 @@ struct record_opts {
 	bool output_set;
 	bool fp_stacks;		/* --call-graph fp: user stacks walked by frame pointer in the kernel */
 	bool summary_only;	/* --summary without -o: no trace, in-kernel aggregation */
+	/* --debug-dir, --no-debuginfod, --debuginfod-timeout; .debuginfod is set by record */
+	struct debuginfo_opts debuginfo;
+	unsigned ndebug_dirs;
+	bool no_debuginfod;
 };
 
 /*

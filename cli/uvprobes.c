@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include "collector/debuginfo.h"
 #include "collector/record.h"
 #include "collector/safe_open.h"
 #include "loopscope.skel.h"
@@ -371,7 +372,55 @@ static int attach_file(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid
 	return err;
 }
 
+/*
+ * Debian's libuv.so.1 is stripped: its hidden phase and pool functions are
+ * only in the .symtab its separate debug file keeps, at the library's own
+ * ELF addresses (vaddr_to_offset() on the library maps them to offsets).
+ * Says in u->symbols where the names came from.
+ */
+static void scan_debug_symbols(struct uvprobes *u, struct debuginfo *dbg, Elf *elf,
+			       const struct mapping *m, int root_fd, struct probe_sym *syms)
+{
+	struct debuginfo_module mod = { .path = m->path, .root_fd = root_fd };
+	enum ls_debug_source src = LS_DEBUG_NONE;
+	char where[4200];
+	bool missing = false;
+	size_t i;
+	Elf *debug;
+	int fd;
+
+	for (i = 0; i < NSYMS; i++)
+		missing |= syms[i].role == ROLE_PHASE && !syms[i].vaddr;
+	if (!missing)
+		return;
+	debuginfo__describe(elf, &mod);
+	fd = dbg ? debuginfo__find(dbg, &mod, &src, where, sizeof(where)) : -ENOENT;
+	if (fd < 0) {
+		snprintf(u->symbols, sizeof(u->symbols), "stripped and no debug file found");
+		return;
+	}
+	debug = elf_begin(fd, ELF_C_READ, NULL);
+	if (debug && elf_kind(debug) == ELF_K_ELF)
+		scan_symbols(debug, syms, NSYMS);
+	elf_end(debug);
+	close(fd);
+	snprintf(u->symbols, sizeof(u->symbols), "from %s (%s)", where, ls_debug_source_name(src));
+}
+
+/* Without a debuginfo context of the caller's: the default debug dir, debuginfod per the environment. */
 int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, bool js_callbacks)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	struct debuginfo_opts o = { .sz = sizeof(o), .debuginfod = urls && *urls };
+	struct debuginfo *dbg = debuginfo__new(&o);
+	int err = uvprobes__attach_debug(u, skel, pid, js_callbacks, dbg);
+
+	debuginfo__free(dbg);
+	return err;
+}
+
+int uvprobes__attach_debug(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid,
+			   bool js_callbacks, struct debuginfo *dbg)
 {
 	struct probe_sym syms[NSYMS];
 	struct mapping *maps = NULL;
@@ -409,6 +458,7 @@ int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, 
 		if (elf && elf_kind(elf) == ELF_K_ELF && scan_symbols(elf, syms, NSYMS)) {
 			u->found = true;
 			snprintf(u->path, sizeof(u->path), "%s", maps[i].path);
+			scan_debug_symbols(u, dbg, elf, &maps[i], root_fd, syms);
 			err = attach_file(u, skel, pid, elf, fd, syms, maps, nmaps, fpath, js_callbacks);
 		}
 		elf_end(elf);

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 struct loopscope_bpf;
+struct debuginfo;
 struct bpf_link;
 
 #define LS_UV_MAX_LINKS 64
@@ -24,6 +25,7 @@ struct uvprobes {
 	bool v8_overflow;		/* node: V8's stack-overflow function probed */
 	bool js_callbacks;		/* node: InternalMakeCallback probed */
 	char missing[512];		/* names not found, space-separated */
+	char symbols[4300];		/* where hidden names came from ("from PATH (build-id dir)"), "" = its .symtab */
 	int nlinks;			/* perf-event uprobes (kernels before 6.6) */
 	struct bpf_link *links[LS_UV_MAX_LINKS];
 	int nlink_fds;			/* uprobe_multi links, one per program */
@@ -35,6 +37,13 @@ bool uvprobes__multi_supported(void);
 
 /* 0 (also when there is no libuv: see ->found) or -errno of an attach failure. */
 int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, bool js_callbacks);
+/*
+ * The same, finding the debug file of a stripped libuv through dbg (the
+ * caller's, NULL = none). uvprobes__attach() uses a context of its own:
+ * LS_DEBUG_DIR_DEFAULT, and debuginfod when DEBUGINFOD_URLS is set.
+ */
+int uvprobes__attach_debug(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid,
+			   bool js_callbacks, struct debuginfo *dbg);
 void uvprobes__detach(struct uvprobes *u);
 
 #endif

@@ -11,10 +11,6 @@
 #include <string.h>
 #include "elf_syms.h"
 
-#define NOTE_GNU	"GNU"
-#ifndef NT_GNU_BUILD_ID
-#define NT_GNU_BUILD_ID	3
-#endif
 
 /*
  * Among aliases at one address (printf/_IO_printf, malloc/__libc_malloc),
@@ -116,32 +112,6 @@ static int read_symbols(struct ls_elf *e, Elf *elf)
 	return 0;
 }
 
-static void read_build_id(struct ls_elf *e, Elf *elf)
-{
-	Elf_Scn *scn;
-	GElf_Shdr sh;
-
-	for (scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
-		Elf_Data *d;
-		GElf_Nhdr nh;
-		size_t off = 0, next, name_off, desc_off;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		d = elf_getdata(scn, NULL);
-		while (d && (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == sizeof(NOTE_GNU) &&
-			    !memcmp((char *)d->d_buf + name_off, NOTE_GNU, sizeof(NOTE_GNU)) &&
-			    nh.n_descsz && nh.n_descsz <= LS_BUILD_ID_MAX) {
-				memcpy(e->build_id, (char *)d->d_buf + desc_off, nh.n_descsz);
-				e->build_id_len = nh.n_descsz;
-				return;
-			}
-			off = next;
-		}
-	}
-}
-
 static int read_loads(struct ls_elf *e, Elf *elf)
 {
 	size_t n, i;
@@ -180,11 +150,34 @@ int ls_elf__load(struct ls_elf *e, int fd)
 	err = read_symbols(e, elf);
 	if (err)
 		goto out;
-	read_build_id(e, elf);
+	debuginfo__describe(elf, &e->module);
+	e->build_id_len = e->module.build_id_len <= LS_BUILD_ID_MAX ? e->module.build_id_len : 0;
+	memcpy(e->build_id, e->module.build_id, e->build_id_len);
 	symtab__sort(&e->syms);
 out:
 	elf_end(elf);
 	return err;
+}
+
+int ls_elf__load_debug(struct ls_elf *e, int fd)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf *elf;
+	int n = -ENOENT;
+
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf)
+		return -EIO;
+	while (n <= 0 && n != -ENOMEM && (scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			n = read_symtab(e, elf, scn, &sh);
+	elf_end(elf);
+	if (n <= 0)
+		return n == -ENOMEM ? n : -ENOENT;
+	e->from_dynsym = false;
+	symtab__sort(&e->syms);
+	return 0;
 }
 
 int ls_elf__vaddr(const struct ls_elf *e, uint64_t file_off, uint64_t *vaddr, uint64_t *bias)

@@ -9,6 +9,7 @@
 #define LS_ELF_SYMS_H
 
 #include <stdint.h>
+#include "debuginfo.h"
 #include "symbolize.h"
 #include "symtab.h"
 
@@ -27,6 +28,7 @@ struct ls_elf {
 	uint8_t build_id[LS_BUILD_ID_MAX];
 	uint32_t build_id_len;
 	bool from_dynsym;	/* no .symtab: exported names only */
+	struct debuginfo_module module;	/* build-id and debuglink, to find a debug file */
 };
 
 /*
@@ -36,6 +38,13 @@ struct ls_elf {
 int ls_elf__load(struct ls_elf *e, int fd);
 /* ELF address of a file offset; -ENOENT when no PT_LOAD holds it. */
 int ls_elf__vaddr(const struct ls_elf *e, uint64_t file_off, uint64_t *vaddr, uint64_t *bias);
+/*
+ * Adds the .symtab of e's separate debug file (fd, left open) to e's
+ * symbols: its addresses are the module's ELF addresses (its sections
+ * are NOBITS but for the symbol and string tables). -ENOENT when it has
+ * no function symbols; e is unchanged then.
+ */
+int ls_elf__load_debug(struct ls_elf *e, int fd);
 void ls_elf__free(struct ls_elf *e);
 
 #endif

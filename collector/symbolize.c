@@ -19,11 +19,16 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "debuginfo.h"
 #include "elf_syms.h"
 #include "kallsyms.h"
 #include "perfmap.h"
 #include "safe_open.h"
 #include "symbolize.h"
+
+_Static_assert((int)LS_SYMS_BUILD_ID == (int)LS_DEBUG_BUILD_ID &&
+	       (int)LS_SYMS_DEBUGLINK == (int)LS_DEBUG_DEBUGLINK &&
+	       (int)LS_SYMS_DEBUGINFOD == (int)LS_DEBUG_DEBUGINFOD, "one numbering for both");
 
 #define LS_SYM_RELOAD_NS	(100 * 1000000ull)
 #define KERNEL_MAPPING		"[kernel.kallsyms]"
@@ -40,6 +45,9 @@ struct elf_entry {
 	uint64_t dev, ino;
 	int err;		/* 0 = usable */
 	struct ls_elf elf;
+	const char *path;	/* interned, as the target maps it */
+	enum ls_sym_source source;
+	const char *debug_path;	/* interned; the debug file read, NULL = none */
 };
 
 struct symbolizer {
@@ -172,6 +180,35 @@ static struct ls_map *find_map(struct symbolizer *s, uint64_t ip)
 	return NULL;
 }
 
+/*
+ * A stripped module (no .symtab: its static functions unnamed) gets the
+ * .symtab of its separate debug file when one is found; where the names
+ * came from is kept for the end-of-run line.
+ */
+static void add_debug_symbols(struct symbolizer *s, struct elf_entry *e)
+{
+	enum ls_debug_source src = LS_DEBUG_NONE;
+	char where[PATH_MAX];
+	int fd;
+
+	e->source = e->elf.from_dynsym ? LS_SYMS_DYNSYM : LS_SYMS_SYMTAB;
+	if (!e->elf.from_dynsym || !s->opts.debuginfo)
+		goto out;
+	e->elf.module.path = e->path;
+	e->elf.module.root_fd = s->root_fd;
+	fd = debuginfo__find(s->opts.debuginfo, &e->elf.module, &src, where, sizeof(where));
+	e->elf.module.path = NULL;	/* interned, but the module's copy need not say so */
+	if (fd < 0)
+		goto out;
+	if (!ls_elf__load_debug(&e->elf, fd)) {
+		e->source = (enum ls_sym_source)src;
+		e->debug_path = intern_path(s, where);
+	}
+	close(fd);
+out:
+	s->st.sym_sources[e->source]++;
+}
+
 static struct elf_entry *elf_for_map(struct symbolizer *s, struct ls_map *m)
 {
 	struct elf_entry *e, *tmp;
@@ -199,12 +236,15 @@ static struct elf_entry *elf_for_map(struct symbolizer *s, struct ls_map *m)
 	e->err = fd < 0 ? fd : ls_elf__load(&e->elf, fd);
 	if (fd >= 0)
 		close(fd);
+	e->path = m->path;
 	if (e->err == -ESTALE)
 		s->st.file_mismatch++;
 	else if (e->err)
 		s->st.file_errors++;
 	else
 		s->st.files++;
+	if (!e->err)
+		add_debug_symbols(s, e);
 	return e;
 }
 
@@ -490,39 +530,33 @@ void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st)
 	st->kernel_hidden = s->ksyms_err != 1 && (s->ksyms_err || s->ksyms.hidden);
 }
 
-const char *symbolizer__refusal(const struct symbolizer_stats *st)
+/* Only the modules not named by their own .symtab: those are the news. */
+int symbolizer__sources(const struct symbolizer *s, char *buf, size_t len)
 {
-	if (st->perf_map_refused == -ELOOP)
-		return "the perf map was not read: it is reached through a symbolic link";
-	if (st->perf_map_refused == -ENXIO)
-		return "the perf map was not read: it is not a regular file";
-	if (st->perf_map_refused == -EPERM)
-		return "the perf map was not read: it is not owned by the target's user";
-	if (st->perf_map_refused)
-		return "the perf map was not read: it could not be opened";
-	if (st->perf_map_capped)
-		return "the perf map is larger than 64 MiB: JIT code named after that is unnamed";
-	return NULL;
-}
+	size_t i, used = 0;
+	int n;
 
-const char *symbolizer__hint(const struct symbolizer_stats *st)
-{
-	if (symbolizer__refusal(st))
-		return symbolizer__refusal(st);
-	if (st->unnamed_jit && !st->perf_map_found)
-		return "JIT frames have no names: run node with --perf-basic-prof "
-		       "--interpreted-frames-native-stack (it writes /tmp/perf-PID.map)";
-	if (st->unnamed_jit)
-		return "some JIT frames are missing from the perf map: add "
-		       "--interpreted-frames-native-stack to node's --perf-basic-prof";
-	if (st->unnamed_kernel)
-		return "kernel frames have no names: /proc/kallsyms hides addresses "
-		       "(run as root, or sysctl kernel.kptr_restrict=0)";
-	if (st->file_mismatch)
-		return "some binaries were replaced or deleted after the process started: "
-		       "restart it, or run as root so /proc/PID/map_files can be read";
-	if (st->unnamed_native)
-		return "some native frames have no names: the binaries are stripped "
-		       "(install their debug symbols or build with symbols)";
-	return NULL;
+	if (!len)
+		return -EINVAL;
+	buf[0] = '\0';
+	for (i = 0; i < s->nelfs; i++) {
+		const struct elf_entry *e = &s->elfs[i];
+		const char *base;
+
+		if (e->err || e->source == LS_SYMS_SYMTAB || !e->path)
+			continue;
+		base = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
+		if (e->debug_path)
+			n = snprintf(buf + used, len - used, "%s%s from %s (%s)", used ? "; " : "",
+				     base, e->debug_path, ls_sym_source_name(e->source));
+		else
+			n = snprintf(buf + used, len - used, "%s%s: .dynsym only", used ? "; " : "",
+				     base);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0';
+			return -ENOSPC;
+		}
+		used += (size_t)n;
+	}
+	return 0;
 }

@@ -54,6 +54,18 @@ struct ls_frame_info {
 	enum ls_frame_kind kind;
 };
 
+/* Where a module's names came from; the debug-file values are enum ls_debug_source's. */
+enum ls_sym_source {
+	LS_SYMS_SYMTAB = 0,	/* its own .symtab */
+	LS_SYMS_BUILD_ID = 1,	/* a debug file under <debug-dir>/.build-id/ */
+	LS_SYMS_DEBUGLINK = 2,	/* a debug file named by .gnu_debuglink */
+	LS_SYMS_DEBUGINFOD = 3,	/* a debug file from debuginfod */
+	LS_SYMS_DYNSYM = 4,	/* stripped, no debug file: exported names only */
+	LS_SYMS_NSOURCES
+};
+
+struct debuginfo;
+
 struct symbolizer_opts {
 	size_t sz;			/* sizeof(struct symbolizer_opts), for growth */
 	const char *kallsyms_path;	/* NULL = /proc/kallsyms */
@@ -61,6 +73,7 @@ struct symbolizer_opts {
 	size_t max_perf_map_entries;	/* 0 = 4M; later lines are counted, not kept */
 	uint64_t max_perf_map_bytes;	/* 0 = 64 MiB; the file is not read further */
 	bool no_demangle;
+	struct debuginfo *debuginfo;	/* borrowed: finds debug files of stripped modules; NULL = none */
 };
 
 struct symbolizer_stats {
@@ -81,6 +94,7 @@ struct symbolizer_stats {
 	bool perf_map_capped;		/* past max_perf_map_bytes: the rest not read */
 	int perf_map_refused;		/* -errno of safe_open.h's rules (ls_refusal()), 0 = none */
 	bool kernel_hidden;		/* kallsyms readable but all addresses 0 */
+	uint64_t sym_sources[LS_SYMS_NSOURCES];	/* ELF files by where their names came from */
 };
 
 /* NULL and errno (ESRCH: no such process) on failure; opts may be NULL. */
@@ -110,6 +124,27 @@ const char *symbolizer__hint(const struct symbolizer_stats *st);
  * its cap, or NULL: a refusal is always said, a hint when asked for.
  */
 const char *symbolizer__refusal(const struct symbolizer_stats *st);
+
+/*
+ * One line on where the names of each module read that has no .symtab
+ * came from: "libuv.so.1 from /usr/lib/debug/.build-id/ab/cd.debug
+ * (build-id dir); redis-server: .dynsym only". Empty when every module
+ * had its own .symtab. -ENOSPC when cut at len (still NUL-terminated).
+ * The paths are the target's: escape them before printing.
+ */
+int symbolizer__sources(const struct symbolizer *s, char *buf, size_t len);
+/* "build-id dir", "debuglink", "debuginfod", ".symtab", ".dynsym only". */
+const char *ls_sym_source_name(enum ls_sym_source src);
+
+/*
+ * How a frame is shown in text: its function, else "module+0xADDR" (the
+ * file's base name and the ELF address, as nm, objdump and addr2line -e
+ * take it; the file offset when no segment holds it), "[vdso]+0xOFF" or
+ * "[anon]+0xOFF" from the mapping's start; the absolute "0xIP" only for
+ * an address in no mapping at all. fi->ip must be set. Returns buf or
+ * fi->function; target strings: escape before printing.
+ */
+const char *ls_frame_label(const struct ls_frame_info *fi, char *buf, size_t sz);
 
 /* Demangles a C++ (Itanium ABI) name into buf; false if name is not one. */
 bool ls_demangle(const char *name, char *buf, size_t len);

@@ -40,7 +40,7 @@ static void write_frames(FILE *f, const struct ls_stack *user, const struct ls_s
 	const struct ls_stack *parts[2] = { kern, user };
 	struct ls_frame_info fi;
 	unsigned p, i, n = 0;
-	char addr[32];
+	char addr[320];
 
 	fputc('[', f);
 	for (p = 0; p < 2; p++) {
@@ -48,13 +48,10 @@ static void write_frames(FILE *f, const struct ls_stack *user, const struct ls_s
 			memset(&fi, 0, sizeof(fi));
 			if (n)
 				fputc(',', f);
-			if (m->resolve && !m->resolve(m->resolve_ctx, parts[p]->ips[i], parts[p]->kernel, &fi) &&
-			    fi.function) {
-				sj_str(f, fi.function, 512);
-			} else {
-				snprintf(addr, sizeof(addr), "0x%" PRIx64, parts[p]->ips[i]);
-				sj_str(f, addr, sizeof(addr));
-			}
+			if (m->resolve)	/* unnamed: module+0xaddr (ls_frame_label) */
+				m->resolve(m->resolve_ctx, parts[p]->ips[i], parts[p]->kernel, &fi);
+			fi.ip = parts[p]->ips[i];
+			sj_str(f, ls_frame_label(&fi, addr, sizeof(addr)), 512);
 		}
 	}
 	fputc(']', f);

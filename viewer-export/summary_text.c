@@ -58,12 +58,12 @@ const char *ls_recursion(char *buf, size_t sz, const char *const *names, size_t 
 static const char *frame_name(const struct summary_text_meta *m, uint64_t ip, bool kernel,
 			      char *buf, size_t sz)
 {
-	struct ls_frame_info fi = {};
+	struct ls_frame_info fi = { .ip = ip };
 
-	if (m->resolve && !m->resolve(m->resolve_ctx, ip, kernel, &fi) && fi.function)
-		return fi.function;
-	snprintf(buf, sz, "0x%" PRIx64, ip);
-	return buf;
+	if (m->resolve)
+		m->resolve(m->resolve_ctx, ip, kernel, &fi);	/* unnamed: module+0xaddr */
+	fi.ip = ip;
+	return ls_frame_label(&fi, buf, sz);
 }
 
 /* The innermost named frames of a stack, "a <- b <- c", into buf. */
@@ -81,8 +81,17 @@ static const char *top_frames(const struct summary_text_meta *m, const struct ls
 			continue;
 		off += (size_t)snprintf(buf + off, sz - off, "%s%s", named++ ? " <- " : "", fi.function);
 	}
-	if (!named)
-		snprintf(buf, sz, "unnamed code (0x%" PRIx64 ")", st && st->nframes ? st->ips[0] : 0);
+	if (!named && st && st->nframes) {
+		char label[224];
+
+		memset(&fi, 0, sizeof(fi));
+		if (m->resolve)
+			m->resolve(m->resolve_ctx, st->ips[0], false, &fi);
+		fi.ip = st->ips[0];
+		snprintf(buf, sz, "unnamed code (%s)", ls_frame_label(&fi, label, sizeof(label)));
+	} else if (!named) {
+		snprintf(buf, sz, "unnamed code");
+	}
 	return buf;
 }
 
