@@ -318,9 +318,12 @@ static void print_stack_note(const struct recording *r, const struct ls_stats *s
 	if (!r->o->common.verbose && !st->ustack_capped && !st->ustack_errors &&
 	    !us.unwind.at_copy_end && !us.pending_missing && !us.ids_full)
 		return;
-	fprintf(stderr, "loopscope: stacks: %" PRIu64 " unwound from .eh_frame, %" PRIu64
-		" cut where the %u KiB copy ended, %" PRIu64 " not copied (over %u MiB/s per CPU), %"
-		PRIu64 " unreadable, %" PRIu64 " lost\n", us.unwind.stacks, us.unwind.at_copy_end,
+	fprintf(stderr, "loopscope: stacks: %" PRIu64 " unwound from .eh_frame (%.1f us, %.1f frames"
+		" each), %" PRIu64 " cut where the %u KiB copy ended, %" PRIu64 " not copied (over %u MiB/s"
+		" per CPU), %" PRIu64 " unreadable, %" PRIu64 " lost\n", us.unwind.stacks,
+		us.unwind.stacks ? us.unwind.ns / 1e3 / (double)us.unwind.stacks : 0.0,
+		us.unwind.stacks ? (double)us.unwind.frames / (double)us.unwind.stacks : 0.0,
+		us.unwind.at_copy_end,
 		LS_MAX_STACK_COPY / 1024, (uint64_t)st->ustack_capped, LS_USTACK_BYTES_PER_SEC >> 20,
 		(uint64_t)st->ustack_errors, us.pending_missing + us.ids_full);
 }

@@ -8,6 +8,13 @@
 #include "collector/table.h"
 #include "user_stacks.h"
 
+/*
+ * Copies waiting for their record, all threads together. A thread that
+ * blocked briefly (no off-CPU record) leaves its copy until its next one:
+ * a target of thousands of such threads must not make us hold a copy each.
+ */
+#define PENDING_MAX_BYTES	(16u << 20)
+
 struct pending_dump {
 	uint32_t tid;
 	struct ls_rec_ustack *dump;	/* owned: the header, then its bytes */
@@ -17,6 +24,7 @@ struct user_stacks {
 	struct unwinder *uw;
 	struct ls_table pending;	/* of struct pending_dump, by tid */
 	struct stack_ids ids;
+	size_t pending_bytes;
 	struct user_stacks_stats st;
 };
 
@@ -48,6 +56,7 @@ static void drop_pending(struct user_stacks *us, uint32_t tid)
 	struct pending_dump *p = ls_table_find(&us->pending, ls_hash_u64(tid), &tid);
 
 	if (p) {
+		us->pending_bytes -= sizeof(*p->dump) + p->dump->size;
 		free(p->dump);
 		ls_table_remove(&us->pending, p);
 	}
@@ -61,6 +70,9 @@ static int keep_dump(struct user_stacks *us, const struct ls_rec_ustack *d, size
 
 	if (len < sizeof(*d) || d->size > LS_MAX_STACK_COPY || len < sizeof(*d) + d->size)
 		return 0;	/* not a record the programs write: nothing to keep */
+	drop_pending(us, d->tid);	/* a thread's new copy replaces its old one */
+	if (us->pending_bytes + sizeof(*d) + d->size > PENDING_MAX_BYTES)
+		return 0;	/* the record naming it will count it missing */
 	copy = malloc(sizeof(*d) + d->size);
 	if (!copy)
 		return 0;	/* the record naming it will count it missing */
@@ -70,10 +82,9 @@ static int keep_dump(struct user_stacks *us, const struct ls_rec_ustack *d, size
 		free(copy);
 		return 0;
 	}
-	if (!created)
-		free(p->dump);
 	p->tid = d->tid;
 	p->dump = copy;
+	us->pending_bytes += sizeof(*d) + d->size;
 	return 0;
 }
 
@@ -92,8 +103,7 @@ static int32_t unwound_id(struct user_stacks *us, uint32_t tid, user_stacks_emit
 	}
 	st.nframes = unwinder__unwind(us->uw, p->dump, (const uint8_t *)(p->dump + 1),
 				      (uint64_t *)st.ips, LS_MAX_STACK_DEPTH);	/* __u64 and uint64_t: one size, two spellings */
-	free(p->dump);
-	ls_table_remove(&us->pending, p);
+	drop_pending(us, tid);
 	if (!st.nframes) {
 		us->st.empty++;
 		return -1;

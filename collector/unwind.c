@@ -275,7 +275,7 @@ unsigned unwinder__unwind(struct unwinder *u, const struct ls_rec_ustack *dump,
 			  const uint8_t *stack, uint64_t *ips, unsigned max)
 {
 	struct frame_walk w = { .u = u, .ips = ips, .max = max };
-	uint64_t leaf = dump->regs[16];
+	uint64_t leaf = dump->regs[16], t0 = now_ns();
 	int rc;
 
 	u->st.stacks++;
@@ -296,6 +296,7 @@ unsigned unwinder__unwind(struct unwinder *u, const struct ls_rec_ustack *dump,
 	else if (rc == -1 && w.n < max)
 		u->st.no_cfi++;
 	u->st.frames += w.n;
+	u->st.ns += now_ns() - t0;
 	return w.n;
 }
 

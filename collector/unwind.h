@@ -33,6 +33,7 @@ struct unwinder_stats {
 	uint64_t maps_reloads;
 	uint64_t files;		/* module files opened */
 	uint64_t file_errors;	/* module files not usable (gone, replaced, refused) */
+	uint64_t ns;		/* spent in unwinder__unwind() (CLOCK_MONOTONIC) */
 };
 
 struct unwinder;
