@@ -264,7 +264,7 @@ struct ls_rec_overflow {
  * and the cap is counted.
  */
 #define LS_STACK_DUMPED		(-2)
-#define LS_MAX_STACK_COPY	16384
+#define LS_MAX_STACK_COPY	32768	/* node's stacks under load reach past 16 KiB (a third were cut there) */
 #define LS_UNWIND_REGS		17	/* x86-64 DWARF registers 0..16: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip */
 #define LS_MAX_UNWOUND_STACKS	16384
 #define LS_STACK_ID_LIMIT	(LS_MAX_STACK_IDS + LS_MAX_UNWOUND_STACKS)
@@ -380,6 +380,8 @@ struct ls_stats {
 #define LS_RINGBUF_BYTES	(8u << 20)
 #define LS_MAX_THREADS		16384
 /* Bytes of user stack copied per second per CPU, at most (CFI unwinding). */
-#define LS_USTACK_BYTES_PER_SEC	(4u << 20)
+#define LS_USTACK_BYTES_PER_SEC	(8u << 20)
+/* CPUs with a stack-copy buffer; one on a higher CPU sends no copy (counted) */
+#define LS_MAX_COPY_CPUS	1024
 
 #endif /* LOOPSCOPE_ABI_H */

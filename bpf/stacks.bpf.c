@@ -62,15 +62,20 @@ struct {
 
 #define PAGE_BYTES	4096
 
-/* One copy in flight per CPU: too large for the BPF stack. */
+/*
+ * One copy in flight per CPU: too large for the BPF stack, and for a
+ * per-CPU array too (32 KiB a value at most), so an array indexed by CPU.
+ * No two copies run at once on one CPU: they are made from the perf-event
+ * sample and from sched_switch, and the latter runs with interrupts off.
+ */
 struct ustack_buf {
 	struct ls_rec_ustack h;
 	__u8 data[LS_MAX_STACK_COPY + PAGE_BYTES];	/* the slack: each page read is bounded alone */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LS_MAX_COPY_CPUS);
 	__type(key, __u32);
 	__type(value, struct ustack_buf);
 } ustack_scratch SEC(".maps");
@@ -196,7 +201,7 @@ static __always_inline __s32 copy_user_stack(struct task_struct *task, __u32 tid
 					     const struct pt_regs *regs, struct vma_bounds *b)
 {
 	struct ustack_buf *buf;
-	__u32 zero = 0;
+	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 sp = regs->sp, len;
 
 	if (!b->end && sp)
@@ -208,9 +213,11 @@ static __always_inline __s32 copy_user_stack(struct task_struct *task, __u32 tid
 	len = b->end - sp;
 	if (len > LS_MAX_STACK_COPY)
 		len = LS_MAX_STACK_COPY;
-	buf = bpf_map_lookup_elem(&ustack_scratch, &zero);
-	if (!buf)
+	buf = bpf_map_lookup_elem(&ustack_scratch, &cpu);
+	if (!buf) {
+		__sync_fetch_and_add(&stats.ustack_errors, 1);
 		return -1;
+	}
 	if (!ustack_budget_take(now, len)) {
 		__sync_fetch_and_add(&stats.ustack_capped, 1);
 		return -1;

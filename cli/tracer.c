@@ -149,6 +149,17 @@ static int on_ring_record(void *ctx, void *data, size_t len)
 	return err ? err : ++t->consumed >= LS_POLL_BUDGET ? -EAGAIN : 0;
 }
 
+/* A stack-copy buffer per possible CPU (36 KiB each), or a single unused one. */
+static int size_copy_buffers(struct loopscope_bpf *skel, bool unwind_user)
+{
+	int n = unwind_user ? libbpf_num_possible_cpus() : 1;
+
+	if (n < 0)
+		return n;
+	return bpf_map__set_max_entries(skel->maps.ustack_scratch,
+					(__u32)(n < LS_MAX_COPY_CPUS ? n : LS_MAX_COPY_CPUS));
+}
+
 int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 {
 	struct tracer *t;
@@ -180,6 +191,9 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 		t->skel->rodata->unwind_user = 1;
 	}
 #endif
+	err = size_copy_buffers(t->skel, opts->unwind_user);
+	if (err)
+		goto out_free;
 	if (uvprobes__multi_supported())
 		set_uprobe_multi(t->skel);
 	err = loopscope_bpf__load(t->skel);

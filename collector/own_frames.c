@@ -7,8 +7,9 @@
 
 static bool is_tracing_glue(const char *name)
 {
+	/* __traceiter_*: the tracepoint's loop over its probes, when several are attached */
 	return !strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trace_run", 13) ||
-	       !strncmp(name, "__bpf_trace_", 12);
+	       !strncmp(name, "__bpf_trace_", 12) || !strncmp(name, "__traceiter_", 12);
 }
 
 unsigned own_frames__count(struct own_frames *o, const uint64_t *ips, unsigned n)

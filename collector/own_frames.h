@@ -2,7 +2,8 @@
 /*
  * loopscope's own kernel frames: a stack taken inside one of our programs
  * starts with the program (bpf_prog_<tag>_<name>), the tracepoint glue that
- * ran it (bpf_trace_run<N>, __bpf_trace_<event>) and any helper it was in
+ * ran it (bpf_trace_run<N>, __bpf_trace_<event>, __traceiter_<event> when
+ * several probes share the tracepoint) and any helper it was in
  * when a sample hit it. They say where the tracer was, not the target, so
  * they are cut from the leaf end of kernel stacks before anyone sees them.
  * Names come from /proc/kallsyms, read on first use; without it (hidden
