@@ -147,10 +147,32 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
-# Overhead against bpftrace, perf trace and strace; not part of `make test`.
+# Overhead against the floor (bench/floor), bpftrace, perf trace and strace;
+# not part of `make test`.
 .PHONY: bench
-bench: deps all
+bench: deps all $(OUTPUT)/bench/floor $(OUTPUT)/bench/zbench
 	$(Q)OUTPUT=$(OUTPUT) bench/bench.sh
+
+# The floor of the design (issue 21): two tp_btf programs and their loader,
+# built like bpf/ (one object, its own skeleton).
+$(OUTPUT)/bench/floor.bpf.o: bench/floor.bpf.c | $(OUTPUT)/vmlinux.h
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bench/floor.skel.h: $(OUTPUT)/bench/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(OUTPUT)/bench/floor: bench/floor.c $(OUTPUT)/bench/floor.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -I$(OUTPUT)/bench $< -lbpf -lelf -lz -o $@
+
+# The export's compression alone: zlib levels and chunk sizes, libdeflate.
+$(OUTPUT)/bench/zbench: bench/zbench.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $< -ldeflate -lz -o $@
 
 # The collector's RSS over a long run (SOAK_SECS, default 600 per mode) under
 # a node server and wrk, summary and full mode; not part of `make test`.

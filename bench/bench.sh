@@ -4,6 +4,11 @@
 # ../shared/bench-notes.md for why this shape: these 2-vCPU VMs have heavy,
 # unpredictable steal time).
 #
+#  floor     bench/floor (floor.bpf.c): two tp_btf programs (sys_enter,
+#            sys_exit) that filter on the tgid and bump one per-CPU counter,
+#            the least a tracer of loopscope's design can cost. It runs in
+#            every rotation; loopscope's rows are reported as multiples of it
+#            and of the bpftrace peer.
 #  micro     bench/readloop (read of 1 byte from /dev/zero in a tight loop,
 #            pinned) prints ns per call every 200 ms while each tracer is
 #            attached to it by PID; "added ns per read" is the median over
@@ -13,21 +18,30 @@
 #  http      a node "ok" server pinned to one CPU, wrk pinned to the other,
 #            each tracer attached by PID; requests/s and the ratio to no
 #            tracer (median over runs of the ratio within a run).
+#  progstats kernel.bpf_stats_enabled=1 for one run of each PROGSTATS
+#            configuration on readloop and on node under wrk (after the
+#            rotations, never during them: the stats cost two clock reads per
+#            run), average ns per run of each of the tracer's programs (found
+#            by the prog_id of its descriptors); the sysctl is restored.
 #  collector loopscope's own CPU time per event (utime+stime from
 #            /proc/PID/stat) while it traces readloop, the trace's bytes per
 #            event.
 #  replay    raw captures (record --raw) of readloop and of the node server
 #            under wrk, replayed offline: records/s per core for the
-#            correlator alone and with the Perfetto export, bytes per record.
+#            correlator alone and with the Perfetto export, bytes per record;
+#            bench/zbench compresses the node trace's packets as the export
+#            does with each zlib level and chunk size and with libdeflate.
 #
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_WINDOW seconds sampled per
 # micro run (3), BENCH_SETTLE seconds after attach (1), BENCH_HTTP_RUNS (5),
 # BENCH_HTTP_SECS (5), BENCH_HTTP_CONNS (32), BENCH_MICRO and BENCH_HTTP
 # (configuration lists; an empty list skips that part), BENCH_REPLAY (3 replays
-# of each capture; 0 skips the part), BENCH_RESULTS
+# of each capture; 0 skips the part), BENCH_PROGSTATS (configurations for
+# the per-program figures; empty skips the part), BENCH_RESULTS
 # (bench/results.md), BENCH_KEEP=1 keeps the raw logs, OUTPUT (build).
 # A/B a prototype: BENCH_ALT=/other/build/loopscope [BENCH_ALT_LABEL=...] and
-# add "alt" (and "by-alt") to the lists. Defaults take about 12 minutes.
+# add "alt" (and "by-alt") to the lists; the replay part then replays with
+# both builds. Defaults take about 14 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,9 +54,14 @@ HTTP_SECS=${BENCH_HTTP_SECS:-5}
 HTTP_CONNS=${BENCH_HTTP_CONNS:-32}
 REPLAYS=${BENCH_REPLAY:-3}
 RESULTS=${BENCH_RESULTS:-bench/results.md}
-MICRO=${BENCH_MICRO-"none loopscope loopscope-tmpfs loopscope-summary bpftrace-hist bpftrace-count perf-trace strace by-loopscope by-bpftrace-hist"}
-HTTP=${BENCH_HTTP-"none loopscope loopscope-nolibuv loopscope-summary bpftrace-hist perf-trace strace"}
+MICRO=${BENCH_MICRO-"none floor loopscope loopscope-tmpfs loopscope-summary bpftrace-hist bpftrace-count perf-trace strace by-floor by-loopscope by-bpftrace-hist"}
+HTTP=${BENCH_HTTP-"none floor loopscope loopscope-nolibuv loopscope-summary bpftrace-hist perf-trace strace"}
+PROGSTATS=${BENCH_PROGSTATS-"floor loopscope-summary loopscope bpftrace-hist"}
 LS=$OUTPUT/loopscope
+FLOOR=$OUTPUT/bench/floor
+ZBENCH=$OUTPUT/bench/zbench
+# what viewer-export/pftrace.c compresses with: compressor, level, chunk KiB
+ZB_CUR="zlib 5 256"
 RL=$OUTPUT/bench/readloop
 # the syscalls loopscope pairs (bpf/loopscope.h), for the HTTP peer
 LS_SYSCALLS="read write readv writev pread64 pwrite64 recvfrom sendto recvmsg sendmsg futex epoll_wait epoll_pwait epoll_pwait2"
@@ -51,10 +70,11 @@ die() { echo "bench: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (BPF, perf and ptrace of other processes)" >&2; exit 4; }
 bench/install-deps.sh
-for t in bpftrace perf strace wrk node taskset; do
+for t in bpftrace perf strace wrk node taskset bpftool jq bc python3; do
 	command -v "$t" >/dev/null || die "$t not found (bench/install-deps.sh installs it)"
 done
 [ -x "$LS" ] || die "$LS missing: run make first (make bench does)"
+[ -x "$FLOOR" ] || die "$FLOOR missing: make bench builds it (make OUTPUT=$OUTPUT $FLOOR)"
 
 NCPU=$(nproc)
 if [ "$NCPU" -ge 2 ]; then
@@ -74,8 +94,10 @@ fi
 LOGS=$(mktemp -d /tmp/loopscope-bench.XXXXXX)
 DISKDIR=$(mktemp -d /var/tmp/loopscope-bench.XXXXXX)
 SHMDIR=$(mktemp -d /dev/shm/loopscope-bench.XXXXXX)
+STATS_OLD=""	# kernel.bpf_stats_enabled before we set it, restored on exit
 cleanup() {
 	local p
+	[ -n "$STATS_OLD" ] && sysctl -q -w kernel.bpf_stats_enabled="$STATS_OLD" || true
 	# only our own background jobs still running (tracers, readloop, node)
 	for p in $(jobs -p); do
 		kill -KILL "$p" 2>/dev/null || true
@@ -136,6 +158,8 @@ start_tracer() {
 	TR=0
 	case $cfg in
 	none) sleep 1; return 0 ;;	# as long as an attach takes
+	floor) taskset -c "$OCPU" "$FLOOR" -p "$pid" >"$p.out" 2>"$p.err" &
+		ready="tracing PID" ;;
 	# libuv probes are attached just after "tracing PID"; SETTLE covers that
 	loopscope) taskset -c "$OCPU" "$LS" record -p "$pid" -o "$DISKDIR/x.pftrace" >"$p.out" 2>"$p.err" &
 		ready="tracing PID" ;;
@@ -260,6 +284,47 @@ http_run() {	# CONFIG RUN NODEPID PORT
 	printf '  run %s %-18s %10s req/s\n' "$r" "$cfg" "${rps:-failed}"
 }
 
+# prog_stats PID: "name run_cnt run_time_ns" for each BPF program PID holds a
+# descriptor of (its fdinfo names the prog_id; this bpftool shows no pids)
+prog_stats() {
+	local ids
+	ids=$(cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" { print $2 }' | sort -un | paste -sd, -)
+	[ -n "$ids" ] || return 0
+	bpftool prog show --json | jq -r --arg ids "$ids" '($ids | split(",") | map(tonumber)) as $want
+		| .[] | select(.id as $i | $want | index($i)) | "\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"' |
+		awk '{ c[$1] += $2; t[$1] += $3 } END { for (n in c) print n, c[n], t[n] }'
+}
+
+# progstat_run PART CONFIG PID LOAD...: one run with bpf_stats on; LOAD runs
+# the window (sleep for readloop, wrk for node). Rows: progstat PART CONFIG
+# NAME RUNS NS SECONDS, the deltas over the window.
+progstat_run() {
+	local part=$1 cfg=$2 pid=$3 p=$LOGS/progstat-$1-$2 a b t0 t1
+	shift 3
+	start_tracer "$cfg" "$pid" "$p" "$([ "$part" = http ] && echo "$LS_SYSCALLS" || echo read)" || return 0
+	sleep "$SETTLE"
+	a=$(prog_stats "$TR")
+	t0=$(date +%s.%N)
+	"$@" >/dev/null 2>&1 || true
+	t1=$(date +%s.%N)
+	b=$(prog_stats "$TR")
+	stop_pid "$TR"
+	trace_size "$cfg" >/dev/null
+	join <(sort <<<"$a") <(sort <<<"$b") | awk -v part="$part" -v c="$cfg" -v s="$(echo "$t1 - $t0" | bc)" '
+		{ printf "progstat\t%s\t%s\t%s\t%d\t%d\t%s\n", part, c, $1, $4 - $2, $5 - $3, s }' >>"$DATA"
+	printf '  %s %-18s per-program stats\n' "$part" "$cfg"
+}
+
+stats_on() {
+	STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -q -w kernel.bpf_stats_enabled=1
+}
+
+stats_off() {
+	sysctl -q -w kernel.bpf_stats_enabled="$STATS_OLD"
+	STATS_OLD=""
+}
+
 rotate() {	# N WORDS...: the words, starting at the N-th (mod count)
 	local n=$1
 	shift
@@ -279,6 +344,19 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 
+if [ -n "$PROGSTATS" ]; then
+	echo "bench: per-program figures on readloop (bpf_stats_enabled): $PROGSTATS"
+	taskset -c "$TCPU" "$RL" -c "$TCPU" -B "$OCPU" >"$LOGS/progstat.rl" &
+	rl=$!
+	wait_for "$LOGS/progstat.rl" "^bystander" "$rl" || die "readloop did not start"
+	stats_on
+	for cfg in $PROGSTATS; do
+		progstat_run micro "$cfg" "$rl" sleep "$WINDOW"
+	done
+	stats_off
+	stop_pid "$rl"
+fi
+
 if [ -n "$HTTP" ]; then
 echo "bench: HTTP, $HTTP_RUNS runs of: $HTTP (${HTTP_SECS} s each, wrk -c$HTTP_CONNS)"
 taskset -c "$TCPU" node bench/http-server.js >"$LOGS/node.out" 2>&1 &
@@ -291,23 +369,49 @@ for r in $(seq "$HTTP_RUNS"); do
 		http_run "$cfg" "$r" "$node_pid" "$port"
 	done
 done
+if [ -n "$PROGSTATS" ]; then
+	echo "bench: per-program figures on node under wrk (bpf_stats_enabled): $PROGSTATS"
+	stats_on
+	for cfg in $PROGSTATS; do
+		progstat_run http "$cfg" "$node_pid" taskset -c "$OCPU" wrk -t1 -c"$HTTP_CONNS" -d"${HTTP_SECS}s" \
+			"http://127.0.0.1:$port/"
+	done
+	stats_off
+fi
 stop_pid "$node_pid"
 fi
 
 # ---- replay: captures, then the collector offline on one core ------------------
 
-replay_run() {	# NAME RAW: appends replay rows (correlate only, with export)
-	local name=$1 raw=$2 i rate
+replay_one() {	# NAME RAW BINARY: one replay of each kind
+	local name=$1 raw=$2 bin=$3 rate
+	rate=$(taskset -c "$TCPU" "$bin" replay "$raw" 2>&1 | sed -n 's/.*: \([0-9]*\) records\/s per core/\1/p')
+	printf 'replay\t%s\tcorrelate\t%s\t0\t0\n' "$name" "${rate:-nan}" >>"$DATA"
+	rate=$(taskset -c "$TCPU" "$bin" replay "$raw" -o "$SHMDIR/replay.pftrace" 2>&1 |
+		sed -n 's/^replay: \([0-9]*\) records.*: \([0-9]*\) records\/s per core/\1 \2/p')
+	printf 'replay\t%s\texport\t%s\t%s\t%s\n' "$name" "${rate#* }" "${rate%% *}" \
+		"$(stat -c %s "$SHMDIR/replay.pftrace")" >>"$DATA"
+	rm -f "$SHMDIR/replay.pftrace"
+}
+
+replay_run() {	# NAME RAW: appends replay rows (correlate only, with export), BENCH_ALT's interleaved
+	local name=$1 raw=$2 i
 	for i in $(seq "$REPLAYS"); do
-		rate=$(taskset -c "$TCPU" "$LS" replay "$raw" 2>&1 | sed -n 's/.*: \([0-9]*\) records\/s per core/\1/p')
-		printf 'replay\t%s\tcorrelate\t%s\t0\t0\n' "$name" "${rate:-nan}" >>"$DATA"
-		rate=$(taskset -c "$TCPU" "$LS" replay "$raw" -o "$SHMDIR/replay.pftrace" 2>&1 |
-			sed -n 's/^replay: \([0-9]*\) records.*: \([0-9]*\) records\/s per core/\1 \2/p')
-		printf 'replay\t%s\texport\t%s\t%s\t%s\n' "$name" "${rate#* }" "${rate%% *}" \
-			"$(stat -c %s "$SHMDIR/replay.pftrace")" >>"$DATA"
-		rm -f "$SHMDIR/replay.pftrace"
+		replay_one "$name" "$raw" "$LS"
+		[ -n "${BENCH_ALT:-}" ] && replay_one "$name-alt" "$raw" "$BENCH_ALT"
 	done
 	echo "  replayed $name $REPLAYS times"
+}
+
+# A capture's trace packets compressed by each method of bench/zbench.
+zbench_run() {	# NAME RAW
+	local recs
+	recs=$(taskset -c "$TCPU" "$LS" replay "$2" -o "$SHMDIR/zb.pftrace" 2>&1 | sed -n 's/^replay: \([0-9]*\) records.*/\1/p')
+	bench/pftrace-packets.py "$SHMDIR/zb.pftrace" "$SHMDIR/zb.pkt" || die "pftrace-packets failed"
+	taskset -c "$TCPU" "$ZBENCH" "$SHMDIR/zb.pkt" "$recs" 3 300 | sed "s/^zbench/zbench\t$1/" >>"$DATA" ||
+		die "zbench failed"
+	rm -f "$SHMDIR/zb.pftrace" "$SHMDIR/zb.pkt"
+	echo "  compressed the $1 trace's packets with each method"
 }
 
 if [ "$REPLAYS" -gt 0 ]; then
@@ -332,6 +436,8 @@ wait "$cap" || die "node capture failed: $(tail -1 "$LOGS/cap-node.err")"
 stop_pid "$node_pid"
 replay_run readloop "$SHMDIR/readloop.raw"
 replay_run node "$SHMDIR/node.raw"
+zbench_run readloop "$SHMDIR/readloop.raw"
+zbench_run node "$SHMDIR/node.raw"
 rm -f "$SHMDIR/readloop.raw" "$SHMDIR/node.raw"
 fi
 
@@ -345,11 +451,11 @@ col() {	# KIND CONFIG FIELD: the field of every row of that configuration
 	awk -F'\t' -v k="$1" -v c="$2" -v f="$3" '$1 == k && $2 == c && $f != "nan" { print $f }' "$DATA"
 }
 
-# per round: field of CONFIG minus field of none in the same round (micro),
-# or ratio CONFIG/none in the same run (http)
-paired() {	# KIND CONFIG FIELD OP
-	awk -F'\t' -v k="$1" -v c="$2" -v f="$3" -v op="$4" '
-		$1 == k && $2 == "none" { base[$3] = $f }
+# per round: field of CONFIG minus field of none (or BASE) in the same round
+# (micro), or ratio CONFIG/none in the same run (http)
+paired() {	# KIND CONFIG FIELD OP [BASE]
+	awk -F'\t' -v k="$1" -v c="$2" -v f="$3" -v op="$4" -v b="${5:-none}" '
+		$1 == k && $2 == b { base[$3] = $f }
 		$1 == k && $2 == c { v[$3] = $f }
 		END { for (r in v) if ((r in base) && v[r] != "nan" && base[r] != "nan" && base[r] > 0)
 			print (op == "-" ? v[r] - base[r] : v[r] / base[r]) }' "$DATA"
@@ -361,6 +467,8 @@ fmt() { awk -v f="$1" '{ if ($1 == "nan") print "n/a"; else printf f "\n", $1 }'
 label() {
 	case $1 in
 	none) echo "no tracer" ;;
+	floor) echo "floor: tp_btf enter+exit, tgid filter, one counter" ;;
+	by-floor) echo "floor tracing another process" ;;
 	loopscope) echo "loopscope record, trace on disk" ;;
 	loopscope-nolibuv) echo "loopscope record --no-libuv" ;;
 	loopscope-summary) echo "loopscope record --summary (summary mode, no trace)" ;;
@@ -377,28 +485,49 @@ label() {
 	esac
 }
 
-micro_table() {	# CONFIGS...
-	local c
-	echo "| tracer | CPU ns per read | added CPU ns per read | range over rounds | added wall ns |"
-	echo "|---|---:|---:|---:|---:|"
+added() { paired micro "$1" 5 - | median; }	# CONFIG: its added CPU ns per read
+
+# A / B of two added costs, "n/a" when either is missing or B is not positive
+multiple() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || a == "" || b == "" || b <= 0)
+		print "n/a"; else printf "%.2fx\n", a / b }'
+}
+
+micro_table() {	# FLOOR PEER CONFIGS...: multiples of the added cost of FLOOR and PEER
+	local c a fl=nan pe=nan
+	case " $MICRO " in *" $1 "*) fl=$(added "$1") ;; esac
+	case " $MICRO " in *" $2 "*) pe=$(added "$2") ;; esac
+	shift 2
+	echo "| tracer | CPU ns per read | added CPU ns per read | range over rounds | added wall ns | x floor | x bpftrace hist |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
 	for c in "$@"; do
 		case " $MICRO " in *" $c "*) ;; *) continue ;; esac
-		printf '| %s | %s | %s | %s | %s |\n' "$(label "$c")" \
+		a=$([ "$c" = none ] && echo nan || added "$c")
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$(label "$c")" \
 			"$(col micro "$c" 5 | median | fmt %.0f)" \
-			"$([ "$c" = none ] && echo - || paired micro "$c" 5 - | median | fmt %+.0f)" \
+			"$([ "$c" = none ] && echo - || echo "$a" | fmt %+.0f)" \
 			"$([ "$c" = none ] && echo - || paired micro "$c" 5 - | range)" \
-			"$([ "$c" = none ] && echo - || paired micro "$c" 4 - | median | fmt %+.0f)"
+			"$([ "$c" = none ] && echo - || paired micro "$c" 4 - | median | fmt %+.0f)" \
+			"$([ "$c" = none ] && echo - || multiple "$a" "$fl")" \
+			"$([ "$c" = none ] && echo - || multiple "$a" "$pe")"
 	done
+}
+
+ratio_to() {	# CONFIG BASE: median over runs of requests/s of CONFIG / BASE's in that run
+	case " $HTTP " in *" $2 "*) ;; *) echo n/a; return ;; esac
+	[ "$1" = "$2" ] && { echo 1; return; }
+	paired http "$1" 4 / "$2" | median | fmt %.3f
 }
 
 http_table() {
 	local c
-	echo "| tracer | requests/s (median) | ratio to no tracer | loopscope events/s | tracer CPU |"
-	echo "|---|---:|---:|---:|---:|"
+	echo "| tracer | requests/s (median) | ratio to no tracer | ratio to floor | ratio to bpftrace hist | loopscope events/s | tracer CPU |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
 	for c in $HTTP; do
-		printf '| %s | %s | %s | %s | %s |\n' "$(label "$c")" \
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$(label "$c")" \
 			"$(col http "$c" 4 | median | fmt %.0f)" \
 			"$([ "$c" = none ] && echo 1 || paired http "$c" 4 / | median | fmt %.3f)" \
+			"$(ratio_to "$c" floor)" "$(ratio_to "$c" bpftrace-hist)" \
 			"$(is_loopscope "$c" && col http "$c" 6 | median | awk -v s="$HTTP_SECS" '{ if ($1 == "nan") print "n/a"; else printf "%.0f\n", $1 / s }' || echo -)" \
 			"$([ "$c" = none ] && echo - || col http "$c" 9 | median | awk '{ printf "%.0f%%\n", 100 * $1 }')"
 	done
@@ -426,17 +555,54 @@ collector_table() {
 		END { if (n) printf "| node HTTP (wrk) | %.0f | | | | %d | %.1f |\n", ev / n / s, dr, by / ev }' "$DATA"
 }
 
+progstat_table() {
+	echo "| target | tracer | program | runs/s | avg ns per run |"
+	echo "|---|---|---|---:|---:|"
+	awk -F'\t' '$1 == "progstat" && $5 > 0 {
+		printf "| %s | %s | %s | %.0f | %.0f |\n", ($2 == "micro" ? "readloop" : "node + wrk"),
+			$3, $4, $5 / $7, $6 / $5 }' "$DATA"
+}
+
 replay_table() {
 	local name
 	echo "| capture | records | correlate: records/s per core | with Perfetto export: records/s per core | bytes per record |"
 	echo "|---|---:|---:|---:|---:|"
-	for name in readloop node; do
-		printf '| %s | %s | %s | %s | %s |\n' "$name" \
+	for name in readloop node ${BENCH_ALT:+readloop-alt node-alt}; do
+		printf '| %s | %s | %s | %s | %s |\n' \
+			"$(echo "$name" | sed "s/-alt\$/ (${BENCH_ALT_LABEL:-BENCH_ALT build})/")" \
 			"$(awk -F'\t' -v n="$name" '$1 == "replay" && $2 == n && $3 == "export" { print $5 }' "$DATA" | median | fmt %.0f)" \
 			"$(awk -F'\t' -v n="$name" '$1 == "replay" && $2 == n && $3 == "correlate" && $4 != "nan" { print $4 }' "$DATA" | median | fmt %.0f)" \
 			"$(awk -F'\t' -v n="$name" '$1 == "replay" && $2 == n && $3 == "export" && $4 != "" { print $4 }' "$DATA" | median | fmt %.0f)" \
 			"$(awk -F'\t' -v n="$name" '$1 == "replay" && $2 == n && $3 == "export" && $5 > 0 { print $6 / $5 }' "$DATA" | median | fmt %.1f)"
 	done
+}
+
+# Medians over passes per method; size and speed against zlib 5 at 256 KiB
+# and an estimate of the export's records/s per core with the method:
+# 1 / (1/E - c(ZB_CUR) + c(method)),
+# E the measured export rate of the capture, c the compression CPU per record.
+zbench_table() {	# CAPTURE
+	local e
+	e=$(awk -F'\t' -v n="$1" '$1 == "replay" && $2 == n && $3 == "export" && $4 != "" { print $4 }' "$DATA" | median)
+	echo "| compressor | level | chunk KiB | compress ns per record | MB/s in | bytes out | size vs zlib 5 | speed vs zlib 5 | export records/s per core (est.) |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	awk -F'\t' -v n="$1" '$1 == "zbench" && $2 == n { print $3 "\t" $4 "\t" $5 "\t" $6 "\t" $7 "\t" $8 }' "$DATA" |
+		sort -t"$(printf '\t')" -k1,1 -k2,2n -k3,3n -k4,4g |
+		awk -F'\t' -v e="$e" -v cur="$(echo "$ZB_CUR" | tr ' ' '\t')" '
+		{ k = $1 "\t" $2 "\t" $3; if (!(k in n)) order[++m] = k; n[k]++; ns[k, n[k]] = $4; mb[k, n[k]] = $5; out[k] = $6 }
+		function med(a, k, c,   i, j, t, v) {
+			for (i = 1; i <= c; i++) v[i] = a[k, i]
+			for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+			return c % 2 ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2 }
+		END {
+			base = "zlib\t5\t256"
+			bns = med(ns, base, n[base]); cns = med(ns, cur, n[cur])
+			for (i = 1; i <= m; i++) {
+				k = order[i]; split(k, f, "\t"); x = med(ns, k, n[k])
+				est = (e == "nan" || e <= 0) ? "n/a" : sprintf("%.0f", 1e9 / (1e9 / e - cns + x))
+				printf "| %s | %s | %s | %.0f | %.0f | %d | %+.1f%% | %.2fx | %s |\n", f[1], f[2], f[3], x,
+					med(mb, k, n[k]), out[k], 100 * (out[k] / out[base] - 1), bns / x, est }
+		}'
 }
 
 version() { "$@" 2>&1 | head -n 1 || echo "n/a"; }
@@ -467,26 +633,44 @@ version() { "$@" 2>&1 | head -n 1 || echo "n/a"; }
 	echo "interrupts taken on the thread (irq_work wakeups). Added wall ns: the same on elapsed"
 	echo "time, which is what bench-notes' peer figures used; it moves with the host's steal."
 	echo
-	micro_table none loopscope loopscope-tmpfs loopscope-summary alt bpftrace-hist bpftrace-count perf-trace strace
+	echo "x floor, x bpftrace hist: added CPU ns of the row / added CPU ns of the floor and of"
+	echo "the bpftrace hist peer (each the median over rounds)."
+	echo
+	micro_table floor bpftrace-hist none floor loopscope loopscope-tmpfs loopscope-summary alt bpftrace-hist \
+		bpftrace-count perf-trace strace
 	echo
 	echo "### Bystander: a process the tracer does not trace"
 	echo
 	echo "The tracer traces readloop's bystander copy (CPU $OCPU, one read per ms); the"
-	echo "measured loop is not traced and pays only the tracer's reject path."
+	echo "measured loop is not traced and pays only the tracer's reject path. Multiples are"
+	echo "of the floor's and of bpftrace hist's bystander cost."
 	echo
-	micro_table by-loopscope by-alt by-bpftrace-hist
+	micro_table by-floor by-bpftrace-hist by-floor by-loopscope by-alt by-bpftrace-hist
 	echo
 	echo "## node HTTP server (realistic, coarse)"
 	echo
 	echo "\`node bench/http-server.js\` pinned to CPU $TCPU, \`wrk -t1 -c$HTTP_CONNS -d${HTTP_SECS}s\` pinned to CPU $OCPU,"
 	echo "$HTTP_RUNS runs per configuration, rotated; the bpftrace peer pairs the syscalls loopscope"
-	echo "traces. Ratio: median over runs of (requests/s / untraced requests/s in the same run)."
+	echo "traces. Ratio: median over runs of (requests/s / untraced requests/s in the same run);"
+	echo "ratio to floor and to bpftrace hist: the same against those configurations' runs."
 	echo "Tracer CPU: the tracer process's own utime+stime per second of load (on CPU $OCPU, shared"
 	echo "with wrk: on 2 CPUs whatever it takes, wrk loses). On these VMs effects under ~10% are"
 	echo "within noise."
 	echo
 	http_table
 	echo
+	if [ -n "$PROGSTATS" ]; then
+		echo "## Per-program cost (kernel.bpf_stats_enabled)"
+		echo
+		echo "One run per configuration after the rotations, stats on (then restored): the"
+		echo "tracer's programs' run_cnt and run_time_ns (\`bpftool prog show\`) over a ${WINDOW} s"
+		echo "window on readloop and a ${HTTP_SECS} s wrk run on node. Programs on syscall"
+		echo "tracepoints run for every syscall on the host, the target's or not. The time of"
+		echo "the tracepoint dispatch and of uprobe traps is not in these figures."
+		echo
+		progstat_table
+		echo
+	fi
 	echo "## Collector throughput and trace size"
 	echo
 	echo "Collector CPU: loopscope's utime+stime per second while tracing readloop;"
@@ -499,9 +683,26 @@ version() { "$@" 2>&1 | head -n 1 || echo "n/a"; }
 		echo
 		echo "Raw captures (\`record --raw\`: readloop 2 s, node under wrk 5 s) replayed $REPLAYS times"
 		echo "each with \`loopscope replay\`, pinned to CPU $TCPU: records/s per core (CPU time) for the"
-		echo "correlator alone, and with the Perfetto export (zlib included) to tmpfs; medians."
+		echo "correlator alone, and with the Perfetto export (compression included) to tmpfs; medians."
 		echo
 		replay_table
+		echo
+		echo "### The export's compression"
+		echo
+		echo "\`bench/zbench\`: each capture's trace packets (inflated back by"
+		echo "\`bench/pftrace-packets.py\`) compressed the way the export cuts them (chunks of whole"
+		echo "packets up to the chunk size, one zlib-format stream each), every method in turn,"
+		echo "3 passes, medians; pinned to CPU $TCPU. The export's own setting: $ZB_CUR (compressor,"
+		echo "level, chunk KiB). Estimated export rate: the measured one with the method's"
+		echo "compression time in place of that setting's."
+		echo
+		echo "readloop:"
+		echo
+		zbench_table readloop
+		echo
+		echo "node:"
+		echo
+		zbench_table node
 	fi
 } >"$RESULTS"
 
