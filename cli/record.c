@@ -134,7 +134,8 @@ static int open_trace(struct recording *r)
 	r->pf = pftrace__new(r->trace_out.fd, &po);
 	r->te = r->pf ? trace_export__new(r->pf, &teo) : NULL;
 	if (!r->te) {
-		fprintf(stderr, "loopscope: cannot set up the trace writer: %s\n", strerror(ENOMEM));
+		fprintf(stderr, "loopscope: cannot set up the trace writer: %s (out of memory: a memory "
+			"limit? ulimit -v, the memory cgroup)\n", strerror(ENOMEM));
 		return LS_EXIT_FAIL;
 	}
 	return 0;
@@ -287,10 +288,24 @@ static void print_symbol_sources(const struct recording *r)
 	char line[2048], esc[LS_ESC_SIZE(2048)];
 	int err = symbolizer__sources(r->sym, line, sizeof(line));
 
+	struct debuginfo_stats ds;
+
 	if (line[0])
 		fprintf(stderr, "loopscope: symbols: %s%s\n",
 			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), line, strlen(line)),
 			err == -ENOSPC ? "..." : "");
+	if (!r->dbg)
+		return;
+	/* the trust rules' refusals are always said (README "Trust rules") */
+	debuginfo__stats(r->dbg, &ds);
+	if (ds.refused_build_id || ds.refused_crc || ds.refused_file)
+		fprintf(stderr, "loopscope: symbols: debug files refused: %" PRIu64 " with another "
+			"build-id, %" PRIu64 " with another CRC, %" PRIu64 " not a plain regular "
+			"ELF file (a link, FIFO, device or too large)\n", ds.refused_build_id,
+			ds.refused_crc, ds.refused_file);
+	if (ds.debuginfod_timeouts)
+		fprintf(stderr, "loopscope: symbols: debuginfod gave no answer within the timeout "
+			"(%" PRIu64 " times): see --debuginfod-timeout\n", ds.debuginfod_timeouts);
 }
 
 /* A target file the trust rules refused, always; with -v, how to get missing names. */
@@ -393,23 +408,22 @@ static void say_tracing(const struct recording *r)
 /*
  * Debug files by build-id and debuglink always, debuginfod when
  * DEBUGINFOD_URLS names a server and --no-debuginfod is not given (as gdb
- * and perf decide). No symbolizer: frames stay addresses.
+ * and perf decide). One context for the run, so each module is looked up
+ * once. NULL when out of memory: frames then keep the names of the files.
  */
-static struct symbolizer *new_symbolizer(struct recording *r)
+static struct debuginfo *new_debuginfo(const struct record_opts *o)
 {
-	struct debuginfo_opts dopts = r->o->debuginfo;
+	struct debuginfo_opts dopts = o->debuginfo;
 	const char *urls = getenv("DEBUGINFOD_URLS");
-	struct symbolizer_opts so = { .sz = sizeof(so) };
 
-	dopts.debuginfod = !r->o->no_debuginfod && urls && *urls;
-	r->dbg = debuginfo__new(&dopts);
-	so.debuginfo = r->dbg;
-	return symbolizer__new(r->target->pid, &so);
+	dopts.debuginfod = !o->no_debuginfod && urls && *urls;
+	return debuginfo__new(&dopts);
 }
 
 static int record(const struct record_opts *o)
 {
-	struct recording r = { .o = o, .trace_out.fd = -1, .raw_out.fd = -1 };
+	struct recording r = { .o = o, .trace_out.fd = -1, .raw_out.fd = -1,
+			       .dbg = new_debuginfo(o) };
 	const struct session_opts so = {
 		.cmd = "record", .prefix = "loopscope", .verb = "tracing",
 		.pid = o->pid, .cmd_argv = o->cmd, .seed_threads = true,
@@ -419,10 +433,11 @@ static int record(const struct record_opts *o)
 			    .unwind_user = !o->fp_stacks },
 		.on_record = on_record, .ctx = &r,
 	};
+	struct symbolizer_opts so_sym = { .sz = sizeof(so_sym), .debuginfo = r.dbg };
 	int rc = session__open(&r.s, &so);
 
 	if (rc)
-		return rc;
+		goto out;
 	r.target = session__target(r.s);
 	rc = start(&r);
 	if (rc)
@@ -432,8 +447,7 @@ static int record(const struct record_opts *o)
 		say_tracing(&r);
 	session__wait_exec(r.s);
 	/* now, while the code is mapped: a target may die (of an overflow) at once */
-	r.sym = new_symbolizer(&r);
-
+	r.sym = symbolizer__new(r.target->pid, &so_sym);
 	attach_libuv(&r);
 	rc = run_loop(&r);
 	if (!rc)

@@ -19,56 +19,15 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "debuginfo.h"
 #include "elf_syms.h"
 #include "kallsyms.h"
 #include "perfmap.h"
 #include "safe_open.h"
 #include "symbolize.h"
-
-_Static_assert((int)LS_SYMS_BUILD_ID == (int)LS_DEBUG_BUILD_ID &&
-	       (int)LS_SYMS_DEBUGLINK == (int)LS_DEBUG_DEBUGLINK &&
-	       (int)LS_SYMS_DEBUGINFOD == (int)LS_DEBUG_DEBUGINFOD, "one numbering for both");
+#include "symbolize_int.h"
 
 #define LS_SYM_RELOAD_NS	(100 * 1000000ull)
 #define KERNEL_MAPPING		"[kernel.kallsyms]"
-
-struct ls_map {
-	uint64_t start, end, pgoff;
-	uint64_t dev, ino;
-	const char *path;	/* interned; "" for anonymous memory */
-	bool exec;
-	int elf;		/* index into elfs, -1 = not looked up yet */
-};
-
-struct elf_entry {
-	uint64_t dev, ino;
-	int err;		/* 0 = usable */
-	struct ls_elf elf;
-	const char *path;	/* interned, as the target maps it */
-	enum ls_sym_source source;
-	const char *debug_path;	/* interned; the debug file read, NULL = none */
-};
-
-struct symbolizer {
-	pid_t pid;
-	int root_fd;			/* the target's /, held: files stay reachable after it exits */
-	uid_t uid;			/* the target's effective uid: a perf map must be its own */
-	struct symbolizer_opts opts;
-	struct ls_map *maps;
-	size_t nmaps;
-	struct elf_entry *elfs;
-	size_t nelfs;
-	struct ls_symtab strs;		/* pool for interned paths and demangled names */
-	const char **paths;
-	size_t npaths;
-	struct ls_kallsyms ksyms;
-	int ksyms_err;			/* 1 = not loaded yet */
-	struct ls_perfmap pmap;
-	const char *pmap_name;		/* as the target names it, for frames */
-	uint64_t last_maps_ns, last_pmap_ns;
-	struct symbolizer_stats st;
-};
 
 static uint64_t now_ns(void)
 {
@@ -79,7 +38,7 @@ static uint64_t now_ns(void)
 }
 
 /* Paths are kept for the symbolizer's lifetime: frames point at them. */
-static const char *intern_path(struct symbolizer *s, const char *p)
+const char *sym_intern_path(struct symbolizer *s, const char *p)
 {
 	const char **paths, *copy;
 	size_t i;
@@ -115,7 +74,7 @@ static int parse_maps_line(struct symbolizer *s, char *line, struct ls_map *m)
 	m->ino = ino;
 	m->exec = strchr(perms, 'x') != NULL;
 	m->elf = -1;
-	m->path = intern_path(s, line + pos);
+	m->path = sym_intern_path(s, line + pos);
 	return m->path ? 0 : -ENOMEM;
 }
 
@@ -180,35 +139,6 @@ static struct ls_map *find_map(struct symbolizer *s, uint64_t ip)
 	return NULL;
 }
 
-/*
- * A stripped module (no .symtab: its static functions unnamed) gets the
- * .symtab of its separate debug file when one is found; where the names
- * came from is kept for the end-of-run line.
- */
-static void add_debug_symbols(struct symbolizer *s, struct elf_entry *e)
-{
-	enum ls_debug_source src = LS_DEBUG_NONE;
-	char where[PATH_MAX];
-	int fd;
-
-	e->source = e->elf.from_dynsym ? LS_SYMS_DYNSYM : LS_SYMS_SYMTAB;
-	if (!e->elf.from_dynsym || !s->opts.debuginfo)
-		goto out;
-	e->elf.module.path = e->path;
-	e->elf.module.root_fd = s->root_fd;
-	fd = debuginfo__find(s->opts.debuginfo, &e->elf.module, &src, where, sizeof(where));
-	e->elf.module.path = NULL;	/* interned, but the module's copy need not say so */
-	if (fd < 0)
-		goto out;
-	if (!ls_elf__load_debug(&e->elf, fd)) {
-		e->source = (enum ls_sym_source)src;
-		e->debug_path = intern_path(s, where);
-	}
-	close(fd);
-out:
-	s->st.sym_sources[e->source]++;
-}
-
 static struct elf_entry *elf_for_map(struct symbolizer *s, struct ls_map *m)
 {
 	struct elf_entry *e, *tmp;
@@ -244,7 +174,7 @@ static struct elf_entry *elf_for_map(struct symbolizer *s, struct ls_map *m)
 	else
 		s->st.files++;
 	if (!e->err)
-		add_debug_symbols(s, e);
+		sym_add_debug_symbols(s, e);
 	return e;
 }
 
@@ -454,7 +384,7 @@ static int init_perf_map(struct symbolizer *s)
 		if (s->root_fd < 0 || s->uid == LS_ANY_OWNER)
 			rules.owner = 0;
 	}
-	s->pmap_name = intern_path(s, path);
+	s->pmap_name = sym_intern_path(s, path);
 	if (!s->pmap_name)
 		return -ENOMEM;
 	return ls_perfmap__init(&s->pmap, path, &rules, s->opts.max_perf_map_entries,
@@ -486,7 +416,7 @@ struct symbolizer *symbolizer__new(pid_t pid, const struct symbolizer_opts *opts
 	/* The caller's strings are not ours to keep. */
 	s->opts.perf_map_path = NULL;
 	if (!err && s->opts.kallsyms_path) {
-		s->opts.kallsyms_path = intern_path(s, s->opts.kallsyms_path);
+		s->opts.kallsyms_path = sym_intern_path(s, s->opts.kallsyms_path);
 		err = s->opts.kallsyms_path ? 0 : -ENOMEM;
 	}
 	if (!err)
@@ -530,33 +460,3 @@ void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st)
 	st->kernel_hidden = s->ksyms_err != 1 && (s->ksyms_err || s->ksyms.hidden);
 }
 
-/* Only the modules not named by their own .symtab: those are the news. */
-int symbolizer__sources(const struct symbolizer *s, char *buf, size_t len)
-{
-	size_t i, used = 0;
-	int n;
-
-	if (!len)
-		return -EINVAL;
-	buf[0] = '\0';
-	for (i = 0; i < s->nelfs; i++) {
-		const struct elf_entry *e = &s->elfs[i];
-		const char *base;
-
-		if (e->err || e->source == LS_SYMS_SYMTAB || !e->path)
-			continue;
-		base = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
-		if (e->debug_path)
-			n = snprintf(buf + used, len - used, "%s%s from %s (%s)", used ? "; " : "",
-				     base, e->debug_path, ls_sym_source_name(e->source));
-		else
-			n = snprintf(buf + used, len - used, "%s%s: .dynsym only", used ? "; " : "",
-				     base);
-		if (n < 0 || (size_t)n >= len - used) {
-			buf[used] = '\0';
-			return -ENOSPC;
-		}
-		used += (size_t)n;
-	}
-	return 0;
-}

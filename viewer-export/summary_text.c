@@ -66,32 +66,32 @@ static const char *frame_name(const struct summary_text_meta *m, uint64_t ip, bo
 	return ls_frame_label(&fi, buf, sz);
 }
 
-/* The innermost named frames of a stack, "a <- b <- c", into buf. */
+/*
+ * The innermost frames of a stack, "a <- b <- c", into buf: up to 3 named
+ * ones, with the unnamed ones among them as module+0xaddr (a stripped
+ * static function is still where the time went; leaving it out would
+ * blame its callers), 5 frames at most.
+ */
 static const char *top_frames(const struct summary_text_meta *m, const struct ls_stack *st,
 			      char *buf, size_t sz)
 {
 	struct ls_frame_info fi;
+	char label[224];
 	size_t off = 0;
 	uint32_t i, named = 0;
 
 	buf[0] = '\0';
-	for (i = 0; st && i < st->nframes && named < 3 && off < sz; i++) {
-		memset(&fi, 0, sizeof(fi));
-		if (!m->resolve || m->resolve(m->resolve_ctx, st->ips[i], false, &fi) || !fi.function)
-			continue;
-		off += (size_t)snprintf(buf + off, sz - off, "%s%s", named++ ? " <- " : "", fi.function);
-	}
-	if (!named && st && st->nframes) {
-		char label[224];
-
+	for (i = 0; st && i < st->nframes && i < 5 && named < 3 && off < sz; i++) {
 		memset(&fi, 0, sizeof(fi));
 		if (m->resolve)
-			m->resolve(m->resolve_ctx, st->ips[0], false, &fi);
-		fi.ip = st->ips[0];
-		snprintf(buf, sz, "unnamed code (%s)", ls_frame_label(&fi, label, sizeof(label)));
-	} else if (!named) {
-		snprintf(buf, sz, "unnamed code");
+			m->resolve(m->resolve_ctx, st->ips[i], false, &fi);
+		fi.ip = st->ips[i];
+		named += fi.function != NULL;
+		off += (size_t)snprintf(buf + off, sz - off, "%s%s", i ? " <- " : "",
+					ls_frame_label(&fi, label, sizeof(label)));
 	}
+	if (!buf[0])
+		snprintf(buf, sz, "unnamed code");
 	return buf;
 }
 
