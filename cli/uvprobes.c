@@ -407,11 +407,13 @@ static void scan_debug_symbols(struct uvprobes *u, struct debuginfo *dbg, Elf *e
 	snprintf(u->symbols, sizeof(u->symbols), "from %s (%s)", where, ls_debug_source_name(src));
 }
 
-/* Without a debuginfo context of the caller's: the default debug dir, debuginfod per the environment. */
+/*
+ * Without a debuginfo context of the caller's: the default debug dir and
+ * debuglinks, never debuginfod (the caller's --no-debuginfod is unknown here).
+ */
 int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, bool js_callbacks)
 {
-	const char *urls = getenv("DEBUGINFOD_URLS");
-	struct debuginfo_opts o = { .sz = sizeof(o), .debuginfod = urls && *urls };
+	struct debuginfo_opts o = { .sz = sizeof(o) };
 	struct debuginfo *dbg = debuginfo__new(&o);
 	int err = uvprobes__attach_debug(u, skel, pid, js_callbacks, dbg);
 

@@ -40,7 +40,7 @@ int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, 
 /*
  * The same, finding the debug file of a stripped libuv through dbg (the
  * caller's, NULL = none). uvprobes__attach() uses a context of its own:
- * LS_DEBUG_DIR_DEFAULT, and debuginfod when DEBUGINFOD_URLS is set.
+ * LS_DEBUG_DIR_DEFAULT and debuglinks, no debuginfod.
  */
 int uvprobes__attach_debug(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid,
 			   bool js_callbacks, struct debuginfo *dbg);
