@@ -15,7 +15,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DLS_VERSION='"$(VERSION)"' \
 	-I$(OUTPUT) -I. $(SAN_FLAGS) $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -ldw -ldebuginfod -lelf -lz -lprotobuf-c -lpthread -lm
+LDLIBS := -lbpf -ldw -ldebuginfod -lelf -ldeflate -lz -lprotobuf-c -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -I. -Wall -Wno-unused-function
 # Each object's headers, found by the compiler as it builds it (the .d files
 # included at the end); -MP keeps a removed header from breaking the build.

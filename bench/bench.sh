@@ -61,7 +61,7 @@ LS=$OUTPUT/loopscope
 FLOOR=$OUTPUT/bench/floor
 ZBENCH=$OUTPUT/bench/zbench
 # what viewer-export/pftrace.c compresses with: compressor, level, chunk KiB
-ZB_CUR="zlib 5 256"
+ZB_CUR="libdeflate 5 256"
 RL=$OUTPUT/bench/readloop
 # the syscalls loopscope pairs (bpf/loopscope.h), for the HTTP peer
 LS_SYSCALLS="read write readv writev pread64 pwrite64 recvfrom sendto recvmsg sendmsg futex epoll_wait epoll_pwait epoll_pwait2"

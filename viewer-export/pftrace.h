@@ -10,7 +10,8 @@
  * packet written, so an iid is always defined at or before its first use.
  *
  * Output is buffered; with opts->compress, runs of packets are wrapped in
- * zlib compressed_packets wrappers (each below 512 KiB, as the format asks).
+ * compressed_packets wrappers (zlib format, written by libdeflate; each below
+ * 512 KiB, as the format asks).
  * The first write error is sticky: the file is truncated back to the last
  * whole packet or wrapper and every later call returns that error.
  *
@@ -29,8 +30,8 @@
 #define PFTRACE_MAX_CATS	4	/* categories per event */
 
 struct pftrace_opts {
-	bool compress;		/* wrap packets in zlib compressed_packets */
-	int level;		/* zlib level 1-9; 0 = 5 */
+	bool compress;		/* wrap packets in compressed_packets (zlib format) */
+	int level;		/* libdeflate level 1-12; 0 = 5 */
 	size_t chunk_size;	/* uncompressed bytes per wrapper; 0 = 256 KiB */
 	size_t buf_size;	/* output buffer; 0 = 256 KiB */
 };

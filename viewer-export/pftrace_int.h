@@ -9,7 +9,7 @@
 #define LS_PFTRACE_INT_H
 
 #include <sys/types.h>
-#include <zlib.h>
+#include <libdeflate.h>
 #include "collector/table.h"
 #include "pftrace.h"
 
@@ -65,8 +65,7 @@ struct pftrace {
 	struct pft_buf out;
 	struct pft_buf chunk;
 	struct pft_buf *open;	/* where the packet being written goes */
-	z_stream zs;
-	bool zs_ready;
+	struct libdeflate_compressor *zc;	/* whole-buffer, zlib format */
 	uint8_t *zbuf;
 	size_t zcap;
 	/* the delta clock: set up at the first timestamp, in a ClockSnapshot */
