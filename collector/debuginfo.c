@@ -330,8 +330,11 @@ int debuginfo__find(struct debuginfo *d, const struct debuginfo_module *m,
 	struct lookup *l;
 	int fd;
 
-	if (!d || !m)
+	if (!d || !m || !src)
 		return -EINVAL;
+	*src = LS_DEBUG_NONE;
+	if (where && where_len)
+		where[0] = '\0';
 	if (!m->build_id_len && !m->debuglink[0])
 		return -ENOENT;
 	snprintf(key, sizeof(key), "%s:%08x", m->path ? m->path : "", m->debuglink_crc);

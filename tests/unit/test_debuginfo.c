@@ -244,7 +244,9 @@ TEST(debuginfo_nothing_to_look_up)
 	struct debuginfo *d = debuginfo__new(NULL);
 
 	ASSERT(d);
+	src = LS_DEBUG_DEBUGINFOD;
 	ASSERT_EQ(debuginfo__find(d, &m, &src, NULL, 0), -ENOENT);
+	ASSERT_EQ(src, LS_DEBUG_NONE);
 	ASSERT_EQ(debuginfo__find(NULL, &m, &src, NULL, 0), -EINVAL);
 	ASSERT(!strcmp(ls_debug_source_name(LS_DEBUG_DEBUGINFOD), "debuginfod"));
 	debuginfo__free(d);
