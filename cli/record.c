@@ -161,7 +161,7 @@ static void attach_libuv(struct recording *r)
 
 	if (r->o->no_libuv)
 		return;
-	err = tracer__attach_libuv(session__tracer(r->s), r->o->js_callbacks, &uv);
+	err = tracer__attach_libuv(session__tracer(r->s), r->o->js_callbacks, r->dbg, &uv);
 	if (err == -ENOENT || err == -ESRCH)
 		return;	/* the target is already gone */
 	if (err)

@@ -337,9 +337,11 @@ static void detach_sampling(struct tracer *t)
 	}
 }
 
-int tracer__attach_libuv(struct tracer *t, bool js_callbacks, const struct uvprobes **out)
+int tracer__attach_libuv(struct tracer *t, bool js_callbacks, struct debuginfo *dbg,
+			 const struct uvprobes **out)
 {
-	int err = uvprobes__attach(&t->uv, t->skel, t->opts.pid, js_callbacks);
+	int err = dbg ? uvprobes__attach_debug(&t->uv, t->skel, t->opts.pid, js_callbacks, dbg)
+		      : uvprobes__attach(&t->uv, t->skel, t->opts.pid, js_callbacks);
 
 	*out = &t->uv;
 	return err;

@@ -30,6 +30,7 @@ struct tracer_opts {
 };
 
 struct tracer;
+struct debuginfo;
 
 /* Opens, loads and attaches. -errno; -EPERM/-EACCES mean missing privileges. */
 int tracer__start(struct tracer **out, const struct tracer_opts *opts);
@@ -55,9 +56,11 @@ bool tracer__user_stacks(const struct tracer *t, struct user_stacks_stats *st);
 /*
  * Looks for libuv in the target and attaches the phase and thread-pool
  * probes; the result (what was found, what is missing) is kept in t and
- * returned. Missing libuv is not an error. -errno if attaching failed.
+ * returned. Missing libuv is not an error. dbg finds the debug file of a
+ * stripped libuv (the caller's lookup and options); NULL: uvprobes' own. -errno if attaching failed.
  */
-int tracer__attach_libuv(struct tracer *t, bool js_callbacks, const struct uvprobes **out);
+int tracer__attach_libuv(struct tracer *t, bool js_callbacks, struct debuginfo *dbg,
+			 const struct uvprobes **out);
 void tracer__free(struct tracer *t);
 
 #endif
