@@ -41,7 +41,7 @@
 # (bench/results.md), BENCH_KEEP=1 keeps the raw logs, OUTPUT (build).
 # A/B a prototype: BENCH_ALT=/other/build/loopscope [BENCH_ALT_LABEL=...] and
 # add "alt" (and "by-alt") to the lists; the replay part then replays with
-# both builds. Defaults take about 14 minutes.
+# both builds. Defaults take about 13 minutes (770 s on 2026-12-01).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
