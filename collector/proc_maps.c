@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "proc_maps.h"
 #include "safe_open.h"
 
@@ -18,6 +22,7 @@ static int parse_line(char *line, struct ls_mapping *m)
 		   &maj, &min, &ino, &pos) < 7 || !pos || end <= start)
 		return -EINVAL;
 	m->start = start, m->end = end, m->pgoff = pgoff, m->ino = ino;
+	m->dev = (uint64_t)maj << 32 | min;
 	m->exec = strchr(perms, 'x') != NULL;
 	m->path = line + pos;
 	return 0;
@@ -58,12 +63,7 @@ int ls_proc_maps_read(struct ls_proc_maps *pm, pid_t pid)
 	err = ls_read_small_file(path, &rules, LS_MAPS_MAX_BYTES, &pm->text, &pm->len);
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
-	pm->raw = malloc(pm->len + 1);
-	err = pm->raw ? 0 : -ENOMEM;
-	if (!err) {
-		memcpy(pm->raw, pm->text, pm->len + 1);
-		err = parse_all(pm);
-	}
+	err = parse_all(pm);
 	if (err)
 		ls_proc_maps_free(pm);
 	return err;
@@ -89,7 +89,40 @@ const struct ls_mapping *ls_proc_maps_find(const struct ls_proc_maps *pm, uint64
 void ls_proc_maps_free(struct ls_proc_maps *pm)
 {
 	free(pm->text);
-	free(pm->raw);
 	free(pm->maps);
 	memset(pm, 0, sizeof(*pm));
+}
+
+const void *ls_own_vdso(size_t *len)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)getauxval(AT_SYSINFO_EHDR);
+	size_t n;
+
+	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return NULL;
+	n = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;	/* section headers come last */
+	if (n < sizeof(*eh) || n > (1u << 20))
+		return NULL;
+	*len = n;
+	return eh;
+}
+
+int ls_own_vdso_fd(void)
+{
+	size_t len;
+	const void *img = ls_own_vdso(&len);
+	int fd, err = 0;
+
+	if (!img)
+		return -ENOENT;
+	fd = memfd_create("loopscope-vdso", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, img, len) != (ssize_t)len)
+		err = -EIO;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
 }

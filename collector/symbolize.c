@@ -22,6 +22,7 @@
 #include "elf_syms.h"
 #include "kallsyms.h"
 #include "perfmap.h"
+#include "proc_maps.h"
 #include "safe_open.h"
 #include "symbolize.h"
 #include "symbolize_int.h"
@@ -161,7 +162,8 @@ static struct elf_entry *elf_for_map(struct symbolizer *s, struct ls_map *m)
 	memset(e, 0, sizeof(*e));
 	e->dev = m->dev, e->ino = m->ino;
 	m->elf = (int)s->nelfs++;
-	fd = ls_open_mapped(s->pid, s->root_fd, m->path, m->start, m->end, m->ino,
+	fd = !strcmp(m->path, "[vdso]") ? ls_own_vdso_fd() :
+	     ls_open_mapped(s->pid, s->root_fd, m->path, m->start, m->end, m->ino,
 			    LS_MAPPED_FILE_MAX);
 	e->err = fd < 0 ? fd : ls_elf__load(&e->elf, fd);
 	if (fd >= 0)
@@ -297,8 +299,8 @@ int symbolizer__resolve(struct symbolizer *s, uint64_t ip, bool kernel, struct l
 	m = find_map(s, ip);
 	if (!m && now_ns() - s->last_maps_ns >= LS_SYM_RELOAD_NS && !load_maps(s))
 		m = find_map(s, ip);	/* new code: dlopen, JIT, or a reused range */
-	if (m && m->path[0] == '/')
-		goto native;
+	if (m && (m->path[0] == '/' || !strcmp(m->path, "[vdso]")))
+		goto native;	/* the vDSO's names come from our own copy of it */
 	if (m && m->path[0] == '[' && strncmp(m->path, "[anon", 5)) {
 		/* [vdso], [vsyscall], [heap], [stack]: no file to read names from */
 		out->kind = LS_FRAME_NATIVE;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -7,15 +8,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <time.h>
 #include <unistd.h>
 #include "proc_maps.h"
 #include "safe_open.h"
 #include "unwind.h"
 
+/*
+ * libdw reads (and inflates) every .debug_* section of a module whose
+ * .eh_frame lacks a pc, at once: a crafted 1 MiB file with a compressed
+ * 1 GiB section cost 1 GiB and 7 s. Modules past these are not unwound.
+ */
+#define DEBUG_SECTION_MAX	(128ull << 20)
+#define DEBUG_SECTIONS_MAX	(256ull << 20)
+
 /* The maps are read again at most this often, when a leaf is in none. */
 #define MAPS_RELOAD_NS	(100 * 1000000ull)
+
+/* Modules asked for V8's builtins, at most; a module is asked once. */
+#define BUILTINS_MODULES	16
+
+struct builtins_range {
+	Dwfl_Module *mod;
+	uint64_t lo, hi;	/* the Builtins_* functions; lo > hi: none */
+};
 
 struct unwinder {
 	pid_t pid;
@@ -30,6 +46,8 @@ struct unwinder {
 	const struct ls_rec_ustack *dump;
 	const uint8_t *stack;
 	bool read_past_copy;
+	struct builtins_range builtins[BUILTINS_MODULES];
+	unsigned nbuiltins;
 	struct unwinder_stats st;
 };
 
@@ -41,27 +59,56 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/*
- * The vDSO holds clock_gettime and friends, where loops spend real time;
- * it is not a file. Every 64-bit process of this kernel maps the same
- * image, so ours is read, never the target's memory.
- */
+/* A copy of our vDSO image (proc_maps.h): libdwfl's Elf must outlive the mapping we read. */
 static int copy_own_vdso(struct unwinder *u)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)getauxval(AT_SYSINFO_EHDR);
 	size_t len;
+	const void *img = ls_own_vdso(&len);
 
-	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64)
+	if (!img)
 		return -ENOENT;
-	len = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;	/* section headers come last */
-	if (len < sizeof(*eh) || len > (1u << 20))
-		return -EINVAL;
 	u->vdso = malloc(len);
 	if (!u->vdso)
 		return -ENOMEM;
-	memcpy(u->vdso, eh, len);
+	memcpy(u->vdso, img, len);
 	u->vdso_len = len;
 	return 0;
+}
+
+/* The bytes a debug section costs libdw once read (inflated if compressed); 0 = refuse. */
+static uint64_t debug_section_cost(Elf_Scn *scn, const GElf_Shdr *sh, const char *name)
+{
+	GElf_Chdr ch;
+
+	if (!strncmp(name, ".zdebug", 7))
+		return 0;	/* the old GNU compression: not worth the trust */
+	if (!(sh->sh_flags & SHF_COMPRESSED))
+		return sh->sh_type == SHT_NOBITS ? 1 : sh->sh_size + 1;
+	return gelf_getchdr(scn, &ch) ? ch.ch_size + 1 : 0;
+}
+
+/* Whether libdw may read elf's debug sections (see DEBUG_SECTION_MAX). */
+static bool debug_sections_bounded(Elf *elf)
+{
+	uint64_t total = 0, cost;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return true;	/* no section names: libdw finds no DWARF either */
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			return false;
+		if (strncmp(name, ".debug", 6) && strncmp(name, ".zdebug", 7))
+			continue;
+		cost = debug_section_cost(scn, &sh, name);
+		if (!cost || cost > DEBUG_SECTION_MAX || (total += cost) > DEBUG_SECTIONS_MAX)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -94,6 +141,10 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 			    LS_MAPPED_FILE_MAX);
 	if (fd >= 0)
 		*elfp = elf_begin(fd, ELF_C_READ, NULL);
+	if (*elfp && !debug_sections_bounded(*elfp)) {
+		elf_end(*elfp);
+		*elfp = NULL;
+	}
 	if (!*elfp) {
 		if (fd >= 0)
 			close(fd);
@@ -172,20 +223,49 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
-static int own_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
-		      void *arg)
+/* One module libdwfl knows by its address range, its file found by find_elf() with u. */
+static void report_module(struct unwinder *u, const char *name, uint64_t start, uint64_t end)
 {
-	(void)mod, (void)name, (void)start;
-	*userdata = arg;
-	return DWARF_CB_OK;
+	Dwfl_Module *mod = dwfl_report_module(u->dwfl, name, start, end);
+	void **userdata = NULL;
+
+	if (!mod)
+		return;	/* overlapping or out of memory: its frames end stacks */
+	dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (userdata)
+		*userdata = u;
+}
+
+/*
+ * Modules from our own parse of the maps, not libdwfl's (which gives up on
+ * the whole file at a line it does not like, e.g. two names for one inode):
+ * adjacent lines of one file (device, inode, path) are one module; a line
+ * we cannot use is skipped, never the rest.
+ */
+static void report_modules(struct unwinder *u)
+{
+	const struct ls_mapping *m = u->maps.maps, *first;
+	size_t i = 0, n = u->maps.n;
+
+	while (i < n) {
+		first = &m[i++];
+		if (!strcmp(first->path, "[vdso]")) {
+			report_module(u, "[vdso]", first->start, first->end);
+			continue;
+		}
+		if (first->path[0] != '/' || !first->ino)
+			continue;
+		while (i < n && m[i].ino == first->ino && m[i].dev == first->dev &&
+		       !strcmp(m[i].path, first->path))
+			i++;
+		report_module(u, first->path, first->start, m[i - 1].end);
+	}
 }
 
 /* Modules as the maps now list them: libdwfl keeps the ones unchanged. */
 static int reload_maps(struct unwinder *u)
 {
 	struct ls_proc_maps pm;
-	FILE *f;
-	size_t i;
 	int err = ls_proc_maps_read(&pm, u->pid);
 
 	u->maps_ns = now_ns();
@@ -194,18 +274,10 @@ static int reload_maps(struct unwinder *u)
 	ls_proc_maps_free(&u->maps);
 	u->maps = pm;
 	u->st.maps_reloads++;
-	f = fmemopen(u->maps.raw, u->maps.len, "r");
-	if (!f)
-		return -errno;
 	dwfl_report_begin(u->dwfl);
-	err = dwfl_linux_proc_maps_report(u->dwfl, f);
-	fclose(f);
-	for (i = 0; !err && i < u->maps.n; i++)
-		if (!strcmp(u->maps.maps[i].path, "[vdso]"))
-			dwfl_report_module(u->dwfl, "[vdso]", u->maps.maps[i].start, u->maps.maps[i].end);
-	if (dwfl_report_end(u->dwfl, NULL, NULL) || err)
-		return -EINVAL;
-	dwfl_getmodules(u->dwfl, own_module, u, 0);
+	report_modules(u);
+	dwfl_report_end(u->dwfl, NULL, NULL);
+	u->nbuiltins = 0;	/* modules gone may be freed: their pointers mean nothing now */
 	return 0;
 }
 
@@ -239,8 +311,87 @@ struct frame_walk {
 	uint64_t *ips;
 	unsigned n, max;
 	uint64_t last_sp;
+	uint64_t callee_pc;	/* the frame before: its CFI made this one */
+	bool callee_activation;
 	bool out_of_module;
+	bool guessed;
 };
+
+/*
+ * V8's embedded builtins (Builtins_*, in node's own .text) have no CFI and
+ * always keep frame pointers, like its JIT code: there the walk is right.
+ * Their range is found once per module, in one pass over its symbols
+ * (libdwfl's own address lookup scans them all on every call: 27 ms a
+ * stack on node).
+ */
+static void find_builtins(struct unwinder *u, Dwfl_Module *mod, struct builtins_range *r)
+{
+	int i, n = dwfl_module_getsymtab(mod);
+
+	r->mod = mod;
+	r->lo = UINT64_MAX;
+	r->hi = 0;
+	for (i = 1; i < n; i++) {
+		GElf_Addr addr;
+		GElf_Sym sym;
+		const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+
+		if (!name || strncmp(name, "Builtins_", 9) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+			continue;
+		if (addr < r->lo)
+			r->lo = addr;
+		if (addr + sym.st_size > r->hi)
+			r->hi = addr + sym.st_size;
+	}
+	(void)u;
+}
+
+static bool in_v8_builtin(struct unwinder *u, Dwfl_Module *mod, uint64_t at)
+{
+	struct builtins_range *r = NULL;
+	unsigned i;
+
+	for (i = 0; i < u->nbuiltins; i++)
+		if (u->builtins[i].mod == mod)
+			r = &u->builtins[i];
+	if (!r) {
+		if (u->nbuiltins == BUILTINS_MODULES)
+			return false;	/* more modules without CFI than any V8 process has */
+		r = &u->builtins[u->nbuiltins++];
+		find_builtins(u, mod, r);
+	}
+	return at >= r->lo && at < r->hi;
+}
+
+/*
+ * Whether libdwfl unwound out of the frame at pc by its CFI. Where there is
+ * none, libdwfl falls back to the frame-pointer chain ([rbp+8]), which is
+ * right only where code keeps frame pointers: a JIT's code (anonymous
+ * executable memory: V8 keeps them) and V8's builtins, not a file's code
+ * that has no unwind tables (musl, hand-written assembly), whose rbp is
+ * anything.
+ */
+static bool unwound_by_rule(struct unwinder *u, uint64_t pc, bool activation)
+{
+	uint64_t at = activation ? pc : pc - 1;
+	const struct ls_mapping *m = ls_proc_maps_find(&u->maps, at);
+	Dwfl_Module *mod;
+	Dwarf_Frame *frame;
+	Dwarf_CFI *cfi;
+	Dwarf_Addr bias;
+
+	if (m && m->exec && !m->ino && m->path[0] != '[')
+		return true;	/* JIT code: the frame-pointer walk is its rule */
+	mod = dwfl_addrmodule(u->dwfl, at);
+	if (!mod)
+		return false;
+	cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (cfi && !dwarf_cfi_addrframe(cfi, at - bias, &frame)) {
+		free(frame);
+		return true;
+	}
+	return in_v8_builtin(u, mod, at);
+}
 
 /*
  * One frame from libdwfl. A frame is taken only if its address is in an
@@ -267,6 +418,12 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 			return DWARF_CB_ABORT;
 		w->last_sp = sp;
 	}
+	if (w->n && !unwound_by_rule(w->u, w->callee_pc, w->callee_activation)) {
+		w->guessed = true;
+		return DWARF_CB_ABORT;
+	}
+	w->callee_pc = pc;
+	w->callee_activation = activation;
 	w->ips[w->n++] = pc;
 	return w->n < w->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
@@ -293,7 +450,7 @@ unsigned unwinder__unwind(struct unwinder *u, const struct ls_rec_ustack *dump,
 		u->st.at_copy_end++;
 	else if (w.out_of_module)
 		u->st.no_module++;
-	else if (rc == -1 && w.n < max)
+	else if (w.guessed || (rc == -1 && w.n < max))
 		u->st.no_cfi++;
 	u->st.frames += w.n;
 	u->st.ns += now_ns() - t0;
