@@ -199,7 +199,7 @@ static int resolve_native(struct symbolizer *s, struct ls_map *m, uint64_t ip,
 			  struct ls_frame_info *out)
 {
 	uint64_t file_off = ip - m->start + m->pgoff, vaddr, bias;
-	struct elf_entry *e = m->ino ? elf_for_map(s, m) : NULL;
+	struct elf_entry *e = m->ino || !strcmp(m->path, "[vdso]") ? elf_for_map(s, m) : NULL;
 	struct ls_sym *sym;
 
 	out->kind = LS_FRAME_NATIVE;

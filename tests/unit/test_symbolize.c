@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "../harness.h"
@@ -96,6 +97,24 @@ TEST(symbolize_shared_library_symbols)
 #if !defined(__SANITIZE_ADDRESS__)	/* ASan interposes malloc */
 	check_libc_symbol(s, (void *)&malloc, "malloc");
 #endif
+	symbolizer__free(s);
+}
+
+/* The vDSO is no file: its names come from our own image of it. */
+TEST(symbolize_vdso_from_own_image)
+{
+	struct symbolizer *s = symbolizer__new(getpid(), NULL);
+	uint64_t base = getauxval(AT_SYSINFO_EHDR), off;
+	struct ls_frame_info fi;
+	bool named = false;
+
+	ASSERT(s);
+	ASSERT(base);
+	for (off = 0x400; off < 0x2000 && !named; off += 0x10)
+		named = !symbolizer__resolve(s, base + off, false, &fi) && fi.function &&
+			strstr(fi.function, "clock_gettime");
+	ASSERT(named);
+	ASSERT_STR_EQ(fi.mapping, "[vdso]");
 	symbolizer__free(s);
 }
 
