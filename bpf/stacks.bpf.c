@@ -66,7 +66,9 @@ struct {
  * One copy in flight per CPU: too large for the BPF stack, and for a
  * per-CPU array too (32 KiB a value at most), so an array indexed by CPU.
  * No two copies run at once on one CPU: they are made from the perf-event
- * sample and from sched_switch, and the latter runs with interrupts off.
+ * sample (the CPU clock: a hard interrupt, never an NMI) and from
+ * sched_switch, which runs with interrupts off. A sampling event that can
+ * fire as an NMI would need a per-CPU busy flag here first.
  */
 struct ustack_buf {
 	struct ls_rec_ustack h;
@@ -218,7 +220,12 @@ static __always_inline __s32 copy_user_stack(struct task_struct *task, __u32 tid
 		__sync_fetch_and_add(&stats.ustack_errors, 1);
 		return -1;
 	}
-	if (!ustack_budget_take(now, len)) {
+	/*
+	 * Copies share the ring with everything else: past a quarter full they
+	 * wait, so a flood of them never costs the loop's own records.
+	 */
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > LS_RINGBUF_BYTES / 4 ||
+	    !ustack_budget_take(now, len)) {
 		__sync_fetch_and_add(&stats.ustack_capped, 1);
 		return -1;
 	}

@@ -1,14 +1,31 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <ctype.h>
 #include <string.h>
 #include "own_frames.h"
 
 /* Our frames sit at the leaf end: deeper than this, none is looked for. */
 #define OWN_FRAMES_MAX_DEPTH	16
 
+/*
+ * A BPF program's own symbol, bpf_prog_<16 hex digits of its tag>_<name>:
+ * not the kernel's bpf_prog_load() and the like, which a target may be in.
+ */
+static bool is_bpf_program(const char *name)
+{
+	int i;
+
+	if (strncmp(name, "bpf_prog_", 9))
+		return false;
+	for (i = 9; i < 25; i++)
+		if (!isxdigit((unsigned char)name[i]))
+			return false;
+	return name[25] == '_';
+}
+
 static bool is_tracing_glue(const char *name)
 {
 	/* __traceiter_*: the tracepoint's loop over its probes, when several are attached */
-	return !strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trace_run", 13) ||
+	return is_bpf_program(name) || !strncmp(name, "bpf_trace_run", 13) ||
 	       !strncmp(name, "__bpf_trace_", 12) || !strncmp(name, "__traceiter_", 12);
 }
 
