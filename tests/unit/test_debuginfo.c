@@ -13,25 +13,13 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "../harness.h"
+#include "scratch_dir.h"
 #include "collector/debuginfo.h"
 #include "collector/symbolize.h"
 
-static char dir[64];
-
-static void remove_dir(void)
-{
-	char cmd[96];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
-		fprintf(stderr, "# could not remove %s\n", dir);
-}
-
 static void make_dir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/ls-debuginfo-XXXXXX");
-	ASSERT(mkdtemp(dir));
-	atexit(remove_dir);
+	make_scratch_dir("/tmp/ls-debuginfo-XXXXXX");
 }
 
 static void run(const char *fmt, const char *a, const char *b)

@@ -10,25 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../harness.h"
+#include "scratch_dir.h"
 #include "collector/safe_open.h"
-
-static char dir[64];
-
-/* Each test runs in its own child: the directory goes when it exits. */
-static void remove_dir(void)
-{
-	char cmd[96];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
-		fprintf(stderr, "# could not remove %s\n", dir);
-}
 
 static void make_dir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/ls-safe-XXXXXX");
-	ASSERT(mkdtemp(dir));
-	atexit(remove_dir);
+	make_scratch_dir("/tmp/ls-safe-XXXXXX");
 }
 
 static const char *at(const char *name)
