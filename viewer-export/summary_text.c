@@ -70,24 +70,30 @@ static const char *frame_name(const struct summary_text_meta *m, uint64_t ip, bo
  * The innermost frames of a stack, "a <- b <- c", into buf: up to 3 named
  * ones, with the unnamed ones among them as module+0xaddr (a stripped
  * static function is still where the time went; leaving it out would
- * blame its callers), 5 frames at most.
+ * blame its callers), 5 frames at most; a function named as its callee
+ * is shown once.
  */
 static const char *top_frames(const struct summary_text_meta *m, const struct ls_stack *st,
 			      char *buf, size_t sz)
 {
 	struct ls_frame_info fi;
+	const char *prev = NULL;
 	char label[224];
 	size_t off = 0;
-	uint32_t i, named = 0;
+	uint32_t i, shown = 0, named = 0;
 
 	buf[0] = '\0';
-	for (i = 0; st && i < st->nframes && i < 5 && named < 3 && off < sz; i++) {
+	for (i = 0; st && i < st->nframes && shown < 5 && named < 3 && off < sz; i++) {
 		memset(&fi, 0, sizeof(fi));
 		if (m->resolve)
 			m->resolve(m->resolve_ctx, st->ips[i], false, &fi);
 		fi.ip = st->ips[i];
+		/* the vDSO's clock_gettime under libc's says nothing twice */
+		if (fi.function && prev && !strcmp(fi.function, prev))
+			continue;
+		prev = fi.function;
 		named += fi.function != NULL;
-		off += (size_t)snprintf(buf + off, sz - off, "%s%s", i ? " <- " : "",
+		off += (size_t)snprintf(buf + off, sz - off, "%s%s", shown++ ? " <- " : "",
 					ls_frame_label(&fi, label, sizeof(label)));
 	}
 	if (!buf[0])
