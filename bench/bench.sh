@@ -54,8 +54,8 @@ HTTP_SECS=${BENCH_HTTP_SECS:-5}
 HTTP_CONNS=${BENCH_HTTP_CONNS:-32}
 REPLAYS=${BENCH_REPLAY:-3}
 RESULTS=${BENCH_RESULTS:-bench/results.md}
-MICRO=${BENCH_MICRO-"none floor loopscope loopscope-tmpfs loopscope-summary bpftrace-hist bpftrace-count perf-trace strace by-floor by-loopscope by-bpftrace-hist"}
-HTTP=${BENCH_HTTP-"none floor loopscope loopscope-nolibuv loopscope-summary bpftrace-hist perf-trace strace"}
+MICRO=${BENCH_MICRO-"none floor loopscope loopscope-fp loopscope-tmpfs loopscope-summary bpftrace-hist bpftrace-count perf-trace strace by-floor by-loopscope by-bpftrace-hist"}
+HTTP=${BENCH_HTTP-"none floor loopscope loopscope-fp loopscope-nolibuv loopscope-summary bpftrace-hist perf-trace strace"}
 PROGSTATS=${BENCH_PROGSTATS-"floor loopscope-summary loopscope bpftrace-hist"}
 LS=$OUTPUT/loopscope
 FLOOR=$OUTPUT/bench/floor
@@ -165,6 +165,10 @@ start_tracer() {
 		ready="tracing PID" ;;
 	loopscope-tmpfs) taskset -c "$OCPU" "$LS" record -p "$pid" -o "$SHMDIR/x.pftrace" >"$p.out" 2>"$p.err" &
 		ready="tracing PID" ;;
+	# stacks by frame pointer, not copied for CFI unwinding: what the default's copies cost
+	loopscope-fp) taskset -c "$OCPU" "$LS" record --call-graph fp -p "$pid" -o "$DISKDIR/x.pftrace" \
+			>"$p.out" 2>"$p.err" &
+		ready="tracing PID" ;;
 	loopscope-nolibuv) taskset -c "$OCPU" "$LS" record --no-libuv -p "$pid" -o "$DISKDIR/x.pftrace" \
 			>"$p.out" 2>"$p.err" &
 		ready="tracing PID" ;;
@@ -216,7 +220,7 @@ ls_summary() {
 trace_size() {	# CONFIG: size of the trace it wrote, removed afterwards
 	local f=""
 	case ${1#by-} in
-	loopscope | loopscope-nolibuv | alt) f=$DISKDIR/x.pftrace ;;
+	loopscope | loopscope-fp | loopscope-nolibuv | alt) f=$DISKDIR/x.pftrace ;;
 	loopscope-tmpfs) f=$SHMDIR/x.pftrace ;;
 	esac
 	if [ -n "$f" ] && [ -f "$f" ]; then
@@ -471,6 +475,7 @@ label() {
 	by-floor) echo "floor tracing another process" ;;
 	loopscope) echo "loopscope record, trace on disk" ;;
 	loopscope-nolibuv) echo "loopscope record --no-libuv" ;;
+	loopscope-fp) echo "loopscope record --call-graph fp (no stack copies)" ;;
 	loopscope-summary) echo "loopscope record --summary (summary mode, no trace)" ;;
 	alt) echo "${BENCH_ALT_LABEL:-loopscope, BENCH_ALT build}" ;;
 	by-alt) echo "${BENCH_ALT_LABEL:-BENCH_ALT build}, tracing another process" ;;
@@ -636,7 +641,7 @@ version() { "$@" 2>&1 | head -n 1 || echo "n/a"; }
 	echo "x floor, x bpftrace hist: added CPU ns of the row / added CPU ns of the floor and of"
 	echo "the bpftrace hist peer (each the median over rounds)."
 	echo
-	micro_table floor bpftrace-hist none floor loopscope loopscope-tmpfs loopscope-summary alt bpftrace-hist \
+	micro_table floor bpftrace-hist none floor loopscope loopscope-fp loopscope-tmpfs loopscope-summary alt bpftrace-hist \
 		bpftrace-count perf-trace strace
 	echo
 	echo "### Bystander: a process the tracer does not trace"
