@@ -148,8 +148,10 @@ start=$(date +%s.%N)
 DEBUGINFOD_URLS=http://127.0.0.1:$HPORT record hang --debug-dir "$TMP/nothing-here" --debuginfod-timeout 1
 took=$(python3 -c "import sys; print(round($(date +%s.%N) - $start, 2))")
 echo "# a hanging debuginfod: record -d 2 --debuginfod-timeout 1 took $took s"
-check "a hanging debuginfod costs about the timeout (record -d 2: $took s < 5 s)" \
-	python3 -c "import sys; sys.exit(0 if $took < 5 else 1)"
+# the bound tells a timeout honoured (a second or so per module looked up,
+# slower under ASan) from libdebuginfod's own default of 90 s a request
+check "a hanging debuginfod costs about the timeout, not libdebuginfod's 90 s (record -d 2: $took s < 20 s)" \
+	python3 -c "import sys; sys.exit(0 if $took < 20 else 1)"
 check "a hanging debuginfod: prog+0xADDR" leaf_is "$TMP/hang.json" 'prog\+0x[0-9a-f]+'
 check "a hanging debuginfod: the timeout is said" grep -q "debuginfod gave no answer within the timeout" "$TMP/hang.err"
 unset DEBUGINFOD_CACHE_PATH
