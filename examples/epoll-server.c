@@ -98,12 +98,22 @@ static __attribute__((noinline)) long long now_ns(void)
 }
 
 /* noinline: the function a stall's stack must name (the tests look for it) */
+static volatile unsigned long spin_sink;
+
+/*
+ * Work between clock reads, as a real computation does: spinning on the
+ * clock alone put nearly every sample in clock_gettime (under ASan one more
+ * frame down, behind its interceptor), and a stall's top frames then named
+ * the clock, not this function. ~20 us per read here.
+ */
 static __attribute__((noinline)) void busy_spin(long ms)
 {
 	long long deadline = now_ns() + ms * 1000000LL;
+	int i;
 
 	while (now_ns() < deadline)
-		;
+		for (i = 0; i < 20000; i++)
+			spin_sink += (unsigned long)i;
 }
 
 /* Returns bytes read, or -1 on error. Plain read(2), CHUNK at a time. */
