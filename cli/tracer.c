@@ -191,7 +191,7 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 		t->skel->rodata->unwind_user = 1;
 	}
 #endif
-	err = size_copy_buffers(t->skel, opts->unwind_user);
+	err = size_copy_buffers(t->skel, t->us != NULL);	/* copies only where the unwinder runs */
 	if (err)
 		goto out_free;
 	if (uvprobes__multi_supported())

@@ -324,7 +324,7 @@ struct frame_walk {
  * (libdwfl's own address lookup scans them all on every call: 27 ms a
  * stack on node).
  */
-static void find_builtins(struct unwinder *u, Dwfl_Module *mod, struct builtins_range *r)
+static void find_builtins(Dwfl_Module *mod, struct builtins_range *r)
 {
 	int i, n = dwfl_module_getsymtab(mod);
 
@@ -343,7 +343,6 @@ static void find_builtins(struct unwinder *u, Dwfl_Module *mod, struct builtins_
 		if (addr + sym.st_size > r->hi)
 			r->hi = addr + sym.st_size;
 	}
-	(void)u;
 }
 
 static bool in_v8_builtin(struct unwinder *u, Dwfl_Module *mod, uint64_t at)
@@ -358,7 +357,7 @@ static bool in_v8_builtin(struct unwinder *u, Dwfl_Module *mod, uint64_t at)
 		if (u->nbuiltins == BUILTINS_MODULES)
 			return false;	/* more modules without CFI than any V8 process has */
 		r = &u->builtins[u->nbuiltins++];
-		find_builtins(u, mod, r);
+		find_builtins(mod, r);
 	}
 	return at >= r->lo && at < r->hi;
 }
