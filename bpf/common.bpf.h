@@ -9,6 +9,10 @@
 #define LS_COMMON_BPF_H
 
 extern const volatile __u32 targ_tgid;
+extern const volatile __u32 follow_procs;
+extern const volatile __u32 follow_children;
+extern const volatile __u64 targ_cgroup;
+extern const volatile __u32 targ_cgroup_level;
 extern const volatile __u64 wakeup_bytes;
 extern struct ls_stats stats;
 
@@ -17,6 +21,15 @@ struct ls_events_map {
 	__uint(max_entries, LS_RINGBUF_BYTES);
 };
 extern struct ls_events_map events SEC(".maps");
+
+/* The traced set beyond targ_tgid (loopscope.h: LS_PROC_SLOTS). */
+struct ls_procs_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LS_PROC_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+extern struct ls_procs_map procs SEC(".maps");
 
 /*
  * Flags for submitting a reserved record of len bytes (already counted in
@@ -36,12 +49,42 @@ static __always_inline __u64 rb_flags(__u64 len)
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-/* The current thread's tid if it belongs to the target, else 0. */
+/*
+ * Whether tgid is traced. The first target is a constant compare; the rest
+ * of the set is an array lookup the verifier inlines, and a bystander
+ * stops at the first empty slot (one load while the set is sparse).
+ */
+static __always_inline int is_target(__u32 tgid)
+{
+	__u32 i, idx, *v;
+
+	if (tgid == targ_tgid)
+		return 1;
+	if (!follow_procs)
+		return 0;
+	for (i = 0; i < LS_PROC_PROBES; i++) {
+		idx = (tgid + i) & (LS_PROC_SLOTS - 1);
+		v = bpf_map_lookup_elem(&procs, &idx);
+		if (!v || !*v)
+			return 0;
+		if (*v == tgid)
+			return 1;
+	}
+	return 0;
+}
+
+/* The current thread's tid if it belongs to a traced process, else 0. */
 static __always_inline __u32 target_tid(void)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	return (__u32)(pid_tgid >> 32) == targ_tgid ? (__u32)pid_tgid : 0;
+	return is_target((__u32)(pid_tgid >> 32)) ? (__u32)pid_tgid : 0;
+}
+
+/* The current thread's process (tgid). */
+static __always_inline __u32 current_tgid(void)
+{
+	return (__u32)(bpf_get_current_pid_tgid() >> 32);
 }
 
 #endif

@@ -24,6 +24,7 @@ enum ls_rec_type {
 	LS_REC_STACK = 9,	/* struct ls_rec_stack: frames of a stack id (user space makes these) */
 	LS_REC_SYS_AGG = 10,	/* struct ls_rec_sys_agg: summary mode's in-kernel totals (user space) */
 	LS_REC_USTACK = 11,	/* struct ls_rec_ustack + bytes: registers and a copy of a user stack */
+	LS_REC_PROC = 12,	/* struct ls_rec_proc: a process joined, changed or left the traced set */
 	LS_REC_TYPE_MAX,
 };
 
@@ -299,6 +300,8 @@ struct ls_rec_stack {
 struct ls_sys_agg_key {
 	__u32 tid;
 	__u32 sys;
+	__u32 pid;		/* the thread's process (the set may hold several) */
+	__u32 __pad;
 };
 
 struct ls_sys_agg {
@@ -332,6 +335,42 @@ struct ls_rec_syscall {
 	__u32 sys;		/* enum ls_syscall */
 	__u32 fd_kind;		/* enum ls_fd_kind */
 	__u32 __pad;
+};
+
+/*
+ * The traced processes. A session traces a set of processes: the target
+ * and, unless --no-children, every process it forks (the kernel adds a
+ * child to the set before the child runs), the other PIDs of a -p list,
+ * and with --cgroup every process of that cgroup or below it (added at its
+ * first syscall). The set is an open-addressed array of tgids
+ * (LS_PROC_SLOTS, LS_PROC_PROBES tries per tgid, LS_PROC_GONE marking a
+ * freed slot), at most LS_MAX_PROCS live at once: a process beyond that is
+ * not followed, and counted (procs_full).
+ */
+#define LS_PROC_SLOTS		8192	/* a power of two */
+#define LS_PROC_PROBES		4
+#define LS_PROC_GONE		0xffffffffu
+#define LS_MAX_PROCS		4096
+#define LS_PROC_CMDLINE_MAX	256
+
+enum ls_proc_event {
+	LS_PROC_FORK = 1,	/* kernel: pid was forked by ppid, a traced process */
+	LS_PROC_EXEC = 2,	/* kernel: pid ran a new program (comm is its name) */
+	LS_PROC_EXIT = 3,	/* kernel: the last thread of pid exited */
+	LS_PROC_JOIN = 4,	/* kernel: pid entered the set by its cgroup (--cgroup) */
+	LS_PROC_INFO = 5,	/* user space: what /proc says of pid (ppid, comm, command line) */
+};
+
+struct ls_rec_proc {
+	__u32 type;		/* LS_REC_PROC */
+	__u32 event;		/* enum ls_proc_event */
+	__u32 pid;		/* tgid */
+	__u32 ppid;		/* 0 = unknown */
+	__u64 ts;		/* CLOCK_BOOTTIME ns */
+	char comm[LS_COMM_LEN];
+	__u32 cmdline_len;	/* LS_PROC_INFO only: bytes of cmdline used (arguments split by spaces) */
+	__u32 __pad;
+	char cmdline[LS_PROC_CMDLINE_MAX];	/* not NUL-terminated; the target's bytes, untrusted */
 };
 
 struct ls_rec_thread {
@@ -371,6 +410,8 @@ struct ls_stats {
 	__u64 ustack_copies;	/* LS_REC_USTACK records sent */
 	__u64 ustack_capped;	/* user stacks not copied: over ustack_bytes_per_sec */
 	__u64 ustack_errors;	/* user stacks not copied: sp unmapped or unreadable */
+	__u64 procs_full;	/* a process not followed: LS_MAX_PROCS live, or its slots taken */
+	__u64 procs_followed;	/* processes the kernel added to the set (forks, cgroup joins) */
 };
 
 /* Off-CPU periods shorter than this are not reported by default (context-switch noise). */

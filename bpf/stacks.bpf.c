@@ -297,7 +297,7 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 	r->type = LS_REC_SAMPLE;
-	r->pid = targ_tgid;
+	r->pid = current_tgid();
 	r->tid = tid;
 	r->cpu = bpf_get_smp_processor_id();
 	r->ts = now;
@@ -322,7 +322,7 @@ int BPF_PROG(ls_wakeup, struct task_struct *p)
 	struct waker w = {};
 	__u32 tid;
 
-	if ((__u32)BPF_CORE_READ(p, tgid) != targ_tgid)
+	if (!is_target(BPF_CORE_READ(p, tgid)))
 		return 0;
 	tid = BPF_CORE_READ(p, pid);
 	w.tid = (__u32)bpf_get_current_pid_tgid();
@@ -351,7 +351,7 @@ static __always_inline void switch_in(struct task_struct *next)
 	}
 	w = bpf_map_lookup_elem(&wakers, &tid);
 	r->type = LS_REC_OFFCPU;
-	r->pid = targ_tgid;
+	r->pid = BPF_CORE_READ(next, tgid);	/* current is still the thread switched out */
 	r->tid = tid;
 	r->waker_tid = w ? w->tid : 0;
 	r->ts = s->ts;
@@ -404,7 +404,7 @@ int BPF_PROG(ls_switch, bool preempt, struct task_struct *prev, struct task_stru
 	 * fill the map and end off-CPU stacks for the living. (Nor any record
 	 * after its LS_REC_THREAD_EXIT.)
 	 */
-	if ((__u32)BPF_CORE_READ(prev, tgid) == targ_tgid &&
+	if (is_target(BPF_CORE_READ(prev, tgid)) &&
 	    BPF_CORE_READ(prev, __state) != TASK_RUNNING &&
 	    !(BPF_CORE_READ(prev, flags) & PF_EXITING)) {
 		struct vma_bounds b = {};
@@ -416,7 +416,7 @@ int BPF_PROG(ls_switch, bool preempt, struct task_struct *prev, struct task_stru
 		if (bpf_map_update_elem(&offcpu_start, &tid, &s, BPF_ANY))
 			__sync_fetch_and_add(&stats.inflight_full, 1);
 	}
-	if ((__u32)BPF_CORE_READ(next, tgid) == targ_tgid)
+	if (is_target(BPF_CORE_READ(next, tgid)))
 		switch_in(next);
 	return 0;
 }
@@ -467,7 +467,7 @@ static __always_inline void emit_overflow(void *ctx, __u32 kind, __u64 fault_add
 	}
 	r->type = LS_REC_OVERFLOW;
 	r->kind = kind;
-	r->pid = targ_tgid;
+	r->pid = current_tgid();
 	r->tid = (__u32)bpf_get_current_pid_tgid();
 	r->ts = bpf_ktime_get_boot_ns();
 	r->fault_addr = fault_addr;
@@ -485,7 +485,7 @@ static __always_inline void emit_overflow(void *ctx, __u32 kind, __u64 fault_add
 SEC("tp_btf/signal_generate")
 int BPF_PROG(ls_signal, int sig, struct kernel_siginfo *info, struct task_struct *task)
 {
-	if (sig != SIGSEGV || (__u32)BPF_CORE_READ(task, tgid) != targ_tgid ||
+	if (sig != SIGSEGV || !is_target(BPF_CORE_READ(task, tgid)) ||
 	    task != bpf_get_current_task_btf())
 		return 0;
 	emit_overflow(ctx, LS_OVERFLOW_SEGV, (__u64)BPF_CORE_READ(info, _sifields._sigfault._addr));

@@ -27,6 +27,13 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 targ_tgid = 0;
+/* The set in `procs` is in use (children followed, a -p list, --cgroup). */
+const volatile __u32 follow_procs = 0;
+/* A traced process's fork joins the set. */
+const volatile __u32 follow_children = 0;
+/* --cgroup: the cgroup v2 id and its level; a process at or below it joins at its first syscall. */
+const volatile __u64 targ_cgroup = 0;
+const volatile __u32 targ_cgroup_level = 0;
 /* Summary mode: aggregate the calls that are neither loop waits nor file I/O. */
 const volatile __u32 summary_only = 0;
 /* Wake the consumer only once this much is queued; it polls on a timer too. */
@@ -43,6 +50,9 @@ __u64 armed_ns = 0;
 #include "common.bpf.h"
 
 struct ls_events_map events SEC(".maps");
+struct ls_procs_map procs SEC(".maps");
+/* Processes in the set, bounded by LS_MAX_PROCS (user space adds its own to it too). */
+__u32 procs_live = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -155,6 +165,95 @@ static __always_inline __s64 pwait2_timeout_ms(struct pt_regs *regs)
 	return (__s64)((__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000);
 }
 
+static __always_inline void emit_proc(__u32 event, __u32 pid, __u32 ppid, const char *comm)
+{
+	struct ls_rec_proc *r;
+
+	/* the command line is user space's (LS_PROC_INFO): the kernel record stays small to fill */
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&stats.rb_drops, 1);
+		return;
+	}
+	r->type = LS_REC_PROC;
+	r->event = event;
+	r->pid = pid;
+	r->ppid = ppid;
+	r->ts = bpf_ktime_get_boot_ns();
+	r->cmdline_len = 0;
+	r->__pad = 0;
+	if (comm)
+		bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), comm);
+	else
+		bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);	/* rare, and user space attaches per process */
+	__sync_fetch_and_add(&stats.events, 1);
+}
+
+/*
+ * Adds tgid to the set: the first of its LS_PROC_PROBES slots that is free
+ * or freed, unless it is already there. 0, or -1 when the set is full
+ * (counted). Slots are claimed by compare-and-swap: forks race on CPUs.
+ */
+static __always_inline int proc_add(__u32 tgid)
+{
+	__u32 i, idx, *v, cur;
+
+	for (i = 0; i < LS_PROC_PROBES; i++) {
+		idx = (tgid + i) & (LS_PROC_SLOTS - 1);
+		v = bpf_map_lookup_elem(&procs, &idx);
+		if (v && *v == tgid)
+			return 0;
+	}
+	if (__sync_fetch_and_add(&procs_live, 1) >= LS_MAX_PROCS)
+		goto full;
+	for (i = 0; i < LS_PROC_PROBES; i++) {
+		idx = (tgid + i) & (LS_PROC_SLOTS - 1);
+		v = bpf_map_lookup_elem(&procs, &idx);
+		if (!v)
+			break;
+		cur = *v;
+		if ((cur == 0 || cur == LS_PROC_GONE) && __sync_val_compare_and_swap(v, cur, tgid) == cur) {
+			__sync_fetch_and_add(&stats.procs_followed, 1);
+			return 0;
+		}
+	}
+full:
+	__sync_fetch_and_add(&procs_live, -1);
+	__sync_fetch_and_add(&stats.procs_full, 1);
+	return -1;
+}
+
+/* A freed slot is GONE, not 0: a lookup goes on past it to the tgids probed after it. */
+static __always_inline void proc_remove(__u32 tgid)
+{
+	__u32 i, idx, *v;
+
+	for (i = 0; i < LS_PROC_PROBES; i++) {
+		idx = (tgid + i) & (LS_PROC_SLOTS - 1);
+		v = bpf_map_lookup_elem(&procs, &idx);
+		if (v && *v == tgid && __sync_val_compare_and_swap(v, tgid, LS_PROC_GONE) == tgid) {
+			__sync_fetch_and_add(&procs_live, -1);
+			return;
+		}
+	}
+}
+
+/*
+ * --cgroup: a process at or below the cgroup joins the set at its first
+ * syscall (one that started in it after attach, or came from outside by a
+ * move). Only in that mode does a bystander pay this helper call.
+ */
+static __always_inline int cgroup_join(__u32 tgid)
+{
+	if (!targ_cgroup || bpf_get_current_ancestor_cgroup_id(targ_cgroup_level) != targ_cgroup)
+		return 0;
+	if (proc_add(tgid))
+		return 0;
+	emit_proc(LS_PROC_JOIN, tgid, 0, NULL);
+	return 1;
+}
+
 static __always_inline void emit_thread(__u32 type, __u32 pid, __u32 tid, const char *comm)
 {
 	struct ls_rec_thread *r;
@@ -184,7 +283,7 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 	struct task_struct *task;
 	struct ls_inflight *e;
 
-	if ((__u32)(pid_tgid >> 32) != targ_tgid)
+	if (!is_target((__u32)(pid_tgid >> 32)) && !cgroup_join((__u32)(pid_tgid >> 32)))
 		return 0;
 	sys = syscall_of(id);
 	if (sys == LS_SYS_NONE)
@@ -198,7 +297,7 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 			__sync_fetch_and_add(&stats.inflight_full, 1);
 			return 0;
 		}
-		emit_thread(LS_REC_THREAD, targ_tgid, tid, NULL);
+		emit_thread(LS_REC_THREAD, (__u32)(pid_tgid >> 32), tid, NULL);
 	} else if (e->active && armed_ns && e->ts >= armed_ns) {
 		__sync_fetch_and_add(&stats.missed_exit, 1);
 	}
@@ -246,7 +345,7 @@ static __always_inline __u32 log2_bucket(__u64 v)
 /* Summary mode: count the call in place of a record. */
 static __always_inline void aggregate(__u32 tid, const struct ls_inflight *e, __u64 dur, long ret)
 {
-	struct ls_sys_agg_key key = { .tid = tid, .sys = e->sys };
+	struct ls_sys_agg_key key = { .tid = tid, .sys = e->sys, .pid = current_tgid() };
 	struct ls_sys_agg *a = bpf_map_lookup_elem(&sys_agg, &key), zero = {};
 
 	if (!a) {
@@ -290,7 +389,7 @@ static __always_inline int on_exit(long ret)
 	struct ls_rec_syscall *r;
 	struct ls_inflight *e;
 
-	if ((__u32)(pid_tgid >> 32) != targ_tgid)
+	if (!is_target((__u32)(pid_tgid >> 32)))
 		return 0;
 	now = bpf_ktime_get_boot_ns();
 	e = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), NULL, 0);
@@ -311,7 +410,7 @@ static __always_inline int on_exit(long ret)
 	}
 	r->type = LS_REC_SYSCALL;
 	r->flags = 0;
-	r->pid = targ_tgid;
+	r->pid = (__u32)(pid_tgid >> 32);
 	r->tid = tid;
 	r->ts = e->ts;
 	r->dur = now - e->ts;
@@ -341,9 +440,11 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 SEC("tp_btf/task_rename")
 int BPF_PROG(ls_task_rename, struct task_struct *task, const char *comm)
 {
-	if ((__u32)BPF_CORE_READ(task, tgid) != targ_tgid)
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (!is_target(tgid))
 		return 0;
-	emit_thread(LS_REC_THREAD, targ_tgid, BPF_CORE_READ(task, pid), comm);
+	emit_thread(LS_REC_THREAD, tgid, BPF_CORE_READ(task, pid), comm);
 	return 0;
 }
 
@@ -353,9 +454,9 @@ int BPF_PROG(ls_task_rename, struct task_struct *task, const char *comm)
  * fill it otherwise. Left in the map when the ring buffer is full: the end
  * of the run reports them.
  */
-static __always_inline void flush_totals(__u32 tid)
+static __always_inline void flush_totals(__u32 tgid, __u32 tid)
 {
-	struct ls_sys_agg_key key = { .tid = tid };
+	struct ls_sys_agg_key key = { .tid = tid, .pid = tgid };
 	struct ls_rec_sys_agg *r;
 	struct ls_sys_agg *a;
 	__u32 sys;
@@ -369,7 +470,7 @@ static __always_inline void flush_totals(__u32 tid)
 		if (!r)
 			return;
 		r->type = LS_REC_SYS_AGG;
-		r->pid = targ_tgid;
+		r->pid = tgid;
 		r->key = key;
 		__builtin_memcpy(&r->agg, a, sizeof(r->agg));
 		bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
@@ -379,17 +480,51 @@ static __always_inline void flush_totals(__u32 tid)
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(ls_thread_exit, struct task_struct *task)
+int BPF_PROG(ls_thread_exit, struct task_struct *task, bool group_dead)
 {
-	__u32 tid;
+	__u32 tid, tgid = BPF_CORE_READ(task, tgid);
 
-	if ((__u32)BPF_CORE_READ(task, tgid) != targ_tgid)
+	if (!is_target(tgid))
 		return 0;
 	tid = BPF_CORE_READ(task, pid);
 	/* a call still in flight here will never return: it ends with the thread */
 	bpf_task_storage_delete(&inflight, task);
 	if (summary_only)
-		flush_totals(tid);
-	emit_thread(LS_REC_THREAD_EXIT, targ_tgid, tid, NULL);
+		flush_totals(tgid, tid);
+	emit_thread(LS_REC_THREAD_EXIT, tgid, tid, NULL);
+	if (group_dead) {
+		emit_proc(LS_PROC_EXIT, tgid, 0, NULL);
+		if (tgid != targ_tgid)
+			proc_remove(tgid);
+	}
+	return 0;
+}
+
+/*
+ * A fork of a traced process joins the set here, in the parent, before
+ * the child first runs: nothing the child does is missed. A new thread
+ * (same tgid) is not a new process.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ls_proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+
+	if (!follow_children || ptgid == ctgid || !is_target(ptgid))
+		return 0;
+	if (proc_add(ctgid))
+		return 0;
+	emit_proc(LS_PROC_FORK, ctgid, ptgid, BPF_CORE_READ(child, comm));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ls_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	if (!is_target(tgid))
+		return 0;
+	emit_proc(LS_PROC_EXEC, tgid, 0, BPF_CORE_READ(p, comm));
 	return 0;
 }

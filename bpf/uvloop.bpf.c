@@ -72,7 +72,7 @@ static __always_inline void emit_phase(__u32 tid, __u32 phase, __u64 ts, __u64 e
 	}
 	r->type = LS_REC_UV_PHASE;
 	r->phase = phase;
-	r->pid = targ_tgid;
+	r->pid = current_tgid();
 	r->tid = tid;
 	r->ts = ts;
 	r->end = end;
@@ -135,7 +135,7 @@ static __always_inline void emit_work(__u32 tid, __u32 event, __u64 work, __u32 
 	}
 	r->type = LS_REC_UV_WORK;
 	r->event = event;
-	r->pid = targ_tgid;
+	r->pid = current_tgid();
 	r->tid = tid;
 	r->ts = ts;
 	r->end = end;

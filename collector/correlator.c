@@ -422,6 +422,17 @@ static int on_sys_agg_rec(struct correlator *c, const void *rec)
 	return 0;
 }
 
+/* The traced set changed: a process forked, exec'd, left, or was described. */
+static int on_proc_rec(struct correlator *c, const void *rec)
+{
+	const struct ls_rec_proc *r = rec;
+
+	(void)c;
+	if (!r->pid || !r->event || r->event > LS_PROC_INFO || r->cmdline_len > LS_PROC_CMDLINE_MAX)
+		return -EINVAL;
+	return 0;
+}
+
 static void note_time(struct ls_summary *s, uint64_t start, uint64_t end)
 {
 	if (!s->first_ts || start < s->first_ts)
@@ -455,6 +466,7 @@ static const struct {
 	[LS_REC_OVERFLOW] = { sizeof(struct ls_rec_overflow), stc_overflow_rec },
 	[LS_REC_STACK] = { sizeof(struct ls_rec_stack), stc_stack_rec },
 	[LS_REC_SYS_AGG] = { sizeof(struct ls_rec_sys_agg), on_sys_agg_rec },
+	[LS_REC_PROC] = { sizeof(struct ls_rec_proc), on_proc_rec },
 };
 
 /* Room for any record, aligned for its fields. */
@@ -468,6 +480,7 @@ union any_rec {
 	struct ls_rec_overflow overflow;
 	struct ls_rec_stack stack;
 	struct ls_rec_sys_agg sys_agg;
+	struct ls_rec_proc proc;
 };
 
 int correlator__push(struct correlator *c, const void *rec, size_t len)
