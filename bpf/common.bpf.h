@@ -25,9 +25,10 @@ extern struct ls_events_map events SEC(".maps");
 /* The traced set beyond targ_tgid (loopscope.h: LS_PROC_SLOTS). */
 struct ls_procs_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);	/* user space adds its own finds by compare-and-swap too */
 	__uint(max_entries, LS_PROC_SLOTS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);	/* a tgid; 8 bytes, as the mmap'ed array lays out its values */
 };
 extern struct ls_procs_map procs SEC(".maps");
 
@@ -56,7 +57,8 @@ static __always_inline __u64 rb_flags(__u64 len)
  */
 static __always_inline int is_target(__u32 tgid)
 {
-	__u32 i, idx, *v;
+	__u32 i, idx;
+	__u64 *v;
 
 	if (tgid == targ_tgid)
 		return 1;

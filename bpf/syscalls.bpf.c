@@ -197,7 +197,8 @@ static __always_inline void emit_proc(__u32 event, __u32 pid, __u32 ppid, const 
  */
 static __always_inline int proc_add(__u32 tgid)
 {
-	__u32 i, idx, *v, cur;
+	__u32 i, idx;
+	__u64 *v, cur;
 
 	for (i = 0; i < LS_PROC_PROBES; i++) {
 		idx = (tgid + i) & (LS_PROC_SLOTS - 1);
@@ -213,7 +214,7 @@ static __always_inline int proc_add(__u32 tgid)
 		if (!v)
 			break;
 		cur = *v;
-		if ((cur == 0 || cur == LS_PROC_GONE) && __sync_val_compare_and_swap(v, cur, tgid) == cur) {
+		if ((cur == 0 || cur == LS_PROC_GONE) && __sync_val_compare_and_swap(v, cur, (__u64)tgid) == cur) {
 			__sync_fetch_and_add(&stats.procs_followed, 1);
 			return 0;
 		}
@@ -227,12 +228,13 @@ full:
 /* A freed slot is GONE, not 0: a lookup goes on past it to the tgids probed after it. */
 static __always_inline void proc_remove(__u32 tgid)
 {
-	__u32 i, idx, *v;
+	__u32 i, idx;
+	__u64 *v;
 
 	for (i = 0; i < LS_PROC_PROBES; i++) {
 		idx = (tgid + i) & (LS_PROC_SLOTS - 1);
 		v = bpf_map_lookup_elem(&procs, &idx);
-		if (v && *v == tgid && __sync_val_compare_and_swap(v, tgid, LS_PROC_GONE) == tgid) {
+		if (v && *v == tgid && __sync_val_compare_and_swap(v, (__u64)tgid, (__u64)LS_PROC_GONE) == tgid) {
 			__sync_fetch_and_add(&procs_live, -1);
 			return;
 		}

@@ -12,6 +12,7 @@
 #include "viewer-export/text_escape.h"
 #include "viewer-export/trace_export.h"
 #include "cli_util.h"
+#include "target.h"
 #include "exitcodes.h"
 #include "output.h"
 
@@ -150,6 +151,26 @@ long cli_integer(const struct argp_state *state, const char *what, const char *a
 		cli_usage_error(state, "invalid %s '%s': expected a whole number in [%ld, %ld]", what, arg,
 				lo, hi);
 	return v;
+}
+
+void cli_add_pids(const struct argp_state *state, char *arg, struct target_spec *ts)
+{
+	char *tok, *save = NULL;
+	unsigned i;
+	pid_t pid;
+
+	if (!*arg)
+		cli_usage_error(state, "empty PID list");
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		pid = (pid_t)cli_integer(state, "PID", tok, 1, 4194304);
+		for (i = 0; i < ts->npids && ts->pids[i] != pid; i++)
+			;
+		if (i < ts->npids)
+			continue;	/* named twice: traced once */
+		if (ts->npids >= LS_MAX_TARGET_PIDS)
+			cli_usage_error(state, "at most %d PIDs", LS_MAX_TARGET_PIDS);
+		ts->pids[ts->npids++] = pid;
+	}
 }
 
 bool cli_color(int fd)

@@ -67,6 +67,9 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *input,
 double cli_number(const struct argp_state *state, const char *what, const char *arg, double lo,
 		  double hi);
 long cli_integer(const struct argp_state *state, const char *what, const char *arg, long lo, long hi);
+struct target_spec;
+/* -p PID[,PID...]: each PID added to ts (repeatable); a bad one or too many is a usage error. */
+void cli_add_pids(const struct argp_state *state, char *arg, struct target_spec *ts);
 /* Loads one summary; on failure prints the one-line reason. 0 or LS_EXIT_USAGE. */
 int cli_load_summary(const char *cmd, const char *file, struct summary_file **sf);
 

@@ -23,6 +23,8 @@
 #include "commands.h"
 #include "exitcodes.h"
 #include "output.h"
+#include "proc_syms.h"
+#include "procs.h"
 #include "rawfile.h"
 #include "record_opts.h"
 #include "session.h"
@@ -38,7 +40,7 @@ struct recording {
 	struct output trace_out;
 	struct pftrace *pf;
 	struct trace_export *te;
-	struct symbolizer *sym;
+	struct proc_syms *syms;		/* a symbolizer per process */
 	struct debuginfo *dbg;		/* debug files of stripped modules, for the symbolizer */
 	struct folded *folded;
 	struct output raw_out;
@@ -51,9 +53,16 @@ static int on_record(void *ctx, void *data, size_t len)
 {
 	struct recording *r = ctx;
 
+	__u32 type = *(__u32 *)data;
+
 	/* the overflowing thread may be gone soon: name its JIT frames while we can */
-	if (*(__u32 *)data == LS_REC_OVERFLOW && r->sym)
-		symbolizer__refresh(r->sym);
+	if (type == LS_REC_OVERFLOW && r->syms)
+		proc_syms__refresh_one(r->syms, (pid_t)((struct ls_rec_overflow *)data)->pid);
+	/* a process's first stack: read its maps while it lives (a child may be short-lived) */
+	if (type == LS_REC_SAMPLE && r->syms)
+		proc_syms__get(r->syms, (pid_t)((struct ls_rec_sample *)data)->pid);
+	else if (type == LS_REC_OFFCPU && r->syms)
+		proc_syms__get(r->syms, (pid_t)((struct ls_rec_offcpu *)data)->pid);
 	if (r->raw && !r->raw_err)
 		r->raw_err = rawfile__write(r->raw, data, len);
 	return 0;
@@ -101,11 +110,19 @@ static void status_line(struct recording *r)
 		(uint64_t)(st.rb_drops + st.inflight_full), loops, stalls);
 }
 
+static int resolve_frame_of(void *ctx, uint32_t pid, uint64_t ip, bool kernel,
+			    struct ls_frame_info *out)
+{
+	struct recording *r = ctx;
+
+	return r->syms ? proc_syms__resolve(r->syms, pid, ip, kernel, out) : -ENOENT;
+}
+
 static int resolve_frame(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out)
 {
 	struct recording *r = ctx;
 
-	return r->sym ? symbolizer__resolve(r->sym, ip, kernel, out) : -ENOENT;
+	return resolve_frame_of(ctx, (uint32_t)r->target->pid, ip, kernel, out);
 }
 
 static int open_trace(struct recording *r)
@@ -152,31 +169,38 @@ static void print_libuv_symbols(const struct uvprobes *uv)
 	fputc('\n', stderr);
 }
 
-/* libuv is optional: report what was found and go on with what works. */
-static void attach_libuv(struct recording *r)
+/*
+ * libuv is optional: report what was found and go on with what works.
+ * Said for the first target, and for a later process only when it has
+ * libuv (a fork storm of shells says nothing).
+ */
+static void attach_libuv(struct recording *r, pid_t pid)
 {
 	char path[LS_ESC_SIZE(sizeof(((struct uvprobes *)0)->path))];
 	const struct uvprobes *uv;
 	int err;
 
-	if (r->o->no_libuv)
-		return;
-	err = tracer__attach_libuv(session__tracer(r->s), r->o->js_callbacks, r->dbg, &uv);
+	err = tracer__attach_libuv(session__tracer(r->s), pid, r->o->js_callbacks, r->dbg, &uv);
 	if (err == -ENOENT || err == -ESRCH)
-		return;	/* the target is already gone */
+		return;	/* the process is already gone */
 	if (err)
-		fprintf(stderr, "loopscope: libuv probes: %s; recording syscalls only\n", strerror(-err));
-	correlator__set_libuv(r->corr, uv->version);
+		fprintf(stderr, "loopscope: libuv probes in PID %d: %s; recording syscalls only\n",
+			pid, strerror(-err));
+	if (uv->found)
+		correlator__set_libuv(r->corr, uv->version);
 	if (r->o->common.quiet || err)
 		return;
 	if (!uv->found) {
 		if (r->o->common.verbose)
-			fprintf(stderr, "loopscope: no libuv in PID %d: generic epoll tier only\n",
-				r->target->pid);
+			fprintf(stderr, "loopscope: no libuv in PID %d: generic epoll tier only\n", pid);
 		return;
 	}
-	fprintf(stderr, "loopscope: libuv %u.%u.%u in %s: %u/5 phase probes, %u/12 thread-pool "
-		"probes%s%s%s%s", uv->version >> 16, (uv->version >> 8) & 0xff, uv->version & 0xff,
+	fprintf(stderr, "loopscope: libuv %u.%u.%u in ", uv->version >> 16, (uv->version >> 8) & 0xff,
+		uv->version & 0xff);
+	if (pid != r->target->pid)
+		fprintf(stderr, "PID %d ", pid);
+	fprintf(stderr, "%s: %u/5 phase probes, %u/12 thread-pool "
+		"probes%s%s%s%s",
 		ls_esc_str(LS_ESC_TEXT, path, sizeof(path), uv->path, strlen(uv->path)),
 		uv->nphases, uv->nwork, uv->js_callbacks ? ", JS callbacks" : "",
 		uv->nphases ? "" : " (phases unavailable)",
@@ -205,8 +229,8 @@ static int run_loop(struct recording *r)
 			break;
 		if (session__elapsed(r->s) >= next_status) {
 			/* new JIT code and libraries: keep names current while the target lives */
-			if (r->sym)
-				symbolizer__refresh(r->sym);
+			if (r->syms)
+				proc_syms__refresh(r->syms);
 			if (tty)
 				status_line(r);
 			next_status += 1.0;
@@ -286,7 +310,7 @@ static int write_outputs(struct recording *r, const struct ls_export_stats *es)
 static void print_symbol_sources(const struct recording *r)
 {
 	char line[2048], esc[LS_ESC_SIZE(2048)];
-	int err = symbolizer__sources(r->sym, line, sizeof(line));
+	int err = proc_syms__sources(r->syms, line, sizeof(line));
 
 	struct debuginfo_stats ds;
 
@@ -314,12 +338,16 @@ static void print_symbol_note(const struct recording *r)
 	struct symbolizer_stats st;
 	const char *note;
 
-	if (!r->sym)
+	if (!r->syms)
 		return;
-	symbolizer__stats(r->sym, &st);
+	proc_syms__stats(r->syms, &st);
 	note = r->o->common.verbose ? symbolizer__hint(&st) : symbolizer__refusal(&st);
 	if (note)
 		fprintf(stderr, "loopscope: symbols: %s\n", note);
+	if (proc_syms__full(r->syms))
+		fprintf(stderr, "loopscope: symbols: frames of %" PRIu64 " processes not named: "
+			"symbols are read for %d processes at most\n", proc_syms__full(r->syms),
+			LS_MAX_SYMBOLIZED_PROCS);
 	print_symbol_sources(r);
 }
 
@@ -367,8 +395,8 @@ static int finish(struct recording *r)
 	int rc;
 
 	session__stop(r->s);
-	if (r->sym)
-		symbolizer__refresh(r->sym);	/* the last JIT code, for the names below */
+	if (r->syms)
+		proc_syms__refresh(r->syms);	/* the last JIT code, for the names below */
 	tracer__stats(session__tracer(r->s), &st);
 	es.rb_drops = st.rb_drops;
 	es.inflight_full = st.inflight_full;
@@ -396,13 +424,59 @@ static int start(struct recording *r)
 	return rc ? rc : session__start(r->s, r->o->summary_only ? NULL : &sink);
 }
 
+/* "101 nginx, 102 nginx", the first few processes after the first target. */
+#define SAY_MAX_PROCS	8
+
+static void say_others(const struct recording *r, const struct procs *ps, unsigned n)
+{
+	char comm[LS_ESC_SIZE(LS_COMM_LEN)];
+	unsigned said = 0;
+	size_t i;
+
+	fprintf(stderr, "%s%u %s process%s (", r->target->pid ? " and " : "", n,
+		r->target->pid ? "more" : "", n == 1 ? "" : "es");
+	for (i = 0; i < ls_table_cap(&ps->t) && said < SAY_MAX_PROCS; i++) {
+		const struct proc_entry *e = ls_table_slot(&ps->t, i);
+
+		if (!e || e->pid == r->target->pid || e->exited)
+			continue;
+		fprintf(stderr, "%s%d %s", said++ ? ", " : "", e->pid,
+			ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm), e->comm, strnlen(e->comm, LS_COMM_LEN)));
+	}
+	fprintf(stderr, "%s)", n > said ? ", ..." : "");
+}
+
 static void say_tracing(const struct recording *r)
 {
 	char name[LS_ESC_SIZE(sizeof(r->target->name))];
+	const struct procs *ps = session__procs(r->s);
+	unsigned others = procs__live(ps) - (r->target->pid && procs__find(ps, r->target->pid));
 
-	fprintf(stderr, "loopscope: tracing PID %d (%s)%s... Ctrl-C to stop\n", r->target->pid,
-		ls_esc_str(LS_ESC_TEXT, name, sizeof(name), r->target->name, strlen(r->target->name)),
-		r->o->duration_s ? " for the duration" : "");
+	fprintf(stderr, "loopscope: tracing ");
+	if (r->target->pid)
+		fprintf(stderr, "PID %d (%s)", r->target->pid, ls_esc_str(LS_ESC_TEXT, name, sizeof(name),
+			r->target->name, strlen(r->target->name)));
+	else
+		fprintf(stderr, "cgroup %s", ls_esc_str(LS_ESC_TEXT, name, sizeof(name),
+			r->target->cmdline, strlen(r->target->cmdline)));
+	if (others)
+		say_others(r, ps, others);
+	else if (!r->target->pid)
+		fprintf(stderr, " (no process yet)");
+	fprintf(stderr, "%s%s... Ctrl-C to stop\n",
+		r->o->targets.no_children ? "" : ", and the processes they fork",
+		r->o->duration_s ? ", for the duration" : "");
+}
+
+/* A process of the set to set up: its symbols while it lives, its libuv. */
+static void setup_process(void *ctx, pid_t pid)
+{
+	struct recording *r = ctx;
+
+	if (r->syms)
+		proc_syms__get(r->syms, pid);
+	if (!r->o->no_libuv)
+		attach_libuv(r, pid);
 }
 
 /*
@@ -426,12 +500,12 @@ static int record(const struct record_opts *o)
 			       .dbg = new_debuginfo(o) };
 	const struct session_opts so = {
 		.cmd = "record", .prefix = "loopscope", .verb = "tracing",
-		.pid = o->pid, .cmd_argv = o->cmd, .seed_threads = true,
+		.targets = o->targets, .cmd_argv = o->cmd, .seed_threads = true,
 		.stall_threshold_ns = (uint64_t)(o->stall_ms * 1e6),
 		.tracer = { .verbose = o->common.verbose, .sample_hz = o->sample_hz,
 			    .offcpu_min_ns = LS_OFFCPU_MIN_NS, .summary_only = o->summary_only,
 			    .unwind_user = !o->fp_stacks },
-		.on_record = on_record, .ctx = &r,
+		.on_record = on_record, .ctx = &r, .on_process = setup_process,
 	};
 	struct symbolizer_opts so_sym = { .sz = sizeof(so_sym), .debuginfo = r.dbg };
 	int rc = session__open(&r.s, &so);
@@ -447,8 +521,8 @@ static int record(const struct record_opts *o)
 		say_tracing(&r);
 	session__wait_exec(r.s);
 	/* now, while the code is mapped: a target may die (of an overflow) at once */
-	r.sym = symbolizer__new(r.target->pid, &so_sym);
-	attach_libuv(&r);
+	r.syms = proc_syms__new(&so_sym);
+	session__setup_processes(r.s);
 	rc = run_loop(&r);
 	if (!rc)
 		rc = finish(&r);
@@ -461,7 +535,7 @@ out:
 		output__abort(&r.raw_out);
 	session__free(r.s);
 	trace_export__free(r.te);
-	symbolizer__free(r.sym);
+	proc_syms__free(r.syms);
 	debuginfo__free(r.dbg);
 	folded__free(r.folded);
 	pftrace__free(r.pf);

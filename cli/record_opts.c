@@ -10,8 +10,9 @@
 static const char record_doc[] =
 	"Trace the event loops of a process into a Perfetto trace.\n"
 	"\n"
-	"USAGE: loopscope record (-p PID | -- CMD [ARGS...]) [-o FILE] [-d SECONDS]\n"
-	"                        [--stall-ms N] [--summary FILE.json]\n"
+	"USAGE: loopscope record (-p PID[,PID...] | --cgroup DIR | -- CMD [ARGS...])\n"
+	"                        [--no-children] [-o FILE] [-d SECONDS] [--stall-ms N]\n"
+	"                        [--summary FILE.json]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    loopscope record -p 1234 -d 10          # trace PID 1234 for 10 s\n"
@@ -19,17 +20,28 @@ static const char record_doc[] =
 	"                                            # start and trace a command\n"
 	"    loopscope record -p 1234 --stall-ms 20 --summary s.json\n"
 	"                                            # stalls are busy >= 20 ms\n"
+	"    loopscope record -p $(pgrep -o nginx) -d 10\n"
+	"                                            # nginx's master and its workers\n"
+	"    loopscope record --cgroup /sys/fs/cgroup/system.slice/redis.service\n"
+	"                                            # a service or container\n"
 	"\n"
-	"Recording stops after -d, on Ctrl-C or SIGTERM, or when the target exits.\n"
+	"The processes a target forks are traced too (--no-children: not).\n"
+	"Recording stops after -d, on Ctrl-C or SIGTERM, or when every traced\n"
+	"process has exited (with --cgroup: after -d or Ctrl-C only).\n"
 	"The trace opens in https://ui.perfetto.dev.\n"
 	"\v" LS_EXIT_CODES_HELP;
 
 enum { OPT_STALL_MS = 1000, OPT_SUMMARY, OPT_NO_COMPRESS, OPT_NO_LIBUV, OPT_SAMPLE_HZ,
        OPT_FOLDED, OPT_JS_CALLBACKS, OPT_RAW, OPT_CALL_GRAPH, OPT_DEBUG_DIR, OPT_NO_DEBUGINFOD,
-       OPT_DEBUGINFOD_TIMEOUT };
+       OPT_DEBUGINFOD_TIMEOUT, OPT_NO_CHILDREN, OPT_CGROUP };
 
 static const struct argp_option record_options[] = {
-	{ "pid", 'p', "PID", 0, "Trace this running process", 0 },
+	{ "pid", 'p', "PID[,PID]", 0, "Trace these running processes (repeatable), and the processes "
+	  "they fork", 0 },
+	{ "cgroup", OPT_CGROUP, "DIR", 0, "Trace every process of this cgroup v2 directory and below "
+	  "it (a container, a systemd unit), those started later too", 0 },
+	{ "no-children", OPT_NO_CHILDREN, NULL, 0, "Trace only the processes named, not their "
+	  "descendants", 0 },
 	{ "output", 'o', "FILE", 0, "Perfetto trace to write (default " DEFAULT_OUTPUT ")", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long (default: until Ctrl-C or exit)", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
@@ -75,12 +87,13 @@ static void check_record_paths(const struct argp_state *state, const struct reco
 /* The options together, once all are known. */
 static void check_record_opts(const struct argp_state *state, struct record_opts *o)
 {
-	if (!o->pid && !o->cmd)
-		cli_usage_error(state, "nothing to trace: give -p PID or -- CMD");
+	if (!o->targets.npids && !o->cmd && !o->targets.cgroup)
+		cli_usage_error(state, "nothing to trace: give -p PID, --cgroup DIR or -- CMD");
 	if (o->js_callbacks && o->no_libuv)
 		cli_usage_error(state, "--js-callbacks needs the libuv probes: drop --no-libuv");
-	if (o->pid && o->cmd)
-		cli_usage_error(state, "-p and -- CMD conflict: give one target");
+	if ((o->targets.npids || o->targets.cgroup) && o->cmd)
+		cli_usage_error(state, "%s and -- CMD conflict: give one target",
+				o->targets.npids ? "-p" : "--cgroup");
 	o->summary_only = o->summary && !o->output_set && !o->folded;
 	check_record_paths(state, o);
 }
@@ -107,7 +120,15 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
-		o->pid = (pid_t)cli_integer(state, "PID", arg, 1, 4194304);
+		cli_add_pids(state, arg, &o->targets);
+		break;
+	case OPT_CGROUP:
+		if (!*arg)
+			cli_usage_error(state, "empty --cgroup directory");
+		o->targets.cgroup = arg;
+		break;
+	case OPT_NO_CHILDREN:
+		o->targets.no_children = true;
 		break;
 	case 'o':
 		if (!*arg)

@@ -7,11 +7,12 @@
 #include <sys/types.h>
 #include "collector/debuginfo.h"
 #include "cli_util.h"
+#include "target.h"
 
 #define DEFAULT_OUTPUT "loopscope.pftrace"
 
 struct record_opts {
-	pid_t pid;
+	struct target_spec targets;	/* -p, --cgroup, --no-children */
 	char **cmd;
 	const char *output;
 	const char *summary;

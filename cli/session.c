@@ -11,16 +11,7 @@
 #include "collector/record.h"
 #include "cli_util.h"
 #include "exitcodes.h"
-#include "session.h"
-
-struct session {
-	struct session_opts o;
-	struct target target;	/* the one target; see session.h */
-	struct tracer *tracer;
-	struct correlator *corr;
-	uint64_t events;
-	struct timespec started;
-};
+#include "session_int.h"
 
 /* Set by the first SIGINT, SIGTERM or SIGHUP; SA_RESETHAND lets a second one kill. */
 static volatile sig_atomic_t stop_requested;
@@ -45,7 +36,15 @@ static int start_target(struct session *s)
 {
 	const struct session_opts *o = &s->o;
 	struct target *t = &s->target;
-	int err = o->pid ? target__attach(t, o->pid) : target__spawn(t, o->cmd_argv);
+	pid_t pid = o->targets.npids ? o->targets.pids[0] : 0;
+	int err;
+
+	if (!pid && !o->cmd_argv) {	/* --cgroup alone: no first target */
+		snprintf(t->name, sizeof(t->name), "cgroup");
+		snprintf(t->cmdline, sizeof(t->cmdline), "%s", o->targets.cgroup);
+		return 0;
+	}
+	err = pid ? target__attach(t, pid) : target__spawn(t, o->cmd_argv);
 
 	if (!err && t->thread)
 		fprintf(stderr, "%s: %d is a thread of process %d: %s the process\n", o->prefix,
@@ -53,14 +52,14 @@ static int start_target(struct session *s)
 	if (!err)
 		return 0;
 	if (err == -ESRCH)
-		fprintf(stderr, "%s: no such process: %d\n", o->prefix, o->pid);
+		fprintf(stderr, "%s: no such process: %d\n", o->prefix, pid);
 	else if (err == -EPERM)
 		fprintf(stderr, "%s: PID %d is a kernel thread: it runs no event loop\n", o->prefix,
-			o->pid);
+			pid);
 	else if (err == -EDEADLK)
-		fprintf(stderr, "%s: PID %d is loopscope itself\n", o->prefix, o->pid);
-	else if (o->pid)
-		fprintf(stderr, "%s: cannot inspect PID %d: %s\n", o->prefix, o->pid, strerror(-err));
+		fprintf(stderr, "%s: PID %d is loopscope itself\n", o->prefix, pid);
+	else if (pid)
+		fprintf(stderr, "%s: cannot inspect PID %d: %s\n", o->prefix, pid, strerror(-err));
 	else
 		fprintf(stderr, "%s: cannot start %s: %s\n", o->prefix, o->cmd_argv[0], strerror(-err));
 	return LS_EXIT_TARGET;
@@ -78,10 +77,14 @@ int session__open(struct session **out, const struct session_opts *o)
 	}
 	s->o = *o;
 	s->target.pidfd = s->target.gate_fd = -1;	/* closable before it is set */
+	s->cgroup_fd = -1;
+	procs__init(&s->procs);
 	/* before the target: a command is not started when it cannot be traced */
 	rc = cli_check_privileges(o->cmd);
 	if (!rc)
 		rc = cli_check_btf(o->cmd);
+	if (!rc)
+		rc = session__check_targets(s);
 	if (!rc)
 		rc = start_target(s);
 	if (rc) {
@@ -97,9 +100,8 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct session *s = ctx;
 
 	s->events++;
-	if (s->o.on_record)
-		s->o.on_record(s->o.ctx, data, len);
-	correlator__push(s->corr, data, len);	/* rejects are counted in the summary */
+	session__emit(s, data, len);
+	session__track(s, data, len);
 	return 0;
 }
 
@@ -110,6 +112,9 @@ static void seed_thread(void *ctx, pid_t tid, const char *comm)
 	struct ls_rec_thread rec = {
 		.type = LS_REC_THREAD, .pid = (__u32)s->target.pid, .tid = (__u32)tid,
 	};
+
+	if (!s->target.pid)
+		return;
 
 	snprintf(rec.comm, sizeof(rec.comm), "%s", comm);
 	correlator__push(s->corr, &rec, sizeof(rec));
@@ -131,7 +136,11 @@ int session__start(struct session *s, const struct ls_sink *sink)
 	install_signals();
 	if (s->o.seed_threads && !s->target.spawned)
 		target__threads(&s->target, seed_thread, s);
-	to.pid = s->target.pid;	/* -p of a thread: its process */
+	to.pid = s->target.pid ? s->target.pid : LS_NO_TGID;	/* -p of a thread: its process */
+	to.follow_children = !s->o.targets.no_children;
+	to.follow_procs = to.follow_children || s->o.targets.npids > 1 || s->cgroup_fd >= 0;
+	to.cgroup_id = s->cgroup_id;
+	to.cgroup_level = s->cgroup_level;
 	to.on_record = on_record;
 	to.ctx = s;
 	to.btf_path = getenv("LOOPSCOPE_BTF");
@@ -139,6 +148,7 @@ int session__start(struct session *s, const struct ls_sink *sink)
 	if (err)
 		return tracer__start_error(s->o.prefix, err);
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	session__add_found(s);
 	if (s->target.spawned && (err = target__release(&s->target))) {
 		fprintf(stderr, "%s: cannot run %s: %s\n", s->o.prefix, s->o.cmd_argv[0], strerror(-err));
 		return LS_EXIT_TARGET;
@@ -146,9 +156,26 @@ int session__start(struct session *s, const struct ls_sink *sink)
 	return 0;
 }
 
+/*
+ * Every process followed has exited (as strace -f waits): the first target
+ * and the rest. A cgroup's session goes on until -d or a signal: its next
+ * process may start at any time.
+ */
 bool session__stopping(struct session *s)
 {
-	return stop_requested || target__exited(&s->target);
+	struct proc_entry *root;
+
+	if (stop_requested)
+		return true;
+	if (s->cgroup_fd >= 0 || (s->target.pid && !target__exited(&s->target)))
+		return false;
+	if (s->target.pid && (root = procs__find(&s->procs, s->target.pid)))
+		root->exited = true;	/* reaped: its exit record may still be in the ring */
+	if (session__elapsed(s) >= s->next_reap) {	/* an exit record lost to a full ring */
+		procs__reap(&s->procs);
+		s->next_reap = session__elapsed(s) + 1.0;
+	}
+	return procs__live(&s->procs) == 0;
 }
 
 int session__poll(struct session *s, int timeout_ms)
@@ -205,12 +232,20 @@ void session__free(struct session *s)
 	target__stop(&s->target, 2000);
 	target__close(&s->target);
 	correlator__free(s->corr);
+	procs__free(&s->procs);
+	if (s->cgroup_fd >= 0)
+		close(s->cgroup_fd);
 	free(s);
 }
 
 const struct target *session__target(const struct session *s)
 {
 	return &s->target;
+}
+
+const struct procs *session__procs(const struct session *s)
+{
+	return &s->procs;
 }
 
 struct correlator *session__correlator(const struct session *s)

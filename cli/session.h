@@ -17,12 +17,15 @@
  *     session__stop()    drains the ring buffer, finishes the correlator
  *     session__free()
  *
- * A session has one target today. What is per target (struct target, the
- * threads named before their first event, the spawned child to stop) is
- * reached through session__target() and kept apart from what is per
- * session (tracer, correlator, signals), so that a session of several
- * targets (a process tree, an agent's list) changes this file, not its
- * callers.
+ * A session traces a set of processes (procs.h): the first target
+ * (session__target(): the first -p PID, or the started command; none with
+ * --cgroup alone), the other PIDs of a -p list, the descendants of each
+ * (unless --no-children: those that exist at attach, found in /proc, and
+ * those forked later, added by the kernel), and a --cgroup's processes.
+ * The session describes each process in the stream (LS_PROC_INFO), and
+ * calls the command's on_process once per process and program, at start
+ * for those known then, and for later ones at their first loop wait (by
+ * then a program has mapped its libraries).
  */
 #ifndef LS_CLI_SESSION_H
 #define LS_CLI_SESSION_H
@@ -40,8 +43,8 @@ struct session_opts {
 	const char *cmd;	/* "record", "top": names the command in the checks' lines */
 	const char *prefix;	/* "loopscope", "loopscope top": starts the other lines */
 	const char *verb;	/* "tracing", "watching": said when -p named a thread */
-	pid_t pid;		/* attach to this process, or to the process of this thread */
-	char **cmd_argv;	/* or start this command (pid 0) */
+	struct target_spec targets;	/* attach to these processes (or their threads'), a cgroup */
+	char **cmd_argv;	/* or start this command (no pids) */
 	uint64_t stall_threshold_ns;
 	bool seed_threads;	/* name an attached target's threads before their first event */
 	/*
@@ -53,6 +56,8 @@ struct session_opts {
 	/* Sees each record before the correlator does; may be NULL. */
 	tracer_record_fn on_record;
 	void *ctx;
+	/* A traced process to set up (libuv probes), once per program it runs; may be NULL. */
+	void (*on_process)(void *ctx, pid_t pid);
 };
 
 struct session;
@@ -78,12 +83,16 @@ int session__poll(struct session *s, int timeout_ms);
 int session__poll_error(const struct session *s, int err);
 /* A started command: waits until it runs its own program, its libraries mapped. */
 void session__wait_exec(const struct session *s);
+/* Calls on_process for every process known now that has not had it. */
+void session__setup_processes(struct session *s);
 /* Detaches, drains the ring buffer (a failure is said, not fatal), finishes the correlator. */
 void session__stop(struct session *s);
 /* Ends a started command still running, frees everything. NULL is fine. */
 void session__free(struct session *s);
 
 const struct target *session__target(const struct session *s);
+/* The processes followed: their entries, and counts. */
+const struct procs *session__procs(const struct session *s);
 struct correlator *session__correlator(const struct session *s);
 struct tracer *session__tracer(const struct session *s);
 /* Records read so far. */

@@ -28,19 +28,25 @@ static int read_small(const char *path, char *buf, size_t sz)
 	return (int)n;
 }
 
-static void read_identity(struct target *t)
+void target__identity(pid_t pid, char *name, size_t name_sz, char *cmdline, size_t cmdline_sz)
 {
 	char path[64];
 	int i, n;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", t->pid);
-	if (read_small(path, t->name, sizeof(t->name)) > 0)
-		t->name[strcspn(t->name, "\n")] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", t->pid);
-	n = read_small(path, t->cmdline, sizeof(t->cmdline));
+	name[0] = cmdline[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (read_small(path, name, name_sz) > 0)
+		name[strcspn(name, "\n")] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	n = read_small(path, cmdline, cmdline_sz);
 	for (i = 0; i < n - 1; i++)
-		if (t->cmdline[i] == '\0')
-			t->cmdline[i] = ' ';
+		if (cmdline[i] == '\0')
+			cmdline[i] = ' ';
+}
+
+static void read_identity(struct target *t)
+{
+	target__identity(t->pid, t->name, sizeof(t->name), t->cmdline, sizeof(t->cmdline));
 }
 
 static int open_pidfd(pid_t pid)

@@ -6,6 +6,20 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/*
+ * What a command was asked to trace: -p PID[,PID...] (repeatable), or a
+ * command (the command's own option), and --cgroup DIR; children are
+ * followed unless --no-children.
+ */
+#define LS_MAX_TARGET_PIDS	64
+
+struct target_spec {
+	pid_t pids[LS_MAX_TARGET_PIDS];
+	unsigned npids;
+	bool no_children;
+	const char *cgroup;	/* a cgroup v2 directory, or NULL */
+};
+
 struct target {
 	pid_t pid;		/* the process (thread group) traced */
 	pid_t thread;		/* the thread id given when it was not pid itself; else 0 */
@@ -33,6 +47,12 @@ bool target__exited(struct target *t);
 /* Ends a spawned target still running (SIGTERM, then SIGKILL after grace_ms) and reaps it. */
 void target__stop(struct target *t, int grace_ms);
 void target__close(struct target *t);
+
+/*
+ * The comm and command line (arguments joined by spaces) of a process, as
+ * /proc shows them now: the process's own bytes, for display escaped.
+ */
+void target__identity(pid_t pid, char *name, size_t name_sz, char *cmdline, size_t cmdline_sz);
 
 typedef void (*target_thread_fn)(void *ctx, pid_t tid, const char *comm);
 /* Calls fn for each thread of the target that exists now. */

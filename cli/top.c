@@ -44,7 +44,7 @@
 #define TOP_MAX_LOOPS	64
 
 struct top_opts {
-	pid_t pid;
+	struct target_spec targets;
 	double interval_s, stall_ms;
 	long count;		/* intervals to show, 0: until quit */
 	struct cli_common common;	/* -v, -q */
@@ -75,7 +75,8 @@ struct top {
 static const char top_doc[] =
 	"Live view of the event loops of a running process, refreshed every second.\n"
 	"\n"
-	"USAGE: loopscope top -p PID [-i SECONDS] [-n COUNT] [--stall-ms N]\n"
+	"USAGE: loopscope top (-p PID[,PID...] | --cgroup DIR) [--no-children]\n"
+	"                     [-i SECONDS] [-n COUNT] [--stall-ms N]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    loopscope top -p 1234              # q or Ctrl-C quits\n"
@@ -85,10 +86,12 @@ static const char top_doc[] =
 	"iteration and stalls; then syscall rates. Not a terminal: one line per interval.\n"
 	"\v" LS_EXIT_CODES_HELP;
 
-enum { OPT_STALL_MS = 1000 };
+enum { OPT_STALL_MS = 1000, OPT_NO_CHILDREN, OPT_CGROUP };
 
 static const struct argp_option top_options[] = {
-	{ "pid", 'p', "PID", 0, "The process to watch", 0 },
+	{ "pid", 'p', "PID[,PID]", 0, "The processes to watch (repeatable), and those they fork", 0 },
+	{ "cgroup", OPT_CGROUP, "DIR", 0, "Every process of this cgroup v2 directory and below it", 0 },
+	{ "no-children", OPT_NO_CHILDREN, NULL, 0, "Not the processes they fork", 0 },
 	{ "interval", 'i', "SECONDS", 0, "Refresh period (default 1)", 0 },
 	{ "count", 'n', "N", 0, "Stop after N intervals", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
@@ -101,7 +104,15 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
-		o->pid = (pid_t)cli_integer(state, "PID", arg, 1, 4194304);
+		cli_add_pids(state, arg, &o->targets);
+		break;
+	case OPT_CGROUP:
+		if (!*arg)
+			cli_usage_error(state, "empty --cgroup directory");
+		o->targets.cgroup = arg;
+		break;
+	case OPT_NO_CHILDREN:
+		o->targets.no_children = true;
 		break;
 	case 'i':
 		o->interval_s = cli_number(state, "interval", arg, 0.1, 3600);
@@ -116,8 +127,8 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 		cli_usage_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!o->pid)
-			cli_usage_error(state, "nothing to watch: give -p PID");
+		if (!o->targets.npids && !o->targets.cgroup)
+			cli_usage_error(state, "nothing to watch: give -p PID or --cgroup DIR");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -385,7 +396,7 @@ static int watch(struct top *t)
 static int start(struct top *t)
 {
 	const struct session_opts so = {
-		.cmd = "top", .prefix = "loopscope top", .verb = "watching", .pid = t->o->pid,
+		.cmd = "top", .prefix = "loopscope top", .verb = "watching", .targets = t->o->targets,
 		.stall_threshold_ns = (uint64_t)(t->o->stall_ms * 1e6),
 		.tracer = { .verbose = t->o->common.verbose },
 	};

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -26,7 +27,10 @@ struct tracer {
 	struct tracer_opts opts;
 	struct loopscope_bpf *skel;
 	struct ring_buffer *rb;
-	struct uvprobes uv;
+	struct uvprobes *uv[LS_MAX_UV_PROCS];	/* per probed process, by pid_of_uv */
+	pid_t uv_pid[LS_MAX_UV_PROCS];
+	struct uvprobes uv_none;		/* what tracer__attach_libuv() returns past the cap */
+	__u64 *procs;				/* the kernel's set, mmap'ed (LS_PROC_SLOTS) */
 	unsigned long consumed;		/* records in this ring-buffer call */
 	int ncpus;
 	struct bpf_link *sample_links[LS_MAX_CPUS];
@@ -179,11 +183,15 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 		goto out_free;
 	}
 	t->skel->rodata->targ_tgid = (__u32)opts->pid;
+	t->skel->rodata->follow_procs = opts->follow_procs;
+	t->skel->rodata->follow_children = opts->follow_children;
+	t->skel->rodata->targ_cgroup = opts->cgroup_id;
+	t->skel->rodata->targ_cgroup_level = opts->cgroup_level;
 	t->skel->rodata->offcpu_min_ns = opts->offcpu_min_ns;
 	t->skel->rodata->summary_only = opts->summary_only;
 #if defined(__x86_64__)
 	if (opts->unwind_user) {
-		t->us = user_stacks__new(opts->pid);
+		t->us = user_stacks__new();
 		if (!t->us) {
 			err = -errno;
 			goto out_free;
@@ -199,6 +207,13 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	err = loopscope_bpf__load(t->skel);
 	if (err)
 		goto out_free;
+	t->procs = mmap(NULL, LS_PROC_SLOTS * sizeof(__u64), PROT_READ | PROT_WRITE, MAP_SHARED,
+			bpf_map__fd(t->skel->maps.procs), 0);
+	if (t->procs == MAP_FAILED) {
+		t->procs = NULL;
+		err = -errno;
+		goto out_free;
+	}
 	err = loopscope_bpf__attach(t->skel);
 	if (err)
 		goto out_free;
@@ -216,6 +231,51 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 out_free:
 	tracer__free(t);
 	return err < 0 ? err : -EINVAL;
+}
+
+/* The slot holding pid, or NULL; the kernel's probing (common.bpf.h: is_target). */
+static __u64 *proc_slot(const struct tracer *t, pid_t pid)
+{
+	__u64 v;
+	__u32 i;
+
+	for (i = 0; i < LS_PROC_PROBES; i++) {
+		v = __atomic_load_n(&t->procs[((__u32)pid + i) & (LS_PROC_SLOTS - 1)], __ATOMIC_RELAXED);
+		if (!v)
+			return NULL;
+		if (v == (__u64)pid)
+			return &t->procs[((__u32)pid + i) & (LS_PROC_SLOTS - 1)];
+	}
+	return NULL;
+}
+
+bool tracer__has_proc(const struct tracer *t, pid_t pid)
+{
+	return pid == t->opts.pid || (t->procs && proc_slot(t, pid));
+}
+
+int tracer__add_proc(struct tracer *t, pid_t pid)
+{
+	__u64 cur, *slot;
+	__u32 i;
+
+	if (pid <= 0 || tracer__has_proc(t, pid))
+		return 0;
+	if (__atomic_fetch_add(&t->skel->bss->procs_live, 1, __ATOMIC_RELAXED) >= LS_MAX_PROCS)
+		goto full;
+	/* compare-and-swap, as the kernel's forks claim slots on other CPUs meanwhile */
+	for (i = 0; i < LS_PROC_PROBES; i++) {
+		slot = &t->procs[((__u32)pid + i) & (LS_PROC_SLOTS - 1)];
+		cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
+		if ((cur == 0 || cur == LS_PROC_GONE) &&
+		    __atomic_compare_exchange_n(slot, &cur, (__u64)pid, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED))
+			return 0;
+	}
+full:
+	__atomic_fetch_sub(&t->skel->bss->procs_live, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&t->skel->bss->stats.procs_full, 1, __ATOMIC_RELAXED);
+	return -ENOSPC;
 }
 
 int tracer__start_error(const char *prefix, int err)
@@ -284,18 +344,18 @@ static uint64_t boottime_ns(void)
  * with it (its exit record ended its call). Before 6.9 a pidfd names a
  * leader only: then only the main thread's open call is reported.
  */
-static void report_open_call(struct tracer *t, int map_fd, pid_t tid, uint64_t now)
+static void report_open_call(struct tracer *t, int map_fd, pid_t pid, pid_t tid, uint64_t now)
 {
 	struct ls_inflight v;
 	int pfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
 
-	if (pfd < 0 && errno == EINVAL && tid == t->opts.pid)
+	if (pfd < 0 && errno == EINVAL && tid == pid)
 		pfd = (int)syscall(SYS_pidfd_open, tid, 0);
 	if (pfd < 0)
 		return;
 	if (!bpf_map_lookup_elem(map_fd, &pfd, &v) && v.active && v.ts <= now) {
 		struct ls_rec_syscall r = {
-			.type = LS_REC_SYSCALL, .flags = LS_SYSF_OPEN, .pid = (__u32)t->opts.pid,
+			.type = LS_REC_SYSCALL, .flags = LS_SYSF_OPEN, .pid = (__u32)pid,
 			.tid = (__u32)tid, .ts = v.ts, .dur = now - v.ts, .arg = v.arg, .fd = v.fd,
 			.sys = v.sys, .fd_kind = v.fd_kind,
 		};
@@ -304,26 +364,41 @@ static void report_open_call(struct tracer *t, int map_fd, pid_t tid, uint64_t n
 	close(pfd);
 }
 
-static int report_open_calls(struct tracer *t)
+static void report_open_calls_of(struct tracer *t, int fd, pid_t pid, uint64_t now)
 {
-	int fd = bpf_map__fd(t->skel->maps.inflight);
-	uint64_t now = boottime_ns();
 	char path[64];
 	struct dirent *d;
 	DIR *dir;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)t->opts.pid);
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	dir = opendir(path);
-	if (!dir)	/* the target is gone, and its calls ended with its threads */
-		return 0;
+	if (!dir)	/* the process is gone, and its calls ended with its threads */
+		return;
 	while ((d = readdir(dir))) {
 		char *end;
 		unsigned long tid = strtoul(d->d_name, &end, 10);
 
 		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' && !*end && tid <= INT32_MAX)
-			report_open_call(t, fd, (pid_t)tid, now);
+			report_open_call(t, fd, pid, (pid_t)tid, now);
 	}
 	closedir(dir);
+}
+
+/* Every process of the set: the first target, then each slot of the kernel's array. */
+static int report_open_calls(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.inflight);
+	uint64_t now = boottime_ns();
+	__u64 v;
+	__u32 i;
+
+	if (t->opts.pid != LS_NO_TGID)
+		report_open_calls_of(t, fd, t->opts.pid, now);
+	for (i = 0; t->procs && i < LS_PROC_SLOTS; i++) {
+		v = __atomic_load_n(&t->procs[i], __ATOMIC_RELAXED);
+		if (v && v != LS_PROC_GONE && (pid_t)v != t->opts.pid)
+			report_open_calls_of(t, fd, (pid_t)v, now);
+	}
 	return 0;
 }
 
@@ -337,14 +412,63 @@ static void detach_sampling(struct tracer *t)
 	}
 }
 
-int tracer__attach_libuv(struct tracer *t, bool js_callbacks, struct debuginfo *dbg,
+/* pid's slot in t->uv, else a free one (free: true), else -1. */
+static int uv_index(const struct tracer *t, pid_t pid, bool free_slot)
+{
+	int i, spare = -1;
+
+	for (i = 0; i < LS_MAX_UV_PROCS; i++) {
+		if (t->uv[i] && t->uv_pid[i] == pid)
+			return i;
+		if (!t->uv[i] && spare < 0)
+			spare = i;
+	}
+	return free_slot ? spare : -1;
+}
+
+int tracer__attach_libuv(struct tracer *t, pid_t pid, bool js_callbacks, struct debuginfo *dbg,
 			 const struct uvprobes **out)
 {
-	int err = dbg ? uvprobes__attach_debug(&t->uv, t->skel, t->opts.pid, js_callbacks, dbg)
-		      : uvprobes__attach(&t->uv, t->skel, t->opts.pid, js_callbacks);
+	int i = uv_index(t, pid, true), err;
+	struct uvprobes *u;
 
-	*out = &t->uv;
+	*out = &t->uv_none;
+	if (i < 0)
+		return -ENOSPC;
+	if (t->uv[i])
+		uvprobes__detach(t->uv[i]);	/* attached before: pid ran a new program */
+	else if (!(t->uv[i] = calloc(1, sizeof(*t->uv[i]))))
+		return -ENOMEM;
+	u = t->uv[i];
+	memset(u, 0, sizeof(*u));
+	t->uv_pid[i] = pid;
+	err = dbg ? uvprobes__attach_debug(u, t->skel, pid, js_callbacks, dbg)
+		  : uvprobes__attach(u, t->skel, pid, js_callbacks);
+	*out = u;
 	return err;
+}
+
+void tracer__detach_libuv(struct tracer *t, pid_t pid)
+{
+	int i = uv_index(t, pid, false);
+
+	if (i < 0)
+		return;
+	uvprobes__detach(t->uv[i]);
+	free(t->uv[i]);
+	t->uv[i] = NULL;
+}
+
+static void detach_all_libuv(struct tracer *t)
+{
+	int i;
+
+	for (i = 0; i < LS_MAX_UV_PROCS; i++) {
+		if (t->uv[i])
+			uvprobes__detach(t->uv[i]);
+		free(t->uv[i]);
+		t->uv[i] = NULL;
+	}
 }
 
 /* Summary mode: the kernel's per-(thread, syscall) totals, as records. */
@@ -352,7 +476,7 @@ static void report_aggregates(struct tracer *t)
 {
 	int fd = bpf_map__fd(t->skel->maps.sys_agg);
 	struct ls_sys_agg_key key, next, *prev = NULL;
-	struct ls_rec_sys_agg r = { .type = LS_REC_SYS_AGG, .pid = (__u32)t->opts.pid };
+	struct ls_rec_sys_agg r = { .type = LS_REC_SYS_AGG };
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
@@ -360,6 +484,7 @@ static void report_aggregates(struct tracer *t)
 		if (bpf_map_lookup_elem(fd, &key, &r.agg))
 			continue;
 		r.key = key;
+		r.pid = key.pid;
 		t->opts.on_record(t->opts.ctx, &r, sizeof(r));
 	}
 }
@@ -368,7 +493,7 @@ int tracer__stop(struct tracer *t)
 {
 	int err;
 
-	uvprobes__detach(&t->uv);
+	detach_all_libuv(t);
 	detach_sampling(t);
 	loopscope_bpf__detach(t->skel);
 	do {	/* detached: what is left is finite, take it all */
@@ -400,9 +525,11 @@ void tracer__free(struct tracer *t)
 {
 	if (!t)
 		return;
-	uvprobes__detach(&t->uv);
+	detach_all_libuv(t);
 	detach_sampling(t);
 	ring_buffer__free(t->rb);
+	if (t->procs)
+		munmap(t->procs, LS_PROC_SLOTS * sizeof(__u64));
 	loopscope_bpf__destroy(t->skel);
 	user_stacks__free(t->us);
 	own_frames__free(&t->own);

@@ -17,8 +17,15 @@
 
 typedef int (*tracer_record_fn)(void *ctx, void *data, size_t len);
 
+/* tracer_opts.pid when the set starts empty (--cgroup alone): no process has this tgid */
+#define LS_NO_TGID	((pid_t)-1)
+
 struct tracer_opts {
-	pid_t pid;
+	pid_t pid;		/* the first target (LS_NO_TGID: none); the rest of the set is tracer__add_proc()'s */
+	bool follow_procs;	/* the set holds more than pid: -p lists, children, --cgroup */
+	bool follow_children;	/* a traced process's forks join the set */
+	uint64_t cgroup_id;	/* --cgroup: its id (0 = none) and level, for bpf_get_current_ancestor_cgroup_id */
+	uint32_t cgroup_level;
 	tracer_record_fn on_record;
 	void *ctx;
 	int verbose;		/* 0: libbpf quiet; 1: warnings; 2: debug */
@@ -54,13 +61,27 @@ struct user_stacks_stats;
 /* The CFI unwinder's counters; false when stacks are walked by frame pointer. */
 bool tracer__user_stacks(const struct tracer *t, struct user_stacks_stats *st);
 /*
- * Looks for libuv in the target and attaches the phase and thread-pool
- * probes; the result (what was found, what is missing) is kept in t and
- * returned. Missing libuv is not an error. dbg finds the debug file of a
- * stripped libuv (the caller's lookup and options); NULL: uvprobes' own. -errno if attaching failed.
+ * Adds process pid to the traced set (one found in /proc: a descendant at
+ * attach, a -p list's, a cgroup's). 0, or -ENOSPC when the set is full
+ * (counted in procs_full, as the kernel counts its own).
  */
-int tracer__attach_libuv(struct tracer *t, bool js_callbacks, struct debuginfo *dbg,
+int tracer__add_proc(struct tracer *t, pid_t pid);
+/* Whether pid is in the traced set now. */
+bool tracer__has_proc(const struct tracer *t, pid_t pid);
+
+/*
+ * Looks for libuv in process pid and attaches the phase and thread-pool
+ * probes for that process; the result (what was found, what is missing)
+ * is kept in t and returned. Missing libuv is not an error. dbg finds the
+ * debug file of a stripped libuv (the caller's lookup and options); NULL:
+ * uvprobes' own. -errno if attaching failed; -ENOSPC past
+ * LS_MAX_UV_PROCS processes probed at once.
+ */
+#define LS_MAX_UV_PROCS	64
+int tracer__attach_libuv(struct tracer *t, pid_t pid, bool js_callbacks, struct debuginfo *dbg,
 			 const struct uvprobes **out);
+/* Removes pid's libuv probes (it exited or ran a new program). */
+void tracer__detach_libuv(struct tracer *t, pid_t pid);
 void tracer__free(struct tracer *t);
 
 #endif

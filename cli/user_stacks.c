@@ -20,8 +20,14 @@ struct pending_dump {
 	struct ls_rec_ustack *dump;	/* owned: the header, then its bytes */
 };
 
-struct user_stacks {
+struct proc_unwinder {
+	uint32_t pid;
 	struct unwinder *uw;
+};
+
+struct user_stacks {
+	struct ls_table procs;		/* of struct proc_unwinder, by pid */
+	struct unwinder_stats gone;	/* of the unwinders freed already */
 	struct ls_table pending;	/* of struct pending_dump, by tid */
 	struct stack_ids ids;
 	size_t pending_bytes;
@@ -33,7 +39,12 @@ static bool pending_eq(const void *entry, const void *key)
 	return ((const struct pending_dump *)entry)->tid == *(const uint32_t *)key;
 }
 
-struct user_stacks *user_stacks__new(pid_t pid)
+static bool proc_eq(const void *entry, const void *key)
+{
+	return ((const struct proc_unwinder *)entry)->pid == *(const uint32_t *)key;
+}
+
+struct user_stacks *user_stacks__new(void)
 {
 	struct user_stacks *us = calloc(1, sizeof(*us));
 
@@ -41,11 +52,7 @@ struct user_stacks *user_stacks__new(pid_t pid)
 		errno = ENOMEM;
 		return NULL;
 	}
-	us->uw = unwinder__new(pid);
-	if (!us->uw) {
-		free(us);
-		return NULL;
-	}
+	ls_table_init(&us->procs, sizeof(struct proc_unwinder), 8, LS_MAX_UNWOUND_PROCS, proc_eq);
 	ls_table_init(&us->pending, sizeof(struct pending_dump), 64, LS_MAX_THREADS, pending_eq);
 	stack_ids__init(&us->ids);
 	return us;
@@ -88,12 +95,64 @@ static int keep_dump(struct user_stacks *us, const struct ls_rec_ustack *d, size
 	return 0;
 }
 
+static void add_stats(struct unwinder_stats *to, const struct unwinder_stats *s)
+{
+	to->stacks += s->stacks;
+	to->frames += s->frames;
+	to->no_module += s->no_module;
+	to->at_copy_end += s->at_copy_end;
+	to->no_cfi += s->no_cfi;
+	to->maps_reloads += s->maps_reloads;
+	to->files += s->files;
+	to->file_errors += s->file_errors;
+	to->ns += s->ns;
+}
+
+/* pid's unwinder, made now if it has none (its maps are read while it lives); NULL past the cap. */
+static struct unwinder *proc_unwinder(struct user_stacks *us, uint32_t pid)
+{
+	struct proc_unwinder *p = ls_table_find(&us->procs, ls_hash_u64(pid), &pid);
+	struct unwinder *uw;
+	bool created;
+
+	if (p)
+		return p->uw;
+	if (ls_table_count(&us->procs) >= LS_MAX_UNWOUND_PROCS || !(uw = unwinder__new((pid_t)pid))) {
+		us->st.unwinders_full++;
+		return NULL;
+	}
+	p = ls_table_insert(&us->procs, ls_hash_u64(pid), &pid, &created);
+	if (!p) {
+		unwinder__free(uw);
+		us->st.unwinders_full++;
+		return NULL;
+	}
+	p->pid = pid;
+	p->uw = uw;
+	return uw;
+}
+
+/* pid exited or ran a new program: its modules are not those of its next stacks. */
+static void drop_unwinder(struct user_stacks *us, uint32_t pid)
+{
+	struct proc_unwinder *p = ls_table_find(&us->procs, ls_hash_u64(pid), &pid);
+	struct unwinder_stats s;
+
+	if (!p)
+		return;
+	unwinder__stats(p->uw, &s);
+	add_stats(&us->gone, &s);
+	unwinder__free(p->uw);
+	ls_table_remove(&us->procs, p);
+}
+
 /* The id for tid's pending copy, its frames emitted first if new; -1 = none. */
-static int32_t unwound_id(struct user_stacks *us, uint32_t tid, user_stacks_emit_fn emit,
-			  void *ctx, int *err)
+static int32_t unwound_id(struct user_stacks *us, uint32_t pid, uint32_t tid,
+			  user_stacks_emit_fn emit, void *ctx, int *err)
 {
 	struct pending_dump *p = ls_table_find(&us->pending, ls_hash_u64(tid), &tid);
 	struct ls_rec_stack st = { .type = LS_REC_STACK };
+	struct unwinder *uw;
 	bool created;
 	int32_t id;
 
@@ -101,7 +160,11 @@ static int32_t unwound_id(struct user_stacks *us, uint32_t tid, user_stacks_emit
 		us->st.pending_missing++;
 		return -1;
 	}
-	st.nframes = unwinder__unwind(us->uw, p->dump, (const uint8_t *)(p->dump + 1),
+	if (!(uw = proc_unwinder(us, pid))) {
+		drop_pending(us, tid);
+		return -1;
+	}
+	st.nframes = unwinder__unwind(uw, p->dump, (const uint8_t *)(p->dump + 1),
 				      (uint64_t *)st.ips, LS_MAX_STACK_DEPTH);	/* __u64 and uint64_t: one size, two spellings */
 	drop_pending(us, tid);
 	if (!st.nframes) {
@@ -134,14 +197,21 @@ static __s32 *user_stack_field(void *rec, size_t len)
 	return NULL;
 }
 
-static uint32_t record_tid(const void *rec)
+/* The thread of a record user_stack_field() found a field in, and its process. */
+static uint32_t record_tid(const void *rec, uint32_t *pid)
 {
 	switch (*(const __u32 *)rec) {
-	case LS_REC_SAMPLE: return ((const struct ls_rec_sample *)rec)->tid;
-	case LS_REC_OFFCPU: return ((const struct ls_rec_offcpu *)rec)->tid;
-	case LS_REC_OVERFLOW: return ((const struct ls_rec_overflow *)rec)->tid;
+	case LS_REC_SAMPLE:
+		*pid = ((const struct ls_rec_sample *)rec)->pid;
+		return ((const struct ls_rec_sample *)rec)->tid;
+	case LS_REC_OFFCPU:
+		*pid = ((const struct ls_rec_offcpu *)rec)->pid;
+		return ((const struct ls_rec_offcpu *)rec)->tid;
+	case LS_REC_OVERFLOW:
+		*pid = ((const struct ls_rec_overflow *)rec)->pid;
+		return ((const struct ls_rec_overflow *)rec)->tid;
 	}
-	return 0;
+	return *pid = 0;
 }
 
 int user_stacks__on_record(struct user_stacks *us, void *data, size_t len,
@@ -152,6 +222,7 @@ int user_stacks__on_record(struct user_stacks *us, void *data, size_t len,
 		struct ls_rec_offcpu o;
 		struct ls_rec_overflow v;
 	} copy;
+	uint32_t pid, tid;
 	__s32 *field;
 	int err = 0;
 
@@ -161,20 +232,36 @@ int user_stacks__on_record(struct user_stacks *us, void *data, size_t len,
 		return keep_dump(us, data, len);
 	if (*(__u32 *)data == LS_REC_THREAD_EXIT && len >= sizeof(struct ls_rec_thread))
 		drop_pending(us, ((struct ls_rec_thread *)data)->tid);
+	if (*(__u32 *)data == LS_REC_PROC && len >= sizeof(struct ls_rec_proc) &&
+	    (((struct ls_rec_proc *)data)->event == LS_PROC_EXIT ||
+	     ((struct ls_rec_proc *)data)->event == LS_PROC_EXEC))
+		drop_unwinder(us, ((struct ls_rec_proc *)data)->pid);
 	field = user_stack_field(data, len);
 	if (!field || *field != LS_STACK_DUMPED || len > sizeof(copy))
 		return emit(ctx, data, len);
 	/* the ring's pages are read-only to us: the id goes into a copy */
 	memcpy(&copy, data, len);
 	field = user_stack_field(&copy, len);
-	*field = unwound_id(us, record_tid(&copy), emit, ctx, &err);
+	tid = record_tid(&copy, &pid);
+	*field = unwound_id(us, pid, tid, emit, ctx, &err);
 	return err ? err : emit(ctx, &copy, len);
 }
 
 void user_stacks__stats(const struct user_stacks *us, struct user_stacks_stats *st)
 {
+	struct unwinder_stats s;
+	size_t i;
+
 	*st = us->st;
-	unwinder__stats(us->uw, &st->unwind);
+	st->unwind = us->gone;
+	for (i = 0; i < ls_table_cap(&us->procs); i++) {
+		const struct proc_unwinder *p = ls_table_slot(&us->procs, i);
+
+		if (p) {
+			unwinder__stats(p->uw, &s);
+			add_stats(&st->unwind, &s);
+		}
+	}
 }
 
 void user_stacks__free(struct user_stacks *us)
@@ -190,7 +277,13 @@ void user_stacks__free(struct user_stacks *us)
 			free(p->dump);
 	}
 	ls_table_free(&us->pending);
+	for (i = 0; i < ls_table_cap(&us->procs); i++) {
+		struct proc_unwinder *p = ls_table_slot(&us->procs, i);
+
+		if (p)
+			unwinder__free(p->uw);
+	}
+	ls_table_free(&us->procs);
 	stack_ids__free(&us->ids);
-	unwinder__free(us->uw);
 	free(us);
 }

@@ -22,12 +22,17 @@ struct user_stacks_stats {
 	uint64_t pending_missing;	/* a record named a copy that never came (dropped) */
 	uint64_t ids_full;		/* LS_MAX_UNWOUND_STACKS distinct stacks: no id left */
 	uint64_t empty;			/* unwound to nothing */
-	struct unwinder_stats unwind;
+	uint64_t unwinders_full;	/* a process past LS_MAX_UNWOUND_PROCS: its stacks not unwound */
+	struct unwinder_stats unwind;	/* all processes' together, the gone ones' too */
 };
 
 struct user_stacks;
 
-struct user_stacks *user_stacks__new(pid_t pid);
+/* Processes unwound at once: each holds its modules' files and CFI. */
+#define LS_MAX_UNWOUND_PROCS	64
+
+/* An unwinder is made per process at its first copy, and goes at its exit or exec. */
+struct user_stacks *user_stacks__new(void);
 /* One ring-buffer record: kept, or handed on (rewritten) through emit. emit's result. */
 int user_stacks__on_record(struct user_stacks *us, void *data, size_t len,
 			   user_stacks_emit_fn emit, void *ctx);

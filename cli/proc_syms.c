@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "proc_syms.h"
+
+struct proc_sym {
+	pid_t pid;
+	bool gone;		/* seen exited: its maps are not read again */
+	struct symbolizer *sym;
+};
+
+struct proc_syms {
+	struct symbolizer_opts opts;
+	struct proc_sym procs[LS_MAX_SYMBOLIZED_PROCS];
+	unsigned n;
+	uint64_t full;
+	pid_t failed;		/* the last pid refused (gone): not retried per frame */
+};
+
+struct proc_syms *proc_syms__new(const struct symbolizer_opts *opts)
+{
+	struct proc_syms *ps = calloc(1, sizeof(*ps));
+
+	if (ps)
+		ps->opts = *opts;
+	return ps;
+}
+
+void proc_syms__free(struct proc_syms *ps)
+{
+	unsigned i;
+
+	if (!ps)
+		return;
+	for (i = 0; i < ps->n; i++)
+		symbolizer__free(ps->procs[i].sym);
+	free(ps);
+}
+
+static struct proc_sym *find(const struct proc_syms *ps, pid_t pid)
+{
+	unsigned i;
+
+	for (i = 0; i < ps->n; i++)
+		if (ps->procs[i].pid == pid)
+			return (struct proc_sym *)&ps->procs[i];
+	return NULL;
+}
+
+struct symbolizer *proc_syms__get(struct proc_syms *ps, pid_t pid)
+{
+	struct proc_sym *p = find(ps, pid);
+	struct symbolizer *sym;
+
+	if (p)
+		return p->sym;
+	if (pid <= 0 || pid == ps->failed)
+		return NULL;
+	if (ps->n >= LS_MAX_SYMBOLIZED_PROCS) {
+		ps->full++;
+		ps->failed = pid;
+		return NULL;
+	}
+	sym = symbolizer__new(pid, &ps->opts);
+	if (!sym) {
+		ps->failed = pid;
+		return NULL;
+	}
+	ps->procs[ps->n++] = (struct proc_sym){ .pid = pid, .sym = sym };
+	return sym;
+}
+
+int proc_syms__resolve(struct proc_syms *ps, uint32_t pid, uint64_t ip, bool kernel,
+		       struct ls_frame_info *out)
+{
+	struct symbolizer *sym = kernel && ps->n ? ps->procs[0].sym : proc_syms__get(ps, (pid_t)pid);
+
+	return sym ? symbolizer__resolve(sym, ip, kernel, out) : -ENOENT;
+}
+
+void proc_syms__refresh(struct proc_syms *ps)
+{
+	unsigned i;
+
+	for (i = 0; i < ps->n; i++) {
+		struct proc_sym *p = &ps->procs[i];
+
+		if (p->gone)
+			continue;
+		symbolizer__refresh(p->sym);
+		p->gone = kill(p->pid, 0) && errno == ESRCH;
+	}
+}
+
+void proc_syms__refresh_one(struct proc_syms *ps, pid_t pid)
+{
+	struct proc_sym *p = find(ps, pid);
+
+	if (p && !p->gone)
+		symbolizer__refresh(p->sym);
+}
+
+static void add_stats(struct symbolizer_stats *to, const struct symbolizer_stats *s)
+{
+	unsigned k;
+
+	to->frames += s->frames;
+	to->named += s->named;
+	to->unnamed_native += s->unnamed_native;
+	to->unnamed_jit += s->unnamed_jit;
+	to->unnamed_kernel += s->unnamed_kernel;
+	to->unmapped += s->unmapped;
+	to->files += s->files;
+	to->file_errors += s->file_errors;
+	to->file_mismatch += s->file_mismatch;
+	to->maps_reloads += s->maps_reloads;
+	to->perf_map_entries += s->perf_map_entries;
+	to->perf_map_bad_lines += s->perf_map_bad_lines;
+	to->perf_map_dropped += s->perf_map_dropped;
+	to->perf_map_found |= s->perf_map_found;
+	to->perf_map_capped |= s->perf_map_capped;
+	if (!to->perf_map_refused)
+		to->perf_map_refused = s->perf_map_refused;
+	to->kernel_hidden |= s->kernel_hidden;
+	for (k = 0; k < LS_SYMS_NSOURCES; k++)
+		to->sym_sources[k] += s->sym_sources[k];
+}
+
+void proc_syms__stats(const struct proc_syms *ps, struct symbolizer_stats *st)
+{
+	struct symbolizer_stats one;
+	unsigned i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < ps->n; i++) {
+		symbolizer__stats(ps->procs[i].sym, &one);
+		add_stats(st, &one);
+	}
+}
+
+int proc_syms__sources(const struct proc_syms *ps, char *buf, size_t len)
+{
+	if (!ps->n) {
+		if (len)
+			buf[0] = '\0';
+		return 0;
+	}
+	return symbolizer__sources(ps->procs[0].sym, buf, len);
+}
+
+uint64_t proc_syms__full(const struct proc_syms *ps)
+{
+	return ps->full;
+}
