@@ -186,7 +186,12 @@ static __always_inline void emit_proc(__u32 event, __u32 pid, __u32 ppid, const 
 		bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), comm);
 	else
 		bpf_get_current_comm(r->comm, sizeof(r->comm));
-	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);	/* rare, and user space attaches per process */
+	/*
+	 * No forced wakeup: a fork storm would wake us per fork. The 100 ms
+	 * poll is soon enough to describe a process that lives long enough
+	 * to run a loop; one gone by then had none.
+	 */
+	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
 	__sync_fetch_and_add(&stats.events, 1);
 }
 

@@ -145,13 +145,16 @@ int procs__describe(pid_t pid, struct ls_rec_proc *r)
 		n--;
 	r->cmdline_len = n > 0 ? (__u32)n : 0;
 	memcpy(r->cmdline, buf, r->cmdline_len);
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_BOOTTIME, &ts);
-		r->ts = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-	}
+	r->ts = procs__now();
 	return 0;
+}
+
+uint64_t procs__now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* The pids of a /proc children file or a cgroup.procs file, each to fn. */

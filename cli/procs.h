@@ -22,6 +22,7 @@ struct proc_entry {
 	pid_t pid;
 	char comm[LS_COMM_LEN];	/* at its last description; the target's bytes */
 	bool probed;		/* the command's per-process setup ran (libuv probes) since its exec */
+	uint64_t setup_ts;	/* CLOCK_BOOTTIME of that setup: an exec before it needs none again */
 	bool exited;
 };
 
@@ -39,6 +40,8 @@ struct proc_entry *procs__add(struct procs *p, pid_t pid);
 struct proc_entry *procs__find(const struct procs *p, pid_t pid);
 /* Processes not known to have exited. */
 unsigned procs__live(const struct procs *p);
+/* CLOCK_BOOTTIME now, the records' clock. */
+uint64_t procs__now(void);
 /* Looks for exits the stream did not tell (a lost record): kill(pid, 0) says ESRCH. */
 void procs__reap(struct procs *p);
 

@@ -192,6 +192,11 @@ static void on_proc_event(struct session *s, const struct ls_rec_proc *r)
 		follow(s, (pid_t)r->pid);
 		break;
 	case LS_PROC_EXEC:
+		/* set up after this exec (a started command, set up once it ran): nothing to redo */
+		if (e && e->probed && e->setup_ts > r->ts) {
+			follow(s, (pid_t)r->pid);
+			break;
+		}
 		tracer__detach_libuv(s->tracer, (pid_t)r->pid);
 		if (e)
 			e->probed = false;
@@ -217,6 +222,7 @@ static void on_wait(struct session *s, pid_t pid)
 	if (!e || e->probed || e->exited)
 		return;
 	e->probed = true;
+	e->setup_ts = procs__now();
 	if (s->o.on_process)
 		s->o.on_process(s->o.ctx, pid);
 }
@@ -242,6 +248,7 @@ void session__setup_processes(struct session *s)
 
 		if (e && !e->probed && !e->exited) {
 			e->probed = true;
+			e->setup_ts = procs__now();
 			if (s->o.on_process)
 				s->o.on_process(s->o.ctx, e->pid);
 		}
