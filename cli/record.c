@@ -371,6 +371,20 @@ static void print_stack_note(const struct recording *r, const struct ls_stats *s
 		(uint64_t)st->ustack_errors, us.pending_missing + us.ids_full);
 }
 
+/* How many processes the set held, and any it could not take: never a silent cap. */
+static void print_procs_note(const struct recording *r, const struct ls_stats *st)
+{
+	const struct procs *ps = session__procs(r->s);
+
+	if (st->procs_full || ps->full)
+		fprintf(stderr, "loopscope: processes: %" PRIu64 " not followed: %d traced at once at "
+			"most; their loops are missing\n", (uint64_t)(st->procs_full + ps->full),
+			LS_MAX_PROCS);
+	if (ps->seen > 1 || r->o->common.verbose)
+		fprintf(stderr, "loopscope: processes: %" PRIu64 " followed, %" PRIu64 " of them "
+			"forked or joined while recording\n", ps->seen, (uint64_t)st->procs_followed);
+}
+
 static void print_summary(struct recording *r, const struct ls_stats *st)
 {
 	struct summary_text_meta tm = {
@@ -386,6 +400,7 @@ static void print_summary(struct recording *r, const struct ls_stats *st)
 	summary_text__write(stderr, correlator__summary(r->corr), &tm);
 	print_symbol_note(r);
 	print_stack_note(r, st);
+	print_procs_note(r, st);
 }
 
 static int finish(struct recording *r)
@@ -468,6 +483,26 @@ static void say_tracing(const struct recording *r)
 		r->o->duration_s ? ", for the duration" : "");
 }
 
+static void count_child(void *ctx, pid_t pid)
+{
+	(void)pid;
+	++*(unsigned *)ctx;
+}
+
+/* --no-children: a tree whose loops are in the children is said to be so, not shown empty. */
+static void say_untraced_children(const struct recording *r)
+{
+	unsigned n = 0, i;
+
+	if (!r->o->targets.no_children)
+		return;
+	for (i = 0; i < r->o->targets.npids; i++)
+		procs__walk_children(r->o->targets.pids[i], LS_MAX_PROCS, count_child, &n);
+	if (n)
+		fprintf(stderr, "loopscope: %u descendant process%s not traced (--no-children)\n", n,
+			n == 1 ? "" : "es");
+}
+
 /* A process of the set to set up: its symbols while it lives, its libuv. */
 static void setup_process(void *ctx, pid_t pid)
 {
@@ -517,8 +552,10 @@ static int record(const struct record_opts *o)
 	if (rc)
 		goto out;
 	r.corr = session__correlator(r.s);
-	if (!o->common.quiet)
+	if (!o->common.quiet) {
 		say_tracing(&r);
+		say_untraced_children(&r);
+	}
 	session__wait_exec(r.s);
 	/* now, while the code is mapped: a target may die (of an overflow) at once */
 	r.syms = proc_syms__new(&so_sym);

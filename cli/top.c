@@ -37,6 +37,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "procs.h"
 #include "session.h"
 #include "target.h"
 #include "tracer.h"
@@ -51,7 +52,7 @@ struct top_opts {
 };
 
 struct win_loop {		/* one loop thread, this window */
-	uint32_t tid;
+	uint32_t pid, tid;
 	char comm[LS_COMM_LEN];
 	uint64_t iterations, busy_ns, stalls, worst_ns;
 	uint64_t acct_to;	/* CLOCK_BOOTTIME: where this window of the loop starts */
@@ -147,6 +148,7 @@ static struct win_loop *loop_of(struct top *t, const struct ls_thread *th)
 		return NULL;
 	memset(&t->loops[i], 0, sizeof(t->loops[i]));	/* may hold a row that went */
 	t->loops[i].tid = th->tid;
+	t->loops[i].pid = th->pid;
 	ls_hist_init(&t->loops[i].busy);
 	t->nloops++;
 	return &t->loops[i];
@@ -236,11 +238,19 @@ static const char *fmt_pct(char *buf, size_t sz, double pct)
 	return buf;
 }
 
-/* The target's name (its comm or argv[0]) for the header: 64 bytes of it, escaped. */
-#define TOP_NAME_MAX	LS_ESC_SIZE(64)
+/* "PID 12 (nginx)", or "cgroup /sys/..." with --cgroup alone: 64 bytes of the name, escaped. */
+#define TOP_NAME_MAX	(LS_ESC_SIZE(64) + 32)
 static const char *target_name(const struct top *t, char *buf, size_t sz)
 {
-	return ls_esc_str(LS_ESC_TEXT, buf, sz, t->target->name, 64);
+	const char *n = t->target->pid ? t->target->name : t->target->cmdline;
+	char esc[LS_ESC_SIZE(64)];
+
+	ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), n, strnlen(n, 64));
+	if (t->target->pid)
+		snprintf(buf, sz, "PID %d (%s)", t->target->pid, esc);
+	else
+		snprintf(buf, sz, "cgroup %s", esc);
+	return buf;
 }
 
 /* One plain line per interval, for logs and pipes. */
@@ -285,18 +295,18 @@ static void draw_screen(struct top *t, double secs)
 	unsigned i, n = 0;
 
 	tracer__stats(session__tracer(t->s), &st);
-	printf("\033[H\033[2J%sloopscope top - PID %d (%s)%s  every %.1f s  drops %llu\n\n",
-	       t->color ? "\033[1m" : "", t->target->pid,
-	       target_name(t, name, sizeof(name)),
-	       t->color ? "\033[0m" : "", secs, (unsigned long long)(st.rb_drops + st.inflight_full));
-	printf("%-8s %-16s %9s %6s %10s %10s %6s\n", "TID", "COMM", "ITER/S", "BUSY%",
+	printf("\033[H\033[2J%sloopscope top - %s%s  %u processes  every %.1f s  drops %llu\n\n",
+	       t->color ? "\033[1m" : "", target_name(t, name, sizeof(name)),
+	       t->color ? "\033[0m" : "", procs__live(session__procs(t->s)), secs,
+	       (unsigned long long)(st.rb_drops + st.inflight_full));
+	printf("%-8s %-8s %-16s %9s %6s %10s %10s %6s\n", "PID", "TID", "COMM", "ITER/S", "BUSY%",
 	       "P99 BUSY", "WORST", "STALLS");
 	for (i = 0; i < t->nloops; i++) {
 		const struct win_loop *l = &t->loops[i];
 		bool hot = l->stalls && t->color;
 
-		printf("%s%-8u %-16s %9.0f %s %10s %10s %6" PRIu64 "%s\n",
-		       hot ? "\033[31m" : "", l->tid,
+		printf("%s%-8u %-8u %-16s %9.0f %s %10s %10s %6" PRIu64 "%s\n",
+		       hot ? "\033[31m" : "", l->pid, l->tid,
 		       ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm), l->comm[0] ? l->comm : "?",
 				  sizeof(l->comm)),
 		       (double)l->iterations / secs, fmt_pct(pct, sizeof(pct), busy_pct(l)),
@@ -433,8 +443,7 @@ int cmd_top(int argc, char **argv)
 	t->color = cli_color(STDOUT_FILENO);
 	rc = start(t);
 	if (!rc && !o.common.quiet && !t->tty)
-		fprintf(stderr, "loopscope top: watching PID %d (%s)\n", t->target->pid,
-			target_name(t, name, sizeof(name)));
+		fprintf(stderr, "loopscope top: watching %s\n", target_name(t, name, sizeof(name)));
 	if (!rc && t->tty)
 		term_setup(t);
 	if (!rc)
