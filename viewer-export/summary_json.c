@@ -150,7 +150,7 @@ static void write_stalls(FILE *f, const struct ls_loop_summary *l, const struct 
 			"\"file_io\":%u", i ? "," : "", (unsigned long long)st->seq,
 			(unsigned long long)st->start, st->busy_ns / NS_PER_MS,
 			st->ncalls, st->nfile_io);
-		sj_stall_stacks(f, st, m);
+		sj_stall_stacks(f, st, l->pid, m);
 		fputc('}', f);
 	}
 	fputc(']', f);

@@ -15,9 +15,10 @@ struct summary_text_meta {
 	double duration_s;
 	const char *trace_path;		/* NULL when no trace was written */
 	const char *summary_path;	/* NULL when no JSON was written */
-	/* for stack frames; both may be NULL (then frames print as addresses) */
+	/* for stack frames, in the process of pid (a stall's loop, an
+	 * overflow's thread); both may be NULL (then frames print as addresses) */
 	const struct correlator *corr;
-	int (*resolve)(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out);
+	int (*resolve)(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out);
 	void *resolve_ctx;
 };
 

@@ -275,9 +275,11 @@ static void write_iteration_begin(struct trace_export *te, const struct te_threa
 							       .s = it->waker_comm };
 		/* the stack that explains it: where it ran most, else where it blocked */
 		if (it->top_count)
-			ev.callstack_iid = stack_export__callstack(te->stacks, it->top_user, it->top_kern);
+			ev.callstack_iid = stack_export__callstack(te->stacks, it->pid, it->top_user,
+								 it->top_kern);
 		else if (it->offcpu_ns)
-			ev.callstack_iid = stack_export__callstack(te->stacks, it->off_user, it->off_kern);
+			ev.callstack_iid = stack_export__callstack(te->stacks, it->pid, it->off_user,
+								 it->off_kern);
 		pftrace__event(te->w, &ev);
 	} else {
 		te_slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "iteration", "loop", a, 4);

@@ -27,8 +27,12 @@ struct trace_export_opts {
 	const char *process_name;	/* NULL: left to the thread names */
 	const char *cmdline;		/* NULL: none */
 	uint64_t stall_threshold_ns;	/* shown in the stats instant */
-	/* names frames of samples and stall stacks; NULL: frames stay addresses */
-	int (*resolve)(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out);
+	/*
+	 * names frames of samples and stall stacks in process pid; NULL: frames
+	 * stay addresses. A stack id shared by processes is named once, in the
+	 * process of the first record that used it.
+	 */
+	int (*resolve)(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out);
 	void *resolve_ctx;
 	struct folded *folded;		/* also fold on-CPU samples into it; NULL = no */
 };
