@@ -196,6 +196,56 @@ static void write_hwm(FILE *f, const struct ls_summary *s)
 			best[k]->size >> 10);
 }
 
+const char *ls_proc_header(char *buf, size_t sz, const struct ls_summary *s,
+			   const struct ls_loop_summary *l)
+{
+	const struct ls_process *p = ls_summary_proc(s, l->pid);
+	const char *name = ls_loop_proc_comm(s, l);
+	char comm[LS_ESC_SIZE(LS_COMM_LEN)];
+	int n;
+
+	/* both are the target's bytes; a long command line is cut at a whole character */
+	ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm), name[0] ? name : "?", LS_COMM_LEN);
+	n = snprintf(buf, sz, "PID %u %s", l->pid, comm);
+	if (p && p->cmdline_len && n > 0 && (size_t)n + 3 < sz) {
+		memcpy(buf + n, ": ", 3);
+		ls_esc_str(LS_ESC_TEXT, buf + n + 2, sz - (size_t)n - 2, p->cmdline, p->cmdline_len);
+	}
+	return buf;
+}
+
+static bool loop_shown(const struct ls_loop_summary *l)
+{
+	return l->iterations && l->tid;
+}
+
+/*
+ * Several processes with loops: each process's loops under its header, the
+ * processes in the order of their first loop, the merged entry (exited
+ * loop threads of any process) last.
+ */
+static void write_grouped(FILE *f, const struct ls_summary *s, const struct summary_text_meta *m)
+{
+	char hdr[LS_PROC_HEADER_SIZE];
+	uint32_t i, j;
+
+	for (i = 0; i < s->nloops; i++) {
+		if (!loop_shown(s->loops[i]))
+			continue;
+		for (j = 0; j < i && !(loop_shown(s->loops[j]) && s->loops[j]->pid == s->loops[i]->pid); j++)
+			;
+		if (j < i)
+			continue;	/* its process was written with its first loop */
+		fprintf(f, "  %s\n", ls_proc_header(hdr, sizeof(hdr), s, s->loops[i]));
+		for (j = i; j < s->nloops; j++)
+			if (loop_shown(s->loops[j]) && s->loops[j]->pid == s->loops[i]->pid)
+				write_loop(f, s->loops[j], m);
+	}
+	for (i = 0; i < s->nloops; i++)
+		if (s->loops[i]->iterations && !s->loops[i]->tid)
+			write_loop(f, s->loops[i], m);
+}
+
 void summary_text__write(FILE *f, const struct ls_summary *s, const struct summary_text_meta *m)
 {
 	uint32_t i, nloops = 0;
@@ -206,9 +256,12 @@ void summary_text__write(FILE *f, const struct ls_summary *s, const struct summa
 		m->duration_s, m->events, s->threads, nloops, nloops == 1 ? "" : "s");
 	if (!nloops)
 		fprintf(f, "  no loop thread seen: no thread returned from epoll_wait/epoll_pwait twice\n");
-	for (i = 0; i < s->nloops; i++)
-		if (s->loops[i]->iterations)
-			write_loop(f, s->loops[i], m);
+	if (ls_summary_loop_pids(s) > 1)
+		write_grouped(f, s, m);
+	else
+		for (i = 0; i < s->nloops; i++)
+			if (s->loops[i]->iterations)
+				write_loop(f, s->loops[i], m);
 	for (i = 0; i < s->noverflows; i++)
 		if (s->overflows[i].at_stack_end && (s->overflows[i].kind == LS_OVERFLOW_SEGV || i == 0 ||
 		    s->overflows[i - 1].kind != LS_OVERFLOW_V8))
