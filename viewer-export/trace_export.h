@@ -3,7 +3,9 @@
  * trace_export: renders the correlator's model (collector/model.h) as a
  * Perfetto trace through a pftrace writer, while recording.
  *
- * Layout: one process track, one thread track per thread that has events,
+ * Layout: one process track per traced process (named from the model's
+ * processes, on_process; the root from the opts), one thread track per
+ * thread that has events, under its own process,
  * and per loop thread a counter track "busy ms <tid>". On a loop thread each
  * iteration is a slice ("iteration", or "STALL <n> ms") with the children
  * "busy" (holding the syscalls made by callbacks) and "poll wait". Syscalls
@@ -23,9 +25,9 @@
 #include "folded.h"
 
 struct trace_export_opts {
-	uint32_t pid;			/* the traced process; 0: the first thread's */
-	const char *process_name;	/* NULL: left to the thread names */
-	const char *cmdline;		/* NULL: none */
+	uint32_t pid;			/* the root process; 0: the first thread's */
+	const char *process_name;	/* the root's; NULL: its comm from the model */
+	const char *cmdline;		/* the root's; NULL: its command line from the model */
 	uint64_t stall_threshold_ns;	/* shown in the stats instant */
 	/*
 	 * names frames of samples and stall stacks in process pid; NULL: frames
