@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "hist.h"
+#include "model.h"
 
 struct cmp_opts {
 	unsigned replicates;		/* 0: 2000 */
@@ -50,6 +51,28 @@ int cmp_mean_runs(const struct ls_hist *const *base, unsigned nb,
 		  struct cmp_result *r);
 /* The median of n values (sorts v). */
 double cmp_median(double *v, unsigned n);
+
+/*
+ * Which loop of a run is which loop of the baseline (compare_match.c).
+ * Indexes into the summaries' loops; -1 = no counterpart on that side.
+ */
+struct cmp_loop_pair {
+	int32_t base;
+	int32_t cur;
+};
+
+/*
+ * Pairs the loops that iterated. When both sides' loops are of the same
+ * pids (a baseline of the same processes), by tid. Otherwise (another run:
+ * other pids) by (the process's comm, the process's rank by pid among the
+ * processes of that comm, the loop's rank by tid within its process), so
+ * the second nginx worker's first loop meets the second worker's first
+ * loop; the merged entries (exited loops) meet each other. Pairs of base's
+ * loops first, in its order, then the run's unpaired loops. Returns the
+ * pairs written (at most max).
+ */
+unsigned cmp_match_loops(const struct ls_summary *base, const struct ls_summary *cur,
+			 struct cmp_loop_pair *out, unsigned max);
 
 /* Samples a quantile needs: at least min_tail values beyond it (and 20 in all). */
 uint64_t cmp_min_samples(double q, unsigned min_tail);

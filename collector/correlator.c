@@ -122,6 +122,8 @@ void correlator__free(struct correlator *c)
 		ls_loop_free(c->summary.loops[i]);
 	uvc_free(c);
 	stc_free(c);
+	prc_free(c);
+	ls_summary_free_procs(&c->summary);
 	ls_table_free(&c->threads);
 	free(c->summary.loops);
 	free(c);
@@ -159,6 +161,11 @@ size_t correlator__live_threads(const struct correlator *c)
 	return ls_table_count(&c->threads);
 }
 
+size_t correlator__live_procs(const struct correlator *c)
+{
+	return prc_live(c);
+}
+
 static struct ls_loop_summary *add_loop(struct correlator *c, uint32_t pid, uint32_t tid,
 				       const char *comm)
 {
@@ -185,12 +192,15 @@ static struct ls_loop_summary *add_loop(struct correlator *c, uint32_t pid, uint
 	return l;
 }
 
-static struct ls_loop_summary *new_loop(struct correlator *c, struct thread_state *t)
+static struct ls_loop_summary *new_loop(struct correlator *c, struct thread_state *t, uint64_t ts)
 {
 	struct ls_loop_summary *l = add_loop(c, t->info.pid, t->info.tid, t->info.comm);
+	struct thread_state *leader = find_thread(c, t->info.pid);
 
-	if (l)
-		t->loop_listed = c->loops_seen++ < LS_KEEP_LOOPS;
+	if (!l)
+		return NULL;
+	t->loop_listed = c->loops_seen++ < LS_KEEP_LOOPS;
+	prc_add_loop(c, t->info.pid, ts, leader ? leader->info.comm : NULL);
 	return l;
 }
 
@@ -249,6 +259,8 @@ static int on_thread_rec(struct correlator *c, const void *rec)
 	memcpy(t->info.comm, comm, sizeof(comm));
 	if (t->loop)
 		memcpy(t->loop->comm, comm, sizeof(comm));
+	if (r->tid == r->pid)	/* the main thread's name is the process's (/proc/PID/comm) */
+		prc_leader_named(c, r->pid, comm);
 	notify_thread(c, t);
 	return 0;
 }
@@ -359,7 +371,7 @@ static int on_syscall_rec(struct correlator *c, const struct ls_rec_syscall *r)
 		return -EINVAL;	/* breaks this thread's order */
 	t->last_end = r->ts + r->dur;
 	wait_returned = ls_sys_is_wait(r->sys) && !(r->flags & LS_SYSF_OPEN);
-	if (wait_returned && !t->loop && !(t->loop = new_loop(c, t)))
+	if (wait_returned && !t->loop && !(t->loop = new_loop(c, t, r->ts)))
 		return -ENOMEM;
 	if (wait_returned && t->last_poll_exit) {
 		complete_iteration(c, t, r);
@@ -422,17 +434,6 @@ static int on_sys_agg_rec(struct correlator *c, const void *rec)
 	return 0;
 }
 
-/* The traced set changed: a process forked, exec'd, left, or was described. */
-static int on_proc_rec(struct correlator *c, const void *rec)
-{
-	const struct ls_rec_proc *r = rec;
-
-	(void)c;
-	if (!r->pid || !r->event || r->event > LS_PROC_INFO || r->cmdline_len > LS_PROC_CMDLINE_MAX)
-		return -EINVAL;
-	return 0;
-}
-
 static void note_time(struct ls_summary *s, uint64_t start, uint64_t end)
 {
 	if (!s->first_ts || start < s->first_ts)
@@ -466,7 +467,7 @@ static const struct {
 	[LS_REC_OVERFLOW] = { sizeof(struct ls_rec_overflow), stc_overflow_rec },
 	[LS_REC_STACK] = { sizeof(struct ls_rec_stack), stc_stack_rec },
 	[LS_REC_SYS_AGG] = { sizeof(struct ls_rec_sys_agg), on_sys_agg_rec },
-	[LS_REC_PROC] = { sizeof(struct ls_rec_proc), on_proc_rec },
+	[LS_REC_PROC] = { sizeof(struct ls_rec_proc), prc_proc_rec },
 };
 
 /* Room for any record, aligned for its fields. */

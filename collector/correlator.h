@@ -36,5 +36,7 @@ void correlator__finish(struct correlator *c);
 const struct ls_thread *correlator__thread(const struct correlator *c, uint32_t tid);
 /* Threads whose state is held: seen and not exited (memory grows with these). */
 size_t correlator__live_threads(const struct correlator *c);
+/* Processes whose state is held: seen and not exited. */
+size_t correlator__live_procs(const struct correlator *c);
 
 #endif

@@ -18,6 +18,7 @@ struct uvc_run;
 struct uvc_thread;
 struct stc_run;
 struct stc_thread;
+struct prc_run;
 
 struct thread_state {
 	struct ls_thread info;
@@ -42,6 +43,7 @@ struct correlator {
 	uint32_t loops_seen;		/* loop threads ever, the folded ones included */
 	struct uvc_run *uv;
 	struct stc_run *stc;
+	struct prc_run *procs;		/* procs_model.c */
 };
 
 /* The thread of tid, created (and reported to the sink) when first seen. NULL: ENOMEM. */
@@ -75,5 +77,15 @@ void stc_fill_stall(const struct thread_state *t, struct ls_stall *s);
 void stc_reset_iteration(struct thread_state *t);
 void stc_free_thread(struct thread_state *t);
 void stc_free(struct correlator *c);
+
+/* procs_model.c: the traced processes */
+int prc_proc_rec(struct correlator *c, const void *rec);
+/* A thread of pid became a loop; comm: its main thread's name, if known. */
+void prc_add_loop(struct correlator *c, uint32_t pid, uint64_t ts, const char *comm);
+/* The main thread of pid (tid == pid) has a new name, and so has the process. */
+void prc_leader_named(struct correlator *c, uint32_t pid, const char *comm);
+/* Processes held: seen and not exited. */
+size_t prc_live(const struct correlator *c);
+void prc_free(struct correlator *c);
 
 #endif

@@ -153,8 +153,33 @@ struct ls_overflow {
 	const struct ls_stack *user;
 };
 
+/*
+ * A traced process (collector/procs_model.c), from the LS_REC_PROC records:
+ * fork, exec, exit, cgroup join, and what user space read of it in /proc.
+ * The sink gets it on every change; the summary lists the kept ones.
+ */
+struct ls_process {
+	uint32_t pid;
+	uint32_t ppid;			/* 0 = unknown */
+	char comm[LS_COMM_LEN];		/* NUL-terminated; "" = unknown */
+	uint32_t cmdline_len;		/* bytes of cmdline; 0 = unknown (an exec clears it) */
+	char cmdline[LS_PROC_CMDLINE_MAX];	/* the target's bytes, not NUL-terminated: escape them */
+	uint64_t first_ts;		/* its first record, 0 if it came from a loop alone */
+	uint64_t last_ts;		/* its latest process record (its exit, once exited) */
+	uint32_t execs;
+	uint32_t loops;			/* loop threads it had */
+	bool exited;
+};
+
 struct ls_sink {
 	void *ctx;
+	/*
+	 * A process appeared or changed (forked, exec'd, described, renamed by
+	 * its main thread) or exited (p->exited: the last report of it). Not
+	 * ordered against its threads' callbacks: user space describes a
+	 * process after the kernel reported it, so names can come late.
+	 */
+	void (*on_process)(void *ctx, const struct ls_process *p);
 	void (*on_thread)(void *ctx, const struct ls_thread *t);
 	void (*on_thread_exit)(void *ctx, const struct ls_thread *t);
 	void (*on_call)(void *ctx, const struct ls_thread *t, const struct ls_call *c);
@@ -300,6 +325,31 @@ struct ls_summary {
 	struct ls_overflow overflows[LS_MAX_OVERFLOWS];
 	uint32_t nhwm;
 	struct ls_stack_hwm hwm[LS_MAX_HWM_THREADS];
+	/*
+	 * The processes kept (at most LS_KEEP_PROCS), in order of first sight:
+	 * those with loop threads first in line for a place; one without loops
+	 * is let go at its exit, so a fork storm leaves nothing behind.
+	 */
+	uint32_t nprocs;
+	struct ls_process **procs;
+	uint64_t procs_seen;		/* distinct processes seen (a reused pid counts again) */
+	uint64_t procs_merged;		/* processes with loops that found no place in procs */
 };
+
+/* ---- processes of a summary (collector/procs_model.c) ---- */
+
+#define LS_KEEP_PROCS		64
+
+/* The kept process of pid, or NULL. */
+const struct ls_process *ls_summary_proc(const struct ls_summary *s, uint32_t pid);
+/*
+ * The name of a loop's process: its kept comm, else the comm of the loop
+ * thread whose tid is the pid (the main thread names a process), else l's own.
+ */
+const char *ls_loop_proc_comm(const struct ls_summary *s, const struct ls_loop_summary *l);
+/* Distinct pids among the loops that iterated, merged entries aside. */
+unsigned ls_summary_loop_pids(const struct ls_summary *s);
+/* Frees s->procs and what it points to (the correlator's and the reader's). */
+void ls_summary_free_procs(struct ls_summary *s);
 
 #endif

@@ -17,16 +17,12 @@
 #include "json.h"
 #include "record.h"
 #include "summary_read.h"
+#include "summary_read_int.h"
 
 #define MAX_FILE_BYTES	((size_t)64 << 20)
 #define PATH_LEN	96
 
-struct rd {
-	struct summary_error *err;
-	int rc;
-};
-
-static int bad(struct rd *r, const char *where, const char *fmt, ...)
+int sr_bad(struct rd *r, const char *where, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -42,56 +38,54 @@ static int bad(struct rd *r, const char *where, const char *fmt, ...)
 	return r->rc;
 }
 
-static const struct json_value *member(struct rd *r, const struct json_value *o, const char *where,
-				       const char *key, enum json_type t)
+const struct json_value *sr_member(struct rd *r, const struct json_value *o, const char *where,
+				   const char *key, enum json_type t)
 {
 	const struct json_value *v = json_get(o, key);
 
 	if (!v)
-		bad(r, where, "missing \"%s\"", key);
+		sr_bad(r, where, "missing \"%s\"", key);
 	else if (v->type != t)
-		bad(r, where, "\"%s\" is %s %s, expected %s", key, v->type == JSON_ARRAY ||
-		    v->type == JSON_OBJECT ? "an" : "a", json_type_name(v->type), json_type_name(t));
+		sr_bad(r, where, "\"%s\" is %s %s, expected %s", key, v->type == JSON_ARRAY ||
+		       v->type == JSON_OBJECT ? "an" : "a", json_type_name(v->type), json_type_name(t));
 	return r->rc ? NULL : v;
 }
 
-static uint64_t get_u64(struct rd *r, const struct json_value *o, const char *where, const char *key)
+uint64_t sr_u64(struct rd *r, const struct json_value *o, const char *where, const char *key)
 {
-	const struct json_value *v = member(r, o, where, key, JSON_NUMBER);
+	const struct json_value *v = sr_member(r, o, where, key, JSON_NUMBER);
 
 	if (v && !v->is_u64)
-		bad(r, where, "\"%s\" must be a non-negative integer", key);
+		sr_bad(r, where, "\"%s\" must be a non-negative integer", key);
 	return r->rc ? 0 : v->u64;
 }
 
-/* A 32-bit field (pid, tid, counts): a larger value is damage, not something to truncate. */
-static uint32_t get_u32(struct rd *r, const struct json_value *o, const char *where, const char *key)
+uint32_t sr_u32(struct rd *r, const struct json_value *o, const char *where, const char *key)
 {
-	uint64_t v = get_u64(r, o, where, key);
+	uint64_t v = sr_u64(r, o, where, key);
 
 	if (v > UINT32_MAX)
-		bad(r, where, "\"%s\" is out of range (%llu)", key, (unsigned long long)v);
+		sr_bad(r, where, "\"%s\" is out of range (%llu)", key, (unsigned long long)v);
 	return r->rc ? 0 : (uint32_t)v;
 }
 
-static double get_num(struct rd *r, const struct json_value *o, const char *where, const char *key)
+double sr_num(struct rd *r, const struct json_value *o, const char *where, const char *key)
 {
-	const struct json_value *v = member(r, o, where, key, JSON_NUMBER);
+	const struct json_value *v = sr_member(r, o, where, key, JSON_NUMBER);
 
 	if (v && v->num < 0)
-		bad(r, where, "\"%s\" must not be negative", key);
+		sr_bad(r, where, "\"%s\" must not be negative", key);
 	return r->rc ? 0 : v->num;
 }
 
-/* A string member that may be null; returns an owned copy (NULL for null). */
-static char *get_str(struct rd *r, const struct json_value *o, const char *where, const char *key)
+char *sr_str(struct rd *r, const struct json_value *o, const char *where, const char *key)
 {
 	const struct json_value *v = json_get(o, key);
 	char *s;
 
 	if (v && v->type == JSON_NULL)
 		return NULL;
-	v = member(r, o, where, key, JSON_STRING);
+	v = sr_member(r, o, where, key, JSON_STRING);
 	if (!v)
 		return NULL;
 	s = strdup(v->str);
@@ -120,39 +114,39 @@ static int read_buckets(struct rd *r, const struct json_value *a, const char *wh
 		idx = e->type == JSON_ARRAY && e->len == 2 ? e->child : NULL;
 		cnt = idx ? idx->next : NULL;
 		if (!idx || !idx->is_u64 || !cnt->is_u64 || !cnt->u64)
-			return bad(r, w, "expected [index, count] with count > 0");
+			return sr_bad(r, w, "expected [index, count] with count > 0");
 		if (idx->u64 >= LS_HIST_BUCKETS || (long)idx->u64 <= last)
-			return bad(r, w, "bucket index %llu out of order or >= %u",
-				   (unsigned long long)idx->u64, LS_HIST_BUCKETS);
+			return sr_bad(r, w, "bucket index %llu out of order or >= %u",
+				      (unsigned long long)idx->u64, LS_HIST_BUCKETS);
 		last = (long)idx->u64;
 		h->buckets[last] = cnt->u64;
 		if (total + cnt->u64 < total)
-			return bad(r, w, "counts overflow");
+			return sr_bad(r, w, "counts overflow");
 		total += cnt->u64;
 	}
 	if (total != h->count)
-		return bad(r, where, "bucket counts add up to %llu, \"count\" says %llu",
-			   (unsigned long long)total, (unsigned long long)h->count);
+		return sr_bad(r, where, "bucket counts add up to %llu, \"count\" says %llu",
+			      (unsigned long long)total, (unsigned long long)h->count);
 	return 0;
 }
 
 static int read_hist(struct rd *r, const struct json_value *parent, const char *where,
 		     struct ls_hist *h)
 {
-	const struct json_value *o = member(r, parent, where, "hist", JSON_OBJECT), *b;
+	const struct json_value *o = sr_member(r, parent, where, "hist", JSON_OBJECT), *b;
 	char w[PATH_LEN + 8];
 	unsigned first = 0, last = 0, i;
 	bool seen = false;
 
 	snprintf(w, sizeof(w), "%s.hist", where);
 	ls_hist_init(h);
-	b = o ? member(r, o, w, "buckets", JSON_ARRAY) : NULL;
+	b = o ? sr_member(r, o, w, "buckets", JSON_ARRAY) : NULL;
 	if (!b)
 		return r->rc;
-	h->count = get_u64(r, o, w, "count");
-	h->sum = get_u64(r, o, w, "sum_ns");
-	h->min = get_u64(r, o, w, "min_ns");
-	h->max = get_u64(r, o, w, "max_ns");
+	h->count = sr_u64(r, o, w, "count");
+	h->sum = sr_u64(r, o, w, "sum_ns");
+	h->min = sr_u64(r, o, w, "min_ns");
+	h->max = sr_u64(r, o, w, "max_ns");
 	if (r->rc || read_buckets(r, b, w, h))
 		return r->rc;
 	if (!h->count) {
@@ -168,18 +162,18 @@ static int read_hist(struct rd *r, const struct json_value *parent, const char *
 		}
 	if (h->min > h->max || ls_hist_bucket_of(h->min) != first ||
 	    ls_hist_bucket_of(h->max) != last)
-		return bad(r, w, "min_ns/max_ns do not fall in the first/last bucket");
+		return sr_bad(r, w, "min_ns/max_ns do not fall in the first/last bucket");
 	return 0;
 }
 
 static int read_syscall(struct rd *r, const struct json_value *v, const char *where,
 			struct ls_sys_stats *ss)
 {
-	const struct json_value *kinds = member(r, v, where, "fd_kinds", JSON_OBJECT), *k;
+	const struct json_value *kinds = sr_member(r, v, where, "fd_kinds", JSON_OBJECT), *k;
 	unsigned i;
 
-	ss->count = get_u64(r, v, where, "count");
-	ss->errors = get_u64(r, v, where, "errors");
+	ss->count = sr_u64(r, v, where, "count");
+	ss->errors = sr_u64(r, v, where, "errors");
 	if (!kinds || read_hist(r, v, where, &ss->dur))
 		return r->rc;
 	ss->total_ns = ss->dur.sum;
@@ -187,7 +181,7 @@ static int read_syscall(struct rd *r, const struct json_value *v, const char *wh
 		for (i = 0; i < LS_FD_KIND_MAX && strcmp(ls_fd_kind_name(i), k->key); i++)
 			;
 		if (!k->is_u64)
-			return bad(r, where, "fd_kinds.%.32s must be a non-negative integer", k->key);
+			return sr_bad(r, where, "fd_kinds.%.32s must be a non-negative integer", k->key);
 		if (i < LS_FD_KIND_MAX)		/* kinds of a newer build are ignored */
 			ss->by_fd_kind[i] = k->u64;
 	}
@@ -197,7 +191,7 @@ static int read_syscall(struct rd *r, const struct json_value *v, const char *wh
 static int read_syscalls(struct rd *r, const struct json_value *loop, const char *where,
 			 struct ls_loop_summary *l)
 {
-	const struct json_value *o = member(r, loop, where, "syscalls", JSON_OBJECT), *v;
+	const struct json_value *o = sr_member(r, loop, where, "syscalls", JSON_OBJECT), *v;
 	char w[PATH_LEN + 48];
 	unsigned i;
 
@@ -206,7 +200,7 @@ static int read_syscalls(struct rd *r, const struct json_value *loop, const char
 		for (i = 1; i < LS_SYS_MAX && strcmp(ls_syscall_name(i), v->key); i++)
 			;
 		if (v->type != JSON_OBJECT)
-			return bad(r, w, "expected an object");
+			return sr_bad(r, w, "expected an object");
 		if (i >= LS_SYS_MAX)
 			continue;	/* a syscall of a newer build */
 		l->sys[i] = calloc(1, sizeof(*l->sys[i]));
@@ -220,20 +214,20 @@ static int read_syscalls(struct rd *r, const struct json_value *loop, const char
 static int read_stalls(struct rd *r, const struct json_value *loop, const char *where,
 		       struct ls_loop_summary *l)
 {
-	const struct json_value *a = member(r, loop, where, "stalls_top", JSON_ARRAY), *e;
+	const struct json_value *a = sr_member(r, loop, where, "stalls_top", JSON_ARRAY), *e;
 	char w[PATH_LEN + 32];
 	struct ls_stall *st;
 
 	for (e = a ? a->child : NULL; e && !r->rc; e = e->next) {
 		snprintf(w, sizeof(w), "%s.stalls_top[%u]", where, l->nstalls_kept);
 		if (l->nstalls_kept >= LS_TOP_STALLS)
-			return bad(r, w, "more than %d stalls listed", LS_TOP_STALLS);
+			return sr_bad(r, w, "more than %d stalls listed", LS_TOP_STALLS);
 		st = &l->top_stalls[l->nstalls_kept++];
-		st->seq = get_u64(r, e, w, "seq");
-		st->start = get_u64(r, e, w, "start_ns");
-		st->busy_ns = ms_to_ns(get_num(r, e, w, "busy_ms"));
-		st->ncalls = get_u32(r, e, w, "calls");
-		st->nfile_io = get_u32(r, e, w, "file_io");
+		st->seq = sr_u64(r, e, w, "seq");
+		st->start = sr_u64(r, e, w, "start_ns");
+		st->busy_ns = ms_to_ns(sr_num(r, e, w, "busy_ms"));
+		st->ncalls = sr_u32(r, e, w, "calls");
+		st->nfile_io = sr_u32(r, e, w, "file_io");
 	}
 	return r->rc;
 }
@@ -254,25 +248,25 @@ static uint32_t sys_mask(const struct json_value *a)
 static int read_file_io(struct rd *r, const struct json_value *loop, const char *where,
 			struct ls_loop_summary *l)
 {
-	const struct json_value *o = member(r, loop, where, "sync_file_io", JSON_OBJECT), *a, *e;
+	const struct json_value *o = sr_member(r, loop, where, "sync_file_io", JSON_OBJECT), *a, *e;
 	char w[PATH_LEN + 32];
 	struct ls_file_io *io;
 
 	snprintf(w, sizeof(w), "%s.sync_file_io", where);
-	a = o ? member(r, o, w, "fds", JSON_ARRAY) : NULL;
+	a = o ? sr_member(r, o, w, "fds", JSON_ARRAY) : NULL;
 	if (!a)
 		return r->rc;
-	l->file_io_calls = get_u64(r, o, w, "calls");
-	l->file_io_ns = ms_to_ns(get_num(r, o, w, "total_ms"));
+	l->file_io_calls = sr_u64(r, o, w, "calls");
+	l->file_io_ns = ms_to_ns(sr_num(r, o, w, "total_ms"));
 	for (e = a->child; e && !r->rc; e = e->next) {
 		snprintf(w, sizeof(w), "%s.sync_file_io.fds[%u]", where, l->nfile_fds);
 		if (l->nfile_fds >= LS_TOP_FILE_FDS)
-			return bad(r, w, "more than %d fds listed", LS_TOP_FILE_FDS);
+			return sr_bad(r, w, "more than %d fds listed", LS_TOP_FILE_FDS);
 		io = &l->file_io[l->nfile_fds++];
-		io->fd = (int32_t)get_u64(r, e, w, "fd");
-		io->count = get_u64(r, e, w, "count");
-		io->total_ns = ms_to_ns(get_num(r, e, w, "total_ms"));
-		io->max_ns = ms_to_ns(get_num(r, e, w, "max_ms"));
+		io->fd = (int32_t)sr_u64(r, e, w, "fd");
+		io->count = sr_u64(r, e, w, "count");
+		io->total_ns = ms_to_ns(sr_num(r, e, w, "total_ms"));
+		io->max_ns = ms_to_ns(sr_num(r, e, w, "max_ms"));
 		io->sys_mask = sys_mask(json_get(e, "syscalls"));
 	}
 	return r->rc;
@@ -286,18 +280,18 @@ static int read_loop(struct rd *r, const struct json_value *v, unsigned idx,
 
 	snprintf(w, sizeof(w), "loops[%u]", idx);
 	if (v->type != JSON_OBJECT)
-		return bad(r, w, "expected an object");
-	l->pid = get_u32(r, v, w, "pid");
-	l->tid = get_u32(r, v, w, "tid");
-	comm = member(r, v, w, "comm", JSON_STRING);
+		return sr_bad(r, w, "expected an object");
+	l->pid = sr_u32(r, v, w, "pid");
+	l->tid = sr_u32(r, v, w, "tid");
+	comm = sr_member(r, v, w, "comm", JSON_STRING);
 	if (comm)
 		snprintf(l->comm, sizeof(l->comm), "%s", comm->str);
 	if (json_get(v, "merged_threads"))
-		l->merged = get_u32(r, v, w, "merged_threads");
-	l->iterations = get_u64(r, v, w, "iterations");
-	l->stalls = get_u64(r, v, w, "stalls");
-	busy = member(r, v, w, "busy", JSON_OBJECT);
-	poll = member(r, v, w, "poll_wait", JSON_OBJECT);
+		l->merged = sr_u32(r, v, w, "merged_threads");
+	l->iterations = sr_u64(r, v, w, "iterations");
+	l->stalls = sr_u64(r, v, w, "stalls");
+	busy = sr_member(r, v, w, "busy", JSON_OBJECT);
+	poll = sr_member(r, v, w, "poll_wait", JSON_OBJECT);
 	if (r->rc)
 		return r->rc;
 	snprintf(wb, sizeof(wb), "%s.busy", w);
@@ -317,13 +311,13 @@ static int read_loop(struct rd *r, const struct json_value *v, unsigned idx,
 
 static int read_loops(struct rd *r, const struct json_value *root, struct ls_summary *s)
 {
-	const struct json_value *a = member(r, root, "summary", "loops", JSON_ARRAY), *e;
+	const struct json_value *a = sr_member(r, root, "summary", "loops", JSON_ARRAY), *e;
 	unsigned idx;
 
 	if (!a)
 		return r->rc;
 	if (a->len > LS_SUMMARY_MAX_LOOPS)
-		return bad(r, "loops", "more than %d loops", LS_SUMMARY_MAX_LOOPS);
+		return sr_bad(r, "loops", "more than %d loops", LS_SUMMARY_MAX_LOOPS);
 	s->loops = calloc(a->len ? a->len : 1, sizeof(*s->loops));
 	if (!s->loops)
 		return r->rc = -ENOMEM;
@@ -341,16 +335,16 @@ static int read_loops(struct rd *r, const struct json_value *root, struct ls_sum
 /* The histograms must use this build's bucket layout to be rebuilt as they are. */
 static int check_scheme(struct rd *r, const struct json_value *root)
 {
-	const struct json_value *hs = member(r, root, "summary", "hist_scheme", JSON_OBJECT);
+	const struct json_value *hs = sr_member(r, root, "summary", "hist_scheme", JSON_OBJECT);
 
 	if (!hs)
 		return r->rc;
-	if (get_u64(r, hs, "hist_scheme", "exact_below") != 2 * LS_HIST_SUB ||
-	    get_u64(r, hs, "hist_scheme", "sub_buckets") != LS_HIST_SUB ||
-	    get_u64(r, hs, "hist_scheme", "buckets") != LS_HIST_BUCKETS)
-		return bad(r, "hist_scheme", "not this build's layout (exact_below %u, "
-			   "sub_buckets %u, buckets %u)", 2 * LS_HIST_SUB, LS_HIST_SUB,
-			   LS_HIST_BUCKETS);
+	if (sr_u64(r, hs, "hist_scheme", "exact_below") != 2 * LS_HIST_SUB ||
+	    sr_u64(r, hs, "hist_scheme", "sub_buckets") != LS_HIST_SUB ||
+	    sr_u64(r, hs, "hist_scheme", "buckets") != LS_HIST_BUCKETS)
+		return sr_bad(r, "hist_scheme", "not this build's layout (exact_below %u, "
+			      "sub_buckets %u, buckets %u)", 2 * LS_HIST_SUB, LS_HIST_SUB,
+			      LS_HIST_BUCKETS);
 	return 0;
 }
 
@@ -359,32 +353,32 @@ static int read_header(struct rd *r, const struct json_value *root, struct summa
 	const struct json_value *v = json_get(root, "schema_version"), *t, *d, *ver;
 
 	if (root->type != JSON_OBJECT)
-		return bad(r, "summary", "expected an object, found %s", json_type_name(root->type));
+		return sr_bad(r, "summary", "expected an object, found %s", json_type_name(root->type));
 	if (!v)
-		return bad(r, "schema_version", "missing: not a loopscope summary");
+		return sr_bad(r, "schema_version", "missing: not a loopscope summary");
 	if (!v->is_u64 || v->u64 != LS_SUMMARY_SCHEMA_VERSION)
-		return bad(r, "schema_version", "unsupported %s %.6g, this build reads version %d",
-			   json_type_name(v->type), v->type == JSON_NUMBER ? v->num : 0.0,
-			   LS_SUMMARY_SCHEMA_VERSION);
+		return sr_bad(r, "schema_version", "unsupported %s %.6g, this build reads version %d",
+			      json_type_name(v->type), v->type == JSON_NUMBER ? v->num : 0.0,
+			      LS_SUMMARY_SCHEMA_VERSION);
 	f->schema_version = (unsigned)v->u64;
-	ver = member(r, root, "summary", "version", JSON_STRING);
-	t = member(r, root, "summary", "target", JSON_OBJECT);
-	d = member(r, root, "summary", "drops", JSON_OBJECT);
+	ver = sr_member(r, root, "summary", "version", JSON_STRING);
+	t = sr_member(r, root, "summary", "target", JSON_OBJECT);
+	d = sr_member(r, root, "summary", "drops", JSON_OBJECT);
 	if (r->rc || check_scheme(r, root))
 		return r->rc;
 	snprintf(f->version, sizeof(f->version), "%s", ver->str);
-	f->pid = get_u32(r, t, "target", "pid");
-	f->command = get_str(r, t, "target", "command");
-	f->trace = get_str(r, root, "summary", "trace");
-	f->duration_s = get_num(r, root, "summary", "duration_s");
-	f->s.stall_threshold_ns = ms_to_ns(get_num(r, root, "summary", "stall_threshold_ms"));
-	f->drops_rb = get_u64(r, d, "drops", "ring_buffer");
-	f->drops_inflight = get_u64(r, d, "drops", "inflight_full");
-	f->drops_missed_exit = get_u64(r, d, "drops", "missed_exit");
-	f->bad_records = f->s.bad_records = get_u64(r, d, "drops", "bad_records");
-	f->s.records = get_u64(r, root, "summary", "records");
-	f->s.threads = get_u64(r, root, "summary", "threads");
-	f->s.other_calls = get_u64(r, root, "summary", "other_threads_calls");
+	f->pid = sr_u32(r, t, "target", "pid");
+	f->command = sr_str(r, t, "target", "command");
+	f->trace = sr_str(r, root, "summary", "trace");
+	f->duration_s = sr_num(r, root, "summary", "duration_s");
+	f->s.stall_threshold_ns = ms_to_ns(sr_num(r, root, "summary", "stall_threshold_ms"));
+	f->drops_rb = sr_u64(r, d, "drops", "ring_buffer");
+	f->drops_inflight = sr_u64(r, d, "drops", "inflight_full");
+	f->drops_missed_exit = sr_u64(r, d, "drops", "missed_exit");
+	f->bad_records = f->s.bad_records = sr_u64(r, d, "drops", "bad_records");
+	f->s.records = sr_u64(r, root, "summary", "records");
+	f->s.threads = sr_u64(r, root, "summary", "threads");
+	f->s.other_calls = sr_u64(r, root, "summary", "other_threads_calls");
 	return r->rc;
 }
 
@@ -411,8 +405,8 @@ int summary_read_buf(const char *buf, size_t len, struct summary_file **out,
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -ENOMEM;
 	}
-	if (!read_header(&r, json_root(doc), f))
-		read_loops(&r, json_root(doc), &f->s);
+	if (!read_header(&r, json_root(doc), f) && !read_loops(&r, json_root(doc), &f->s))
+		sr_read_procs(&r, json_root(doc), &f->s);
 	json_free(doc);
 	/* the document itself, for members the model does not hold (libuv, stacks) */
 	if (!r.rc && !(f->raw = malloc(len)))
@@ -513,6 +507,7 @@ void summary_file_free(struct summary_file *f)
 	for (i = 0; i < f->s.nloops; i++)
 		ls_loop_free(f->s.loops[i]);
 	free(f->s.loops);
+	ls_summary_free_procs(&f->s);
 	free(f->command);
 	free(f->trace);
 	free(f);

@@ -149,6 +149,12 @@ void pftrace__free(struct pftrace *w);
 int pftrace__write_packet(struct pftrace *w, Perfetto__Protos__TracePacket *pkt);
 int pftrace__event(struct pftrace *w, const struct pftrace_event *ev);
 int pftrace__track(struct pftrace *w, uint64_t ts, const struct pftrace_track *t);
+/*
+ * A process's parent and command line (ProcessTree): trace_processor names
+ * the process after the cmdline's first word, e.g. on a rename. ppid 0 = unknown.
+ */
+int pftrace__process_tree(struct pftrace *w, uint64_t ts, int32_t pid, int32_t ppid,
+			  const char *cmdline);
 /* Names a thread without a track descriptor (ProcessTree), e.g. on rename. */
 int pftrace__thread_name(struct pftrace *w, uint64_t ts, int32_t pid, int32_t tid,
 			 const char *name);

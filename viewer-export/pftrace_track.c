@@ -141,6 +141,33 @@ int pftrace__thread_name(struct pftrace *w, uint64_t ts, int32_t pid, int32_t ti
 	return err;
 }
 
+int pftrace__process_tree(struct pftrace *w, uint64_t ts, int32_t pid, int32_t ppid,
+			  const char *cmdline)
+{
+	Perfetto__Protos__TracePacket pkt = PERFETTO__PROTOS__TRACE_PACKET__INIT;
+	Perfetto__Protos__ProcessTree tree = PERFETTO__PROTOS__PROCESS_TREE__INIT;
+	Perfetto__Protos__ProcessTree__Process pr = PERFETTO__PROTOS__PROCESS_TREE__PROCESS__INIT;
+	Perfetto__Protos__ProcessTree__Process *prp = &pr;
+	char *fix[1], *cmdv[1];
+	size_t nfix = 0;
+	int err = 0;
+
+	pr.has_pid = 1, pr.pid = pid;
+	pr.has_ppid = ppid != 0, pr.ppid = ppid;
+	cmdv[0] = (char *)utf8_field(cmdline, fix, &nfix, &err);
+	pr.n_cmdline = cmdv[0] != NULL, pr.cmdline = cmdv;
+	tree.n_processes = 1;
+	tree.processes = &prp;
+	pkt.has_timestamp = ts != 0;
+	pkt.timestamp = ts;
+	pkt.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE;
+	pkt.process_tree = &tree;
+	err = err ? pft_set_err(w, err) : pftrace__write_packet(w, &pkt);
+	if (nfix)
+		free(fix[0]);
+	return err;
+}
+
 static uint64_t mix64(uint64_t x)
 {
 	/* splitmix64's finaliser: every input bit reaches every output bit. */

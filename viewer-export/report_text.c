@@ -15,6 +15,7 @@
 #include "text_escape.h"
 
 #define BAR_WIDTH	40
+#define ROW_MAX		80	/* a row's bytes with its NUL: under 80 columns */
 
 struct out {
 	FILE *f;
@@ -50,7 +51,8 @@ unsigned report_loop_order(const struct ls_summary *s, unsigned *idx, unsigned m
 	return n;
 }
 
-static void write_header(const struct out *o, const struct summary_file *sf, const char *name)
+static void write_header(const struct out *o, const struct summary_file *sf, const char *name,
+			 bool grouped)
 {
 	uint64_t drops = summary_file_drops(sf);
 	char thr[16], esc[LS_ESC_SIZE(256)];
@@ -63,6 +65,10 @@ static void write_header(const struct out *o, const struct summary_file *sf, con
 	fprintf(o->f, "stalls   busy >= %s; %" PRIu64 " threads, %" PRIu64
 		" records, %" PRIu64 " calls on other threads\n",
 		dur(thr, sf->s.stall_threshold_ns), sf->s.threads, sf->s.records, sf->s.other_calls);
+	if (grouped)	/* one process: the line says nothing "target" does not */
+		fprintf(o->f, "procs    %u with loops, %" PRIu64 " seen, %u listed, %" PRIu64
+			" with loops not listed\n", ls_summary_loop_pids(&sf->s), sf->s.procs_seen,
+			sf->s.nprocs, sf->s.procs_merged);
 	if (drops)
 		fprintf(o->f, "drops    WARNING %" PRIu64 " lost: ring buffer %" PRIu64 ", inflight "
 			"map %" PRIu64 ", missed exits %" PRIu64 ", bad records %" PRIu64 "\n", drops,
@@ -71,10 +77,52 @@ static void write_header(const struct out *o, const struct summary_file *sf, con
 		fprintf(o->f, "drops    0\n");
 }
 
-static void write_loops(const struct out *o, const struct summary_file *sf, const unsigned *idx,
-			unsigned n)
+/*
+ * Several processes with loops: idx regrouped by process, each group where
+ * its busiest loop was, the merged entry (loops of any process) last.
+ * Returns whether it grouped.
+ */
+static bool group_by_process(const struct ls_summary *s, unsigned *idx, unsigned n)
 {
-	char p99[16], comm[LS_ESC_SIZE(LS_COMM_LEN)];
+	unsigned out[LS_SUMMARY_MAX_LOOPS], k = 0, i, j;
+	bool done[LS_SUMMARY_MAX_LOOPS] = { false };
+
+	if (ls_summary_loop_pids(s) < 2)
+		return false;
+	for (i = 0; i < n; i++) {
+		uint32_t pid = s->loops[idx[i]]->pid;
+
+		if (done[i] || !s->loops[idx[i]]->tid)
+			continue;
+		for (j = i; j < n; j++)
+			if (!done[j] && s->loops[idx[j]]->tid && s->loops[idx[j]]->pid == pid) {
+				out[k++] = idx[j];
+				done[j] = true;
+			}
+	}
+	for (i = 0; i < n; i++)
+		if (!done[i])
+			out[k++] = idx[i];
+	memcpy(idx, out, n * sizeof(*idx));
+	return true;
+}
+
+/* The process header above loop i of idx, when grouped and it starts a group; else NULL. */
+static const char *group_header(char *buf, const struct ls_summary *s, const unsigned *idx,
+				unsigned i, bool grouped)
+{
+	const struct ls_loop_summary *l = s->loops[idx[i]];
+	const struct ls_loop_summary *prev = i ? s->loops[idx[i - 1]] : NULL;
+
+	if (!grouped || !l->tid || (prev && prev->tid && prev->pid == l->pid))
+		return NULL;
+	return ls_proc_header(buf, ROW_MAX, s, l);
+}
+
+static void write_loops(const struct out *o, const struct summary_file *sf, const unsigned *idx,
+			unsigned n, bool grouped)
+{
+	char p99[16], comm[LS_ESC_SIZE(LS_COMM_LEN)], hdr[ROW_MAX];
 	unsigned i;
 
 	fputc('\n', o->f);
@@ -85,6 +133,8 @@ static void write_loops(const struct out *o, const struct summary_file *sf, cons
 		const struct ls_loop_summary *l = sf->s.loops[idx[i]];
 		double span = (double)(l->busy_total_ns + l->poll_total_ns);
 
+		if (group_header(hdr, &sf->s, idx, i, grouped))
+			fprintf(o->f, "%s\n", hdr);
 		fprintf(o->f, "%-8u %-16s %10" PRIu64 " %9.1f %5.1f%% %10s %7" PRIu64 "\n",
 			l->tid, ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm), l->comm[0] ? l->comm : "?",
 					   sizeof(l->comm)),
@@ -250,12 +300,20 @@ void report_text__write(FILE *f, const struct summary_file *sf, const struct rep
 {
 	struct out out = { .f = f, .color = o->color };
 	unsigned idx[LS_SUMMARY_MAX_LOOPS], n, i;
+	char hdr[ROW_MAX];
+	bool grouped;
 
 	n = report_loop_order(&sf->s, idx, LS_SUMMARY_MAX_LOOPS);
 	if (o->top && n > o->top)
 		n = o->top;
-	write_header(&out, sf, o->name ? o->name : "-");
-	write_loops(&out, sf, idx, n);
-	for (i = 0; i < n; i++)
+	grouped = group_by_process(&sf->s, idx, n);
+	write_header(&out, sf, o->name ? o->name : "-", grouped);
+	write_loops(&out, sf, idx, n, grouped);
+	for (i = 0; i < n; i++) {
+		if (group_header(hdr, &sf->s, idx, i, grouped)) {
+			fputc('\n', f);
+			heading(&out, "%s", hdr);
+		}
 		write_loop(&out, sf->s.loops[idx[i]], o);
+	}
 }

@@ -47,7 +47,7 @@ static uint32_t pair_key(const struct ls_stack *user, const struct ls_stack *ker
 	return (user ? (uint32_t)user->id + 1 : 0) << 16 | (kern ? (uint32_t)kern->id + 1 : 0);
 }
 
-static size_t add_frames(struct stack_export *se, size_t n, const struct ls_stack *st)
+static size_t add_frames(struct stack_export *se, uint32_t pid, size_t n, const struct ls_stack *st)
 {
 	uint32_t i;
 
@@ -59,20 +59,20 @@ static size_t add_frames(struct stack_export *se, size_t n, const struct ls_stac
 		f->rel_pc = st->ips[i];
 		f->kind = st->kernel ? LS_FRAME_KERNEL : LS_FRAME_NATIVE;
 		if (se->resolve)
-			se->resolve(se->ctx, st->ips[i], st->kernel, f);	/* unnamed frames stay */
+			se->resolve(se->ctx, pid, st->ips[i], st->kernel, f);	/* unnamed frames stay */
 	}
 	return n;
 }
 
-size_t stack_export__frames(struct stack_export *se, const struct ls_stack *user,
+size_t stack_export__frames(struct stack_export *se, uint32_t pid, const struct ls_stack *user,
 			    const struct ls_stack *kern, const struct ls_frame_info **frames)
 {
 	*frames = se->frames;
-	return add_frames(se, add_frames(se, 0, kern), user);	/* leaf first: kernel on top */
+	return add_frames(se, pid, add_frames(se, pid, 0, kern), user);	/* leaf first: kernel on top */
 }
 
-uint64_t stack_export__callstack(struct stack_export *se, const struct ls_stack *user,
-				 const struct ls_stack *kern)
+uint64_t stack_export__callstack(struct stack_export *se, uint32_t pid,
+				 const struct ls_stack *user, const struct ls_stack *kern)
 {
 	uint32_t key = pair_key(user, kern);
 	size_t slot, n;
@@ -84,7 +84,7 @@ uint64_t stack_export__callstack(struct stack_export *se, const struct ls_stack 
 	slot = (key * 2654435761u) & (PAIR_SLOTS - 1);
 	if (se->iids[slot] && se->iids[slot] >> 32 == key)
 		return se->iids[slot] & 0xffffffffu;
-	n = add_frames(se, add_frames(se, 0, kern), user);	/* leaf first: kernel on top */
+	n = add_frames(se, pid, add_frames(se, pid, 0, kern), user);	/* leaf first: kernel on top */
 	if (pftrace_stacks__callstack(se->ps, se->frames, n, &iid) || iid > 0xffffffffu)
 		return 0;
 	se->iids[slot] = (uint64_t)key << 32 | iid;
@@ -97,7 +97,7 @@ int stack_export__sample(struct stack_export *se, const struct ls_sample *s)
 		.ts = s->ts, .pid = s->pid, .tid = s->tid, .cpu = s->cpu, .kernel = s->kern != NULL,
 	};
 
-	smp.callstack_iid = stack_export__callstack(se, s->user, s->kern);
+	smp.callstack_iid = stack_export__callstack(se, s->pid, s->user, s->kern);
 	if (!smp.callstack_iid)
 		return 0;	/* a sample without a stack shows nothing */
 	return pftrace_stacks__sample(se->ps, &smp);

@@ -150,7 +150,7 @@ static void write_stalls(FILE *f, const struct ls_loop_summary *l, const struct 
 			"\"file_io\":%u", i ? "," : "", (unsigned long long)st->seq,
 			(unsigned long long)st->start, st->busy_ns / NS_PER_MS,
 			st->ncalls, st->nfile_io);
-		sj_stall_stacks(f, st, m);
+		sj_stall_stacks(f, st, l->pid, m);
 		fputc('}', f);
 	}
 	fputc(']', f);
@@ -190,10 +190,14 @@ static void write_file_io(FILE *f, const struct ls_loop_summary *l)
 	fputs("]}", f);
 }
 
-static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct summary_json_meta *m)
+static void write_loop(FILE *f, const struct ls_summary *s, const struct ls_loop_summary *l,
+		       const struct summary_json_meta *m)
 {
 	fprintf(f, "{\"pid\":%u,\"tid\":%u,\"comm\":", l->pid, l->tid);
 	sj_str(f, l->comm, LS_COMM_LEN);
+	/* the merged entry holds loops of any process: it names none */
+	fputs(",\"process_comm\":", f);
+	sj_str(f, l->tid ? ls_loop_proc_comm(s, l) : NULL, LS_COMM_LEN);
 	if (l->merged)
 		fprintf(f, ",\"merged_threads\":%u", l->merged);
 	fprintf(f, ",\"iterations\":%llu,\"stalls\":%llu,",
@@ -206,6 +210,29 @@ static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct su
 	write_file_io(f, l);
 	sj_phases(f, l);
 	fputc('}', f);
+}
+
+/*
+ * The processes kept (model.h), their command lines as the target wrote
+ * them (bytes up to a NUL, invalid UTF-8 as U+FFFD), null when unknown.
+ */
+static void write_processes(FILE *f, const struct ls_summary *s)
+{
+	uint32_t i;
+
+	fputs(",\"processes\":[", f);
+	for (i = 0; i < s->nprocs; i++) {
+		const struct ls_process *p = s->procs[i];
+
+		fprintf(f, "%s{\"pid\":%u,\"ppid\":%u,\"comm\":", i ? "," : "", p->pid, p->ppid);
+		sj_str(f, p->comm, LS_COMM_LEN);
+		fputs(",\"command\":", f);
+		sj_str(f, p->cmdline_len ? p->cmdline : NULL, p->cmdline_len);
+		fprintf(f, ",\"exited\":%s,\"execs\":%u,\"loops\":%u}", p->exited ? "true" : "false",
+			p->execs, p->loops);
+	}
+	fprintf(f, "],\"processes_seen\":%llu,\"processes_merged\":%llu",
+		(unsigned long long)s->procs_seen, (unsigned long long)s->procs_merged);
 }
 
 static void write_header(FILE *f, const struct ls_summary *s, const struct summary_json_meta *m)
@@ -245,9 +272,11 @@ int summary_json__write(FILE *f, const struct ls_summary *s, const struct summar
 	for (i = 0; i < s->nloops; i++) {
 		if (i)
 			fputc(',', f);
-		write_loop(f, s->loops[i], m ? m : &none);
+		write_loop(f, s, s->loops[i], m ? m : &none);
 	}
-	fprintf(f, "],\"other_threads_calls\":%llu", (unsigned long long)s->other_calls);
+	fputc(']', f);
+	write_processes(f, s);
+	fprintf(f, ",\"other_threads_calls\":%llu", (unsigned long long)s->other_calls);
 	sj_threadpool(f, s);
 	sj_stacks(f, s, m ? m : &none);
 	fputs("}\n", f);

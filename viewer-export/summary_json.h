@@ -30,9 +30,10 @@ struct summary_json_meta {
 	struct ls_export_stats drops;	/* bad_records: the larger of this and the summary's */
 	const char *trace_path;		/* NULL: null (no trace written) */
 	const char *version;		/* NULL: LS_VERSION of the build */
-	/* to name stack frames; NULL: stacks are written as addresses */
+	/* to name stack frames, in the process of pid (a stall's loop, an
+	 * overflow's thread); NULL: stacks are written as addresses */
 	const struct correlator *corr;
-	int (*resolve)(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out);
+	int (*resolve)(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out);
 	void *resolve_ctx;
 };
 

@@ -34,8 +34,8 @@ void sj_phases(FILE *f, const struct ls_loop_summary *l)
 }
 
 /* A stack as ["innermost", ...]: kernel frames first, then user frames. */
-static void write_frames(FILE *f, const struct ls_stack *user, const struct ls_stack *kern,
-			 const struct summary_json_meta *m)
+static void write_frames(FILE *f, uint32_t pid, const struct ls_stack *user,
+			 const struct ls_stack *kern, const struct summary_json_meta *m)
 {
 	const struct ls_stack *parts[2] = { kern, user };
 	struct ls_frame_info fi;
@@ -49,7 +49,7 @@ static void write_frames(FILE *f, const struct ls_stack *user, const struct ls_s
 			if (n)
 				fputc(',', f);
 			if (m->resolve)	/* unnamed: module+0xaddr (ls_frame_label) */
-				m->resolve(m->resolve_ctx, parts[p]->ips[i], parts[p]->kernel, &fi);
+				m->resolve(m->resolve_ctx, pid, parts[p]->ips[i], parts[p]->kernel, &fi);
 			fi.ip = parts[p]->ips[i];
 			sj_str(f, ls_frame_label(&fi, addr, sizeof(addr)), 512);
 		}
@@ -62,7 +62,8 @@ static const struct ls_stack *stack_of(const struct summary_json_meta *m, int32_
 	return m->corr ? correlator__stack(m->corr, id) : NULL;
 }
 
-void sj_stall_stacks(FILE *f, const struct ls_stall *st, const struct summary_json_meta *m)
+void sj_stall_stacks(FILE *f, const struct ls_stall *st, uint32_t pid,
+		     const struct summary_json_meta *m)
 {
 	uint32_t i;
 
@@ -71,13 +72,13 @@ void sj_stall_stacks(FILE *f, const struct ls_stall *st, const struct summary_js
 	for (i = 0; i < st->nstacks; i++) {
 		fprintf(f, "%s{\"count\":%u,\"share\":%.3f,\"frames\":", i ? "," : "",
 			st->stacks[i].count, st->nsamples ? (double)st->stacks[i].count / st->nsamples : 0.0);
-		write_frames(f, stack_of(m, st->stacks[i].user), stack_of(m, st->stacks[i].kern), m);
+		write_frames(f, pid, stack_of(m, st->stacks[i].user), stack_of(m, st->stacks[i].kern), m);
 		fputc('}', f);
 	}
 	fputc(']', f);
 	if (st->offcpu_ns) {
 		fputs(",\"offcpu_stack\":", f);
-		write_frames(f, stack_of(m, st->off_user), stack_of(m, st->off_kern), m);
+		write_frames(f, pid, stack_of(m, st->off_user), stack_of(m, st->off_kern), m);
 		fputs(",\"woken_by\":", f);
 		sj_str(f, st->waker_tid ? st->waker_comm : "", LS_COMM_LEN);
 	}
@@ -122,7 +123,7 @@ static void write_overflow(FILE *f, const struct ls_overflow *o, const struct su
 
 	for (i = 0; i < n; i++) {
 		memset(&fi[i], 0, sizeof(fi[i]));
-		if (m->resolve && !m->resolve(m->resolve_ctx, o->user->ips[i], false, &fi[i]))
+		if (m->resolve && !m->resolve(m->resolve_ctx, o->pid, o->user->ips[i], false, &fi[i]))
 			names[i] = fi[i].function;
 	}
 	ls_recursion(rec, sizeof(rec), names, n);
@@ -135,7 +136,7 @@ static void write_overflow(FILE *f, const struct ls_overflow *o, const struct su
 		(o->stack_end - o->stack_start) >> 10, o->frames, o->fault_addr);
 	sj_str(f, rec, sizeof(rec));
 	fputs(",\"stack\":", f);
-	write_frames(f, o->user, NULL, m);
+	write_frames(f, o->pid, o->user, NULL, m);
 	fputc('}', f);
 }
 

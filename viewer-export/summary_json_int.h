@@ -17,7 +17,9 @@ void sj_dist(FILE *f, const char *key, const struct ls_hist *h, uint64_t total_n
 void sj_dist_open(FILE *f, const char *key, const struct ls_hist *h, uint64_t total_ns);
 
 void sj_phases(FILE *f, const struct ls_loop_summary *l);
-void sj_stall_stacks(FILE *f, const struct ls_stall *st, const struct summary_json_meta *m);
+/* pid: the stall's loop's, whose process names the frames */
+void sj_stall_stacks(FILE *f, const struct ls_stall *st, uint32_t pid,
+		     const struct summary_json_meta *m);
 void sj_threadpool(FILE *f, const struct ls_summary *s);
 void sj_stacks(FILE *f, const struct ls_summary *s, const struct summary_json_meta *m);
 

@@ -55,13 +55,13 @@ const char *ls_recursion(char *buf, size_t sz, const char *const *names, size_t 
 	return buf;
 }
 
-static const char *frame_name(const struct summary_text_meta *m, uint64_t ip, bool kernel,
-			      char *buf, size_t sz)
+static const char *frame_name(const struct summary_text_meta *m, uint32_t pid, uint64_t ip,
+			      bool kernel, char *buf, size_t sz)
 {
 	struct ls_frame_info fi = { .ip = ip };
 
 	if (m->resolve)
-		m->resolve(m->resolve_ctx, ip, kernel, &fi);	/* unnamed: module+0xaddr */
+		m->resolve(m->resolve_ctx, pid, ip, kernel, &fi);	/* unnamed: module+0xaddr */
 	fi.ip = ip;
 	return ls_frame_label(&fi, buf, sz);
 }
@@ -73,8 +73,8 @@ static const char *frame_name(const struct summary_text_meta *m, uint64_t ip, bo
  * blame its callers), 5 frames at most; a function named as its callee
  * is shown once.
  */
-static const char *top_frames(const struct summary_text_meta *m, const struct ls_stack *st,
-			      char *buf, size_t sz)
+static const char *top_frames(const struct summary_text_meta *m, uint32_t pid,
+			      const struct ls_stack *st, char *buf, size_t sz)
 {
 	struct ls_frame_info fi;
 	const char *prev = NULL;
@@ -86,7 +86,7 @@ static const char *top_frames(const struct summary_text_meta *m, const struct ls
 	for (i = 0; st && i < st->nframes && shown < 5 && named < 3 && off < sz; i++) {
 		memset(&fi, 0, sizeof(fi));
 		if (m->resolve)
-			m->resolve(m->resolve_ctx, st->ips[i], false, &fi);
+			m->resolve(m->resolve_ctx, pid, st->ips[i], false, &fi);
 		fi.ip = st->ips[i];
 		/* the vDSO's clock_gettime under libc's says nothing twice */
 		if (fi.function && prev && !strcmp(fi.function, prev))
@@ -102,7 +102,8 @@ static const char *top_frames(const struct summary_text_meta *m, const struct ls
 }
 
 /* Where the stall's commonest stack ran, and where it blocked longest. */
-static void write_stall_cause(FILE *f, const struct ls_stall *st, const struct summary_text_meta *m)
+static void write_stall_cause(FILE *f, const struct ls_stall *st, uint32_t pid,
+			      const struct summary_text_meta *m)
 {
 	const struct ls_stack *u;
 	char buf[256], esc[LS_ESC_SIZE(256)], waker[LS_ESC_SIZE(LS_COMM_LEN)];
@@ -112,11 +113,11 @@ static void write_stall_cause(FILE *f, const struct ls_stall *st, const struct s
 	/* symbol and thread names come from the target: escaped for the terminal */
 	if (st->nstacks && (u = correlator__stack(m->corr, st->stacks[0].user)) && u->nframes)
 		fprintf(f, "      on CPU: %u/%u samples in %s\n", st->stacks[0].count, st->nsamples,
-			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), top_frames(m, u, buf, sizeof(buf)),
+			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), top_frames(m, pid, u, buf, sizeof(buf)),
 				   sizeof(buf)));
 	if (st->offcpu_ns && (u = correlator__stack(m->corr, st->off_user)) && u->nframes)
 		fprintf(f, "      off CPU: %.1f ms blocked in %s%s%s\n", st->offcpu_ns / 1e6,
-			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), top_frames(m, u, buf, sizeof(buf)),
+			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), top_frames(m, pid, u, buf, sizeof(buf)),
 				   sizeof(buf)),
 			st->waker_tid ? "; woken from " : "",
 			ls_esc_str(LS_ESC_TEXT, waker, sizeof(waker), st->waker_tid ? st->waker_comm : "",
@@ -131,7 +132,7 @@ static void write_overflow(FILE *f, const struct ls_overflow *o, const struct su
 	uint32_t i, n = o->user ? o->user->nframes : 0;
 
 	for (i = 0; i < n; i++)
-		names[i] = frame_name(m, o->user->ips[i], false, bufs[i % 8], sizeof(bufs[0]));
+		names[i] = frame_name(m, o->pid, o->user->ips[i], false, bufs[i % 8], sizeof(bufs[0]));
 	/* the address buffers rotate: only named frames are compared reliably */
 	ls_recursion(rec, sizeof(rec), names, n);
 	fprintf(f, "  %s in thread %u (%s): used %" PRIu64 " KiB of %" PRIu64 " KiB%s%s, %u frames deep\n",
@@ -162,7 +163,7 @@ static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct su
 		fprintf(f, "    stall: %s busy in iteration %" PRIu64 " (%u calls, %u file I/O)\n",
 			ls_fmt_duration(max, sizeof(max), l->top_stalls[i].busy_ns),
 			l->top_stalls[i].seq, l->top_stalls[i].ncalls, l->top_stalls[i].nfile_io);
-		write_stall_cause(f, &l->top_stalls[i], m);
+		write_stall_cause(f, &l->top_stalls[i], l->pid, m);
 	}
 	if (l->file_io_calls)
 		fprintf(f, "    finding: %" PRIu64 " synchronous regular-file calls on the loop thread, "
@@ -195,6 +196,56 @@ static void write_hwm(FILE *f, const struct ls_summary *s)
 			best[k]->size >> 10);
 }
 
+const char *ls_proc_header(char *buf, size_t sz, const struct ls_summary *s,
+			   const struct ls_loop_summary *l)
+{
+	const struct ls_process *p = ls_summary_proc(s, l->pid);
+	const char *name = ls_loop_proc_comm(s, l);
+	char comm[LS_ESC_SIZE(LS_COMM_LEN)];
+	int n;
+
+	/* both are the target's bytes; a long command line is cut at a whole character */
+	ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm), name[0] ? name : "?", LS_COMM_LEN);
+	n = snprintf(buf, sz, "PID %u %s", l->pid, comm);
+	if (p && p->cmdline_len && n > 0 && (size_t)n + 3 < sz) {
+		memcpy(buf + n, ": ", 3);
+		ls_esc_str(LS_ESC_TEXT, buf + n + 2, sz - (size_t)n - 2, p->cmdline, p->cmdline_len);
+	}
+	return buf;
+}
+
+static bool loop_shown(const struct ls_loop_summary *l)
+{
+	return l->iterations && l->tid;
+}
+
+/*
+ * Several processes with loops: each process's loops under its header, the
+ * processes in the order of their first loop, the merged entry (exited
+ * loop threads of any process) last.
+ */
+static void write_grouped(FILE *f, const struct ls_summary *s, const struct summary_text_meta *m)
+{
+	char hdr[LS_PROC_HEADER_SIZE];
+	uint32_t i, j;
+
+	for (i = 0; i < s->nloops; i++) {
+		if (!loop_shown(s->loops[i]))
+			continue;
+		for (j = 0; j < i && !(loop_shown(s->loops[j]) && s->loops[j]->pid == s->loops[i]->pid); j++)
+			;
+		if (j < i)
+			continue;	/* its process was written with its first loop */
+		fprintf(f, "  %s\n", ls_proc_header(hdr, sizeof(hdr), s, s->loops[i]));
+		for (j = i; j < s->nloops; j++)
+			if (loop_shown(s->loops[j]) && s->loops[j]->pid == s->loops[i]->pid)
+				write_loop(f, s->loops[j], m);
+	}
+	for (i = 0; i < s->nloops; i++)
+		if (s->loops[i]->iterations && !s->loops[i]->tid)
+			write_loop(f, s->loops[i], m);
+}
+
 void summary_text__write(FILE *f, const struct ls_summary *s, const struct summary_text_meta *m)
 {
 	uint32_t i, nloops = 0;
@@ -205,9 +256,12 @@ void summary_text__write(FILE *f, const struct ls_summary *s, const struct summa
 		m->duration_s, m->events, s->threads, nloops, nloops == 1 ? "" : "s");
 	if (!nloops)
 		fprintf(f, "  no loop thread seen: no thread returned from epoll_wait/epoll_pwait twice\n");
-	for (i = 0; i < s->nloops; i++)
-		if (s->loops[i]->iterations)
-			write_loop(f, s->loops[i], m);
+	if (ls_summary_loop_pids(s) > 1)
+		write_grouped(f, s, m);
+	else
+		for (i = 0; i < s->nloops; i++)
+			if (s->loops[i]->iterations)
+				write_loop(f, s->loops[i], m);
 	for (i = 0; i < s->noverflows; i++)
 		if (s->overflows[i].at_stack_end && (s->overflows[i].kind == LS_OVERFLOW_SEGV || i == 0 ||
 		    s->overflows[i - 1].kind != LS_OVERFLOW_V8))

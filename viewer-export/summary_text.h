@@ -15,9 +15,10 @@ struct summary_text_meta {
 	double duration_s;
 	const char *trace_path;		/* NULL when no trace was written */
 	const char *summary_path;	/* NULL when no JSON was written */
-	/* for stack frames; both may be NULL (then frames print as addresses) */
+	/* for stack frames, in the process of pid (a stall's loop, an
+	 * overflow's thread); both may be NULL (then frames print as addresses) */
 	const struct correlator *corr;
-	int (*resolve)(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out);
+	int (*resolve)(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out);
 	void *resolve_ctx;
 };
 
@@ -27,6 +28,14 @@ void summary_text__write(FILE *f, const struct ls_summary *s, const struct summa
  * when no cycle repeats at least three times at its top. names: leaf first.
  */
 const char *ls_recursion(char *buf, size_t sz, const char *const *names, size_t n);
+/*
+ * The header of a process's loops when several processes have loops,
+ * "PID 101 nginx: nginx: worker process" (comm, then the command line when
+ * known), escaped for the terminal, into buf (LS_PROC_HEADER_SIZE).
+ */
+#define LS_PROC_HEADER_SIZE	1200
+const char *ls_proc_header(char *buf, size_t sz, const struct ls_summary *s,
+			   const struct ls_loop_summary *l);
 /* "1.23 ms"-style duration, into buf. */
 const char *ls_fmt_duration(char *buf, size_t sz, uint64_t ns);
 

@@ -51,11 +51,6 @@ static bool thread_eq(const void *entry, const void *key)
 	return ((const struct te_thread *)entry)->tid == *(const uint32_t *)key;
 }
 
-static bool pid_eq(const void *entry, const void *key)
-{
-	return *(const uint32_t *)entry == *(const uint32_t *)key;
-}
-
 /* The thread's state, created from t (which may be NULL) when first seen. */
 struct te_thread *te_get_thread(struct trace_export *te, uint32_t tid, const struct ls_thread *t)
 {
@@ -91,27 +86,6 @@ uint64_t te_thread_uuid(const struct te_thread *th, enum pftrace_uuid_kind kind)
 
 	u ^= th->gen * 0x9e3779b97f4a7c15ull;
 	return u ? u : 1;
-}
-
-void te_describe_process(struct trace_export *te, uint32_t pid, uint64_t ts)
-{
-	struct pftrace_track tr = { .kind = PFTRACE_TRACK_PROCESS, .pid = (int32_t)pid };
-	bool created;
-	uint32_t *seen = ls_table_insert(&te->pids, ls_hash_u64(pid), &pid, &created);
-
-	if (!seen) {
-		te_set_err(te, -ENOMEM);
-		return;
-	}
-	if (!created)
-		return;
-	*seen = pid;
-	tr.uuid = pftrace__track_uuid(PFTRACE_UUID_PROCESS, pid, 0);
-	if (pid == te->pid) {
-		tr.name = te->process_name;
-		tr.cmdline = te->cmdline;
-	}
-	pftrace__track(te->w, ts, &tr);
 }
 
 /*
@@ -275,9 +249,11 @@ static void write_iteration_begin(struct trace_export *te, const struct te_threa
 							       .s = it->waker_comm };
 		/* the stack that explains it: where it ran most, else where it blocked */
 		if (it->top_count)
-			ev.callstack_iid = stack_export__callstack(te->stacks, it->top_user, it->top_kern);
+			ev.callstack_iid = stack_export__callstack(te->stacks, it->pid, it->top_user,
+								 it->top_kern);
 		else if (it->offcpu_ns)
-			ev.callstack_iid = stack_export__callstack(te->stacks, it->off_user, it->off_kern);
+			ev.callstack_iid = stack_export__callstack(te->stacks, it->pid, it->off_user,
+								 it->off_kern);
 		pftrace__event(te->w, &ev);
 	} else {
 		te_slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "iteration", "loop", a, 4);
@@ -353,7 +329,7 @@ static void on_thread_exit(void *ctx, const struct ls_thread *t)
 struct ls_sink trace_export__sink(struct trace_export *te)
 {
 	return (struct ls_sink){
-		.ctx = te, .on_thread = on_thread, .on_thread_exit = on_thread_exit,
+		.ctx = te, .on_process = te_on_process, .on_thread = on_thread, .on_thread_exit = on_thread_exit,
 		.on_call = on_call, .on_iteration = on_iteration,
 		.on_phase = on_phase, .on_work = te_on_work, .on_pool = te_on_pool,
 		.on_sample = te_on_sample, .on_overflow = te_on_overflow,
@@ -374,7 +350,7 @@ struct trace_export *trace_export__new(struct pftrace *w, const struct trace_exp
 		goto nomem;
 	te->w = w;
 	ls_table_init(&te->threads, sizeof(struct te_thread), 64, SIZE_MAX, thread_eq);
-	ls_table_init(&te->pids, sizeof(uint32_t), 4, SIZE_MAX, pid_eq);
+	te_procs_init(te);
 	te->pid = opts->pid;
 	te->stall_threshold_ns = opts->stall_threshold_ns;
 	te->stacks = stack_export__new(w, opts->resolve, opts->resolve_ctx);
@@ -406,7 +382,7 @@ void trace_export__free(struct trace_export *te)
 	}
 	stack_export__free(te->stacks);
 	ls_table_free(&te->threads);
-	ls_table_free(&te->pids);
+	ls_table_free(&te->procs);
 	free(te->process_name);
 	free(te->cmdline);
 	free(te);

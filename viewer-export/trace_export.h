@@ -3,7 +3,9 @@
  * trace_export: renders the correlator's model (collector/model.h) as a
  * Perfetto trace through a pftrace writer, while recording.
  *
- * Layout: one process track, one thread track per thread that has events,
+ * Layout: one process track per traced process (named from the model's
+ * processes, on_process; the root from the opts), one thread track per
+ * thread that has events, under its own process,
  * and per loop thread a counter track "busy ms <tid>". On a loop thread each
  * iteration is a slice ("iteration", or "STALL <n> ms") with the children
  * "busy" (holding the syscalls made by callbacks) and "poll wait". Syscalls
@@ -23,12 +25,16 @@
 #include "folded.h"
 
 struct trace_export_opts {
-	uint32_t pid;			/* the traced process; 0: the first thread's */
-	const char *process_name;	/* NULL: left to the thread names */
-	const char *cmdline;		/* NULL: none */
+	uint32_t pid;			/* the root process; 0: the first thread's */
+	const char *process_name;	/* the root's; NULL: its comm from the model */
+	const char *cmdline;		/* the root's; NULL: its command line from the model */
 	uint64_t stall_threshold_ns;	/* shown in the stats instant */
-	/* names frames of samples and stall stacks; NULL: frames stay addresses */
-	int (*resolve)(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out);
+	/*
+	 * names frames of samples and stall stacks in process pid; NULL: frames
+	 * stay addresses. A stack id shared by processes is named once, in the
+	 * process of the first record that used it.
+	 */
+	int (*resolve)(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out);
 	void *resolve_ctx;
 	struct folded *folded;		/* also fold on-CPU samples into it; NULL = no */
 };

@@ -37,7 +37,7 @@ struct trace_export {
 	uint64_t stall_threshold_ns;
 	struct ls_table threads;	/* of struct te_thread, by tid */
 	uint64_t exits;			/* threads let go at their exit */
-	struct ls_table pids;		/* of uint32_t: processes already described */
+	struct ls_table procs;		/* of struct te_proc, by pid: names, described (_procs.c) */
 	uint64_t first_ts;
 	uint64_t last_ts;
 	bool pool_described;
@@ -54,7 +54,6 @@ void te_seen_ts(struct trace_export *te, uint64_t start, uint64_t end);
 /* The thread's state, created from t (which may be NULL) when first seen. */
 struct te_thread *te_get_thread(struct trace_export *te, uint32_t tid, const struct ls_thread *t);
 uint64_t te_thread_uuid(const struct te_thread *th, enum pftrace_uuid_kind kind);
-void te_describe_process(struct trace_export *te, uint32_t pid, uint64_t ts);
 void te_describe_thread(struct trace_export *te, struct te_thread *th, uint64_t ts);
 void te_slice(struct trace_export *te, const struct te_thread *th, enum pftrace_event_type type,
 	      uint64_t ts, const char *name, const char *cats,
@@ -73,6 +72,12 @@ void te_release_all(struct trace_export *te, struct te_thread *th);
 /* The iteration's "busy" slice, its phases and held events nested, then lets them go. */
 void te_write_busy(struct trace_export *te, struct te_thread *th, const struct ls_iteration *it);
 void te_held_free(struct te_thread *th);
+
+/* trace_export_procs.c */
+void te_procs_init(struct trace_export *te);
+/* The process track of pid, described (named from what is known) on first use. */
+void te_describe_process(struct trace_export *te, uint32_t pid, uint64_t ts);
+void te_on_process(void *ctx, const struct ls_process *p);
 
 /* trace_export_pool.c */
 void te_write_pool_event(struct trace_export *te, const struct te_thread *th,

@@ -12,7 +12,7 @@
 static void fold_sample(struct trace_export *te, const struct ls_thread *t, const struct ls_sample *smp)
 {
 	const struct ls_frame_info *frames;
-	size_t n = stack_export__frames(te->stacks, smp->user, smp->kern, &frames);
+	size_t n = stack_export__frames(te->stacks, smp->pid, smp->user, smp->kern, &frames);
 	char comm[LS_ESC_SIZE(LS_COMM_LEN)];
 
 	ls_esc_str(LS_ESC_FOLDED, comm, sizeof(comm), t->comm[0] ? t->comm : "?", sizeof(t->comm));
@@ -60,7 +60,7 @@ void te_on_overflow(void *ctx, const struct ls_thread *t, const struct ls_overfl
 
 	te_seen_ts(te, o->ts, o->ts);
 	te_describe_process(te, o->pid, o->ts);
-	ev.callstack_iid = stack_export__callstack(te->stacks, o->user, NULL);
+	ev.callstack_iid = stack_export__callstack(te->stacks, o->pid, o->user, NULL);
 	pftrace__event(te->w, &ev);
 }
 

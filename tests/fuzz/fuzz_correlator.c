@@ -359,9 +359,11 @@ static int fuzz_one_record(struct fuzz_world *w, struct fuzz_in *in)
 	return 0;
 }
 
-static int fuzz_resolve(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out)
+static int fuzz_resolve(void *ctx, uint32_t pid, uint64_t ip, bool kernel,
+			struct ls_frame_info *out)
 {
 	(void)ctx;
+	(void)pid;
 	out->ip = ip;
 	out->kind = kernel ? LS_FRAME_KERNEL : LS_FRAME_NATIVE;
 	out->mapping = kernel ? "[kernel.kallsyms]" : "/fuzz/bin";

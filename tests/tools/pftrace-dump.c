@@ -4,6 +4,7 @@
  * lines the integration tests can grep:
  *   track UUID KIND PID TID NAME       (KIND: process, thread, counter, track)
  *   thread_name TID NAME               (ProcessTree renames)
+ *   process PID PPID CMDLINE           (ProcessTree: a process's parent, renames)
  *   slice UUID TS DUR DEPTH NAME ARGS  (BEGIN/END matched per track, by time;
  *                                       ARGS ends with flow=ID / tflow=ID)
  *   instant UUID TS NAME
@@ -165,10 +166,16 @@ static void handle_packet(const uint8_t *buf, size_t len)
 		print_track(p->track_descriptor);
 	if (p->data_case == PERFETTO__PROTOS__TRACE_PACKET__DATA_TRACK_EVENT)
 		add_event(p);
-	if (p->data_case == PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE)
+	if (p->data_case == PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE) {
 		for (i = 0; i < p->process_tree->n_threads; i++)
 			printf("thread_name %d %s\n", p->process_tree->threads[i]->tid,
 			       p->process_tree->threads[i]->name);
+		for (i = 0; i < p->process_tree->n_processes; i++)
+			printf("process %d %d %s\n", p->process_tree->processes[i]->pid,
+			       p->process_tree->processes[i]->ppid,
+			       p->process_tree->processes[i]->n_cmdline ?
+			       p->process_tree->processes[i]->cmdline[0] : "");
+	}
 	if (p->data_case == PERFETTO__PROTOS__TRACE_PACKET__DATA_COMPRESSED_PACKETS) {
 		uLongf out_len = 16 << 20;
 		uint8_t *out = malloc(out_len);
