@@ -110,19 +110,12 @@ static void status_line(struct recording *r)
 		(uint64_t)(st.rb_drops + st.inflight_full), loops, stalls);
 }
 
-static int resolve_frame_of(void *ctx, uint32_t pid, uint64_t ip, bool kernel,
-			    struct ls_frame_info *out)
+/* A frame of process pid, by that process's symbolizer. */
+static int resolve_frame(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out)
 {
 	struct recording *r = ctx;
 
 	return r->syms ? proc_syms__resolve(r->syms, pid, ip, kernel, out) : -ENOENT;
-}
-
-static int resolve_frame(void *ctx, uint64_t ip, bool kernel, struct ls_frame_info *out)
-{
-	struct recording *r = ctx;
-
-	return resolve_frame_of(ctx, (uint32_t)r->target->pid, ip, kernel, out);
 }
 
 static int open_trace(struct recording *r)
