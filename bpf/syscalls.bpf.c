@@ -34,6 +34,8 @@ const volatile __u32 follow_children = 0;
 /* --cgroup: the cgroup v2 id and its level; a process at or below it joins at its first syscall. */
 const volatile __u64 targ_cgroup = 0;
 const volatile __u32 targ_cgroup_level = 0;
+/* loopscope itself: never in the set, whatever its cgroup */
+const volatile __u32 self_tgid = 0;
 /* Summary mode: aggregate the calls that are neither loop waits nor file I/O. */
 const volatile __u32 summary_only = 0;
 /* Wake the consumer only once this much is queued; it polls on a timer too. */
@@ -253,7 +255,8 @@ static __always_inline void proc_remove(__u32 tgid)
  */
 static __always_inline int cgroup_join(__u32 tgid)
 {
-	if (!targ_cgroup || bpf_get_current_ancestor_cgroup_id(targ_cgroup_level) != targ_cgroup)
+	if (!targ_cgroup || tgid == self_tgid ||
+	    bpf_get_current_ancestor_cgroup_id(targ_cgroup_level) != targ_cgroup)
 		return 0;
 	if (proc_add(tgid))
 		return 0;

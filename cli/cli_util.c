@@ -173,6 +173,24 @@ void cli_add_pids(const struct argp_state *state, char *arg, struct target_spec 
 	}
 }
 
+bool cli_target_option(int key, char *arg, const struct argp_state *state, struct target_spec *ts)
+{
+	switch (key) {
+	case 'p':
+		cli_add_pids(state, arg, ts);
+		return true;
+	case CLI_OPT_CGROUP:
+		if (!*arg)
+			cli_usage_error(state, "empty --cgroup directory");
+		ts->cgroup = arg;
+		return true;
+	case CLI_OPT_NO_CHILDREN:
+		ts->no_children = true;
+		return true;
+	}
+	return false;
+}
+
 bool cli_color(int fd)
 {
 	const char *nc = getenv("NO_COLOR");

@@ -70,6 +70,10 @@ long cli_integer(const struct argp_state *state, const char *what, const char *a
 struct target_spec;
 /* -p PID[,PID...]: each PID added to ts (repeatable); a bad one or too many is a usage error. */
 void cli_add_pids(const struct argp_state *state, char *arg, struct target_spec *ts);
+/* The keys of --cgroup and --no-children, the same in every tracing command. */
+enum { CLI_OPT_CGROUP = 900, CLI_OPT_NO_CHILDREN = 901 };
+/* -p, --cgroup and --no-children into ts: true when key was one of them. */
+bool cli_target_option(int key, char *arg, const struct argp_state *state, struct target_spec *ts);
 /* Loads one summary; on failure prints the one-line reason. 0 or LS_EXIT_USAGE. */
 int cli_load_summary(const char *cmd, const char *file, struct summary_file **sf);
 

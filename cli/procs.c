@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "procs.h"
+#include "target.h"
 
 static bool entry_eq(const void *entry, const void *key)
 {
@@ -91,32 +92,13 @@ void procs__reap(struct procs *p)
 	}
 }
 
-/* Up to sz - 1 bytes of a /proc file (the kernel's, but its bytes are the target's). */
-static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t sz)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sz - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
-}
-
 /* PPid of /proc/PID/status, 0 when unknown. */
 static __u32 parent_of(pid_t pid)
 {
 	char buf[2048], *s;
 	unsigned long ppid;
 
-	if (read_proc(pid, "status", buf, sizeof(buf)) <= 0 || !(s = strstr(buf, "\nPPid:")) ||
+	if (target__read_proc(pid, "status", buf, sizeof(buf)) <= 0 || !(s = strstr(buf, "\nPPid:")) ||
 	    sscanf(s + 6, "%lu", &ppid) != 1)
 		return 0;
 	return (__u32)ppid;
@@ -132,13 +114,13 @@ int procs__describe(pid_t pid, struct ls_rec_proc *r)
 	r->type = LS_REC_PROC;
 	r->event = LS_PROC_INFO;
 	r->pid = (__u32)pid;
-	n = read_proc(pid, "comm", buf, sizeof(r->comm) + 1);
+	n = target__read_proc(pid, "comm", buf, sizeof(r->comm) + 1);
 	if (n < 0)
 		return n == -ENOENT ? -ESRCH : (int)n;
 	buf[strcspn(buf, "\n")] = '\0';
 	memcpy(r->comm, buf, strnlen(buf, sizeof(r->comm) - 1));
 	r->ppid = parent_of(pid);
-	n = read_proc(pid, "cmdline", buf, sizeof(buf));
+	n = target__read_proc(pid, "cmdline", buf, sizeof(buf));
 	for (i = 0; n > 0 && i < n; i++)	/* NUL-separated arguments, the last one's NUL too */
 		buf[i] = buf[i] ? buf[i] : ' ';
 	while (n > 0 && buf[n - 1] == ' ')
@@ -196,7 +178,7 @@ static unsigned children_of(pid_t pid, unsigned room, procs_found_fn fn, void *c
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
 		snprintf(name, sizeof(name), "task/%s/children", d->d_name);
-		if (read_proc(pid, name, buf, sizeof(buf)) > 0)
+		if (target__read_proc(pid, name, buf, sizeof(buf)) > 0)
 			called += each_pid(buf, room - called, fn, ctx, found, nmax, nfound);
 	}
 	closedir(dir);

@@ -41,6 +41,7 @@ struct recording {
 	struct pftrace *pf;
 	struct trace_export *te;
 	struct proc_syms *syms;		/* a symbolizer per process */
+	unsigned uv_full;		/* processes past LS_MAX_UV_PROCS, not probed */
 	struct debuginfo *dbg;		/* debug files of stripped modules, for the symbolizer */
 	struct folded *folded;
 	struct output raw_out;
@@ -176,6 +177,12 @@ static void attach_libuv(struct recording *r, pid_t pid)
 	err = tracer__attach_libuv(session__tracer(r->s), pid, r->o->js_callbacks, r->dbg, &uv);
 	if (err == -ENOENT || err == -ESRCH)
 		return;	/* the process is already gone */
+	if (err == -ENOSPC) {
+		if (!r->uv_full++)
+			fprintf(stderr, "loopscope: libuv probes: %d processes probed already; PID %d and "
+				"later ones get syscalls and stacks only\n", LS_MAX_UV_PROCS, pid);
+		return;
+	}
 	if (err)
 		fprintf(stderr, "loopscope: libuv probes in PID %d: %s; recording syscalls only\n",
 			pid, strerror(-err));

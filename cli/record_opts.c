@@ -33,14 +33,14 @@ static const char record_doc[] =
 
 enum { OPT_STALL_MS = 1000, OPT_SUMMARY, OPT_NO_COMPRESS, OPT_NO_LIBUV, OPT_SAMPLE_HZ,
        OPT_FOLDED, OPT_JS_CALLBACKS, OPT_RAW, OPT_CALL_GRAPH, OPT_DEBUG_DIR, OPT_NO_DEBUGINFOD,
-       OPT_DEBUGINFOD_TIMEOUT, OPT_NO_CHILDREN, OPT_CGROUP };
+       OPT_DEBUGINFOD_TIMEOUT };
 
 static const struct argp_option record_options[] = {
 	{ "pid", 'p', "PID[,PID]", 0, "Trace these running processes (repeatable), and the processes "
 	  "they fork", 0 },
-	{ "cgroup", OPT_CGROUP, "DIR", 0, "Trace every process of this cgroup v2 directory and below "
+	{ "cgroup", CLI_OPT_CGROUP, "DIR", 0, "Trace every process of this cgroup v2 directory and below "
 	  "it (a container, a systemd unit), those started later too", 0 },
-	{ "no-children", OPT_NO_CHILDREN, NULL, 0, "Trace only the processes named, not their "
+	{ "no-children", CLI_OPT_NO_CHILDREN, NULL, 0, "Trace only the processes named, not their "
 	  "descendants", 0 },
 	{ "output", 'o', "FILE", 0, "Perfetto trace to write (default " DEFAULT_OUTPUT ")", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long (default: until Ctrl-C or exit)", 0 },
@@ -118,18 +118,9 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 {
 	struct record_opts *o = state->input;
 
+	if (cli_target_option(key, arg, state, &o->targets))
+		return 0;
 	switch (key) {
-	case 'p':
-		cli_add_pids(state, arg, &o->targets);
-		break;
-	case OPT_CGROUP:
-		if (!*arg)
-			cli_usage_error(state, "empty --cgroup directory");
-		o->targets.cgroup = arg;
-		break;
-	case OPT_NO_CHILDREN:
-		o->targets.no_children = true;
-		break;
 	case 'o':
 		if (!*arg)
 			cli_usage_error(state, "empty output file name");

@@ -149,7 +149,8 @@ static void found(void *ctx, pid_t pid)
 {
 	struct session *s = ctx;
 
-	if (procs__find(&s->procs, pid))
+	/* a cgroup's kernel threads run no loop; tracing ourselves would feed on itself */
+	if (procs__find(&s->procs, pid) || !target__traceable(pid))
 		return;
 	if (tracer__add_proc(s->tracer, pid))
 		return;	/* the set is full: counted */

@@ -13,6 +13,16 @@
 #include <unistd.h>
 #include "target.h"
 
+static int read_small(const char *path, char *buf, size_t sz);
+
+int target__read_proc(pid_t pid, const char *name, char *buf, size_t sz)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	return read_small(path, buf, sz);
+}
+
 static int read_small(const char *path, char *buf, size_t sz)
 {
 	ssize_t n;
@@ -95,6 +105,13 @@ static pid_t thread_group(pid_t tid)
 	if (!p || sscanf(p + 6, "%ld", &tgid) != 1 || tgid <= 0)
 		return -EINVAL;
 	return (pid_t)tgid;
+}
+
+bool target__traceable(pid_t pid)
+{
+	long flags = pid == getpid() ? -EDEADLK : proc_flags(pid);
+
+	return flags >= 0 && !(flags & LS_PF_KTHREAD);
 }
 
 int target__attach(struct target *t, pid_t pid)

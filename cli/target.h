@@ -52,6 +52,10 @@ void target__close(struct target *t);
  * The comm and command line (arguments joined by spaces) of a process, as
  * /proc shows them now: the process's own bytes, for display escaped.
  */
+/* pid is a live user process, not a kernel thread, not loopscope itself. */
+bool target__traceable(pid_t pid);
+/* Up to sz - 1 bytes of /proc/PID/NAME, NUL-terminated: the length, or -errno. */
+int target__read_proc(pid_t pid, const char *name, char *buf, size_t sz);
 void target__identity(pid_t pid, char *name, size_t name_sz, char *cmdline, size_t cmdline_sz);
 
 typedef void (*target_thread_fn)(void *ctx, pid_t tid, const char *comm);

@@ -87,12 +87,12 @@ static const char top_doc[] =
 	"iteration and stalls; then syscall rates. Not a terminal: one line per interval.\n"
 	"\v" LS_EXIT_CODES_HELP;
 
-enum { OPT_STALL_MS = 1000, OPT_NO_CHILDREN, OPT_CGROUP };
+enum { OPT_STALL_MS = 1000 };
 
 static const struct argp_option top_options[] = {
 	{ "pid", 'p', "PID[,PID]", 0, "The processes to watch (repeatable), and those they fork", 0 },
-	{ "cgroup", OPT_CGROUP, "DIR", 0, "Every process of this cgroup v2 directory and below it", 0 },
-	{ "no-children", OPT_NO_CHILDREN, NULL, 0, "Not the processes they fork", 0 },
+	{ "cgroup", CLI_OPT_CGROUP, "DIR", 0, "Every process of this cgroup v2 directory and below it", 0 },
+	{ "no-children", CLI_OPT_NO_CHILDREN, NULL, 0, "Not the processes they fork", 0 },
 	{ "interval", 'i', "SECONDS", 0, "Refresh period (default 1)", 0 },
 	{ "count", 'n', "N", 0, "Stop after N intervals", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
@@ -103,18 +103,9 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 {
 	struct top_opts *o = state->input;
 
+	if (cli_target_option(key, arg, state, &o->targets))
+		return 0;
 	switch (key) {
-	case 'p':
-		cli_add_pids(state, arg, &o->targets);
-		break;
-	case OPT_CGROUP:
-		if (!*arg)
-			cli_usage_error(state, "empty --cgroup directory");
-		o->targets.cgroup = arg;
-		break;
-	case OPT_NO_CHILDREN:
-		o->targets.no_children = true;
-		break;
 	case 'i':
 		o->interval_s = cli_number(state, "interval", arg, 0.1, 3600);
 		break;

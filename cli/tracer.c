@@ -187,6 +187,7 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	t->skel->rodata->follow_children = opts->follow_children;
 	t->skel->rodata->targ_cgroup = opts->cgroup_id;
 	t->skel->rodata->targ_cgroup_level = opts->cgroup_level;
+	t->skel->rodata->self_tgid = (__u32)getpid();
 	t->skel->rodata->offcpu_min_ns = opts->offcpu_min_ns;
 	t->skel->rodata->summary_only = opts->summary_only;
 #if defined(__x86_64__)
