@@ -151,7 +151,7 @@ if command -v tmux > /dev/null; then
 	check "tty top draws the loop row, name escaped" row_has pane
 	check "tty top: the header names the target escaped" grep -qF "($TARGET_TEXT" pane
 	check "tty top: busy% at most 100" \
-		[ "$(grep -F " $NAME_TEXT " pane | awk '$4 + 0 > 100' | wc -l)" = 0 ]
+		[ "$(grep -F " $NAME_TEXT " pane | awk '$5 + 0 > 100' | wc -l)" = 0 ]
 	no_forged "tty top" pane
 	# the raw bytes top wrote: only its own sequences (CSI H, 2J, ?1049, ?25), never the name's
 	check "tty top: the name's ESC [2J; never reaches the terminal" \

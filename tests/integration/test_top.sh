@@ -32,7 +32,7 @@ t send-keys -t "$S" "stty -a > $TMP/stty.before; clear" Enter
 sleep 0.3
 t send-keys -t "$S" "$LS top -p $SERVER_PID" Enter
 check "top draws its header" until_pane "loopscope top - PID $SERVER_PID \(epoll-server\)"
-check "top shows the loop thread" until_pane "^$SERVER_PID +epoll-server +[0-9]+ +[0-9.]+%"
+check "top shows the loop thread" until_pane "^$SERVER_PID +$SERVER_PID +epoll-server +[0-9]+ +[0-9.]+%"
 check "top shows the column header" grep -qE "^PID +TID +COMM +ITER/S +BUSY% +P99 BUSY +WORST +STALLS" "$TMP/pane"
 check "top shows syscall rates" until_pane "^SYSCALLS/S .*read [0-9]+"
 check "a 60 ms block shows as the worst iteration" until_pane "epoll-server .* 6[0-9]\.[0-9] ms +[1-9]" 6
