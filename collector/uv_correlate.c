@@ -3,8 +3,12 @@
  * libuv on top of the loop model: phases per iteration and thread-pool
  * items. Phase records come from the loop thread itself, so they share its
  * order with its syscalls. Work records come from the loop thread and from
- * workers; an item's events are joined by the uv__work pointer in whatever
- * order they arrive, and an item is complete once its done callback ran.
+ * workers; an item's events are joined by (process, uv__work pointer) in
+ * whatever order they arrive, and an item is complete once its done
+ * callback ran. A pointer is reused: a done callback may submit the same
+ * uv_work_t again (node's zlib does), so while that callback runs the
+ * pointer names two items: the old one waits for its done return in
+ * `in_done`, the new one is in the table.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 #define MAX_WORK_ITEMS	(1u << 20)	/* in flight at once; beyond that, rejected */
 #define MAX_PHASES_PER_ITER	32
 #define UV_1_45		0x012d00	/* timers moved after the poll phase (libuv 1.45.0) */
+#define MAX_IN_DONE	32		/* done callbacks resubmitting their own item, nested */
 
 /* A loop thread's phases: allocated at its first phase record. */
 struct uvc_thread {
@@ -24,12 +29,27 @@ struct uvc_thread {
 	struct ls_phase_span phases[MAX_PHASES_PER_ITER];
 };
 
-/* The thread pool: allocated at the first work record. */
-struct uvc_run {
-	struct ls_table work;		/* struct ls_work_item, by uv__work pointer */
-	uint64_t next_work_id;
+/* A process's pool: its gauges (each process has a pool of its own). */
+struct uvc_pool {
+	uint32_t pid;
 	int32_t queued;			/* items submitted, not yet picked up */
 	int32_t running;		/* items picked up, not yet run to the end */
+};
+
+struct work_key {
+	uint64_t work;
+	uint32_t pid;
+};
+
+/* The thread pools: allocated at the first work record. */
+struct uvc_run {
+	struct ls_table work;		/* struct ls_work_item, by work_key */
+	struct ls_table pools;		/* struct uvc_pool, by pid */
+	uint64_t next_work_id;
+	/* items whose done callback submitted their pointer again, until it returns */
+	struct ls_work_item in_done[MAX_IN_DONE];
+	unsigned nin_done;
+	struct uvc_pool spare;		/* gauges of a process past the pools' cap: not kept */
 };
 
 static void add_phase(struct thread_state *t, uint32_t phase, uint64_t start, uint64_t end,
@@ -156,37 +176,65 @@ void uvc_free_thread(struct thread_state *t)
 
 /* ---- thread pool ---- */
 
-static bool item_is(const void *entry, const void *work)
+static bool item_is(const void *entry, const void *key)
 {
-	return ((const struct ls_work_item *)entry)->work == *(const uint64_t *)work;
+	const struct ls_work_item *w = entry;
+	const struct work_key *k = key;
+
+	return w->work == k->work && w->pid == k->pid;
+}
+
+static bool pool_is(const void *entry, const void *pid)
+{
+	return ((const struct uvc_pool *)entry)->pid == *(const uint32_t *)pid;
 }
 
 /* uv__work structs are 16-aligned: the low 4 bits say nothing. */
-static uint64_t work_hash(uint64_t w)
+static uint64_t work_hash(const struct work_key *k)
 {
-	return ls_hash_u64(w >> 4);
+	return ls_hash_u64((k->work >> 4) ^ ((uint64_t)k->pid << 44));
 }
 
 static struct uvc_run *pool_of(struct correlator *c)
 {
-	if (!c->uv && (c->uv = calloc(1, sizeof(*c->uv))))
+	if (!c->uv && (c->uv = calloc(1, sizeof(*c->uv)))) {
 		ls_table_init(&c->uv->work, sizeof(struct ls_work_item), 256, MAX_WORK_ITEMS, item_is);
+		ls_table_init(&c->uv->pools, sizeof(struct uvc_pool), 4, LS_MAX_PROCS, pool_is);
+	}
 	return c->uv;
 }
 
-static struct ls_work_item *find_item(struct uvc_run *u, uint64_t w)
-{
-	return ls_table_find(&u->work, work_hash(w), &w);
-}
-
-/* The item of w, a new one (with the next id) if none. NULL: ENOMEM or too many. */
-static struct ls_work_item *get_item(struct uvc_run *u, uint64_t w)
+/* The gauges of pid's pool; past the cap a zeroed spare (those gauges are not kept). */
+static struct uvc_pool *proc_pool(struct uvc_run *u, uint32_t pid)
 {
 	bool created;
-	struct ls_work_item *it = ls_table_insert(&u->work, work_hash(w), &w, &created);
+	struct uvc_pool *p = ls_table_insert(&u->pools, ls_hash_u64(pid), &pid, &created);
+
+	if (!p) {
+		memset(&u->spare, 0, sizeof(u->spare));
+		return &u->spare;
+	}
+	p->pid = pid;
+	return p;
+}
+
+static struct ls_work_item *find_item(struct uvc_run *u, uint32_t pid, uint64_t w)
+{
+	struct work_key k = { .work = w, .pid = pid };
+
+	return ls_table_find(&u->work, work_hash(&k), &k);
+}
+
+/* The item of w in pid, a new one (with the next id) if none. NULL: ENOMEM or too many. */
+static struct ls_work_item *get_item(struct uvc_run *u, uint32_t pid, uint64_t w)
+{
+	struct work_key k = { .work = w, .pid = pid };
+	bool created;
+	struct ls_work_item *it = ls_table_insert(&u->work, work_hash(&k), &k, &created);
 
 	if (it && created) {
 		it->work = w;
+		it->pid = pid;
 		it->id = ++u->next_work_id;
 	}
 	return it;
@@ -219,22 +267,38 @@ static void report_work(struct correlator *c, const struct ls_work_item *w, uint
  */
 static void leave_state(struct uvc_run *u, const struct ls_work_item *w)
 {
+	struct uvc_pool *p;
+
 	if (w->sync)
 		return;
+	p = proc_pool(u, w->pid);
 	if (w->submit_ts && !w->pickup_ts)
-		u->queued--;
+		p->queued--;
 	else if (w->pickup_ts && !w->run_end)
-		u->running--;
+		p->running--;
 }
 
 static void enter_state(struct uvc_run *u, const struct ls_work_item *w)
 {
+	struct uvc_pool *p;
+
 	if (w->sync)
 		return;
+	p = proc_pool(u, w->pid);
 	if (w->submit_ts && !w->pickup_ts)
-		u->queued++;
+		p->queued++;
 	else if (w->pickup_ts && !w->run_end)
-		u->running++;
+		p->running++;
+}
+
+/* w leaves where it is kept: the table, or the items waiting for their done return. */
+static void drop_item(struct uvc_run *u, struct ls_work_item *w)
+{
+	if (w >= u->in_done && w < u->in_done + u->nin_done) {
+		memmove(w, w + 1, (size_t)(u->in_done + --u->nin_done - w) * sizeof(*w));
+		return;
+	}
+	ls_table_remove(&u->work, w);
 }
 
 /* Its latencies into the summary, then the item goes (w is invalid after). */
@@ -256,7 +320,7 @@ static void complete_item(struct correlator *c, struct ls_work_item *w)
 	if (!w->done_end)
 		report_work(c, w, 0, NULL);
 	leave_state(c->uv, w);
-	ls_table_remove(&c->uv->work, w);
+	drop_item(c->uv, w);
 }
 
 static void note_worker(struct correlator *c, struct thread_state *t)
@@ -273,7 +337,8 @@ static void note_worker(struct correlator *c, struct thread_state *t)
 static void pool_gauges(struct correlator *c, const struct ls_rec_uv_work *r, uint64_t ts)
 {
 	struct ls_pool_summary *p = &c->summary.pool;
-	int32_t queued = c->uv->queued, running = c->uv->running;
+	const struct uvc_pool *pp = proc_pool(c->uv, r->pid);
+	int32_t queued = pp->queued, running = pp->running;
 
 	if (queued > p->max_queued)
 		p->max_queued = queued;
@@ -294,7 +359,7 @@ static void end_sync(struct correlator *c, struct ls_work_item *w, const struct 
 		st->sync_ns += r->end - w->pickup_ts;
 	}
 	report_work(c, w, r->event, t);
-	ls_table_remove(&c->uv->work, w);
+	drop_item(c->uv, w);
 }
 
 static bool valid_work_rec(const struct ls_rec_uv_work *r)
@@ -304,23 +369,53 @@ static bool valid_work_rec(const struct ls_rec_uv_work *r)
 	       !((r->event == LS_WORK_RUN || r->event == LS_WORK_DONE) && r->end < r->ts);
 }
 
+/* The item whose done callback, entered at ts, submitted its own pointer again. */
+static struct ls_work_item *waiting_done(struct uvc_run *u, const struct ls_rec_uv_work *r)
+{
+	unsigned i;
+
+	for (i = u->nin_done; i-- > 0;)
+		if (u->in_done[i].work == r->work && u->in_done[i].pid == r->pid &&
+		    u->in_done[i].done_start == r->ts)
+			return &u->in_done[i];
+	return NULL;
+}
+
 /*
- * The item an event belongs to. A submit of a pointer still in the table:
- * the same submit reported twice (uv_queue_work and a non-inlined
- * uv__work_submit both report one: NULL, nothing to do), or libuv reused
- * the pointer and the old item ended unseen.
+ * A submit of a pointer still in the table: the same submit reported
+ * twice (uv_queue_work and a non-inlined uv__work_submit both report one:
+ * NULL, nothing to do); a done callback submitting its own item again (the
+ * old item waits for its done return); or libuv reused the pointer and the
+ * old item ended unseen.
  */
+static int resubmit(struct correlator *c, struct ls_work_item *w, const struct ls_rec_uv_work *r)
+{
+	struct uvc_run *u = c->uv;
+
+	if (w->submit_ts && !w->pickup_ts && w->submit_tid == r->tid)
+		return 1;
+	if (w->done_entered && !w->done_end && w->done_tid == r->tid && u->nin_done < MAX_IN_DONE) {
+		u->in_done[u->nin_done++] = *w;
+		ls_table_remove(&u->work, w);
+		return 0;
+	}
+	complete_item(c, w);
+	return 0;
+}
+
+/* The item an event belongs to; NULL with *err 0: nothing to do. */
 static struct ls_work_item *item_of_event(struct correlator *c, const struct ls_rec_uv_work *r,
 					  int *err)
 {
-	struct ls_work_item *w = r->event == LS_WORK_SUBMIT ? find_item(c->uv, r->work) : NULL;
+	struct ls_work_item *w;
 
 	*err = 0;
-	if (w && w->submit_ts && !w->pickup_ts && w->submit_tid == r->tid)
+	if (r->event == LS_WORK_DONE && (w = waiting_done(c->uv, r)))
+		return w;
+	w = r->event == LS_WORK_SUBMIT ? find_item(c->uv, r->pid, r->work) : NULL;
+	if (w && resubmit(c, w, r))
 		return NULL;
-	if (w)
-		complete_item(c, w);
-	w = get_item(c->uv, r->work);
+	w = get_item(c->uv, r->pid, r->work);
 	if (!w)
 		*err = -ENOMEM;
 	return w;
@@ -334,7 +429,7 @@ static bool apply_event(struct correlator *c, struct ls_work_item *w, const stru
 	case LS_WORK_SUBMIT:
 		w->submit_ts = r->ts;
 		w->submit_tid = r->tid;
-		w->queued_at_submit = c->uv->queued + 1;
+		w->queued_at_submit = proc_pool(c->uv, r->pid)->queued + 1;
 		return true;
 	case LS_WORK_PICKUP:
 		w->pickup_ts = r->ts;
@@ -385,7 +480,6 @@ int uvc_work_rec(struct correlator *c, const void *rec)
 	w = item_of_event(c, r, &err);
 	if (!w)
 		return err;
-	w->pid = r->pid;
 	if (w->kind == LS_WORK_OTHER)
 		w->kind = r->kind;
 	if (r->event <= LS_WORK_RUN)
@@ -408,6 +502,8 @@ void uvc_finish(struct correlator *c)
 		while ((w = ls_table_slot(&c->uv->work, i)))
 			complete_item(c, w);
 	}
+	while (c->uv && c->uv->nin_done)
+		complete_item(c, &c->uv->in_done[c->uv->nin_done - 1]);
 }
 
 void uvc_free(struct correlator *c)
@@ -416,7 +512,9 @@ void uvc_free(struct correlator *c)
 
 	for (k = 0; k < LS_WORK_KIND_MAX; k++)
 		free(c->summary.pool.kinds[k]);
-	if (c->uv)
+	if (c->uv) {
 		ls_table_free(&c->uv->work);
+		ls_table_free(&c->uv->pools);
+	}
 	free(c->uv);
 }

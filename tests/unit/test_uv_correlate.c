@@ -310,3 +310,61 @@ TEST(uv_many_items)
 	ASSERT_EQ(p->kinds[LS_WORK_FS]->incomplete, 500);
 	correlator__free(c);
 }
+
+/*
+ * A done callback submitting its own uv_work_t again (node's zlib): five
+ * sequential items through one pointer, each submitted between the
+ * previous one's done entry and return. Five complete items, five flows.
+ */
+TEST(uv_item_resubmitted_from_its_done_callback)
+{
+	struct uv_seen s;
+	struct correlator *c = uv_corr(&s, 0);
+	const struct ls_work_stats *st;
+	uint64_t t = 1000, i, ids[5];
+	const uint64_t w = 0x5000;
+
+	ASSERT_EQ(push_work(c, LS_WORK_SUBMIT, LOOP, w, t, 0), 0);
+	for (i = 0; i < 5; i++, t += 100) {
+		ASSERT_EQ(push_work(c, LS_WORK_PICKUP, WORKER, w, t + 10, 0), 0);
+		ASSERT_EQ(push_work(c, LS_WORK_RUN, WORKER, w, t + 10, t + 20), 0);
+		ASSERT_EQ(push_work(c, LS_WORK_DONE_BEGIN, LOOP, w, t + 30, 0), 0);
+		if (i < 4)	/* the next item, from inside this one's done callback */
+			ASSERT_EQ(push_work(c, LS_WORK_SUBMIT, LOOP, w, t + 35, 0), 0);
+		ASSERT_EQ(push_work(c, LS_WORK_DONE, LOOP, w, t + 30, t + 40), 0);
+		ASSERT_EQ(s.work[s.nwork - 1].event, LS_WORK_DONE);
+		ids[i] = s.work[s.nwork - 1].id;
+	}
+	correlator__finish(c);
+	st = correlator__summary(c)->pool.kinds[LS_WORK_FS];
+	ASSERT_EQ(st->count, 5);
+	ASSERT_EQ(st->incomplete, 0);
+	ASSERT_EQ(st->done.count, 5);
+	ASSERT_EQ(st->run.count, 5);
+	for (i = 1; i < 5; i++)
+		ASSERT(ids[i] != ids[i - 1]);
+	correlator__free(c);
+}
+
+/* Two processes (forked: the same heap addresses) using one uv__work pointer: two items. */
+TEST(uv_same_pointer_in_two_processes)
+{
+	struct uv_seen s;
+	struct correlator *c = uv_corr(&s, 0);
+	struct ls_rec_uv_work r = {
+		.type = LS_REC_UV_WORK, .event = LS_WORK_SUBMIT, .pid = PID + 1, .tid = LOOP + 100,
+		.ts = 1100, .work = 0x7000, .kind = LS_WORK_FS,
+	};
+	const struct ls_pool_summary *p = &correlator__summary(c)->pool;
+
+	ASSERT_EQ(push_work(c, LS_WORK_SUBMIT, LOOP, 0x7000, 1000, 0), 0);
+	ASSERT_EQ(correlator__push(c, &r, sizeof(r)), 0);
+	ASSERT_EQ(p->max_queued, 1);	/* a queue per process, one item in each */
+	ASSERT_EQ(push_work(c, LS_WORK_DONE, LOOP, 0x7000, 2000, 2010), 0);
+	r.event = LS_WORK_DONE, r.ts = 2100, r.end = 2110;
+	ASSERT_EQ(correlator__push(c, &r, sizeof(r)), 0);
+	ASSERT_EQ(p->kinds[LS_WORK_FS]->count, 2);
+	correlator__finish(c);
+	ASSERT_EQ(p->kinds[LS_WORK_FS]->incomplete, 0);
+	correlator__free(c);
+}
