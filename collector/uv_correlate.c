@@ -150,9 +150,25 @@ void uvc_end_iteration(struct correlator *c, struct thread_state *t, const struc
 
 	if (!u)
 		return;	/* no phase seen on this thread: not libuv's, or not probed */
-	if (u->poll_entry >= it->start && u->poll_entry && u->poll_entry <= it->poll_start)
+	if (u->poll_entry >= it->start && u->poll_entry && u->poll_entry <= it->poll_start) {
+		/* kept until uv__io_poll returns: it may wait again first (below) */
 		add_phase(t, LS_PHASE_POLL, u->poll_entry, it->poll_start, false);
-	u->poll_entry = 0;
+	} else if (u->poll_entry && u->poll_entry < it->start && !u->nphases) {
+		/*
+		 * Between two waits of one uv__io_poll call: it waits again when a
+		 * wait ends before its timeout is due (epoll's timeout is in whole
+		 * ms) or when the event array filled up. No phase function ran, it is
+		 * all the poll phase; this was node's "iteration without phases"
+		 * (99 of 404 in examples/node/phases.js).
+		 */
+		add_phase(t, LS_PHASE_POLL, it->start, it->poll_start, false);
+		if (u->nphases == 1)
+			report_phase(c, t, &u->phases[0], it->seq);
+		u->nphases = 0;
+		return;	/* uv__io_poll has not returned: poll_entry stays */
+	} else {
+		u->poll_entry = 0;	/* stale: other phases ran, so uv__io_poll returned unseen */
+	}
 	p = u->phases;
 	n = u->nphases;
 	for (i = 0; i < n; i++) {

@@ -368,3 +368,36 @@ TEST(uv_same_pointer_in_two_processes)
 	ASSERT_EQ(p->kinds[LS_WORK_FS]->incomplete, 0);
 	correlator__free(c);
 }
+
+/*
+ * uv__io_poll waiting twice in one call (its wait ended before the timeout
+ * was due): the busy part between the two waits is the poll phase, and the
+ * I/O callbacks start at the second wait's return.
+ */
+TEST(uv_poll_that_waits_twice)
+{
+	struct uv_seen s;
+	struct correlator *c = uv_corr(&s, 0x012e00);
+	int i, poll = -1, io = -1;
+
+	ASSERT_EQ(push_wait(c, LOOP, 0, MS), 0);			/* iteration 1 begins at 1 ms */
+	ASSERT_EQ(push_phase(c, LS_PHASE_TIMERS, 2 * MS, 3 * MS), 0);
+	ASSERT_EQ(push_phase(c, LS_PHASE_POLL, 4 * MS, 0), 0);		/* uv__io_poll entered */
+	ASSERT_EQ(push_wait(c, LOOP, 5 * MS, 5 * MS), 0);		/* returns at 10 ms, early */
+	ASSERT_EQ(push_wait(c, LOOP, 10 * MS + 2000, MS), 0);		/* waits again at once */
+	ASSERT_EQ(push_phase(c, LS_PHASE_POLL, 4 * MS, 12 * MS), 0);	/* uv__io_poll returns */
+	ASSERT_EQ(push_wait(c, LOOP, 13 * MS, MS), 0);
+	for (i = 0; i < s.nphases; i++) {
+		if (s.phases[i].iter == 2 && s.phases[i].phase == LS_PHASE_POLL)
+			poll = i;
+		if (s.phases[i].iter == 3 && s.phases[i].phase == LS_PHASE_IO_CALLBACKS)
+			io = i;
+	}
+	ASSERT(poll >= 0);
+	ASSERT_EQ(s.phases[poll].start, 10 * MS);
+	ASSERT_EQ(s.phases[poll].end, 10 * MS + 2000);
+	ASSERT(io >= 0);
+	ASSERT_EQ(s.phases[io].start, 11 * MS + 2000);
+	ASSERT_EQ(s.phases[io].end, 12 * MS);
+	correlator__free(c);
+}
