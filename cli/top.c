@@ -55,6 +55,7 @@ struct win_loop {		/* one loop thread, this window */
 	uint32_t pid, tid;
 	char comm[LS_COMM_LEN];
 	uint64_t iterations, busy_ns, stalls, worst_ns;
+	uint64_t stalls_total;	/* since top started, not reset per window */
 	uint64_t acct_to;	/* CLOCK_BOOTTIME: where this window of the loop starts */
 	uint64_t known_to;	/* the end of its last complete iteration */
 	struct ls_hist busy;
@@ -68,6 +69,9 @@ struct top {
 	struct win_loop loops[TOP_MAX_LOOPS];
 	unsigned nloops;
 	uint64_t calls[LS_SYS_MAX];
+	int32_t pool_queued, pool_running;	/* the thread pool's last gauges (any process) */
+	int32_t pool_max_queued;		/* this window's deepest queue */
+	bool pool_seen;
 	bool tty, color;
 	struct termios saved;
 	bool raw;
@@ -163,6 +167,7 @@ static void on_iteration(void *ctx, const struct ls_thread *th, const struct ls_
 	memcpy(l->comm, th->comm, sizeof(l->comm));
 	l->iterations++;
 	l->stalls += it->stall;
+	l->stalls_total += it->stall;
 	l->worst_ns = busy > l->worst_ns ? busy : l->worst_ns;
 	ls_hist_add(&l->busy, busy);
 }
@@ -175,6 +180,19 @@ static void on_thread_exit(void *ctx, const struct ls_thread *th)
 	for (i = 0; i < t->nloops; i++)
 		if (t->loops[i].tid == th->tid)
 			t->loops[i].exited = true;
+}
+
+/* libuv's pool: the queue as it was at the last event, and this window's deepest. */
+static void on_pool(void *ctx, uint32_t pid, uint64_t ts, int32_t queued, int32_t running)
+{
+	struct top *t = ctx;
+
+	(void)pid, (void)ts;
+	t->pool_seen = true;
+	t->pool_queued = queued;
+	t->pool_running = running;
+	if (queued > t->pool_max_queued)
+		t->pool_max_queued = queued;
 }
 
 static void on_call(void *ctx, const struct ls_thread *th, const struct ls_call *c)
@@ -205,6 +223,7 @@ static void reset_window(struct top *t)
 		ls_hist_init(&l->busy);
 	}
 	memset(t->calls, 0, sizeof(t->calls));
+	t->pool_max_queued = t->pool_queued;
 }
 
 /*
@@ -273,9 +292,12 @@ static void draw_line(struct top *t, double secs)
 	else
 		snprintf(pct, sizeof(pct), "%.1f", busy);
 	printf("%s loops=%u iter/s=%.0f busy%%=%s p99=%s worst=%s stalls=%" PRIu64
-	       " calls/s=%.0f\n", ts, active, (double)iters / secs,
+	       " calls/s=%.0f", ts, active, (double)iters / secs,
 	       pct, ls_fmt_duration(p99, 16, ls_hist_quantile(&all, 0.99)),
 	       ls_fmt_duration(w, 16, worst), stalls, (double)calls / secs);
+	if (t->pool_seen)
+		printf(" pool_queued_max=%d", t->pool_max_queued);
+	putchar('\n');
 	fflush(stdout);
 }
 
@@ -290,22 +312,27 @@ static void draw_screen(struct top *t, double secs)
 	       t->color ? "\033[1m" : "", target_name(t, name, sizeof(name)),
 	       t->color ? "\033[0m" : "", procs__live(session__procs(t->s)), secs,
 	       (unsigned long long)(st.rb_drops + st.inflight_full));
-	printf("%-8s %-8s %-16s %9s %6s %10s %10s %6s\n", "PID", "TID", "COMM", "ITER/S", "BUSY%",
-	       "P99 BUSY", "WORST", "STALLS");
+	/* STALLS: this interval; TOTAL: since top started */
+	printf("%-8s %-8s %-16s %9s %6s %10s %10s %6s %6s\n", "PID", "TID", "COMM", "ITER/S", "BUSY%",
+	       "P99 BUSY", "WORST", "STALLS", "TOTAL");
 	for (i = 0; i < t->nloops; i++) {
 		const struct win_loop *l = &t->loops[i];
 		bool hot = l->stalls && t->color;
 
-		printf("%s%-8u %-8u %-16s %9.0f %s %10s %10s %6" PRIu64 "%s\n",
+		printf("%s%-8u %-8u %-16s %9.0f %s %10s %10s %6" PRIu64 " %6" PRIu64 "%s\n",
 		       hot ? "\033[31m" : "", l->pid, l->tid,
 		       ls_esc_str(LS_ESC_TEXT, comm, sizeof(comm), l->comm[0] ? l->comm : "?",
 				  sizeof(l->comm)),
 		       (double)l->iterations / secs, fmt_pct(pct, sizeof(pct), busy_pct(l)),
 		       ls_fmt_duration(p99, 16, ls_hist_quantile(&l->busy, 0.99)),
-		       ls_fmt_duration(w, 16, l->worst_ns), l->stalls, hot ? "\033[0m" : "");
+		       ls_fmt_duration(w, 16, l->worst_ns), l->stalls, l->stalls_total,
+		       hot ? "\033[0m" : "");
 	}
 	if (!t->nloops)
 		printf("(no loop thread yet: none has returned from an epoll wait twice)\n");
+	if (t->pool_seen)
+		printf("\nPOOL queued %d (deepest this interval %d), running %d\n", t->pool_queued,
+		       t->pool_max_queued, t->pool_running);
 	printf("\nSYSCALLS/S ");
 	for (i = 0; i < LS_SYS_MAX; i++)
 		if (t->calls[i])
@@ -394,23 +421,36 @@ static int watch(struct top *t)
 	return 0;
 }
 
+/* Each process followed: libuv's probes, for the pool line (missing libuv is fine). */
+static void setup_process(void *ctx, pid_t pid)
+{
+	struct top *t = ctx;
+	const struct uvprobes *uv;
+
+	if (!tracer__attach_libuv(session__tracer(t->s), pid, false, NULL, &uv) && uv->found)
+		correlator__set_libuv(session__correlator(t->s), uv->version);
+}
+
 static int start(struct top *t)
 {
 	const struct session_opts so = {
 		.cmd = "top", .prefix = "loopscope top", .verb = "watching", .targets = t->o->targets,
 		.stall_threshold_ns = (uint64_t)(t->o->stall_ms * 1e6),
-		.tracer = { .verbose = t->o->common.verbose },
+		.tracer = { .verbose = t->o->common.verbose }, .ctx = t, .on_process = setup_process,
 	};
 	const struct ls_sink sink = {
 		.ctx = t, .on_iteration = on_iteration, .on_call = on_call,
-		.on_thread_exit = on_thread_exit,
+		.on_thread_exit = on_thread_exit, .on_pool = on_pool,
 	};
 	int rc = session__open(&t->s, &so);
 
 	if (rc)
 		return rc;
 	t->target = session__target(t->s);
-	return session__start(t->s, &sink);
+	rc = session__start(t->s, &sink);
+	if (!rc)
+		session__setup_processes(t->s);
+	return rc;
 }
 
 int cmd_top(int argc, char **argv)

@@ -33,7 +33,7 @@ sleep 0.3
 t send-keys -t "$S" "$LS top -p $SERVER_PID" Enter
 check "top draws its header" until_pane "loopscope top - PID $SERVER_PID \(epoll-server\)"
 check "top shows the loop thread" until_pane "^$SERVER_PID +$SERVER_PID +epoll-server +[0-9]+ +[0-9.]+%"
-check "top shows the column header" grep -qE "^PID +TID +COMM +ITER/S +BUSY% +P99 BUSY +WORST +STALLS" "$TMP/pane"
+check "top shows the column header" grep -qE "^PID +TID +COMM +ITER/S +BUSY% +P99 BUSY +WORST +STALLS +TOTAL" "$TMP/pane"
 check "top shows syscall rates" until_pane "^SYSCALLS/S .*read [0-9]+"
 check "a 60 ms block shows as the worst iteration" until_pane "epoll-server .* 6[0-9]\.[0-9] ms +[1-9]" 6
 check "iterations per second > 0" \
@@ -66,6 +66,21 @@ check "no escape sequences when piped" [ "$(grep -c $'\033' "$TMP/lines")" = 0 ]
 kill "$SERVER_PID"
 timeout 10 "$LS" top -p "$SERVER_PID" -n 100 > /dev/null 2>&1
 check "top stops when the target exits" [ $? -le 3 ]
+
+# ---- libuv's pool: 8 pbkdf2 calls submitted at once every 300 ms, on 4 workers:
+# all 8 queue before the first pickup, 4 at least wait for a worker ----
+UV_THREADPOOL_SIZE=4 node -e 'const c = require("crypto");
+setInterval(() => { for (let i = 0; i < 8; i++) c.pbkdf2("s", "t" + i, 20000, 64, "sha512", () => {}); }, 300);' &
+POOL_PID=$!
+PIDS="$PIDS $POOL_PID"
+sleep 0.5
+timeout --foreground 20 "$LS" top -p "$POOL_PID" -n 3 > "$TMP/pool.out" 2> "$TMP/pool.err"
+check "pool: piped top exits 0" [ $? = 0 ]
+deepest=$(sed -n 's/.* pool_queued_max=\([0-9]*\).*/\1/p' "$TMP/pool.out" | sort -n | tail -1)
+check "pool: the deepest queue of an interval is 4 to 8 (got ${deepest:-none})" \
+	[ "${deepest:-0}" -ge 4 -a "${deepest:-0}" -le 8 ]
+kill "$POOL_PID" 2> /dev/null
+wait "$POOL_PID" 2> /dev/null
 
 # ---- bad input ----
 "$LS" top > /dev/null 2> "$TMP/e1"
