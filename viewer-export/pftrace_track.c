@@ -115,10 +115,25 @@ static int write_track(struct pftrace *w, uint64_t ts, const struct pftrace_trac
 	return pftrace__write_packet(w, &pkt);
 }
 
+/* A ProcessTree packet, unless a string failed (err); frees the fixed strings either way. */
+static int write_tree(struct pftrace *w, uint64_t ts, Perfetto__Protos__ProcessTree *tree, int err,
+		      char **fix, size_t nfix)
+{
+	Perfetto__Protos__TracePacket pkt = PERFETTO__PROTOS__TRACE_PACKET__INIT;
+
+	pkt.has_timestamp = ts != 0;
+	pkt.timestamp = ts;
+	pkt.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE;
+	pkt.process_tree = tree;
+	err = err ? pft_set_err(w, err) : pftrace__write_packet(w, &pkt);
+	if (nfix)
+		free(fix[0]);
+	return err;
+}
+
 int pftrace__thread_name(struct pftrace *w, uint64_t ts, int32_t pid, int32_t tid,
 			 const char *name)
 {
-	Perfetto__Protos__TracePacket pkt = PERFETTO__PROTOS__TRACE_PACKET__INIT;
 	Perfetto__Protos__ProcessTree tree = PERFETTO__PROTOS__PROCESS_TREE__INIT;
 	Perfetto__Protos__ProcessTree__Thread th = PERFETTO__PROTOS__PROCESS_TREE__THREAD__INIT;
 	Perfetto__Protos__ProcessTree__Thread *thp = &th;
@@ -131,20 +146,12 @@ int pftrace__thread_name(struct pftrace *w, uint64_t ts, int32_t pid, int32_t ti
 	th.name = (char *)utf8_field(name, fix, &nfix, &err);
 	tree.n_threads = 1;
 	tree.threads = &thp;
-	pkt.has_timestamp = ts != 0;
-	pkt.timestamp = ts;
-	pkt.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE;
-	pkt.process_tree = &tree;
-	err = err ? pft_set_err(w, err) : pftrace__write_packet(w, &pkt);
-	if (nfix)
-		free(fix[0]);
-	return err;
+	return write_tree(w, ts, &tree, err, fix, nfix);
 }
 
 int pftrace__process_tree(struct pftrace *w, uint64_t ts, int32_t pid, int32_t ppid,
 			  const char *cmdline)
 {
-	Perfetto__Protos__TracePacket pkt = PERFETTO__PROTOS__TRACE_PACKET__INIT;
 	Perfetto__Protos__ProcessTree tree = PERFETTO__PROTOS__PROCESS_TREE__INIT;
 	Perfetto__Protos__ProcessTree__Process pr = PERFETTO__PROTOS__PROCESS_TREE__PROCESS__INIT;
 	Perfetto__Protos__ProcessTree__Process *prp = &pr;
@@ -158,14 +165,7 @@ int pftrace__process_tree(struct pftrace *w, uint64_t ts, int32_t pid, int32_t p
 	pr.n_cmdline = cmdv[0] != NULL, pr.cmdline = cmdv;
 	tree.n_processes = 1;
 	tree.processes = &prp;
-	pkt.has_timestamp = ts != 0;
-	pkt.timestamp = ts;
-	pkt.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE;
-	pkt.process_tree = &tree;
-	err = err ? pft_set_err(w, err) : pftrace__write_packet(w, &pkt);
-	if (nfix)
-		free(fix[0]);
-	return err;
+	return write_tree(w, ts, &tree, err, fix, nfix);
 }
 
 static uint64_t mix64(uint64_t x)

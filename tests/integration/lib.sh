@@ -69,6 +69,17 @@ http_get() {
 # assertion. The exact report forms only: a traced program's stack (an ASan
 # build's) may well name __sanitizer:: functions in loopscope's own output.
 CRASH_RE='==[0-9]+==(ERROR|WARNING): |runtime error: |Sanitizer:DEADLYSIGNAL|Segmentation fault|core dumped|Assertion .* failed'
+# wait_rc PID SECONDS: waits for a child of this shell, sets RC to its exit
+# code (124 on timeout)
+wait_rc() {
+	if timeout "$2" tail --pid="$1" -f /dev/null; then
+		wait "$1"
+		RC=$?
+	else
+		RC=124
+	fi
+}
+
 crashed() { grep -E -A12 "$CRASH_RE" "$1"; }
 
 json() { python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print($2)" "$1"; }

@@ -18,17 +18,6 @@ start_record() {
 	wait_for "$TMP/$name.err" "tracing PID" 15
 }
 
-# wait_rc PID SECONDS: waits for a child of this shell, sets RC to its exit
-# code (124 on timeout)
-wait_rc() {
-	if timeout "$2" tail --pid="$1" -f /dev/null; then
-		wait "$1"
-		RC=$?
-	else
-		RC=124
-	fi
-}
-
 # prog_ids_held PID: ids of the BPF programs whose fds PID holds
 prog_ids_held() {
 	grep -h "^prog_id:" /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un

@@ -65,17 +65,6 @@ start_record() {
 	return 1
 }
 
-# wait_rc PID SECONDS: waits for a child of this shell, sets RC to its exit
-# code (124 on timeout)
-wait_rc() {
-	if timeout "$2" tail --pid="$1" -f /dev/null; then
-		wait "$1"
-		RC=$?
-	else
-		RC=124
-	fi
-}
-
 # free_port: a TCP port on 127.0.0.1 that was free a moment ago
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
