@@ -231,14 +231,21 @@ int ls_stall_cause(const struct ls_cause_ctx *cx, const struct ls_weighted_stack
 	struct walk wk = { .cx = cx };
 	struct path *ps = NULL;
 	bool *active = NULL;
-	uint32_t i, frames = 0;
+	uint32_t i, frames = 0, unknown = 0;
 	int err = -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
-	out->nsamples = nsamples;
-	out->total = on_ns + (double)offcpu_ns;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		frames += (ws[i].user ? ws[i].user->nframes : 0) + (ws[i].kern ? ws[i].kern->nframes : 0);
+		/* a sample whose stack was not copied (the per-CPU budget) says
+		 * nothing of where the time went: it weighs for no side */
+		if (!ws[i].off_ns && !(ws[i].user && ws[i].user->nframes) &&
+		    !(ws[i].kern && ws[i].kern->nframes))
+			unknown += ws[i].samples;
+	}
+	unknown = unknown < nsamples ? unknown : nsamples;
+	out->nsamples = nsamples - unknown;
+	out->total = (nsamples ? on_ns * out->nsamples / nsamples : 0) + (double)offcpu_ns;
 	for (wk.cap = 16; wk.cap < 2 * frames + 2; wk.cap *= 2)
 		;
 	wk.labels = calloc(wk.cap, sizeof(*wk.labels));
@@ -249,7 +256,7 @@ int ls_stall_cause(const struct ls_cause_ctx *cx, const struct ls_weighted_stack
 	for (i = 0; i < n; i++) {
 		make_path(&wk, &ws[i], ws[i].off_ns ? (double)ws[i].off_ns :
 			  on_ns * ws[i].samples / nsamples, &ps[i]);
-		active[i] = ps[i].w > 0;
+		active[i] = ps[i].w > 0 && ps[i].n;
 	}
 	if (out->total > 0)
 		descend(&wk, ps, active, n, out->total, out);

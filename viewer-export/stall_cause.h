@@ -27,7 +27,8 @@ struct ls_cause_ctx {
 /*
  * The cause of a stall of busy_ns with nsamples on-CPU samples (ws may
  * hold fewer: those beyond the kept stacks only weigh against the cause)
- * and offcpu_ns off CPU. 0 or -ENOMEM; out->nframes 0: no cause.
+ * and offcpu_ns off CPU. Samples without any stack (not copied) weigh
+ * for no side. 0 or -ENOMEM; out->nframes 0: no cause.
  */
 int ls_stall_cause(const struct ls_cause_ctx *cx, const struct ls_weighted_stack *ws, uint32_t n,
 		   uint32_t nsamples, uint64_t busy_ns, uint64_t offcpu_ns, struct ls_cause *out);
