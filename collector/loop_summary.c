@@ -122,5 +122,6 @@ void ls_loop_free(struct ls_loop_summary *l)
 		free(l->sys[k]);
 	for (k = 0; k < LS_PHASE_MAX; k++)
 		free(l->phases[k]);
+	free(l->causes);
 	free(l);
 }

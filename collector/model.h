@@ -48,6 +48,8 @@ struct ls_call {
 	uint64_t iter;		/* seq of the iteration it belongs to on this thread, 0 if none */
 };
 
+struct ls_weighted_stack;
+
 /*
  * One pass of a loop: from one epoll return to the next on the same thread.
  * Busy = [start, poll_start): callbacks run here. Poll = [poll_start, end).
@@ -74,6 +76,13 @@ struct ls_iteration {
 	const struct ls_stack *off_kern;
 	uint32_t waker_tid;	/* who woke it from that */
 	char waker_comm[LS_COMM_LEN];
+	/*
+	 * All its stacks with their weights (on-CPU stacks, then the off-CPU
+	 * periods of the busy part), for a cause by function: valid during
+	 * on_iteration only.
+	 */
+	uint32_t nweighted;
+	const struct ls_weighted_stack *weighted;
 };
 
 static inline uint64_t ls_iteration_busy(const struct ls_iteration *it)
@@ -125,6 +134,19 @@ struct ls_stack {
 	bool kernel;
 	uint32_t nframes;
 	uint64_t ips[];
+};
+
+/*
+ * A stack of an iteration with its weight: the on-CPU samples that had it
+ * (samples > 0), or one off-CPU period of the busy part (off_ns > 0).
+ */
+struct ls_weighted_stack {
+	const struct ls_stack *user;	/* NULL when unknown */
+	const struct ls_stack *kern;
+	uint32_t samples;
+	uint64_t off_ns;
+	uint32_t waker_tid;		/* off CPU: who woke it */
+	char waker_comm[LS_COMM_LEN];
 };
 
 struct ls_sample {
@@ -201,11 +223,15 @@ struct ls_sink {
 	void (*on_overflow)(void *ctx, const struct ls_thread *t, const struct ls_overflow *o);
 };
 
+struct ls_cause_group;		/* collector/cause.h */
+
 /* ---- summary: what --summary writes and the end-of-run report shows ---- */
 
 #define LS_TOP_STALLS		32	/* longest stalls kept per loop thread */
 #define LS_TOP_FILE_FDS		16	/* distinct fds kept per sync-file-I/O finding list */
-#define LS_STALL_STACKS		5	/* commonest stacks kept per stall */
+#define LS_STALL_STACKS		32	/* commonest stacks kept per stall (its cause is made of them) */
+#define LS_STALL_JSON_STACKS	5	/* of which the JSON lists */
+#define LS_STALL_OFFCPU		8	/* longest off-CPU periods kept per stall */
 #define LS_MAX_OVERFLOWS	16	/* overflow records kept */
 #define LS_MAX_HWM_THREADS	256	/* threads whose stack high-water mark is kept */
 
@@ -213,6 +239,14 @@ struct ls_stall_stack {
 	int32_t user;		/* stack ids, -1 = none */
 	int32_t kern;
 	uint32_t count;
+};
+
+struct ls_stall_off {		/* an off-CPU period in a stall's busy part */
+	int32_t user;		/* stack ids, -1 = none */
+	int32_t kern;
+	uint64_t ns;
+	uint32_t waker_tid;
+	char waker_comm[LS_COMM_LEN];
 };
 
 struct ls_sys_stats {
@@ -237,6 +271,8 @@ struct ls_stall {
 	int32_t off_kern;
 	uint32_t waker_tid;
 	char waker_comm[LS_COMM_LEN];
+	uint32_t noff;
+	struct ls_stall_off off[LS_STALL_OFFCPU];	/* longest first */
 };
 
 struct ls_stack_hwm {
@@ -304,6 +340,9 @@ struct ls_loop_summary {
 	uint64_t file_io_ns;
 	struct ls_file_io file_io[LS_TOP_FILE_FDS];
 	struct ls_phase_stats *phases[LS_PHASE_MAX];	/* NULL when never seen */
+	/* a summary read back from JSON: its "stall_causes" (the writer makes them from stacks) */
+	uint32_t ncauses;
+	struct ls_cause_group *causes;
 };
 
 struct ls_summary {

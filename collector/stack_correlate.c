@@ -35,6 +35,9 @@ struct stc_iter {
 	struct ls_stall_stack agg[MAX_ITER_STACKS];
 	uint32_t noff;
 	struct offcpu_period off[MAX_ITER_OFFCPU];
+	/* the iteration's stacks for on_iteration, filled as it completes */
+	uint32_t nweighted;
+	struct ls_weighted_stack weighted[MAX_ITER_STACKS + MAX_ITER_OFFCPU];
 };
 
 /*
@@ -250,9 +253,36 @@ static const struct stc_iter *iter_data(const struct thread_state *t)
 	return t->stc ? t->stc->iter : NULL;
 }
 
+/* Every stack of the iteration with its weight, for a cause by function (model.h). */
+static void fill_weighted(const struct correlator *c, struct stc_iter *d, uint64_t start,
+			  uint64_t end)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < d->nagg; i++)
+		d->weighted[n++] = (struct ls_weighted_stack){
+			.user = stc_stack(c, d->agg[i].user), .kern = stc_stack(c, d->agg[i].kern),
+			.samples = d->agg[i].count,
+		};
+	for (i = 0; i < d->noff; i++) {
+		const struct offcpu_period *p = &d->off[i];
+		struct ls_weighted_stack *w = &d->weighted[n];
+
+		if (p->ts < start || p->end > end || p->end == p->ts)
+			continue;	/* idle in the wait, not blocking the loop */
+		*w = (struct ls_weighted_stack){
+			.user = stc_stack(c, p->user), .kern = stc_stack(c, p->kern),
+			.off_ns = p->end - p->ts, .waker_tid = p->waker_tid,
+		};
+		memcpy(w->waker_comm, p->waker_comm, sizeof(w->waker_comm));
+		n++;
+	}
+	d->nweighted = n;
+}
+
 void stc_end_iteration(const struct correlator *c, struct thread_state *t, struct ls_iteration *it)
 {
-	const struct stc_iter *d = iter_data(t);
+	struct stc_iter *d = t->stc ? t->stc->iter : NULL;
 	const struct offcpu_period *longest;
 	uint32_t i, best = 0;
 
@@ -274,6 +304,9 @@ void stc_end_iteration(const struct correlator *c, struct thread_state *t, struc
 		it->waker_tid = longest->waker_tid;
 		memcpy(it->waker_comm, longest->waker_comm, sizeof(it->waker_comm));
 	}
+	fill_weighted(c, d, it->start, it->poll_start);
+	it->nweighted = d->nweighted;
+	it->weighted = d->weighted;
 }
 
 static int by_count_desc(const void *a, const void *b)
@@ -281,6 +314,34 @@ static int by_count_desc(const void *a, const void *b)
 	const struct ls_stall_stack *x = a, *y = b;
 
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+static int by_off_desc(const void *a, const void *b)
+{
+	const struct ls_stall_off *x = a, *y = b;
+
+	return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : 0;
+}
+
+/* The longest off-CPU periods of the busy part, longest first: the weights of an off-CPU cause. */
+static void keep_offcpu(const struct stc_iter *d, struct ls_stall *s)
+{
+	struct ls_stall_off all[MAX_ITER_OFFCPU];
+	uint32_t i, n = 0;
+
+	for (i = 0; i < d->noff; i++) {
+		const struct offcpu_period *p = &d->off[i];
+
+		if (p->ts < s->start || p->end > s->start + s->busy_ns || p->end == p->ts)
+			continue;
+		all[n] = (struct ls_stall_off){ .user = p->user, .kern = p->kern,
+						.ns = p->end - p->ts, .waker_tid = p->waker_tid };
+		memcpy(all[n].waker_comm, p->waker_comm, sizeof(all[n].waker_comm));
+		n++;
+	}
+	qsort(all, n, sizeof(all[0]), by_off_desc);
+	s->noff = n < LS_STALL_OFFCPU ? n : LS_STALL_OFFCPU;
+	memcpy(s->off, all, s->noff * sizeof(all[0]));
 }
 
 void stc_fill_stall(const struct thread_state *t, struct ls_stall *s)
@@ -304,6 +365,7 @@ void stc_fill_stall(const struct thread_state *t, struct ls_stall *s)
 		s->waker_tid = longest->waker_tid;
 		memcpy(s->waker_comm, longest->waker_comm, sizeof(s->waker_comm));
 	}
+	keep_offcpu(d, s);
 }
 
 /* Records of the next iteration only arrive after the wait that ended this one. */
@@ -315,6 +377,7 @@ void stc_reset_iteration(struct thread_state *t)
 		d->nsamples = 0;
 		d->nagg = 0;
 		d->noff = 0;
+		d->nweighted = 0;
 	}
 }
 

@@ -306,6 +306,8 @@ static int read_loop(struct rd *r, const struct json_value *v, unsigned idx,
 		read_stalls(r, v, w, l);
 	if (!r->rc)
 		read_file_io(r, v, w, l);
+	if (!r->rc)
+		sr_read_causes(r, v, w, l);
 	return r->rc;
 }
 
@@ -371,6 +373,8 @@ static int read_header(struct rd *r, const struct json_value *root, struct summa
 	f->command = sr_str(r, t, "target", "command");
 	f->trace = sr_str(r, root, "summary", "trace");
 	f->duration_s = sr_num(r, root, "summary", "duration_s");
+	if (json_get(root, "start_ns"))	/* files before it have none: no offsets */
+		f->s.first_ts = sr_u64(r, root, "summary", "start_ns");
 	f->s.stall_threshold_ns = ms_to_ns(sr_num(r, root, "summary", "stall_threshold_ms"));
 	f->drops_rb = sr_u64(r, d, "drops", "ring_buffer");
 	f->drops_inflight = sr_u64(r, d, "drops", "inflight_full");

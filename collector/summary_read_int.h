@@ -30,4 +30,8 @@ char *sr_str(struct rd *r, const struct json_value *o, const char *where, const 
 /* summary_read_procs.c: "processes", optional (files before it have none). */
 int sr_read_procs(struct rd *r, const struct json_value *root, struct ls_summary *s);
 
+/* summary_read_causes.c: a loop's "stall_causes", optional. */
+int sr_read_causes(struct rd *r, const struct json_value *loop, const char *where,
+		   struct ls_loop_summary *l);
+
 #endif

@@ -9,12 +9,14 @@
  */
 #include <inttypes.h>
 #include <string.h>
+#include "collector/cause.h"
 #include "collector/record.h"
 #include "report_text.h"
 #include "summary_text.h"
 #include "text_escape.h"
 
 #define BAR_WIDTH	40
+#define REPORT_CAUSE_FRAMES 5	/* the cause and 4 callers */
 #define ROW_MAX		80	/* a row's bytes with its NUL: under 80 columns */
 
 struct out {
@@ -233,19 +235,70 @@ static void write_syscalls(const struct out *o, const struct ls_loop_summary *l,
 	}
 }
 
-static void write_stalls(const struct out *o, const struct ls_loop_summary *l, unsigned top)
+/* "474/475 samples, 100%" on CPU; "93% of its time, off CPU" when blocking holds it */
+static const char *group_share(char *buf, size_t sz, const struct ls_cause_group *g)
 {
-	char a[16];
+	unsigned pct = (unsigned)(100 * (g->total_weight > 0 ? g->weight / g->total_weight : 0) + 0.5);
+
+	if (!g->cause.offcpu && g->nsamples)
+		snprintf(buf, sz, "%" PRIu64 "/%" PRIu64 " samples, %u%%", g->samples, g->nsamples, pct);
+	else
+		snprintf(buf, sz, "%u%% of its time%s", pct, g->cause.offcpu ? ", off CPU" : "");
+	return buf;
+}
+
+/* The kept stalls grouped by cause (the summary's "stall_causes"), each cause with its callers. */
+static void write_causes(const struct out *o, const struct ls_loop_summary *l, unsigned top)
+{
+	char a[16], b[16], c[16], share[64], esc[LS_ESC_SIZE(LS_CAUSE_LABEL)];
+	unsigned i, k;
+
+	if (!l->ncauses)
+		return;
+	fprintf(o->f, "\n  STALL CAUSES of the %s%u stall%s kept, by total busy time\n",
+		l->stalls > l->nstalls_kept ? "longest " : "", l->nstalls_kept,
+		l->nstalls_kept == 1 ? "" : "s");
+	fprintf(o->f, "  %-3s %7s %10s %10s %10s %7s\n", "#", "COUNT", "MIN", "MAX", "TOTAL", "BUSY%");
+	for (i = 0; i < l->ncauses && (!top || i < top); i++) {
+		const struct ls_cause_group *g = &l->causes[i];
+
+		fprintf(o->f, "  %-3u %7u %10s %10s %10s %6.1f%%\n", i + 1, g->count,
+			dur(a, g->min_ns), dur(b, g->max_ns), dur(c, g->total_ns), 100 * g->share);
+		if (!g->cause.nframes) {
+			fprintf(o->f, "      no single function holds most of it\n");
+			continue;
+		}
+		/* frame names come from the target's symbols: escaped */
+		fprintf(o->f, "      %s (%s)\n", ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc),
+							  g->cause.frames[0], LS_CAUSE_LABEL),
+			group_share(share, sizeof(share), g));
+		for (k = 1; k < g->cause.nframes && k < REPORT_CAUSE_FRAMES; k++)
+			fprintf(o->f, "        <- %s\n", ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc),
+								  g->cause.frames[k], LS_CAUSE_LABEL));
+	}
+}
+
+static void write_stalls(const struct out *o, const struct ls_loop_summary *l, unsigned top,
+			 uint64_t first_ts)
+{
+	char a[16], off[24];
 	unsigned i;
 
 	if (!l->nstalls_kept)
 		return;
-	fprintf(o->f, "\n  %-10s %10s %7s %9s  %s\n", "STALL ITER", "BUSY", "CALLS", "FILE I/O",
-		"START (ns, CLOCK_BOOTTIME)");
-	for (i = 0; i < l->nstalls_kept && (!top || i < top); i++)
-		fprintf(o->f, "  %-10" PRIu64 " %10s %7u %9u  %" PRIu64 "\n", l->top_stalls[i].seq,
-			dur(a, l->top_stalls[i].busy_ns), l->top_stalls[i].ncalls,
-			l->top_stalls[i].nfile_io, l->top_stalls[i].start);
+	fprintf(o->f, "\n  %-10s %10s %7s %9s %10s  %s\n", "STALL ITER", "BUSY", "CALLS", "FILE I/O",
+		"AT", "START (ns, CLOCK_BOOTTIME)");
+	for (i = 0; i < l->nstalls_kept && (!top || i < top); i++) {
+		const struct ls_stall *st = &l->top_stalls[i];
+
+		/* AT: from the recording's start (the summary's start_ns), "-" in older files */
+		if (first_ts && st->start >= first_ts)
+			snprintf(off, sizeof(off), "+%.3f s", (st->start - first_ts) / 1e9);
+		else
+			snprintf(off, sizeof(off), "-");
+		fprintf(o->f, "  %-10" PRIu64 " %10s %7u %9u %10s  %" PRIu64 "\n", st->seq,
+			dur(a, st->busy_ns), st->ncalls, st->nfile_io, off, st->start);
+	}
 }
 
 static void write_file_io(const struct out *o, const struct ls_loop_summary *l, unsigned top)
@@ -271,7 +324,7 @@ static void write_file_io(const struct out *o, const struct ls_loop_summary *l, 
 }
 
 static void write_loop(const struct out *o, const struct ls_loop_summary *l,
-		       const struct report_text_opts *opts)
+		       const struct report_text_opts *opts, uint64_t first_ts)
 {
 	char title[LS_ESC_SIZE(LS_COMM_LEN) + 16], comm[LS_ESC_SIZE(LS_COMM_LEN)];
 
@@ -292,7 +345,8 @@ static void write_loop(const struct out *o, const struct ls_loop_summary *l,
 		write_log2(o, &l->busy);
 	}
 	write_syscalls(o, l, opts->top);
-	write_stalls(o, l, opts->top);
+	write_causes(o, l, opts->top);
+	write_stalls(o, l, opts->top, first_ts);
 	write_file_io(o, l, opts->top);
 }
 
@@ -314,6 +368,6 @@ void report_text__write(FILE *f, const struct summary_file *sf, const struct rep
 			fputc('\n', f);
 			heading(&out, "%s", hdr);
 		}
-		write_loop(&out, sf->s.loops[idx[i]], o);
+		write_loop(&out, sf->s.loops[idx[i]], o, sf->s.first_ts);
 	}
 }

@@ -5,10 +5,12 @@
  * ferror() after fflush() at the end catches them all.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "collector/record.h"
 #include "collector/json.h"
 #include "summary_json.h"
+#include "stall_cause.h"
 #include "summary_json_int.h"
 
 #ifndef LS_VERSION
@@ -137,23 +139,42 @@ static void write_syscalls(FILE *f, const struct ls_loop_summary *l)
 	fputc('}', f);
 }
 
-static void write_stalls(FILE *f, const struct ls_loop_summary *l, const struct summary_json_meta *m)
+static void write_stall(FILE *f, const struct ls_summary *s, const struct ls_stall *st)
+{
+	fprintf(f, "{\"seq\":%llu,\"start_ns\":%llu,\"busy_ms\":%.3f,\"calls\":%u,"
+		"\"file_io\":%u", (unsigned long long)st->seq, (unsigned long long)st->start,
+		st->busy_ns / NS_PER_MS, st->ncalls, st->nfile_io);
+	if (s->first_ts && st->start >= s->first_ts)
+		fprintf(f, ",\"offset_s\":%.6f", (st->start - s->first_ts) / 1e9);
+}
+
+/* The kept stalls with their stacks and causes, then the causes grouped. */
+static int write_stalls(FILE *f, const struct ls_summary *s, const struct ls_loop_summary *l,
+			const struct summary_json_meta *m)
 {
 	uint32_t i, n = l->nstalls_kept < LS_TOP_STALLS ? l->nstalls_kept : LS_TOP_STALLS;
+	struct ls_cause_ctx cx = { .resolve = m->resolve, .resolve_ctx = m->resolve_ctx, .pid = l->pid };
+	struct ls_cause *causes = calloc(LS_TOP_STALLS, sizeof(*causes));
+	struct ls_cause_group *groups = calloc(LS_CAUSE_GROUPS, sizeof(*groups));
+	int ngroups = causes && groups ? ls_loop_causes(&cx, m->corr, l, causes, groups) : -ENOMEM;
 
 	/* Not "stalls": that key is already the loop's stall count. */
 	fputs(",\"stalls_top\":[", f);
 	for (i = 0; i < n; i++) {
-		const struct ls_stall *st = &l->top_stalls[i];
-
-		fprintf(f, "%s{\"seq\":%llu,\"start_ns\":%llu,\"busy_ms\":%.3f,\"calls\":%u,"
-			"\"file_io\":%u", i ? "," : "", (unsigned long long)st->seq,
-			(unsigned long long)st->start, st->busy_ns / NS_PER_MS,
-			st->ncalls, st->nfile_io);
-		sj_stall_stacks(f, st, l->pid, m);
+		if (i)
+			fputc(',', f);
+		write_stall(f, s, &l->top_stalls[i]);
+		sj_stall_stacks(f, &l->top_stalls[i], l->pid, m);
+		if (ngroups >= 0)
+			sj_stall_cause(f, &causes[i]);
 		fputc('}', f);
 	}
 	fputc(']', f);
+	if (ngroups >= 0)
+		sj_stall_causes(f, l, groups, (uint32_t)ngroups);
+	free(causes);
+	free(groups);
+	return ngroups < 0 ? ngroups : 0;
 }
 
 static void write_sys_mask(FILE *f, uint32_t mask)
@@ -190,9 +211,11 @@ static void write_file_io(FILE *f, const struct ls_loop_summary *l)
 	fputs("]}", f);
 }
 
-static void write_loop(FILE *f, const struct ls_summary *s, const struct ls_loop_summary *l,
-		       const struct summary_json_meta *m)
+static int write_loop(FILE *f, const struct ls_summary *s, const struct ls_loop_summary *l,
+		      const struct summary_json_meta *m)
 {
+	int err;
+
 	fprintf(f, "{\"pid\":%u,\"tid\":%u,\"comm\":", l->pid, l->tid);
 	sj_str(f, l->comm, LS_COMM_LEN);
 	/* the merged entry holds loops of any process: it names none */
@@ -206,10 +229,11 @@ static void write_loop(FILE *f, const struct ls_summary *s, const struct ls_loop
 	fputc(',', f);
 	sj_dist(f, "poll_wait", &l->poll, l->poll_total_ns);
 	write_syscalls(f, l);
-	write_stalls(f, l, m);
+	err = write_stalls(f, s, l, m);
 	write_file_io(f, l);
 	sj_phases(f, l);
 	fputc('}', f);
+	return err;
 }
 
 /*
@@ -246,8 +270,8 @@ static void write_header(FILE *f, const struct ls_summary *s, const struct summa
 	sj_str(f, m->version ? m->version : LS_VERSION, SIZE_MAX);
 	fprintf(f, ",\"target\":{\"pid\":%u,\"command\":", m->pid);
 	sj_str(f, m->command, SIZE_MAX);
-	fprintf(f, "},\"duration_s\":%.6f,\"stall_threshold_ms\":%.3f,\"trace\":",
-		dur / 1e9, s->stall_threshold_ns / NS_PER_MS);
+	fprintf(f, "},\"start_ns\":%llu,\"duration_s\":%.6f,\"stall_threshold_ms\":%.3f,\"trace\":",
+		(unsigned long long)s->first_ts, dur / 1e9, s->stall_threshold_ns / NS_PER_MS);
 	sj_str(f, m->trace_path, SIZE_MAX);
 	fprintf(f, ",\"drops\":{\"ring_buffer\":%llu,\"inflight_full\":%llu,\"missed_exit\":%llu,"
 		"\"bad_records\":%llu},\"records\":%llu,\"threads\":%llu",
@@ -264,6 +288,7 @@ int summary_json__write(FILE *f, const struct ls_summary *s, const struct summar
 {
 	static const struct summary_json_meta none;
 	uint32_t i;
+	int err = 0;
 
 	if (!f || !s)
 		return -EINVAL;
@@ -272,7 +297,7 @@ int summary_json__write(FILE *f, const struct ls_summary *s, const struct summar
 	for (i = 0; i < s->nloops; i++) {
 		if (i)
 			fputc(',', f);
-		write_loop(f, s, s->loops[i], m ? m : &none);
+		err = write_loop(f, s, s->loops[i], m ? m : &none) ?: err;
 	}
 	fputc(']', f);
 	write_processes(f, s);
@@ -282,5 +307,5 @@ int summary_json__write(FILE *f, const struct ls_summary *s, const struct summar
 	fputs("}\n", f);
 	if (fflush(f) || ferror(f))
 		return errno ? -errno : -EIO;
-	return 0;
+	return err;	/* a cause that could not be made is left out, the file still whole */
 }

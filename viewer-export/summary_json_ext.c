@@ -7,10 +7,12 @@
 #include <inttypes.h>
 #include <string.h>
 #include "collector/record.h"
+#include "stall_cause.h"
 #include "summary_json_int.h"
 #include "summary_text.h"
 
-#define MAX_JSON_FRAMES 16	/* innermost frames written per stack */
+/* every frame of a stack: behind kernel page-fault frames the JS route is deep */
+#define MAX_JSON_FRAMES (2 * LS_MAX_STACK_DEPTH)
 
 void sj_phases(FILE *f, const struct ls_loop_summary *l)
 {
@@ -69,7 +71,7 @@ void sj_stall_stacks(FILE *f, const struct ls_stall *st, uint32_t pid,
 
 	fprintf(f, ",\"samples\":%u,\"offcpu_ms\":%.3f,\"stacks\":[", st->nsamples,
 		st->offcpu_ns / NS_PER_MS);
-	for (i = 0; i < st->nstacks; i++) {
+	for (i = 0; i < st->nstacks && i < LS_STALL_JSON_STACKS; i++) {
 		fprintf(f, "%s{\"count\":%u,\"share\":%.3f,\"frames\":", i ? "," : "",
 			st->stacks[i].count, st->nsamples ? (double)st->stacks[i].count / st->nsamples : 0.0);
 		write_frames(f, pid, stack_of(m, st->stacks[i].user), stack_of(m, st->stacks[i].kern), m);
@@ -82,6 +84,54 @@ void sj_stall_stacks(FILE *f, const struct ls_stall *st, uint32_t pid,
 		fputs(",\"woken_by\":", f);
 		sj_str(f, st->waker_tid ? st->waker_comm : "", LS_COMM_LEN);
 	}
+}
+
+static void write_cause_frames(FILE *f, const struct ls_cause *c)
+{
+	uint32_t i;
+
+	fputs("\"frames\":[", f);
+	for (i = 0; i < c->nframes; i++) {
+		if (i)
+			fputc(',', f);
+		sj_str(f, c->frames[i], LS_CAUSE_LABEL);
+	}
+	fprintf(f, "],\"offcpu\":%s", c->offcpu ? "true" : "false");
+}
+
+void sj_stall_cause(FILE *f, const struct ls_cause *c)
+{
+	fputs(",\"cause\":{", f);
+	write_cause_frames(f, c);
+	fprintf(f, ",\"share\":%.4f,\"samples\":%u,\"stall_samples\":%u,\"offcpu_ms\":%.3f",
+		c->share, c->samples, c->nsamples, c->off_ns / NS_PER_MS);
+	if (c->offcpu) {
+		fputs(",\"waited_in\":", f);
+		sj_str(f, c->waited[0] ? c->waited : NULL, LS_CAUSE_LABEL);
+		fprintf(f, ",\"woken_by_tid\":%u,\"woken_by\":", c->waker_tid);
+		sj_str(f, c->waker_tid ? c->waker_comm : "", LS_COMM_LEN);
+	}
+	fputc('}', f);
+}
+
+void sj_stall_causes(FILE *f, const struct ls_loop_summary *l, const struct ls_cause_group *g,
+		     uint32_t n)
+{
+	uint32_t i;
+
+	fputs(",\"stall_causes\":[", f);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ",{" : "{", f);
+		write_cause_frames(f, &g[i].cause);
+		fprintf(f, ",\"count\":%u,\"min_ms\":%.3f,\"max_ms\":%.3f,\"total_ms\":%.3f,"
+			"\"share\":%.4f,\"cause_share\":%.4f,\"samples\":%llu,\"stall_samples\":%llu}",
+			g[i].count, g[i].min_ns / NS_PER_MS, g[i].max_ns / NS_PER_MS,
+			g[i].total_ns / NS_PER_MS,
+			l->busy_total_ns ? (double)g[i].total_ns / l->busy_total_ns : 0.0,
+			g[i].total_weight > 0 ? g[i].weight / g[i].total_weight : 0.0,
+			(unsigned long long)g[i].samples, (unsigned long long)g[i].nsamples);
+	}
+	fputc(']', f);
 }
 
 void sj_threadpool(FILE *f, const struct ls_summary *s)

@@ -20,6 +20,13 @@ void sj_phases(FILE *f, const struct ls_loop_summary *l);
 /* pid: the stall's loop's, whose process names the frames */
 void sj_stall_stacks(FILE *f, const struct ls_stall *st, uint32_t pid,
 		     const struct summary_json_meta *m);
+struct ls_cause;
+struct ls_cause_group;
+/* ,"cause":{...} of one stall */
+void sj_stall_cause(FILE *f, const struct ls_cause *c);
+/* ,"stall_causes":[...] of a loop: its kept stalls grouped by cause */
+void sj_stall_causes(FILE *f, const struct ls_loop_summary *l, const struct ls_cause_group *g,
+		     uint32_t n);
 void sj_threadpool(FILE *f, const struct ls_summary *s);
 void sj_stacks(FILE *f, const struct ls_summary *s, const struct summary_json_meta *m);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collector/record.h"
+#include "stall_cause.h"
 #include "summary_text.h"
 #include "text_escape.h"
 
@@ -105,14 +106,18 @@ static const char *top_frames(const struct summary_text_meta *m, uint32_t pid,
 static void write_stall_cause(FILE *f, const struct ls_stall *st, uint32_t pid,
 			      const struct summary_text_meta *m)
 {
-	const struct ls_stack *u;
+	const struct ls_stack *u = NULL;
 	char buf[256], esc[LS_ESC_SIZE(256)], waker[LS_ESC_SIZE(LS_COMM_LEN)];
+	uint32_t i;
 
 	if (!m->corr)
 		return;
+	/* the commonest stack that has user frames: one whose copy was skipped names nothing */
+	for (i = 0; i < st->nstacks && !(u && u->nframes); i++)
+		u = correlator__stack(m->corr, st->stacks[i].user);
 	/* symbol and thread names come from the target: escaped for the terminal */
-	if (st->nstacks && (u = correlator__stack(m->corr, st->stacks[0].user)) && u->nframes)
-		fprintf(f, "      on CPU: %u/%u samples in %s\n", st->stacks[0].count, st->nsamples,
+	if (u && u->nframes)
+		fprintf(f, "      on CPU: %u/%u samples in %s\n", st->stacks[i - 1].count, st->nsamples,
 			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), top_frames(m, pid, u, buf, sizeof(buf)),
 				   sizeof(buf)));
 	if (st->offcpu_ns && (u = correlator__stack(m->corr, st->off_user)) && u->nframes)
@@ -143,10 +148,70 @@ static void write_overflow(FILE *f, const struct ls_overflow *o, const struct su
 		ls_esc_str(LS_ESC_TEXT, erec, sizeof(erec), rec, sizeof(rec)), o->frames);
 }
 
-static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct summary_text_meta *m)
+#define TEXT_CAUSE_FRAMES	4	/* the cause and 3 callers: one line per group */
+#define TEXT_GROUPS		5
+
+/*
+ * The kept stalls grouped by cause, largest total first: "25 stalls,
+ * 80.1-80.2 ms, 2.0 s in all: busy_spin <- handle_block <- loop_run (...)".
+ */
+static void write_groups(FILE *f, const struct ls_cause_group *g, uint32_t n)
+{
+	char lo[32], hi[32], tot[32], line[512], share[256], esc[LS_ESC_SIZE(512)];
+	uint32_t i;
+
+	for (i = 0; i < n && i < TEXT_GROUPS; i++) {
+		const struct ls_cause_group *c = &g[i];
+
+		ls_fmt_duration(lo, sizeof(lo), c->min_ns);
+		ls_fmt_duration(hi, sizeof(hi), c->max_ns);
+		if (c->count == 1)
+			fprintf(f, "      1 stall, %s", hi);
+		else
+			fprintf(f, "      %u stalls, %s-%s", c->count, lo, hi);
+		ls_cause_line(&c->cause, TEXT_CAUSE_FRAMES, line, sizeof(line));
+		ls_cause_share(&c->cause, c->samples, c->nsamples, c->weight, c->total_weight, share,
+			       sizeof(share));
+		/* frame and thread names come from the target: escaped for the terminal */
+		fprintf(f, ", %s in all: %s", ls_fmt_duration(tot, sizeof(tot), c->total_ns),
+			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), line, sizeof(line)));
+		fprintf(f, c->cause.nframes ? " (%s)\n" : "\n",
+			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), share, sizeof(share)));
+	}
+	if (n > TEXT_GROUPS)
+		fprintf(f, "      ... %u more causes (the JSON summary lists all)\n", n - TEXT_GROUPS);
+}
+
+/* The stalls: their causes grouped, then the longest one with its commonest stacks. */
+static void write_stalls(FILE *f, const struct ls_loop_summary *l, const struct summary_text_meta *m,
+			 uint64_t first_ts)
+{
+	struct ls_cause_ctx cx = { .resolve = m->resolve, .resolve_ctx = m->resolve_ctx, .pid = l->pid };
+	struct ls_cause *causes = calloc(LS_TOP_STALLS, sizeof(*causes));
+	struct ls_cause_group *groups = calloc(LS_CAUSE_GROUPS, sizeof(*groups));
+	const struct ls_stall *st = &l->top_stalls[0];
+	int n = causes && groups && m->corr ? ls_loop_causes(&cx, m->corr, l, causes, groups) : -1;
+	char max[32], at[48] = "";
+
+	if (n > 0) {
+		fprintf(f, "    stall causes (%s%u stall%s):\n", l->stalls > l->nstalls_kept ?
+			"the longest " : "", l->nstalls_kept, l->nstalls_kept == 1 ? "" : "s");
+		write_groups(f, groups, (uint32_t)n);
+	}
+	if (first_ts && st->start >= first_ts)
+		snprintf(at, sizeof(at), " at +%.3f s", (st->start - first_ts) / 1e9);
+	fprintf(f, "    %s: %s busy in iteration %" PRIu64 "%s (%u calls, %u file I/O)\n",
+		n > 0 ? "longest stall" : "stall", ls_fmt_duration(max, sizeof(max), st->busy_ns),
+		st->seq, at, st->ncalls, st->nfile_io);
+	write_stall_cause(f, st, l->pid, m);
+	free(causes);
+	free(groups);
+}
+
+static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct summary_text_meta *m,
+		       uint64_t first_ts)
 {
 	char p50[32], p99[32], max[32], fio[32], comm[LS_ESC_SIZE(LS_COMM_LEN)];
-	uint32_t i;
 
 	if (l->merged)
 		fprintf(f, "  loop threads that exited (%u, merged):", l->merged);
@@ -159,12 +224,8 @@ static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct su
 		ls_fmt_duration(p50, sizeof(p50), ls_hist_quantile(&l->busy, 0.5)),
 		ls_fmt_duration(p99, sizeof(p99), ls_hist_quantile(&l->busy, 0.99)),
 		ls_fmt_duration(max, sizeof(max), l->busy.max), l->stalls);
-	for (i = 0; i < l->nstalls_kept && i < 3; i++) {
-		fprintf(f, "    stall: %s busy in iteration %" PRIu64 " (%u calls, %u file I/O)\n",
-			ls_fmt_duration(max, sizeof(max), l->top_stalls[i].busy_ns),
-			l->top_stalls[i].seq, l->top_stalls[i].ncalls, l->top_stalls[i].nfile_io);
-		write_stall_cause(f, &l->top_stalls[i], l->pid, m);
-	}
+	if (l->nstalls_kept)
+		write_stalls(f, l, m, first_ts);
 	if (l->file_io_calls)
 		fprintf(f, "    finding: %" PRIu64 " synchronous regular-file calls on the loop thread, "
 			"%s in total (fd %d first)\n", l->file_io_calls,
@@ -239,11 +300,11 @@ static void write_grouped(FILE *f, const struct ls_summary *s, const struct summ
 		fprintf(f, "  %s\n", ls_proc_header(hdr, sizeof(hdr), s, s->loops[i]));
 		for (j = i; j < s->nloops; j++)
 			if (loop_shown(s->loops[j]) && s->loops[j]->pid == s->loops[i]->pid)
-				write_loop(f, s->loops[j], m);
+				write_loop(f, s->loops[j], m, s->first_ts);
 	}
 	for (i = 0; i < s->nloops; i++)
 		if (s->loops[i]->iterations && !s->loops[i]->tid)
-			write_loop(f, s->loops[i], m);
+			write_loop(f, s->loops[i], m, s->first_ts);
 }
 
 void summary_text__write(FILE *f, const struct ls_summary *s, const struct summary_text_meta *m)
@@ -261,7 +322,7 @@ void summary_text__write(FILE *f, const struct ls_summary *s, const struct summa
 	else
 		for (i = 0; i < s->nloops; i++)
 			if (s->loops[i]->iterations)
-				write_loop(f, s->loops[i], m);
+				write_loop(f, s->loops[i], m, s->first_ts);
 	for (i = 0; i < s->noverflows; i++)
 		if (s->overflows[i].at_stack_end && (s->overflows[i].kind == LS_OVERFLOW_SEGV || i == 0 ||
 		    s->overflows[i - 1].kind != LS_OVERFLOW_V8))

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include "collector/record.h"
+#include "stall_cause.h"
 #include "trace_export_int.h"
 
 void te_set_err(struct trace_export *te, int err)
@@ -218,6 +219,32 @@ static void on_call(void *ctx, const struct ls_thread *t, const struct ls_call *
 	te_write_call(te, th, c, 0, UINT64_MAX);
 }
 
+/*
+ * The stall's cause by function as args "cause" ("busy_spin <- loop_run")
+ * and "cause_share": the samples are all in before the iteration
+ * completes, so the slice can carry it. Returns the args written (0 or 2).
+ */
+static unsigned stall_cause_args(const struct trace_export *te, const struct ls_iteration *it,
+				 struct pftrace_arg *a, char *buf, size_t sz)
+{
+	struct ls_cause_ctx cx = { .resolve = te->resolve, .resolve_ctx = te->resolve_ctx,
+				   .pid = it->pid };
+	struct ls_cause *c = malloc(sizeof(*c));
+	double share;
+
+	if (!c || ls_stall_cause(&cx, it->weighted, it->nweighted, it->nsamples,
+				 ls_iteration_busy(it), it->offcpu_ns, c) || !c->nframes) {
+		free(c);
+		return 0;
+	}
+	ls_cause_line(c, 4, buf, sz);
+	share = c->share;
+	free(c);
+	a[0] = (struct pftrace_arg){ .name = "cause", .type = PFTRACE_ARG_STR, .s = buf };
+	a[1] = (struct pftrace_arg){ .name = "cause_share", .type = PFTRACE_ARG_DOUBLE, .d = share };
+	return 2;
+}
+
 static void write_iteration_begin(struct trace_export *te, const struct te_thread *th,
 				  const struct ls_iteration *it)
 {
@@ -228,10 +255,10 @@ static void write_iteration_begin(struct trace_export *te, const struct te_threa
 		{ .name = "calls", .type = PFTRACE_ARG_UINT, .u = it->ncalls },
 		{ .name = "file_io", .type = PFTRACE_ARG_UINT, .u = it->nfile_io },
 	};
-	char name[48];
+	char name[48], cause[512];
 
 	if (it->stall) {
-		struct pftrace_arg sa[8];
+		struct pftrace_arg sa[10];
 		struct pftrace_event ev = {
 			.type = PFTRACE_SLICE_BEGIN, .ts = it->start, .track_uuid = th->uuid,
 			.name = name, .categories = "loop,stall", .args = sa, .nargs = 4,
@@ -247,6 +274,7 @@ static void write_iteration_begin(struct trace_export *te, const struct te_threa
 		if (it->waker_tid)
 			sa[ev.nargs++] = (struct pftrace_arg){ .name = "woken_by", .type = PFTRACE_ARG_STR,
 							       .s = it->waker_comm };
+		ev.nargs += stall_cause_args(te, it, &sa[ev.nargs], cause, sizeof(cause));
 		/* the stack that explains it: where it ran most, else where it blocked */
 		if (it->top_count)
 			ev.callstack_iid = stack_export__callstack(te->stacks, it->pid, it->top_user,
@@ -354,6 +382,8 @@ struct trace_export *trace_export__new(struct pftrace *w, const struct trace_exp
 	te->pid = opts->pid;
 	te->stall_threshold_ns = opts->stall_threshold_ns;
 	te->stacks = stack_export__new(w, opts->resolve, opts->resolve_ctx);
+	te->resolve = opts->resolve;
+	te->resolve_ctx = opts->resolve_ctx;
 	te->folded = opts->folded;
 	if (!te->stacks)
 		goto nomem;

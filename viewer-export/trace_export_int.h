@@ -35,6 +35,9 @@ struct trace_export {
 	char *process_name;
 	char *cmdline;
 	uint64_t stall_threshold_ns;
+	/* names frames for a stall's cause (stall_cause.c), as the stacks do */
+	int (*resolve)(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out);
+	void *resolve_ctx;
 	struct ls_table threads;	/* of struct te_thread, by tid */
 	uint64_t exits;			/* threads let go at their exit */
 	struct ls_table procs;		/* of struct te_proc, by pid: names, described (_procs.c) */

@@ -5,20 +5,34 @@
 require_root "stacks"
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 NODE=$(command -v node || true)
+json_ok() { [ "$(json "$1" "$2")" = True ]; }
 
 # ---- on CPU: the C server's BLOCK spins in busy_spin() ----
 # (999 Hz, not the default 99: the point is attribution, and a stall then
 # holds dozens of samples whatever the runner's load)
 start_server "$TMP/srv.out" || fail "server starts"
-"$LS" record -p "$SERVER_PID" -d 3 --sample-hz 999 -o "$TMP/b.pftrace" --folded "$TMP/b.folded" 2> "$TMP/b.err" &
+"$LS" record -p "$SERVER_PID" -d 3 --sample-hz 999 -o "$TMP/b.pftrace" --folded "$TMP/b.folded" \
+	--summary "$TMP/b.json" 2> "$TMP/b.err" &
 LSPID=$!
 wait_for "$TMP/b.err" "tracing PID" || fail "record attaches"
-"$EX/loadgen" -p "$PORT" -n 4 --block-every 2 --block-ms 80 > /dev/null
+# three requests one after the other: three identical 80 ms stalls, one cause
+for i in 1 2 3; do "$EX/loadgen" -p "$PORT" -n 1 --block-every 1 --block-ms 80 > /dev/null; done
 wait "$LSPID"
 check "on-CPU: record exits 0" [ $? = 0 ]
 check "on-CPU: the stall names busy_spin" grep -qE "on CPU: [0-9]+/[0-9]+ samples in .*busy_spin" "$TMP/b.err"
 check "on-CPU: folded stacks name busy_spin" grep -q "busy_spin" "$TMP/b.folded"
 check "on-CPU: trace decodes" validate_trace "$TMP/b.pftrace"
+# the cause by function: busy_spin holds (nearly) every sample of each stall
+CAUSES='[g for l in s["loops"] for g in l.get("stall_causes", [])]'
+check "cause: the 3 stalls are one group whose cause is busy_spin" \
+	json_ok "$TMP/b.json" "len($CAUSES) == 1 and $CAUSES[0]['count'] == 3 and $CAUSES[0]['frames'][0] == 'busy_spin' and $CAUSES[0]['cause_share'] > 0.5"
+check "cause: each stall's cause is busy_spin, over half of its samples" \
+	json_ok "$TMP/b.json" "all(x['cause']['frames'][0] == 'busy_spin' and x['cause']['share'] > 0.5 and not x['cause']['offcpu'] for l in s['loops'] for x in l['stalls_top'])"
+check "cause: the text summary groups them" grep -qE "^      3 stalls, [0-9.]+ ms-[0-9.]+ ms, [0-9.]+ ms in all: busy_spin <- " "$TMP/b.err"
+"$LS" report "$TMP/b.json" > "$TMP/b.report"
+check "cause: report's STALL CAUSES names busy_spin for 3 stalls" \
+	sh -c "grep -A3 'STALL CAUSES' '$TMP/b.report' | grep -qE '^  1 +3 ' && grep -A3 'STALL CAUSES' '$TMP/b.report' | grep -qE '^      busy_spin \\([0-9]+/[0-9]+ samples'"
+check "cause: the STALL slices carry it" sh -c "'$DUMP' '$TMP/b.pftrace' | grep -c 'STALL .*cause=busy_spin' | grep -qx 3"
 kill "$SERVER_PID"
 
 # ---- off CPU: a synchronous read of a slow pipe blocks the loop ----
@@ -78,7 +92,8 @@ if [ -n "$NODE" ]; then
 	check "node overflow: names the JS recursion" grep -qE "recursion: JS:.*recurse[AB]" "$TMP/n.err"
 	check "node overflow: trace decodes" validate_trace "$TMP/n.pftrace"
 	# a busy JS function blocking the loop ~100 ms per /login request
-	(cd "$TMP" && "$LS" record -o "$TMP/bs.pftrace" -d 5 --sample-hz 999 --folded "$TMP/bs.folded" -- "$NODE" --perf-basic-prof \
+	(cd "$TMP" && "$LS" record -o "$TMP/bs.pftrace" -d 5 --sample-hz 999 --folded "$TMP/bs.folded" \
+		--summary "$TMP/bs.json" -- "$NODE" --perf-basic-prof \
 		"$HERE/examples/node/busy-server.js" 0 100 > "$TMP/bs.out" 2> "$TMP/bs.err") &
 	LSPID=$!
 	wait_for "$TMP/bs.out" '^listening' 10 || fail "busy-server starts"
@@ -93,6 +108,12 @@ if [ -n "$NODE" ]; then
 	check "node stall: the stack names the JS function hashPasswordsSync" \
 		sh -c "grep -qE 'on CPU: [0-9]+/[0-9]+ samples in .*JS:.?hashPasswordsSync' '$TMP/bs.err' ||
 		       grep -qE 'JS:.?hashPasswordsSync [^;]*(;[^;]*){0,2} [0-9]+$' '$TMP/bs.folded'"
+	# by function the samples agree: the JS function is the deepest frame over half
+	check "node stall: the stalls' cause is hashPasswordsSync, one group" \
+		json_ok "$TMP/bs.json" "[g for l in s['loops'] for g in l.get('stall_causes', [])][0]['frames'][0].startswith('JS:') and 'hashPasswordsSync' in [g for l in s['loops'] for g in l['stall_causes']][0]['frames'][0] and [g for l in s['loops'] for g in l['stall_causes']][0]['count'] >= 2"
+	"$LS" report "$TMP/bs.json" > "$TMP/bs.report"
+	check "node stall: report's STALL CAUSES names hashPasswordsSync" \
+		sh -c "grep -A3 'STALL CAUSES' '$TMP/bs.report' | grep -qE '^      JS:.?hashPasswordsSync .*samples, [0-9]+%'"
 else
 	fail "node is not installed"
 fi

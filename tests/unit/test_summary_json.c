@@ -236,7 +236,11 @@ TEST(summary_json_fields)
 			"\"max_ns\":79000000,\"buckets\":[[526,1],[1355,1]]}}}");
 	ASSERT(!strstr(doc, "\"stalls\":["));	/* no duplicate key with the count */
 	ASSERT_HAS(doc, "\"stalls_top\":[{\"seq\":7,\"start_ns\":5000000000,\"busy_ms\":80.000,"
-			"\"calls\":2,\"file_io\":1,\"samples\":0,\"offcpu_ms\":0.000,\"stacks\":[]}]");
+			"\"calls\":2,\"file_io\":1,\"offset_s\":4.000000,\"samples\":0,"
+			"\"offcpu_ms\":0.000,\"stacks\":[],\"cause\":{\"frames\":[],\"offcpu\":false,");
+	/* no stacks: no cause, but the stall still counts in a group (of no frames) */
+	ASSERT_HAS(doc, "\"stall_causes\":[{\"frames\":[],\"offcpu\":false,\"count\":1,"
+			"\"min_ms\":80.000,\"max_ms\":80.000,\"total_ms\":80.000,\"share\":0.4469,");
 	ASSERT_HAS(doc, "\"sync_file_io\":{\"calls\":1,\"total_ms\":79.000,\"fds\":[{\"fd\":20,"
 			"\"count\":1,\"total_ms\":79.000,\"max_ms\":79.000,"
 			"\"syscalls\":[\"read\",\"pread64\"]}]}");

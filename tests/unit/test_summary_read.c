@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include "../harness.h"
+#include "collector/cause.h"
 #include "collector/summary_read.h"
+#include "viewer-export/report_text.h"
 #include "viewer-export/summary_json.h"
 
 #define MS 1000000ull
@@ -218,4 +220,64 @@ TEST(summary_read_file_errors)
 	ASSERT_EQ(summary_read_file("/", &f, &err), -EISDIR);
 	ASSERT_EQ(summary_read_file("/dev/null", &f, &err), -EINVAL);
 	ASSERT(strstr(err.msg, "byte 0: empty input"));
+}
+
+/* A loop's stall_causes read back, and `report` printing them as a section. */
+TEST(summary_read_stall_causes_and_report)
+{
+	static const char group[] = "\"stall_causes\":[{\"frames\":[\"busy_spin\",\"handle_block\","
+		"\"loop_run\"],\"offcpu\":false,\"count\":25,\"min_ms\":80.100,\"max_ms\":80.200,"
+		"\"total_ms\":2003.000,\"share\":0.9500,\"cause_share\":1.0000,\"samples\":225,"
+		"\"stall_samples\":225},";
+	struct report_text_opts o = { .name = "r.json" };
+	struct summary_error err;
+	struct summary_file *f;
+	struct ls_summary s;
+	char *doc, *in, *at, *out = NULL;
+	size_t len, olen;
+	FILE *mf;
+
+	build(&s);
+	doc = to_json(&s, &meta, &len);
+	at = strstr(doc, "\"stall_causes\":[");
+	ASSERT(at && (in = calloc(1, len + sizeof(group))));
+	memcpy(in, doc, (size_t)(at - doc));
+	strcat(in, group);
+	strcat(in, at + strlen("\"stall_causes\":["));
+	if (summary_read_buf(in, strlen(in), &f, &err))
+		LS_FAIL("read back: %s", err.msg);
+	ASSERT_EQ(f->s.loops[0]->ncauses, 2);
+	ASSERT_EQ(f->s.loops[0]->causes[0].count, 25);
+	ASSERT_STR_EQ(f->s.loops[0]->causes[0].cause.frames[2], "loop_run");
+	ASSERT_U64_EQ(f->s.loops[0]->causes[0].max_ns, 80200000);
+	ASSERT(mf = open_memstream(&out, &olen));
+	report_text__write(mf, f, &o);
+	fclose(mf);
+	ASSERT(strstr(out, "STALL CAUSES of the 2 stalls kept, by total busy time\n"));
+	ASSERT(strstr(out, "  1        25    80.1 ms    80.2 ms  2003.0 ms   95.0%\n"
+			   "      busy_spin (225/225 samples, 100%)\n"
+			   "        <- handle_block\n        <- loop_run\n"));
+	ASSERT(strstr(out, "no single function holds most of it"));	/* the stalls without stacks */
+	summary_file_free(f);
+	free(out);
+	free(in);
+	free(doc);
+}
+
+TEST(summary_read_stall_causes_damaged)
+{
+	struct summary_error err;
+	struct summary_file *f;
+	struct ls_summary s;
+	size_t len;
+	char *doc, *at;
+
+	build(&s);
+	doc = to_json(&s, &meta, &len);
+	at = strstr(doc, "\"stall_causes\"");
+	ASSERT(at && (at = strstr(at, "\"share\":0")));
+	memcpy(at, "\"share\":2", 9);
+	ASSERT_EQ(summary_read_buf(doc, len, &f, &err), -EINVAL);
+	ASSERT(strstr(err.msg, "loops[0].stall_causes[0]"));
+	free(doc);
 }
