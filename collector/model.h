@@ -204,7 +204,7 @@ struct ls_sink {
 /* ---- summary: what --summary writes and the end-of-run report shows ---- */
 
 #define LS_TOP_STALLS		32	/* longest stalls kept per loop thread */
-#define LS_TOP_FILE_FDS		16	/* distinct fds kept per sync-file-I/O finding list */
+#define LS_TOP_FILE_FDS		16	/* distinct files kept per sync-file-I/O finding list */
 #define LS_STALL_STACKS		5	/* commonest stacks kept per stall */
 #define LS_MAX_OVERFLOWS	16	/* overflow records kept */
 #define LS_MAX_HWM_THREADS	256	/* threads whose stack high-water mark is kept */
@@ -247,13 +247,28 @@ struct ls_stack_hwm {
 	uint64_t samples;
 };
 
-struct ls_file_io {		/* sync regular-file I/O on a loop thread, per fd */
-	int32_t fd;
+/*
+ * Sync regular-file I/O on a loop thread, per file: by its path when user
+ * space named it (LS_REC_FD_PATH), else by fd (path_len 0: the fd was
+ * closed, or reused, before it could be named).
+ */
+struct ls_file_io {
+	int32_t fd;		/* the first fd it was used through */
 	uint32_t sys_mask;	/* bit per enum ls_syscall seen */
 	uint64_t count;
 	uint64_t total_ns;
 	uint64_t max_ns;
 	uint64_t first_ts;
+	uint32_t path_len;	/* 0: not named */
+	uint32_t path_flags;	/* LS_FDP_CUT */
+	char path[LS_FD_PATH_MAX];	/* the target's bytes, untrusted */
+};
+
+/* Writes to the target's own perf map (/tmp/perf-PID.map): JIT symbols, not a finding. */
+struct ls_perf_map_io {
+	uint64_t count;
+	uint64_t total_ns;
+	uint64_t max_ns;
 };
 
 struct ls_phase_stats {
@@ -303,6 +318,7 @@ struct ls_loop_summary {
 	uint64_t file_io_calls;
 	uint64_t file_io_ns;
 	struct ls_file_io file_io[LS_TOP_FILE_FDS];
+	struct ls_perf_map_io perf_map;
 	struct ls_phase_stats *phases[LS_PHASE_MAX];	/* NULL when never seen */
 };
 
@@ -314,6 +330,7 @@ struct ls_summary {
 	uint64_t bad_records;		/* malformed, unknown type, out of order */
 	uint64_t threads;		/* distinct threads seen */
 	uint64_t other_calls;		/* calls on threads that are not loops */
+	uint64_t fd_paths_unkept;	/* file paths not kept (the table was full): by fd instead */
 	uint32_t nloops;
 	struct ls_loop_summary **loops;	/* by first iteration */
 	unsigned uv_version;		/* UV_VERSION_HEX of the target's libuv, 0 if none */
