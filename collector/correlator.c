@@ -478,6 +478,7 @@ union any_rec {
 	struct ls_rec_stack stack;
 	struct ls_rec_sys_agg sys_agg;
 	struct ls_rec_proc proc;
+	struct ls_rec_fd_path fd_path;
 };
 
 int correlator__push(struct correlator *c, const void *rec, size_t len)

@@ -17,11 +17,12 @@
 
 #define LS_MAX_FD_PATHS		1024
 
-struct fdp_key {
+struct fdp_key {		/* no padding: compared with memcmp */
+	uint64_t ino;
 	uint32_t pid;
 	int32_t fd;
 	uint32_t dev;
-	uint64_t ino;
+	uint32_t zero;
 };
 
 struct fdp_entry {

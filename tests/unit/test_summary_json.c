@@ -239,7 +239,9 @@ TEST(summary_json_fields)
 			"\"calls\":2,\"file_io\":1,\"samples\":0,\"offcpu_ms\":0.000,\"stacks\":[]}]");
 	ASSERT_HAS(doc, "\"sync_file_io\":{\"calls\":1,\"total_ms\":79.000,\"fds\":[{\"fd\":20,"
 			"\"count\":1,\"total_ms\":79.000,\"max_ms\":79.000,"
-			"\"syscalls\":[\"read\",\"pread64\"]}]}");
+			"\"syscalls\":[\"read\",\"pread64\"]}],\"paths\":[{\"path\":null,\"cut\":false,\"fd\":20,"
+			"\"count\":1,\"total_ms\":79.000,\"max_ms\":79.000,\"syscalls\":[\"read\",\"pread64\"]}],"
+			"\"perf_map\":{\"calls\":0,\"total_ms\":0.000,\"max_ms\":0.000}}");
 	ASSERT_HAS(doc, "\"other_threads_calls\":17,\"threadpool\":{");
 	free(doc);
 }
