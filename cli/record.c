@@ -68,7 +68,8 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct ls_rec_fd_path path;
 
 	/* a file's path goes first, so its calls find it: read now, while its fd may be open */
-	if (type == LS_REC_SYSCALL && fd_paths__name(r->paths, data, &path))
+	if (type == LS_REC_SYSCALL && len == sizeof(struct ls_rec_syscall) &&
+	    fd_paths__name(r->paths, data, &path))
 		push_path(r, &path);
 	/* the overflowing thread may be gone soon: name its JIT frames while we can */
 	if (type == LS_REC_OVERFLOW && r->syms)

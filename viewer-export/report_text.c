@@ -258,18 +258,20 @@ static void write_file_io(const struct out *o, const struct ls_loop_summary *l, 
 	if (l->file_io_calls) {
 		fprintf(o->f, "\n  FINDING: %" PRIu64 " synchronous regular-file calls on the loop "
 			"thread, %s\n", l->file_io_calls, dur(a, l->file_io_ns));
-		fprintf(o->f, "  %9s %10s %10s  %-14s %s\n", "COUNT", "TOTAL", "MAX", "SYSCALLS", "FILE");
+		/* the fixed columns leave 40 for the file: a longer path goes past 80, uncut */
+		fprintf(o->f, "  %7s %9s %9s  %-8s %s\n", "COUNT", "TOTAL", "MAX", "SYSCALLS", "FILE");
 	}
 	for (i = 0; i < n && (!top || i < top); i++) {
 		const struct ls_file_io *io = &l->file_io[idx[i]];
 
-		fprintf(o->f, "  %9" PRIu64 " %10s %10s  %-14s %s\n", io->count, dur(a, io->total_ns),
+		fprintf(o->f, "  %7" PRIu64 " %9s %9s  %-8s %s\n", io->count, dur(a, io->total_ns),
 			dur(b, io->max_ns), ls_sys_mask_names(sys, sizeof(sys), io->sys_mask),
 			ls_file_io_label(label, sizeof(label), io));
 	}
 	if (l->perf_map.count)
-		fprintf(o->f, "\n  perf map writes: %" PRIu64 ", %s in total, longest %s (the target's "
-			"/tmp/perf-PID.map for perf: not a finding)\n", l->perf_map.count,
+		fprintf(o->f, "\n  perf map writes: %" PRIu64 ", %s in total, longest %s\n"
+			"  (the target's /tmp/perf-PID.map, JIT names for perf: not a finding)\n",
+			l->perf_map.count,
 			dur(a, l->perf_map.total_ns), dur(b, l->perf_map.max_ns));
 }
 

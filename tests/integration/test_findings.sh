@@ -28,7 +28,7 @@ check "kept-open file: 50 preads" [ "$(loop0 "$TMP/py.json" "['paths'][0]['count
 check "kept-open file: pread64 named" [ "$(loop0 "$TMP/py.json" "['paths'][0]['syscalls']")" = "['pread64']" ]
 check "kept-open file: 50 calls in the finding" [ "$(loop0 "$TMP/py.json" "['calls']")" = 50 ]
 "$LS" report "$TMP/py.json" > "$TMP/py.report" 2>&1
-check "report lists the path" grep -q "pread64        $TMP/kept.bin" "$TMP/py.report"
+check "report lists the path" grep -q "pread64  $TMP/kept.bin" "$TMP/py.report"
 
 # ---- epoll-server READFILE: open + 17 read(2)s + close, per request ----
 head -c 65536 /dev/urandom > "$TMP/data.bin"

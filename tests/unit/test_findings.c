@@ -237,7 +237,7 @@ TEST(findings_path_escaped_in_text_json_and_report)
 	report_text__write(f, sf, &ro);
 	fclose(f);
 	ASSERT_IN(rep, "FINDING: 1 synchronous regular-file calls on the loop thread");
-	ASSERT_IN(rep, "write          /tmp/x\\x1b[2J\\x0aloopscope: forged\"q\n");
+	ASSERT_IN(rep, "write    /tmp/x\\x1b[2J\\x0aloopscope: forged\"q\n");
 	ASSERT_NOT_IN(rep, "\x1b");
 	summary_file_free(sf);
 	free(rep);
