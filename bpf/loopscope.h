@@ -25,6 +25,7 @@ enum ls_rec_type {
 	LS_REC_SYS_AGG = 10,	/* struct ls_rec_sys_agg: summary mode's in-kernel totals (user space) */
 	LS_REC_USTACK = 11,	/* struct ls_rec_ustack + bytes: registers and a copy of a user stack */
 	LS_REC_PROC = 12,	/* struct ls_rec_proc: a process joined, changed or left the traced set */
+	LS_REC_FD_PATH = 13,	/* struct ls_rec_fd_path: the path of a regular file's fd (user space) */
 	LS_REC_TYPE_MAX,
 };
 
@@ -96,10 +97,20 @@ static inline int ls_sys_is_io(__u32 sys)
 	return ls_sys_class(sys) == LS_SYSC_IO;
 }
 
-/* What the fd of a call refers to, classified in the kernel. */
+/*
+ * What the fd of a call refers to, classified in the kernel. FILE is a
+ * regular file on a filesystem with storage behind it: I/O on it may block
+ * (the sync-file-I/O finding). Regular files of the kernel's own
+ * filesystems are not: PROCFS (/proc), SYSFS (/sys) and PSEUDOFS (cgroup,
+ * debugfs, tracefs) are generated in memory when read, told apart by the
+ * superblock magic (linux/magic.h).
+ */
 #define LS_FD_KIND_MAP(XX)     \
 	XX(NONE, "none")           \
 	XX(FILE, "file")           \
+	XX(PROCFS, "procfs")       \
+	XX(SYSFS, "sysfs")         \
+	XX(PSEUDOFS, "pseudofs")   \
 	XX(SOCKET, "socket")       \
 	XX(PIPE, "pipe")           \
 	XX(EVENTFD, "eventfd")     \
@@ -334,7 +345,35 @@ struct ls_rec_syscall {
 	__s32 fd;		/* first argument's fd, -1 when the call has none (futex) */
 	__u32 sys;		/* enum ls_syscall */
 	__u32 fd_kind;		/* enum ls_fd_kind */
-	__u32 __pad;
+	/*
+	 * LS_FD_FILE only (0 otherwise): the inode's number and its
+	 * superblock's s_dev (the kernel's dev_t: major << 20 | minor), so user
+	 * space can check that a path it finds for fd names this very file.
+	 */
+	__u32 dev;
+	__u64 ino;
+};
+
+/*
+ * The path of a regular file a traced process had open as fd, made by user
+ * space (cli/fd_paths.c) from /proc/PID/fd/FD once it checked the link's
+ * inode and device are the call's (ino, dev as in ls_rec_syscall). Calls
+ * with the same (pid, fd, ino, dev) are on that file. The target's bytes:
+ * untrusted, not NUL-terminated, at most LS_FD_PATH_MAX (longer: cut, and
+ * LS_FDP_CUT set).
+ */
+#define LS_FD_PATH_MAX		256
+#define LS_FDP_CUT		0x1
+
+struct ls_rec_fd_path {
+	__u32 type;		/* LS_REC_FD_PATH */
+	__u32 pid;
+	__s32 fd;
+	__u32 dev;
+	__u64 ino;
+	__u32 len;		/* bytes of path used */
+	__u32 flags;		/* LS_FDP_* */
+	char path[LS_FD_PATH_MAX];
 };
 
 /*
@@ -394,6 +433,9 @@ struct ls_inflight {
 	__u32 sys;
 	__u32 fd_kind;
 	__u32 active;
+	__u64 ino;		/* as in ls_rec_syscall */
+	__u32 dev;
+	__u32 __pad;
 };
 
 /*

@@ -78,6 +78,13 @@ struct {
 } inflight SEC(".maps");
 
 #define ANON_INODE_MAGIC	0x09041934
+/* the kernel's own filesystems (linux/magic.h): their files are made in memory when read */
+#define PROC_SUPER_MAGIC	0x9fa0
+#define SYSFS_MAGIC		0x62656572
+#define CGROUP_SUPER_MAGIC	0x27e0eb
+#define CGROUP2_SUPER_MAGIC	0x63677270
+#define DEBUGFS_MAGIC		0x64626720
+#define TRACEFS_MAGIC		0x74726163
 #define LS_S_IFMT		00170000
 #define LS_S_IFSOCK		0140000
 #define LS_S_IFREG		0100000
@@ -117,6 +124,20 @@ static __always_inline __u32 anon_kind(struct file *f)
 	return LS_FD_OTHER;
 }
 
+/* A regular file by where it lives: storage, or a filesystem the kernel makes up. */
+static __always_inline __u32 regular_kind(unsigned long magic)
+{
+	switch (magic) {
+	case PROC_SUPER_MAGIC: return LS_FD_PROCFS;
+	case SYSFS_MAGIC: return LS_FD_SYSFS;
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC: return LS_FD_PSEUDOFS;
+	default: return LS_FD_FILE;
+	}
+}
+
 /*
  * The walk is made of direct loads through BTF pointers (the verifier turns
  * them into fault-handled loads; a NULL on the way reads as 0), not one
@@ -124,14 +145,18 @@ static __always_inline __u32 anon_kind(struct file *f)
  * ~730 ns sys_enter took per traced read (kernel.bpf_stats_enabled). Only
  * the fd table slot, a pointer to pointers, is read with the helper; the
  * file it holds is made a BTF pointer again with bpf_rdonly_cast (6.3+).
+ * The superblock magic, loaded for every fd anyway, also tells /proc and
+ * /sys files from stored ones; a stored file's inode number and device go
+ * into e (two more direct loads), for user space to check its path by.
  */
-static __always_inline __u32 fd_kind_of(int fd)
+static __always_inline __u32 fd_kind_of(int fd, struct ls_inflight *e)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = task->files->fdt;
 	struct file **fds, *f = NULL;
 	struct inode *inode;
-	__u32 major;
+	unsigned long magic;
+	__u32 major, kind;
 
 	if (fd < 0 || !fdt || (unsigned int)fd >= fdt->max_fds)
 		return LS_FD_NONE;
@@ -141,10 +166,17 @@ static __always_inline __u32 fd_kind_of(int fd)
 		return LS_FD_NONE;
 	f = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
 	inode = f->f_inode;
-	if (inode->i_sb->s_magic == ANON_INODE_MAGIC)
+	magic = inode->i_sb->s_magic;
+	if (magic == ANON_INODE_MAGIC)
 		return anon_kind(f);
 	switch (inode->i_mode & LS_S_IFMT) {
-	case LS_S_IFREG: return LS_FD_FILE;
+	case LS_S_IFREG:
+		kind = regular_kind(magic);
+		if (kind == LS_FD_FILE) {
+			e->ino = inode->i_ino;
+			e->dev = inode->i_sb->s_dev;
+		}
+		return kind;
 	case LS_S_IFSOCK: return LS_FD_SOCKET;
 	case LS_S_IFIFO: return LS_FD_PIPE;
 	case LS_S_IFCHR:
@@ -312,6 +344,8 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 		__sync_fetch_and_add(&stats.missed_exit, 1);
 	}
 	e->sys = sys;
+	e->ino = 0;
+	e->dev = 0;
 	/*
 	 * regs are the caller's: the syscall convention, not the C one (x86:
 	 * r10, not cx). A BTF pointer here, so the fields are direct loads,
@@ -324,7 +358,7 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 	} else {
 		e->fd = (__s32)PT_REGS_PARM1_SYSCALL(regs);
 		/* a wait's fd is an epoll file unless the call fails: see wait_fd_kind() */
-		e->fd_kind = ls_sys_is_wait(sys) ? LS_FD_EPOLL : fd_kind_of(e->fd);
+		e->fd_kind = ls_sys_is_wait(sys) ? LS_FD_EPOLL : fd_kind_of(e->fd, e);
 		if (sys == LS_SYS_EPOLL_PWAIT2)
 			e->arg = pwait2_timeout_ms(regs);
 		else if (ls_sys_is_wait(sys))
@@ -389,7 +423,7 @@ static __always_inline void aggregate(__u32 tid, const struct ls_inflight *e, __
 static __always_inline void wait_fd_kind(struct ls_inflight *e, long ret)
 {
 	if (ret < 0 && ret != -4 /* EINTR */)
-		e->fd_kind = fd_kind_of(e->fd);
+		e->fd_kind = fd_kind_of(e->fd, e);
 }
 
 static __always_inline int on_exit(long ret)
@@ -429,7 +463,8 @@ static __always_inline int on_exit(long ret)
 	r->fd = e->fd;
 	r->sys = e->sys;
 	r->fd_kind = e->fd_kind;
-	r->__pad = 0;
+	r->dev = e->dev;
+	r->ino = e->ino;
 	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
 	__sync_fetch_and_add(&stats.events, 1);
 	return 0;

@@ -22,6 +22,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "fd_paths.h"
 #include "output.h"
 #include "proc_syms.h"
 #include "procs.h"
@@ -47,7 +48,16 @@ struct recording {
 	struct output raw_out;
 	FILE *raw;
 	int raw_err;
+	struct fd_paths *paths;		/* names of the stored files used */
 };
+
+/* A record of our own, into the stream: the raw capture and the correlator, as on_record does. */
+static void push_path(struct recording *r, struct ls_rec_fd_path *p)
+{
+	if (r->raw && !r->raw_err)
+		r->raw_err = rawfile__write(r->raw, p, sizeof(*p));
+	correlator__push(session__correlator(r->s), p, sizeof(*p));
+}
 
 /* Each record, before the correlator: the raw capture, and names that may not last. */
 static int on_record(void *ctx, void *data, size_t len)
@@ -55,7 +65,12 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct recording *r = ctx;
 
 	__u32 type = *(__u32 *)data;
+	struct ls_rec_fd_path path;
 
+	/* a file's path goes first, so its calls find it: read now, while its fd may be open */
+	if (type == LS_REC_SYSCALL && len == sizeof(struct ls_rec_syscall) &&
+	    fd_paths__name(r->paths, data, &path))
+		push_path(r, &path);
 	/* the overflowing thread may be gone soon: name its JIT frames while we can */
 	if (type == LS_REC_OVERFLOW && r->syms)
 		proc_syms__refresh_one(r->syms, (pid_t)((struct ls_rec_overflow *)data)->pid);
@@ -532,7 +547,8 @@ static struct debuginfo *new_debuginfo(const struct record_opts *o)
 static int record(const struct record_opts *o)
 {
 	struct recording r = { .o = o, .trace_out.fd = -1, .raw_out.fd = -1,
-			       .dbg = new_debuginfo(o) };
+			       .dbg = new_debuginfo(o),
+			       .paths = fd_paths__new() };	/* NULL (ENOMEM): files go by fd */
 	const struct session_opts so = {
 		.cmd = "record", .prefix = "loopscope", .verb = "tracing",
 		.targets = o->targets, .cmd_argv = o->cmd, .seed_threads = true,
@@ -573,6 +589,7 @@ out:
 	session__free(r.s);
 	trace_export__free(r.te);
 	proc_syms__free(r.syms);
+	fd_paths__free(r.paths);
 	debuginfo__free(r.dbg);
 	folded__free(r.folded);
 	pftrace__free(r.pf);

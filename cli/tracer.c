@@ -358,7 +358,7 @@ static void report_open_call(struct tracer *t, int map_fd, pid_t pid, pid_t tid,
 		struct ls_rec_syscall r = {
 			.type = LS_REC_SYSCALL, .flags = LS_SYSF_OPEN, .pid = (__u32)pid,
 			.tid = (__u32)tid, .ts = v.ts, .dur = now - v.ts, .arg = v.arg, .fd = v.fd,
-			.sys = v.sys, .fd_kind = v.fd_kind,
+			.sys = v.sys, .fd_kind = v.fd_kind, .dev = v.dev, .ino = v.ino,
 		};
 		t->opts.on_record(t->opts.ctx, &r, sizeof(r));
 	}

@@ -16,6 +16,7 @@
 #include "record.h"
 
 #include "correlator_int.h"
+#include "file_io.h"
 #include "loop_summary.h"
 
 /* ---- threads: heap objects (sinks get &t->info), the table holds pointers ---- */
@@ -123,6 +124,7 @@ void correlator__free(struct correlator *c)
 	uvc_free(c);
 	stc_free(c);
 	prc_free(c);
+	fdp_free(c);
 	ls_summary_free_procs(&c->summary);
 	ls_table_free(&c->threads);
 	free(c->summary.loops);
@@ -278,30 +280,6 @@ static void add_sys_stats(struct ls_loop_summary *l, const struct ls_call *call)
 	ls_hist_add(&st->dur, call->dur);
 }
 
-static void add_file_io(struct ls_loop_summary *l, const struct ls_call *call)
-{
-	struct ls_file_io *f = NULL;
-	uint32_t i;
-
-	l->file_io_calls++;
-	l->file_io_ns += call->dur;
-	for (i = 0; i < l->nfile_fds; i++)
-		if (l->file_io[i].fd == call->fd)
-			f = &l->file_io[i];
-	if (!f) {
-		if (l->nfile_fds == LS_TOP_FILE_FDS)
-			return;	/* totals above still count it */
-		f = &l->file_io[l->nfile_fds++];
-		f->fd = call->fd;
-		f->first_ts = call->ts;
-	}
-	f->sys_mask |= 1u << call->sys;
-	f->count++;
-	f->total_ns += call->dur;
-	if (call->dur > f->max_ns)
-		f->max_ns = call->dur;
-}
-
 /* Keeps the LS_TOP_STALLS longest stalls, longest first. */
 static void add_stall(struct ls_loop_summary *l, const struct ls_iteration *it,
 		      const struct thread_state *t)
@@ -346,6 +324,26 @@ static void complete_iteration(struct correlator *c, struct thread_state *t,
 	stc_reset_iteration(t);
 }
 
+/*
+ * A call on a stored file in a loop's busy time: the finding, by path when
+ * known, except the target's writes to its own perf map (JIT symbols for
+ * perf: the target asked for them), which are counted apart.
+ */
+static void note_file_io(const struct correlator *c, struct thread_state *t,
+			 const struct ls_rec_syscall *r, struct ls_call *call)
+{
+	bool perf_map;
+	const struct ls_rec_fd_path *p = fdp_find(c, r, &perf_map);
+
+	if (perf_map) {
+		ls_perf_map_add(t->loop, call);
+		return;
+	}
+	call->flags |= LS_CALLF_SYNC_FILE;
+	t->nfile_io++;
+	ls_file_io_add(t->loop, call, p ? p->path : NULL, p ? p->len : 0, p ? p->flags : 0);
+}
+
 static int valid_syscall_rec(const struct ls_rec_syscall *r)
 {
 	return r->sys > LS_SYS_NONE && r->sys < LS_SYS_MAX && r->fd_kind < LS_FD_KIND_MAX &&
@@ -380,11 +378,8 @@ static int on_syscall_rec(struct correlator *c, const struct ls_rec_syscall *r)
 	} else if (t->last_poll_exit) {
 		call.iter = t->seq + 1;
 		t->ncalls++;
-		if (call.fd_kind == LS_FD_FILE && ls_sys_is_io(call.sys)) {
-			call.flags |= LS_CALLF_SYNC_FILE;
-			t->nfile_io++;
-			add_file_io(t->loop, &call);
-		}
+		if (call.fd_kind == LS_FD_FILE && ls_sys_is_io(call.sys))
+			note_file_io(c, t, r, &call);
 	}
 	if (wait_returned) {
 		t->last_poll_exit = r->ts + r->dur;
@@ -468,6 +463,7 @@ static const struct {
 	[LS_REC_STACK] = { sizeof(struct ls_rec_stack), stc_stack_rec },
 	[LS_REC_SYS_AGG] = { sizeof(struct ls_rec_sys_agg), on_sys_agg_rec },
 	[LS_REC_PROC] = { sizeof(struct ls_rec_proc), prc_proc_rec },
+	[LS_REC_FD_PATH] = { sizeof(struct ls_rec_fd_path), fdp_path_rec },
 };
 
 /* Room for any record, aligned for its fields. */
@@ -482,6 +478,7 @@ union any_rec {
 	struct ls_rec_stack stack;
 	struct ls_rec_sys_agg sys_agg;
 	struct ls_rec_proc proc;
+	struct ls_rec_fd_path fd_path;
 };
 
 int correlator__push(struct correlator *c, const void *rec, size_t len)

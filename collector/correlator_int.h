@@ -19,6 +19,7 @@ struct uvc_thread;
 struct stc_run;
 struct stc_thread;
 struct prc_run;
+struct fdp_run;
 
 struct thread_state {
 	struct ls_thread info;
@@ -44,6 +45,7 @@ struct correlator {
 	struct uvc_run *uv;
 	struct stc_run *stc;
 	struct prc_run *procs;		/* procs_model.c */
+	struct fdp_run *fdp;		/* fd_paths_model.c */
 };
 
 /* The thread of tid, created (and reported to the sink) when first seen. NULL: ENOMEM. */
@@ -87,5 +89,11 @@ void prc_leader_named(struct correlator *c, uint32_t pid, const char *comm);
 /* Processes held: seen and not exited. */
 size_t prc_live(const struct correlator *c);
 void prc_free(struct correlator *c);
+
+int fdp_path_rec(struct correlator *c, const void *rec);
+/* The path of the call's file (pid, fd, ino, dev all match), or NULL; *perf_map: it is one. */
+const struct ls_rec_fd_path *fdp_find(const struct correlator *c, const struct ls_rec_syscall *r,
+				      bool *perf_map);
+void fdp_free(struct correlator *c);
 
 #endif

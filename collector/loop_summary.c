@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
 #include <stdlib.h>
+#include "file_io.h"
 #include "loop_summary.h"
 
 void ls_loop_keep_stall(struct ls_loop_summary *l, const struct ls_stall *s)
@@ -60,27 +61,6 @@ static void merge_sys(struct ls_sys_stats *dst, const struct ls_sys_stats *src)
 	ls_hist_merge(&dst->dur, &src->dur);
 }
 
-/* One process, one fd table: the same fd in two threads is one entry. */
-static void merge_file_io(struct ls_loop_summary *dst, const struct ls_file_io *f)
-{
-	struct ls_file_io *d = NULL;
-	uint32_t i;
-
-	for (i = 0; i < dst->nfile_fds && !d; i++)
-		if (dst->file_io[i].fd == f->fd)
-			d = &dst->file_io[i];
-	if (!d) {
-		if (dst->nfile_fds < LS_TOP_FILE_FDS)
-			dst->file_io[dst->nfile_fds++] = *f;
-		return;
-	}
-	d->sys_mask |= f->sys_mask;
-	d->count += f->count;
-	d->total_ns += f->total_ns;
-	d->max_ns = f->max_ns > d->max_ns ? f->max_ns : d->max_ns;
-	d->first_ts = f->first_ts < d->first_ts ? f->first_ts : d->first_ts;
-}
-
 int ls_loop_merge(struct ls_loop_summary *dst, const struct ls_loop_summary *src)
 {
 	unsigned k;
@@ -104,10 +84,7 @@ int ls_loop_merge(struct ls_loop_summary *dst, const struct ls_loop_summary *src
 	}
 	for (k = 0; k < src->nstalls_kept; k++)
 		ls_loop_keep_stall(dst, &src->top_stalls[k]);
-	dst->file_io_calls += src->file_io_calls;
-	dst->file_io_ns += src->file_io_ns;
-	for (k = 0; k < src->nfile_fds; k++)
-		merge_file_io(dst, &src->file_io[k]);
+	ls_file_io_merge(dst, src);
 	dst->merged += src->merged ? src->merged : 1;
 	return 0;
 }

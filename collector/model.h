@@ -228,7 +228,7 @@ struct ls_cause_group;		/* collector/cause.h */
 /* ---- summary: what --summary writes and the end-of-run report shows ---- */
 
 #define LS_TOP_STALLS		32	/* longest stalls kept per loop thread */
-#define LS_TOP_FILE_FDS		16	/* distinct fds kept per sync-file-I/O finding list */
+#define LS_TOP_FILE_FDS		16	/* distinct files kept per sync-file-I/O finding list */
 #define LS_STALL_STACKS		32	/* commonest stacks kept per stall (its cause is made of them) */
 #define LS_STALL_JSON_STACKS	5	/* of which the JSON lists */
 #define LS_STALL_OFFCPU		8	/* longest off-CPU periods kept per stall */
@@ -283,13 +283,28 @@ struct ls_stack_hwm {
 	uint64_t samples;
 };
 
-struct ls_file_io {		/* sync regular-file I/O on a loop thread, per fd */
-	int32_t fd;
+/*
+ * Sync regular-file I/O on a loop thread, per file: by its path when user
+ * space named it (LS_REC_FD_PATH), else by fd (path_len 0: the fd was
+ * closed, or reused, before it could be named).
+ */
+struct ls_file_io {
+	int32_t fd;		/* the first fd it was used through */
 	uint32_t sys_mask;	/* bit per enum ls_syscall seen */
 	uint64_t count;
 	uint64_t total_ns;
 	uint64_t max_ns;
 	uint64_t first_ts;
+	uint32_t path_len;	/* 0: not named */
+	uint32_t path_flags;	/* LS_FDP_CUT */
+	char path[LS_FD_PATH_MAX];	/* the target's bytes, untrusted */
+};
+
+/* Writes to the target's own perf map (/tmp/perf-PID.map): JIT symbols, not a finding. */
+struct ls_perf_map_io {
+	uint64_t count;
+	uint64_t total_ns;
+	uint64_t max_ns;
 };
 
 struct ls_phase_stats {
@@ -339,6 +354,7 @@ struct ls_loop_summary {
 	uint64_t file_io_calls;
 	uint64_t file_io_ns;
 	struct ls_file_io file_io[LS_TOP_FILE_FDS];
+	struct ls_perf_map_io perf_map;
 	struct ls_phase_stats *phases[LS_PHASE_MAX];	/* NULL when never seen */
 	/* a summary read back from JSON: its "stall_causes" (the writer makes them from stacks) */
 	uint32_t ncauses;
@@ -353,6 +369,7 @@ struct ls_summary {
 	uint64_t bad_records;		/* malformed, unknown type, out of order */
 	uint64_t threads;		/* distinct threads seen */
 	uint64_t other_calls;		/* calls on threads that are not loops */
+	uint64_t fd_paths_unkept;	/* file paths not kept (the table was full): by fd instead */
 	uint32_t nloops;
 	struct ls_loop_summary **loops;	/* by first iteration */
 	unsigned uv_version;		/* UV_VERSION_HEX of the target's libuv, 0 if none */

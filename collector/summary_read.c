@@ -100,6 +100,11 @@ static uint64_t ms_to_ns(double ms)
 	return ms >= 9.2e12 ? (uint64_t)INT64_MAX : (uint64_t)(ms * 1e6 + 0.5);
 }
 
+uint64_t sr_ms_to_ns(double ms)
+{
+	return ms_to_ns(ms);
+}
+
 static int read_buckets(struct rd *r, const struct json_value *a, const char *where,
 			struct ls_hist *h)
 {
@@ -232,7 +237,7 @@ static int read_stalls(struct rd *r, const struct json_value *loop, const char *
 	return r->rc;
 }
 
-static uint32_t sys_mask(const struct json_value *a)
+uint32_t sr_sys_mask(const struct json_value *a)
 {
 	const struct json_value *e;
 	uint32_t mask = 0;
@@ -267,9 +272,9 @@ static int read_file_io(struct rd *r, const struct json_value *loop, const char 
 		io->count = sr_u64(r, e, w, "count");
 		io->total_ns = ms_to_ns(sr_num(r, e, w, "total_ms"));
 		io->max_ns = ms_to_ns(sr_num(r, e, w, "max_ms"));
-		io->sys_mask = sys_mask(json_get(e, "syscalls"));
+		io->sys_mask = sr_sys_mask(json_get(e, "syscalls"));
 	}
-	return r->rc;
+	return sr_read_file_paths(r, o, where, l);
 }
 
 static int read_loop(struct rd *r, const struct json_value *v, unsigned idx,

@@ -27,6 +27,14 @@ double sr_num(struct rd *r, const struct json_value *o, const char *where, const
 /* A string member that may be null; returns an owned copy (NULL for null). */
 char *sr_str(struct rd *r, const struct json_value *o, const char *where, const char *key);
 
+uint64_t sr_ms_to_ns(double ms);
+/* The enum ls_syscall bits of an array of syscall names (unknown names are ignored). */
+uint32_t sr_sys_mask(const struct json_value *a);
+
+/* summary_read_files.c: sync_file_io's "paths" and "perf_map", optional (older files have none). */
+int sr_read_file_paths(struct rd *r, const struct json_value *o, const char *where,
+		       struct ls_loop_summary *l);
+
 /* summary_read_procs.c: "processes", optional (files before it have none). */
 int sr_read_procs(struct rd *r, const struct json_value *root, struct ls_summary *s);
 

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include "collector/cause.h"
+#include "collector/file_io.h"
 #include "collector/record.h"
 #include "report_text.h"
 #include "summary_text.h"
@@ -301,26 +302,30 @@ static void write_stalls(const struct out *o, const struct ls_loop_summary *l, u
 	}
 }
 
+/* The finding by file, costliest first; the target's perf map writes apart: not a finding. */
 static void write_file_io(const struct out *o, const struct ls_loop_summary *l, unsigned top)
 {
-	char a[16], b[16];
-	unsigned i, k;
+	char a[16], b[16], sys[64], label[LS_ESC_SIZE(LS_FD_PATH_MAX)];
+	unsigned idx[LS_TOP_FILE_FDS], i, n = ls_file_io_by_time(l, idx);
 
-	if (!l->file_io_calls)
-		return;
-	fprintf(o->f, "\n  FINDING: %" PRIu64 " synchronous regular-file calls on the loop thread, "
-		"%s\n", l->file_io_calls, dur(a, l->file_io_ns));
-	fprintf(o->f, "  %-6s %9s %10s %10s  %s\n", "FD", "COUNT", "TOTAL", "MAX", "SYSCALLS");
-	for (i = 0; i < l->nfile_fds && (!top || i < top); i++) {
-		const struct ls_file_io *io = &l->file_io[i];
-
-		fprintf(o->f, "  %-6d %9" PRIu64 " %10s %10s  ", io->fd, io->count,
-			dur(a, io->total_ns), dur(b, io->max_ns));
-		for (k = 1; k < LS_SYS_MAX && k < 32; k++)
-			if (io->sys_mask & (1u << k))
-				fprintf(o->f, "%s ", ls_syscall_name(k));
-		fputc('\n', o->f);
+	if (l->file_io_calls) {
+		fprintf(o->f, "\n  FINDING: %" PRIu64 " synchronous regular-file calls on the loop "
+			"thread, %s\n", l->file_io_calls, dur(a, l->file_io_ns));
+		/* the fixed columns leave 40 for the file: a longer path goes past 80, uncut */
+		fprintf(o->f, "  %7s %9s %9s  %-8s %s\n", "COUNT", "TOTAL", "MAX", "SYSCALLS", "FILE");
 	}
+	for (i = 0; i < n && (!top || i < top); i++) {
+		const struct ls_file_io *io = &l->file_io[idx[i]];
+
+		fprintf(o->f, "  %7" PRIu64 " %9s %9s  %-8s %s\n", io->count, dur(a, io->total_ns),
+			dur(b, io->max_ns), ls_sys_mask_names(sys, sizeof(sys), io->sys_mask),
+			ls_file_io_label(label, sizeof(label), io));
+	}
+	if (l->perf_map.count)
+		fprintf(o->f, "\n  perf map writes: %" PRIu64 ", %s in total, longest %s\n"
+			"  (the target's /tmp/perf-PID.map, JIT names for perf: not a finding)\n",
+			l->perf_map.count,
+			dur(a, l->perf_map.total_ns), dur(b, l->perf_map.max_ns));
 }
 
 static void write_loop(const struct out *o, const struct ls_loop_summary *l,

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "collector/file_io.h"
 #include "collector/record.h"
 #include "collector/json.h"
 #include "summary_json.h"
@@ -193,6 +194,28 @@ static void write_sys_mask(FILE *f, uint32_t mask)
 	fputc(']', f);
 }
 
+/* The files by total time: path (null: not named, "fd" says which), cut when past LS_FD_PATH_MAX. */
+static void write_file_paths(FILE *f, const struct ls_loop_summary *l)
+{
+	unsigned idx[LS_TOP_FILE_FDS], i, n = ls_file_io_by_time(l, idx);
+
+	fputs(",\"paths\":[", f);
+	for (i = 0; i < n; i++) {
+		const struct ls_file_io *io = &l->file_io[idx[i]];
+
+		fputs(i ? ",{\"path\":" : "{\"path\":", f);
+		sj_str(f, io->path_len ? io->path : NULL, io->path_len);
+		fprintf(f, ",\"cut\":%s,\"fd\":%d,\"count\":%llu,\"total_ms\":%.3f,\"max_ms\":%.3f",
+			io->path_flags & LS_FDP_CUT ? "true" : "false", io->fd,
+			(unsigned long long)io->count, io->total_ns / NS_PER_MS, io->max_ns / NS_PER_MS);
+		write_sys_mask(f, io->sys_mask);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"perf_map\":{\"calls\":%llu,\"total_ms\":%.3f,\"max_ms\":%.3f}",
+		(unsigned long long)l->perf_map.count, l->perf_map.total_ns / NS_PER_MS,
+		l->perf_map.max_ns / NS_PER_MS);
+}
+
 static void write_file_io(FILE *f, const struct ls_loop_summary *l)
 {
 	uint32_t i, n = l->nfile_fds < LS_TOP_FILE_FDS ? l->nfile_fds : LS_TOP_FILE_FDS;
@@ -208,7 +231,9 @@ static void write_file_io(FILE *f, const struct ls_loop_summary *l)
 		write_sys_mask(f, io->sys_mask);
 		fputc('}', f);
 	}
-	fputs("]}", f);
+	fputc(']', f);
+	write_file_paths(f, l);
+	fputc('}', f);
 }
 
 static int write_loop(FILE *f, const struct ls_summary *s, const struct ls_loop_summary *l,

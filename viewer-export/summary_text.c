@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "collector/file_io.h"
 #include "collector/record.h"
 #include "stall_cause.h"
 #include "summary_text.h"
@@ -208,10 +209,53 @@ static void write_stalls(FILE *f, const struct ls_loop_summary *l, const struct 
 	free(groups);
 }
 
+const char *ls_file_io_label(char *buf, size_t sz, const struct ls_file_io *io)
+{
+	if (io->path_len)
+		return ls_esc_str(LS_ESC_TEXT, buf, sz, io->path, io->path_len);
+	snprintf(buf, sz, "fd %d (closed before it was named)", io->fd);
+	return buf;
+}
+
+const char *ls_sys_mask_names(char *buf, size_t sz, uint32_t mask)
+{
+	size_t n = 0;
+	unsigned k;
+
+	buf[0] = 0;
+	for (k = 1; k < LS_SYS_MAX && k < 32 && n < sz; k++)
+		if (mask & (1u << k))
+			n += (size_t)snprintf(buf + n, sz - n, "%s%s", n ? "," : "", ls_syscall_name(k));
+	return buf;
+}
+
+/* The finding, its three costliest files, and the perf map's writes apart (not a finding). */
+static void write_file_io(FILE *f, const struct ls_loop_summary *l)
+{
+	char a[32], b[32], sys[64], label[LS_ESC_SIZE(LS_FD_PATH_MAX)];
+	unsigned idx[LS_TOP_FILE_FDS], i, n = ls_file_io_by_time(l, idx);
+
+	if (l->file_io_calls)
+		fprintf(f, "    finding: %" PRIu64 " synchronous regular-file calls on the loop thread, "
+			"%s in total\n", l->file_io_calls, ls_fmt_duration(a, sizeof(a), l->file_io_ns));
+	for (i = 0; i < n && i < 3; i++) {
+		const struct ls_file_io *io = &l->file_io[idx[i]];
+
+		fprintf(f, "      %s %s: %" PRIu64 " calls, %s, longest %s\n",
+			ls_sys_mask_names(sys, sizeof(sys), io->sys_mask),
+			ls_file_io_label(label, sizeof(label), io), io->count,
+			ls_fmt_duration(a, sizeof(a), io->total_ns), ls_fmt_duration(b, sizeof(b), io->max_ns));
+	}
+	if (l->perf_map.count)
+		fprintf(f, "    perf map writes: %" PRIu64 ", %s (the target's /tmp/perf-PID.map "
+			"for perf's JIT names: not a finding)\n", l->perf_map.count,
+			ls_fmt_duration(a, sizeof(a), l->perf_map.total_ns));
+}
+
 static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct summary_text_meta *m,
 		       uint64_t first_ts)
 {
-	char p50[32], p99[32], max[32], fio[32], comm[LS_ESC_SIZE(LS_COMM_LEN)];
+	char p50[32], p99[32], max[32], comm[LS_ESC_SIZE(LS_COMM_LEN)];
 
 	if (l->merged)
 		fprintf(f, "  loop threads that exited (%u, merged):", l->merged);
@@ -226,10 +270,7 @@ static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct su
 		ls_fmt_duration(max, sizeof(max), l->busy.max), l->stalls);
 	if (l->nstalls_kept)
 		write_stalls(f, l, m, first_ts);
-	if (l->file_io_calls)
-		fprintf(f, "    finding: %" PRIu64 " synchronous regular-file calls on the loop thread, "
-			"%s in total (fd %d first)\n", l->file_io_calls,
-			ls_fmt_duration(fio, sizeof(fio), l->file_io_ns), l->file_io[0].fd);
+	write_file_io(f, l);
 }
 
 /* The deepest stacks seen by the sampler, deepest first (three at most). */

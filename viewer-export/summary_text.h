@@ -36,6 +36,10 @@ const char *ls_recursion(char *buf, size_t sz, const char *const *names, size_t 
 #define LS_PROC_HEADER_SIZE	1200
 const char *ls_proc_header(char *buf, size_t sz, const struct ls_summary *s,
 			   const struct ls_loop_summary *l);
+/* A finding's file for the terminal: its escaped path, or "fd N (closed before it was named)". */
+const char *ls_file_io_label(char *buf, size_t sz, const struct ls_file_io *io);
+/* "read,pread64": the syscalls of a mask (bit per enum ls_syscall), into buf. */
+const char *ls_sys_mask_names(char *buf, size_t sz, uint32_t mask);
 /* "1.23 ms"-style duration, into buf. */
 const char *ls_fmt_duration(char *buf, size_t sz, uint64_t ns);
 

@@ -243,7 +243,9 @@ TEST(summary_json_fields)
 			"\"min_ms\":80.000,\"max_ms\":80.000,\"total_ms\":80.000,\"share\":0.4469,");
 	ASSERT_HAS(doc, "\"sync_file_io\":{\"calls\":1,\"total_ms\":79.000,\"fds\":[{\"fd\":20,"
 			"\"count\":1,\"total_ms\":79.000,\"max_ms\":79.000,"
-			"\"syscalls\":[\"read\",\"pread64\"]}]}");
+			"\"syscalls\":[\"read\",\"pread64\"]}],\"paths\":[{\"path\":null,\"cut\":false,\"fd\":20,"
+			"\"count\":1,\"total_ms\":79.000,\"max_ms\":79.000,\"syscalls\":[\"read\",\"pread64\"]}],"
+			"\"perf_map\":{\"calls\":0,\"total_ms\":0.000,\"max_ms\":0.000}}");
 	ASSERT_HAS(doc, "\"other_threads_calls\":17,\"threadpool\":{");
 	free(doc);
 }
