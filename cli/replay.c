@@ -112,9 +112,12 @@ static int64_t feed(FILE *f, struct correlator *c, uint64_t *bad)
 	return err < 0 ? err : n;
 }
 
+/* The correlator holds the stacks the stall causes are made of (frames unnamed: the process is gone). */
 static int summary_writer(FILE *f, void *ctx)
 {
-	return summary_json__write(f, correlator__summary(ctx), NULL);
+	const struct summary_json_meta m = { .corr = ctx, .version = LS_VERSION };
+
+	return summary_json__write(f, correlator__summary(ctx), &m);
 }
 
 static int write_outputs(const struct replay_opts *o, struct correlator *c, struct pftrace *pf,

@@ -356,6 +356,8 @@ int ls_loop_causes(const struct ls_cause_ctx *cx, const struct correlator *corr,
 	uint32_t i, n = 0;
 	int err;
 
+	if (!corr)
+		return 0;	/* no stacks to make causes of (a caller without the model) */
 	for (i = 0; i < l->nstalls_kept; i++) {
 		err = ls_stall_cause_kept(cx, corr, &l->top_stalls[i], &causes[i]);
 		if (err)
