@@ -38,7 +38,9 @@ enum ls_rec_type {
  *          in ms; summary mode always sends it as a record
  *   IO     moves data through the fd of its first argument, arg = the byte
  *          count asked: on a regular file it blocks the loop (sync file I/O)
- *   OTHER  neither (futex: no fd, arg = the op)
+ *   OTHER  neither (futex: no fd, arg = the op; openat: fd = the fd it
+ *          returned, arg 0, and a regular file opened sends its path as
+ *          the program named it, LS_REC_FD_PATH with LS_FDP_OPENED)
  * Code asks the class (ls_sys_is_wait(), ls_sys_is_io()), never the order
  * of the ids, so a new call goes anywhere in the table. At most 32 ids:
  * summaries keep a u32 mask of them.
@@ -57,7 +59,8 @@ enum ls_rec_type {
 	XX(SENDTO, sendto, IO)               \
 	XX(RECVMSG, recvmsg, IO)             \
 	XX(SENDMSG, sendmsg, IO)             \
-	XX(FUTEX, futex, OTHER)
+	XX(FUTEX, futex, OTHER)              \
+	XX(OPENAT, openat, OTHER)
 
 enum ls_syscall {
 	LS_SYS_NONE = 0,
@@ -364,6 +367,7 @@ struct ls_rec_syscall {
  */
 #define LS_FD_PATH_MAX		256
 #define LS_FDP_CUT		0x1
+#define LS_FDP_OPENED		0x2	/* the kernel's, at openat: the path as the program passed it */
 
 struct ls_rec_fd_path {
 	__u32 type;		/* LS_REC_FD_PATH */

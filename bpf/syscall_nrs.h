@@ -19,6 +19,7 @@
 #define LS_NR_sendmsg		46
 #define LS_NR_recvmsg		47
 #define LS_NR_futex		202
+#define LS_NR_openat		257
 #define LS_NR_epoll_wait	232
 #define LS_NR_epoll_pwait	281
 #define LS_NR_epoll_pwait2	441
@@ -34,6 +35,7 @@
 #define LS_NR_sendmsg		211
 #define LS_NR_recvmsg		212
 #define LS_NR_futex		98
+#define LS_NR_openat		56
 #define LS_NR_epoll_wait	(-1)	/* arm64 has only epoll_pwait */
 #define LS_NR_epoll_pwait	22
 #define LS_NR_epoll_pwait2	441

@@ -351,7 +351,8 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 	 * r10, not cx). A BTF pointer here, so the fields are direct loads,
 	 * not a bpf_probe_read_kernel each as the _CORE_ variants do.
 	 */
-	if (sys == LS_SYS_FUTEX) {
+	if (sys == LS_SYS_FUTEX || sys == LS_SYS_OPENAT) {
+		/* futex: the op; openat: the path's user address, read at exit (opened_path()) */
 		e->fd = -1;
 		e->fd_kind = LS_FD_NONE;
 		e->arg = PT_REGS_PARM2_SYSCALL(regs);
@@ -426,6 +427,44 @@ static __always_inline void wait_fd_kind(struct ls_inflight *e, long ret)
 		e->fd_kind = fd_kind_of(e->fd, e);
 }
 
+/*
+ * openat returned fd: when it is a stored file, its path as the program
+ * named it (user memory still mapped at exit), for the calls on it. A file
+ * opened, read and closed within one poll of ours is gone from /proc by the
+ * time user space could name it (readFileSync does just that), so the name
+ * is taken here. The program's own string, relative to its cwd if
+ * relative: a claim about its own file, shown as such (LS_FDP_OPENED).
+ */
+static __always_inline void opened_path(struct ls_inflight *e, long ret, __u32 pid)
+{
+	struct ls_rec_fd_path *p;
+	long n;
+
+	e->fd = (__s32)ret;
+	e->fd_kind = fd_kind_of(e->fd, e);
+	if (e->fd_kind != LS_FD_FILE)
+		return;
+	p = bpf_ringbuf_reserve(&events, sizeof(*p), 0);
+	if (!p) {
+		__sync_fetch_and_add(&stats.rb_drops, 1);
+		return;
+	}
+	n = bpf_probe_read_user_str(p->path, sizeof(p->path), (const void *)e->arg);
+	p->type = LS_REC_FD_PATH;
+	p->pid = pid;
+	p->fd = e->fd;
+	p->dev = (__u32)e->dev;
+	p->ino = e->ino;
+	p->len = n > 1 ? (__u32)n - 1 : 0;
+	p->flags = LS_FDP_OPENED | (n == sizeof(p->path) ? LS_FDP_CUT : 0);
+	if (!p->len || !p->ino) {
+		bpf_ringbuf_discard(p, 0);
+		return;
+	}
+	bpf_ringbuf_submit(p, rb_flags(sizeof(*p)));
+	__sync_fetch_and_add(&stats.events, 1);
+}
+
 static __always_inline int on_exit(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
@@ -442,6 +481,11 @@ static __always_inline int on_exit(long ret)
 	e->active = 0;
 	if (ls_sys_is_wait(e->sys))
 		wait_fd_kind(e, ret);
+	if (e->sys == LS_SYS_OPENAT) {
+		if (ret >= 0)
+			opened_path(e, ret, (__u32)(pid_tgid >> 32));
+		e->arg = 0;	/* a user address: nothing to show */
+	}
 	if (summary_only && !ls_sys_is_wait(e->sys) &&
 	    !(ls_sys_is_io(e->sys) && e->fd_kind == LS_FD_FILE)) {
 		aggregate(tid, e, now - e->ts, ret);
