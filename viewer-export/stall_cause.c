@@ -271,6 +271,12 @@ out:
 	return err;
 }
 
+/* A stack id's frames, or none without the model (a writer given no correlator). */
+static const struct ls_stack *stack_of(const struct correlator *corr, int32_t id)
+{
+	return corr ? correlator__stack(corr, id) : NULL;
+}
+
 int ls_stall_cause_kept(const struct ls_cause_ctx *cx, const struct correlator *corr,
 			const struct ls_stall *st, struct ls_cause *out)
 {
@@ -279,14 +285,14 @@ int ls_stall_cause_kept(const struct ls_cause_ctx *cx, const struct correlator *
 
 	for (i = 0; i < st->nstacks && i < LS_STALL_STACKS; i++)
 		ws[n++] = (struct ls_weighted_stack){
-			.user = correlator__stack(corr, st->stacks[i].user),
-			.kern = correlator__stack(corr, st->stacks[i].kern),
+			.user = stack_of(corr, st->stacks[i].user),
+			.kern = stack_of(corr, st->stacks[i].kern),
 			.samples = st->stacks[i].count,
 		};
 	for (i = 0; i < st->noff && i < LS_STALL_OFFCPU; i++) {
 		ws[n] = (struct ls_weighted_stack){
-			.user = correlator__stack(corr, st->off[i].user),
-			.kern = correlator__stack(corr, st->off[i].kern),
+			.user = stack_of(corr, st->off[i].user),
+			.kern = stack_of(corr, st->off[i].kern),
 			.off_ns = st->off[i].ns, .waker_tid = st->off[i].waker_tid,
 		};
 		memcpy(ws[n].waker_comm, st->off[i].waker_comm, sizeof(ws[n].waker_comm));
@@ -356,8 +362,6 @@ int ls_loop_causes(const struct ls_cause_ctx *cx, const struct correlator *corr,
 	uint32_t i, n = 0;
 	int err;
 
-	if (!corr)
-		return 0;	/* no stacks to make causes of (a caller without the model) */
 	for (i = 0; i < l->nstalls_kept; i++) {
 		err = ls_stall_cause_kept(cx, corr, &l->top_stalls[i], &causes[i]);
 		if (err)
