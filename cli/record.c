@@ -27,6 +27,7 @@
 #include "proc_syms.h"
 #include "procs.h"
 #include "rawfile.h"
+#include "record_notes.h"
 #include "record_opts.h"
 #include "session.h"
 #include "target.h"
@@ -321,85 +322,6 @@ static int write_outputs(struct recording *r, const struct ls_export_stats *es)
 	return rc;
 }
 
-/* Where the names of the stripped modules came from: "libuv.so.1 from ...; redis-server: .dynsym only". */
-static void print_symbol_sources(const struct recording *r)
-{
-	char line[2048], esc[LS_ESC_SIZE(2048)];
-	int err = proc_syms__sources(r->syms, line, sizeof(line));
-
-	struct debuginfo_stats ds;
-
-	if (line[0])
-		fprintf(stderr, "loopscope: symbols: %s%s\n",
-			ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), line, strlen(line)),
-			err == -ENOSPC ? "..." : "");
-	if (!r->dbg)
-		return;
-	/* the trust rules' refusals are always said (README "Trust rules") */
-	debuginfo__stats(r->dbg, &ds);
-	if (ds.refused_build_id || ds.refused_crc || ds.refused_file)
-		fprintf(stderr, "loopscope: symbols: debug files refused: %" PRIu64 " with another "
-			"build-id, %" PRIu64 " with another CRC, %" PRIu64 " not a plain regular "
-			"ELF file (a link, FIFO, device or too large)\n", ds.refused_build_id,
-			ds.refused_crc, ds.refused_file);
-	if (ds.debuginfod_timeouts)
-		fprintf(stderr, "loopscope: symbols: debuginfod gave no answer within the timeout "
-			"(%" PRIu64 " times): see --debuginfod-timeout\n", ds.debuginfod_timeouts);
-}
-
-/* A target file the trust rules refused, always; with -v, how to get missing names. */
-static void print_symbol_note(const struct recording *r)
-{
-	struct symbolizer_stats st;
-	const char *note;
-
-	if (!r->syms)
-		return;
-	proc_syms__stats(r->syms, &st);
-	note = r->o->common.verbose ? symbolizer__hint(&st) : symbolizer__refusal(&st);
-	if (note)
-		fprintf(stderr, "loopscope: symbols: %s\n", note);
-	if (proc_syms__full(r->syms))
-		fprintf(stderr, "loopscope: symbols: frames of %" PRIu64 " processes not named: "
-			"symbols are read for %d processes at most\n", proc_syms__full(r->syms),
-			LS_MAX_SYMBOLIZED_PROCS);
-	print_symbol_sources(r);
-}
-
-/* Stacks cut short or missing are said, so a short stack is not taken for the whole. */
-static void print_stack_note(const struct recording *r, const struct ls_stats *st)
-{
-	struct user_stacks_stats us;
-
-	if (!tracer__user_stacks(session__tracer(r->s), &us))
-		return;
-	if (!r->o->common.verbose && !st->ustack_capped && !st->ustack_errors &&
-	    !us.unwind.at_copy_end && !us.pending_missing && !us.ids_full)
-		return;
-	fprintf(stderr, "loopscope: stacks: %" PRIu64 " unwound from .eh_frame (%.1f us, %.1f frames"
-		" each), %" PRIu64 " cut where the %u KiB copy ended, %" PRIu64 " not copied (over %u MiB/s"
-		" per CPU), %" PRIu64 " unreadable, %" PRIu64 " lost\n", us.unwind.stacks,
-		us.unwind.stacks ? us.unwind.ns / 1e3 / (double)us.unwind.stacks : 0.0,
-		us.unwind.stacks ? (double)us.unwind.frames / (double)us.unwind.stacks : 0.0,
-		us.unwind.at_copy_end,
-		LS_MAX_STACK_COPY / 1024, (uint64_t)st->ustack_capped, LS_USTACK_BYTES_PER_SEC >> 20,
-		(uint64_t)st->ustack_errors, us.pending_missing + us.ids_full);
-}
-
-/* How many processes the set held, and any it could not take: never a silent cap. */
-static void print_procs_note(const struct recording *r, const struct ls_stats *st)
-{
-	const struct procs *ps = session__procs(r->s);
-
-	if (st->procs_full || ps->full)
-		fprintf(stderr, "loopscope: processes: %" PRIu64 " not followed: %d traced at once at "
-			"most; their loops are missing\n", (uint64_t)(st->procs_full + ps->full),
-			LS_MAX_PROCS);
-	if (ps->seen > 1 || r->o->common.verbose)
-		fprintf(stderr, "loopscope: processes: %" PRIu64 " followed, %" PRIu64 " of them "
-			"forked or joined while recording\n", ps->seen, (uint64_t)st->procs_followed);
-}
-
 static void print_summary(struct recording *r, const struct ls_stats *st)
 {
 	struct summary_text_meta tm = {
@@ -412,10 +334,13 @@ static void print_summary(struct recording *r, const struct ls_stats *st)
 		.corr = r->corr, .resolve = resolve_frame, .resolve_ctx = r,
 	};
 
+	const struct record_notes notes = {
+		.syms = r->syms, .dbg = r->dbg, .tracer = session__tracer(r->s),
+		.procs = session__procs(r->s), .st = st, .verbose = r->o->common.verbose,
+	};
+
 	summary_text__write(stderr, correlator__summary(r->corr), &tm);
-	print_symbol_note(r);
-	print_stack_note(r, st);
-	print_procs_note(r, st);
+	record_notes__print(&notes);
 }
 
 static int finish(struct recording *r)
