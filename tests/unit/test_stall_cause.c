@@ -37,12 +37,24 @@ static int stub_resolve(void *ctx, uint32_t pid, uint64_t ip, bool kernel,
 
 static const struct ls_cause_ctx cx = { .resolve = stub_resolve, .pid = 1 };
 
+/* The stacks a test made, freed at its end (free_made()): LeakSanitizer runs in CI. */
+static struct ls_stack *made[64];
+static unsigned nmade;
+
+static void free_made(void)
+{
+	while (nmade)
+		free(made[--nmade]);
+}
+
 /* A stack of n ips, leaf first. */
 static struct ls_stack *stk(bool kernel, uint32_t n, const uint64_t *ips)
 {
 	struct ls_stack *s = calloc(1, sizeof(*s) + n * sizeof(s->ips[0]));
 
 	ASSERT(s);
+	ASSERT(nmade < sizeof(made) / sizeof(made[0]));
+	made[nmade++] = s;
 	s->kernel = kernel;
 	s->nframes = n;
 	memcpy(s->ips, ips, n * sizeof(ips[0]));
@@ -73,6 +85,7 @@ TEST(cause_two_leaves_under_one_caller)
 	ASSERT(!c.offcpu);
 	ASSERT_STR_EQ(ls_cause_share(&c, c.samples, c.nsamples, c.weight, c.total, buf, sizeof(buf)),
 		      "8/8 samples, 100%");
+	free_made();
 }
 
 TEST(cause_60_40_split_takes_the_60_path)
@@ -93,6 +106,7 @@ TEST(cause_60_40_split_takes_the_60_path)
 	ASSERT_NEAR(c.share, 0.6, 1e-9);
 	ASSERT_STR_EQ(ls_cause_share(&c, c.samples, c.nsamples, c.weight, c.total, buf, sizeof(buf)),
 		      "6/10 samples, 60%");
+	free_made();
 }
 
 TEST(cause_one_leaf_and_callers_capped)
@@ -108,6 +122,7 @@ TEST(cause_one_leaf_and_callers_capped)
 	ASSERT_STR_EQ(ls_cause_line(&c, 8, buf, sizeof(buf)),
 		      "busy_spin <- handle_block <- loop_run <- main");
 	ASSERT_STR_EQ(ls_cause_line(&c, 2, buf, sizeof(buf)), "busy_spin <- handle_block");
+	free_made();
 }
 
 TEST(cause_no_majority_and_unsampled_weight)
@@ -130,6 +145,7 @@ TEST(cause_no_majority_and_unsampled_weight)
 	ASSERT_EQ(ls_stall_cause(&cx, one, 1, 9, 80 * MS, 0, &c), 0);
 	ASSERT_STR_EQ(c.frames[0], "busy_spin");	/* 5 of 9 */
 	ASSERT_NEAR(c.share, 5.0 / 9, 1e-9);
+	free_made();
 }
 
 TEST(cause_unnamed_frames_by_address)
@@ -147,6 +163,7 @@ TEST(cause_unnamed_frames_by_address)
 	((struct ls_stack *)ws[1].user)->ips[0] = 0xf110;
 	ASSERT_EQ(ls_stall_cause(&cx, ws, 2, 6, 80 * MS, 0, &c), 0);
 	ASSERT_STR_EQ(ls_cause_line(&c, 8, buf, sizeof(buf)), "libx.so+0x110 <- handle_block");
+	free_made();
 }
 
 TEST(cause_off_cpu_names_the_syscall_and_waker)
@@ -170,6 +187,7 @@ TEST(cause_off_cpu_names_the_syscall_and_waker)
 	ASSERT_NEAR(c.share, 140.0 / 150, 1e-9);
 	ASSERT_STR_EQ(ls_cause_share(&c, c.samples, c.nsamples, c.weight, c.total, buf, sizeof(buf)),
 		      "93% of 150.0 ms, off CPU in __x64_sys_read, woken by tid 42 (writer)");
+	free_made();
 }
 
 TEST(cause_kernel_frames_on_cpu_go_deeper)
@@ -184,6 +202,7 @@ TEST(cause_kernel_frames_on_cpu_go_deeper)
 	ASSERT_EQ(ls_stall_cause(&cx, ws, 1, 4, 80 * MS, 0, &c), 0);
 	ASSERT_STR_EQ(ls_cause_line(&c, 8, buf, sizeof(buf)),
 		      "pipe_read <- entry_SYSCALL_64 <- memcpy <- handle_block");
+	free_made();
 }
 
 TEST(cause_groups_same_cause)
@@ -227,4 +246,5 @@ TEST(cause_deepest_majority_below_the_split)
 	ASSERT_STR_EQ(ls_cause_line(&c, 8, buf, sizeof(buf)),
 		      "sha256_block <- sha256_update <- DeriveBits <- handle_block");
 	ASSERT_EQ(c.samples, 5);
+	free_made();
 }
