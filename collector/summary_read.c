@@ -135,8 +135,8 @@ static int read_buckets(struct rd *r, const struct json_value *a, const char *wh
 	return 0;
 }
 
-static int read_hist(struct rd *r, const struct json_value *parent, const char *where,
-		     struct ls_hist *h)
+int sr_read_hist(struct rd *r, const struct json_value *parent, const char *where,
+		 struct ls_hist *h)
 {
 	const struct json_value *o = sr_member(r, parent, where, "hist", JSON_OBJECT), *b;
 	char w[PATH_LEN + 8];
@@ -179,7 +179,7 @@ static int read_syscall(struct rd *r, const struct json_value *v, const char *wh
 
 	ss->count = sr_u64(r, v, where, "count");
 	ss->errors = sr_u64(r, v, where, "errors");
-	if (!kinds || read_hist(r, v, where, &ss->dur))
+	if (!kinds || sr_read_hist(r, v, where, &ss->dur))
 		return r->rc;
 	ss->total_ns = ss->dur.sum;
 	for (k = kinds->child; k; k = k->next) {
@@ -300,9 +300,9 @@ static int read_loop(struct rd *r, const struct json_value *v, unsigned idx,
 	if (r->rc)
 		return r->rc;
 	snprintf(wb, sizeof(wb), "%s.busy", w);
-	read_hist(r, busy, wb, &l->busy);
+	sr_read_hist(r, busy, wb, &l->busy);
 	snprintf(wb, sizeof(wb), "%s.poll_wait", w);
-	read_hist(r, poll, wb, &l->poll);
+	sr_read_hist(r, poll, wb, &l->poll);
 	l->busy_total_ns = l->busy.sum;
 	l->poll_total_ns = l->poll.sum;
 	if (!r->rc)
@@ -313,6 +313,8 @@ static int read_loop(struct rd *r, const struct json_value *v, unsigned idx,
 		read_file_io(r, v, w, l);
 	if (!r->rc)
 		sr_read_causes(r, v, w, l);
+	if (!r->rc)
+		sr_read_phases(r, v, w, l);
 	return r->rc;
 }
 
@@ -414,8 +416,9 @@ int summary_read_buf(const char *buf, size_t len, struct summary_file **out,
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -ENOMEM;
 	}
-	if (!read_header(&r, json_root(doc), f) && !read_loops(&r, json_root(doc), &f->s))
-		sr_read_procs(&r, json_root(doc), &f->s);
+	if (!read_header(&r, json_root(doc), f) && !read_loops(&r, json_root(doc), &f->s) &&
+	    !sr_read_procs(&r, json_root(doc), &f->s))
+		sr_read_pool(&r, json_root(doc), &f->s);
 	json_free(doc);
 	/* the document itself, for members the model does not hold (libuv, stacks) */
 	if (!r.rc && !(f->raw = malloc(len)))
@@ -517,6 +520,7 @@ void summary_file_free(struct summary_file *f)
 		ls_loop_free(f->s.loops[i]);
 	free(f->s.loops);
 	ls_summary_free_procs(&f->s);
+	sr_free_pool(&f->s);
 	free(f->command);
 	free(f->trace);
 	free(f);

@@ -31,6 +31,16 @@ uint64_t sr_ms_to_ns(double ms);
 /* The enum ls_syscall bits of an array of syscall names (unknown names are ignored). */
 uint32_t sr_sys_mask(const struct json_value *a);
 
+/* h from parent's "hist" member (strict: consistent with its count, min and max). */
+int sr_read_hist(struct rd *r, const struct json_value *parent, const char *where,
+		 struct ls_hist *h);
+
+/* summary_read_uv.c: a loop's "phases", the top-level "threadpool"; optional. */
+int sr_read_phases(struct rd *r, const struct json_value *loop, const char *where,
+		   struct ls_loop_summary *l);
+int sr_read_pool(struct rd *r, const struct json_value *root, struct ls_summary *s);
+void sr_free_pool(struct ls_summary *s);
+
 /* summary_read_files.c: sync_file_io's "paths" and "perf_map", optional (older files have none). */
 int sr_read_file_paths(struct rd *r, const struct json_value *o, const char *where,
 		       struct ls_loop_summary *l);

@@ -328,6 +328,62 @@ static void write_file_io(const struct out *o, const struct ls_loop_summary *l, 
 			dur(a, l->perf_map.total_ns), dur(b, l->perf_map.max_ns));
 }
 
+/* A libuv loop's phases: where its time went, share of the loop's wall time (busy + poll wait). */
+static void write_phases(const struct out *o, const struct ls_loop_summary *l)
+{
+	uint64_t loop_ns = l->busy_total_ns + l->poll_total_ns;
+	char a[16], b[16], c[16];
+	bool any = false;
+	unsigned p;
+
+	for (p = 0; p < LS_PHASE_MAX; p++) {
+		const struct ls_phase_stats *ps = l->phases[p];
+
+		if (!ps)
+			continue;
+		if (!any)
+			fprintf(o->f, "\n  %-14s %9s %10s %10s %10s %6s\n", "PHASE", "COUNT", "P50", "P99",
+				"TOTAL", "SHARE");
+		any = true;
+		fprintf(o->f, "  %-14s %9" PRIu64 " %10s %10s %10s %5.1f%%%s\n", ls_phase_name(p),
+			ps->dur.count, dur(a, ls_hist_quantile(&ps->dur, 0.5)),
+			dur(b, ls_hist_quantile(&ps->dur, 0.99)), dur(c, ps->total_ns),
+			loop_ns ? 100.0 * (double)ps->total_ns / (double)loop_ns : 0.0,
+			p == LS_PHASE_PENDING || p == LS_PHASE_CLOSING ? " inferred" : "");
+	}
+}
+
+/* libuv's thread pool, all loops' together, by kind of work. */
+static void write_pool(const struct out *o, const struct ls_pool_summary *p)
+{
+	char a[16], b[16], c[16], d[16];
+	bool any = false;
+	unsigned k;
+
+	for (k = 0; k < LS_WORK_KIND_MAX; k++) {
+		const struct ls_work_stats *w = p->kinds[k];
+
+		if (!w)
+			continue;
+		if (!any) {
+			fputc('\n', o->f);
+			heading(o, "%s", "THREAD POOL (libuv)");
+			fprintf(o->f, "  %u workers seen, deepest queue %d, most running %d, workers idle "
+				"%s\n", p->nworkers, p->max_queued, p->max_running, dur(a, p->worker_idle_ns));
+			fprintf(o->f, "  %-12s %7s %7s %10s %10s %10s %10s\n", "KIND", "DONE", "INCOMPL",
+				"QUEUE P50", "QUEUE P99", "RUN P99", "DONE P99");
+		}
+		any = true;
+		fprintf(o->f, "  %-12s %7" PRIu64 " %7" PRIu64 " %10s %10s %10s %10s\n",
+			ls_work_kind_name(k), w->count, w->incomplete,
+			dur(a, ls_hist_quantile(&w->queue, 0.5)), dur(b, ls_hist_quantile(&w->queue, 0.99)),
+			dur(c, ls_hist_quantile(&w->run, 0.99)), dur(d, ls_hist_quantile(&w->done, 0.99)));
+		if (w->sync)
+			fprintf(o->f, "  %-12s %7" PRIu64 " run on the loop thread itself (a *Sync call), %s\n",
+				"", w->sync, dur(a, w->sync_ns));
+	}
+}
+
 static void write_loop(const struct out *o, const struct ls_loop_summary *l,
 		       const struct report_text_opts *opts, uint64_t first_ts)
 {
@@ -349,6 +405,7 @@ static void write_loop(const struct out *o, const struct ls_loop_summary *l,
 		fputc('\n', o->f);
 		write_log2(o, &l->busy);
 	}
+	write_phases(o, l);
 	write_syscalls(o, l, opts->top);
 	write_causes(o, l, opts->top);
 	write_stalls(o, l, opts->top, first_ts);
@@ -375,4 +432,5 @@ void report_text__write(FILE *f, const struct summary_file *sf, const struct rep
 		}
 		write_loop(&out, sf->s.loops[idx[i]], o, sf->s.first_ts);
 	}
+	write_pool(&out, &sf->s.pool);
 }

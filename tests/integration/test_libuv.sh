@@ -52,6 +52,12 @@ check "pool: every item's flow links exactly 3 slices ($links)" [ "$(echo $links
 depth=$(awk -v u="$(awk '$1 == "track" && /thread pool queued/ {print $2}' "$TMP/pq.pftrace.dump")" \
 	'$1 == "counter" && $2 == u && $4 > m {m = $4} END {print m + 0}' "$TMP/pq.pftrace.dump")
 check "pool: queue depth counter reaches at least 4 (got $depth)" [ "$depth" -ge 4 ]
+"$LS" report "$TMP/pq.json" > "$TMP/pq.report" 2>&1
+check "pool: report exits 0" [ $? = 0 ]
+check "pool: report's pool table: 8 queue_work items done, none incomplete" \
+	grep -Eq "^  queue_work +8 +0 " "$TMP/pq.report"
+check "pool: report names the deepest queue" grep -Eq "deepest queue [4-8]," "$TMP/pq.report"
+check "pool: report's phases table lists the poll phase" grep -Eq "^  poll +[0-9]+ " "$TMP/pq.report"
 
 # ---- (a) readFileSync on the loop vs readFile on the pool ----
 head -c 1048576 /dev/urandom > "$TMP/data.bin"

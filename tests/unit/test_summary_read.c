@@ -281,3 +281,48 @@ TEST(summary_read_stall_causes_damaged)
 	ASSERT(strstr(err.msg, "loops[0].stall_causes[0]"));
 	free(doc);
 }
+
+/* libuv's phases and thread pool come back for `report`, histogram for histogram. */
+TEST(summary_read_phases_and_pool)
+{
+	static struct ls_phase_stats timers;
+	static struct ls_work_stats fs;
+	struct summary_error err;
+	struct summary_file *f;
+	struct ls_summary s;
+	size_t len;
+	char *doc;
+	uint64_t v;
+
+	build(&s);
+	ls_hist_init(&timers.dur);
+	ls_hist_init(&fs.queue), ls_hist_init(&fs.run), ls_hist_init(&fs.done);
+	for (v = 1000; v < 200000; v += 1000) {
+		ls_hist_add(&timers.dur, v);
+		ls_hist_add(&fs.queue, v * 3);
+		ls_hist_add(&fs.run, v * 7);
+	}
+	timers.total_ns = timers.dur.sum;
+	fs.count = 199, fs.incomplete = 2, fs.sync = 5, fs.sync_ns = 4 * MS;
+	rloop.phases[LS_PHASE_TIMERS] = &timers;
+	s.pool.kinds[LS_WORK_FS] = &fs;
+	s.pool.nworkers = 4, s.pool.max_queued = 9, s.pool.max_running = 4;
+	doc = to_json(&s, &meta, &len);
+	rloop.phases[LS_PHASE_TIMERS] = NULL;
+	if (summary_read_buf(doc, len, &f, &err))
+		LS_FAIL("read back: %s", err.msg);
+	ASSERT(f->s.loops[0]->phases[LS_PHASE_TIMERS]);
+	ASSERT(!f->s.loops[0]->phases[LS_PHASE_CHECK]);
+	ASSERT(!memcmp(&f->s.loops[0]->phases[LS_PHASE_TIMERS]->dur, &timers.dur, sizeof(timers.dur)));
+	ASSERT(f->s.pool.kinds[LS_WORK_FS]);
+	ASSERT(!f->s.pool.kinds[LS_WORK_WORK]);
+	ASSERT_EQ(f->s.pool.kinds[LS_WORK_FS]->count, 199);
+	ASSERT_EQ(f->s.pool.kinds[LS_WORK_FS]->incomplete, 2);
+	ASSERT_EQ(f->s.pool.kinds[LS_WORK_FS]->sync, 5);
+	ASSERT(!memcmp(&f->s.pool.kinds[LS_WORK_FS]->queue, &fs.queue, sizeof(fs.queue)));
+	ASSERT(!memcmp(&f->s.pool.kinds[LS_WORK_FS]->run, &fs.run, sizeof(fs.run)));
+	ASSERT_EQ(f->s.pool.max_queued, 9);
+	ASSERT_EQ(f->s.pool.nworkers, 4);
+	free(doc);
+	summary_file_free(f);
+}
