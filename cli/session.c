@@ -51,15 +51,8 @@ static int start_target(struct session *s)
 			t->thread, t->pid, o->verb);
 	if (!err)
 		return 0;
-	if (err == -ESRCH)
-		fprintf(stderr, "%s: no such process: %d\n", o->prefix, pid);
-	else if (err == -EPERM)
-		fprintf(stderr, "%s: PID %d is a kernel thread: it runs no event loop\n", o->prefix,
-			pid);
-	else if (err == -EDEADLK)
-		fprintf(stderr, "%s: PID %d is loopscope itself\n", o->prefix, pid);
-	else if (pid)
-		fprintf(stderr, "%s: cannot inspect PID %d: %s\n", o->prefix, pid, strerror(-err));
+	if (pid)
+		session__say_attach_error(o->prefix, pid, err);
 	else
 		fprintf(stderr, "%s: cannot start %s: %s\n", o->prefix, o->cmd_argv[0], strerror(-err));
 	return LS_EXIT_TARGET;

@@ -22,6 +22,8 @@ struct session {
 };
 
 /* session_procs.c */
+/* The one line for a PID that cannot be traced (-ESRCH, -EPERM: a kernel thread, -EDEADLK: us). */
+void session__say_attach_error(const char *prefix, pid_t pid, int err);
 /* Checks the other -p PIDs and opens --cgroup: 0 or the exit code, its line said. */
 int session__check_targets(struct session *s);
 /* After the tracer started: the processes of the set found in /proc, added and described. */

@@ -21,6 +21,18 @@
 #define LS_CGROUP2_MAGIC	0x63677270	/* linux/magic.h: CGROUP2_SUPER_MAGIC */
 #define LS_CGROUP_MAX_LEVEL	64
 
+void session__say_attach_error(const char *prefix, pid_t pid, int err)
+{
+	if (err == -ESRCH)
+		fprintf(stderr, "%s: no such process: %d\n", prefix, pid);
+	else if (err == -EPERM)
+		fprintf(stderr, "%s: PID %d is a kernel thread: it runs no event loop\n", prefix, pid);
+	else if (err == -EDEADLK)
+		fprintf(stderr, "%s: PID %d is loopscope itself\n", prefix, pid);
+	else
+		fprintf(stderr, "%s: cannot inspect PID %d: %s\n", prefix, pid, strerror(-err));
+}
+
 /* Each -p PID after the first must be a process we may trace, as the first is. */
 static int check_pids(struct session *s)
 {
@@ -32,18 +44,10 @@ static int check_pids(struct session *s)
 	for (i = 1; i < ts->npids; i++) {
 		err = target__attach(&t, ts->pids[i]);
 		target__close(&t);
-		if (err == -ESRCH)
-			fprintf(stderr, "%s: no such process: %d\n", s->o.prefix, ts->pids[i]);
-		else if (err == -EPERM)
-			fprintf(stderr, "%s: PID %d is a kernel thread: it runs no event loop\n",
-				s->o.prefix, ts->pids[i]);
-		else if (err == -EDEADLK)
-			fprintf(stderr, "%s: PID %d is loopscope itself\n", s->o.prefix, ts->pids[i]);
-		else if (err)
-			fprintf(stderr, "%s: cannot inspect PID %d: %s\n", s->o.prefix, ts->pids[i],
-				strerror(-err));
-		if (err)
+		if (err) {
+			session__say_attach_error(s->o.prefix, ts->pids[i], err);
 			return LS_EXIT_TARGET;
+		}
 	}
 	return 0;
 }
