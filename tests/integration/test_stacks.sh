@@ -8,10 +8,13 @@ NODE=$(command -v node || true)
 json_ok() { [ "$(json "$1" "$2")" = True ]; }
 
 # ---- on CPU: the C server's BLOCK spins in busy_spin() ----
-# (999 Hz, not the default 99: the point is attribution, and a stall then
-# holds dozens of samples whatever the runner's load)
+# (499 Hz, not the default 99: the point is attribution, and a stall then
+# holds dozens of samples whatever the runner's load. Not 999: each sample
+# copies the stack, and 240 copies of ASan's deeper stacks in a third of a
+# second went past the 8 MiB/s copy budget, so a stall's samples came
+# without stacks and, rightly, without a cause)
 start_server "$TMP/srv.out" || fail "server starts"
-"$LS" record -p "$SERVER_PID" -d 3 --sample-hz 999 -o "$TMP/b.pftrace" --folded "$TMP/b.folded" \
+"$LS" record -p "$SERVER_PID" -d 3 --sample-hz 499 -o "$TMP/b.pftrace" --folded "$TMP/b.folded" \
 	--summary "$TMP/b.json" 2> "$TMP/b.err" &
 LSPID=$!
 wait_for "$TMP/b.err" "tracing PID" || fail "record attaches"
