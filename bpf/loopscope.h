@@ -26,6 +26,7 @@ enum ls_rec_type {
 	LS_REC_USTACK = 11,	/* struct ls_rec_ustack + bytes: registers and a copy of a user stack */
 	LS_REC_PROC = 12,	/* struct ls_rec_proc: a process joined, changed or left the traced set */
 	LS_REC_FD_PATH = 13,	/* struct ls_rec_fd_path: the path of a regular file's fd (user space) */
+	LS_REC_JS_FRAME = 14,	/* struct ls_rec_js_frame: a JavaScript frame V8's heap named (user space) */
 	LS_REC_TYPE_MAX,
 };
 
@@ -378,6 +379,29 @@ struct ls_rec_fd_path {
 	__u32 len;		/* bytes of path used */
 	__u32 flags;		/* LS_FDP_* */
 	char path[LS_FD_PATH_MAX];
+};
+
+/*
+ * A JavaScript frame named from V8's heap objects (cli/js_frames.c), made
+ * by user space when it unwinds a copied stack: the frame goes into stacks
+ * as addr, an address no code has (LS_JS_FRAME_TAG, non-canonical on
+ * x86-64, and an id), and this record, ahead of the first stack holding
+ * it, says what addr is: name ("~fn /path/file.js:12", the tier as V8's
+ * perf map writes it) and the pc it was first seen at (a perf map, where
+ * the target writes one, names that pc first). The target's bytes, made
+ * printable ASCII; NUL-terminated.
+ */
+#define LS_JS_NAME_MAX		192
+#define LS_JS_FRAME_TAG		0x4a53000000000000ull	/* "JS" */
+#define LS_JS_FRAME_MASK	0xffff000000000000ull
+#define LS_IS_JS_FRAME(ip)	(((ip) & LS_JS_FRAME_MASK) == LS_JS_FRAME_TAG)
+
+struct ls_rec_js_frame {
+	__u32 type;		/* LS_REC_JS_FRAME */
+	__u32 pid;
+	__u64 addr;		/* LS_JS_FRAME_TAG | id */
+	__u64 pc;
+	char name[LS_JS_NAME_MAX];
 };
 
 /*

@@ -126,6 +126,11 @@ static void add_stats(struct symbolizer_stats *to, const struct symbolizer_stats
 	to->kernel_hidden |= s->kernel_hidden;
 	for (k = 0; k < LS_SYMS_NSOURCES; k++)
 		to->sym_sources[k] += s->sym_sources[k];
+	to->js_by_perf_map += s->js_by_perf_map;
+	to->js_by_v8 += s->js_by_v8;
+	to->js_agree += s->js_agree;
+	to->js_disagree += s->js_disagree;
+	to->js_unknown += s->js_unknown;
 }
 
 void proc_syms__stats(const struct proc_syms *ps, struct symbolizer_stats *st)

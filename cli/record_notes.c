@@ -79,6 +79,32 @@ static void print_stack_note(const struct record_notes *r)
 		(uint64_t)st->ustack_errors, us.pending_missing + us.ids_full);
 }
 
+/*
+ * Which source named the JavaScript frames: the perf map (where the
+ * target writes one), V8's heap objects, neither; and a layout refused.
+ */
+static void print_js_note(const struct record_notes *r)
+{
+	struct symbolizer_stats sy = { 0 };
+	struct user_stacks_stats us;
+	const struct js_frames_stats *js = &us.js;
+
+	if (!tracer__user_stacks(r->tracer, &us))
+		return;
+	if (js->refusal[0])
+		fprintf(stderr, "loopscope: %s (%u processes); the rest of the trace is complete\n",
+			js->refusal, js->refused_procs);
+	if (!js->v8_procs)
+		return;
+	if (r->syms)
+		proc_syms__stats(r->syms, &sy);
+	fprintf(stderr, "loopscope: JS frames (%s, %u processes): %" PRIu64 " named from V8's heap, %"
+		PRIu64 " failed a check and stay unnamed; shown: %" PRIu64 " by the perf map (%"
+		PRIu64 " agree with V8's name, %" PRIu64 " do not), %" PRIu64 " by V8's name\n",
+		js->version, js->v8_procs, js->reader.named, js->reader.bad_object + js->reader.not_its_own,
+		sy.js_by_perf_map, sy.js_agree, sy.js_disagree, sy.js_by_v8);
+}
+
 /* How many processes the set held, and any it could not take: never a silent cap. */
 static void print_procs_note(const struct record_notes *r)
 {
@@ -98,5 +124,6 @@ void record_notes__print(const struct record_notes *n)
 {
 	print_symbol_note(n);
 	print_stack_note(n);
+	print_js_note(n);
 	print_procs_note(n);
 }

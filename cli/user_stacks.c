@@ -6,6 +6,7 @@
 #include "bpf/loopscope.h"
 #include "collector/stack_ids.h"
 #include "collector/table.h"
+#include "js_frames.h"
 #include "user_stacks.h"
 
 /*
@@ -30,6 +31,7 @@ struct user_stacks {
 	struct unwinder_stats gone;	/* of the unwinders freed already */
 	struct ls_table pending;	/* of struct pending_dump, by tid */
 	struct stack_ids ids;
+	struct js_frames *js;		/* NULL: JavaScript frames left as unwound */
 	size_t pending_bytes;
 	struct user_stacks_stats st;
 };
@@ -55,6 +57,7 @@ struct user_stacks *user_stacks__new(void)
 	ls_table_init(&us->procs, sizeof(struct proc_unwinder), 8, LS_MAX_UNWOUND_PROCS, proc_eq);
 	ls_table_init(&us->pending, sizeof(struct pending_dump), 64, LS_MAX_THREADS, pending_eq);
 	stack_ids__init(&us->ids);
+	us->js = js_frames__new();
 	return us;
 }
 
@@ -146,12 +149,20 @@ static void drop_unwinder(struct user_stacks *us, uint32_t pid)
 	ls_table_remove(&us->procs, p);
 }
 
+static void forget_process(struct user_stacks *us, uint32_t pid)
+{
+	drop_unwinder(us, pid);
+	if (us->js)
+		js_frames__forget(us->js, pid);
+}
+
 /* The id for tid's pending copy, its frames emitted first if new; -1 = none. */
 static int32_t unwound_id(struct user_stacks *us, uint32_t pid, uint32_t tid,
 			  user_stacks_emit_fn emit, void *ctx, int *err)
 {
 	struct pending_dump *p = ls_table_find(&us->pending, ls_hash_u64(tid), &tid);
 	struct ls_rec_stack st = { .type = LS_REC_STACK };
+	struct unwound_frame frames[LS_MAX_STACK_DEPTH];
 	struct unwinder *uw;
 	bool created;
 	int32_t id;
@@ -165,8 +176,13 @@ static int32_t unwound_id(struct user_stacks *us, uint32_t pid, uint32_t tid,
 		return -1;
 	}
 	st.nframes = unwinder__unwind(uw, p->dump, (const uint8_t *)(p->dump + 1),
-				      (uint64_t *)st.ips, LS_MAX_STACK_DEPTH);	/* __u64 and uint64_t: one size, two spellings */
+				      (uint64_t *)st.ips, frames, LS_MAX_STACK_DEPTH);	/* __u64 and uint64_t: one size, two spellings */
+	if (us->js && st.nframes)
+		*err = js_frames__name_stack(us->js, pid, p->dump, (const uint8_t *)(p->dump + 1),
+					     (uint64_t *)st.ips, frames, st.nframes, emit, ctx);
 	drop_pending(us, tid);
+	if (*err)
+		return -1;
 	if (!st.nframes) {
 		us->st.empty++;
 		return -1;
@@ -235,7 +251,7 @@ int user_stacks__on_record(struct user_stacks *us, void *data, size_t len,
 	if (*(__u32 *)data == LS_REC_PROC && len >= sizeof(struct ls_rec_proc) &&
 	    (((struct ls_rec_proc *)data)->event == LS_PROC_EXIT ||
 	     ((struct ls_rec_proc *)data)->event == LS_PROC_EXEC))
-		drop_unwinder(us, ((struct ls_rec_proc *)data)->pid);
+		forget_process(us, ((struct ls_rec_proc *)data)->pid);
 	field = user_stack_field(data, len);
 	if (!field || *field != LS_STACK_DUMPED || len > sizeof(copy))
 		return emit(ctx, data, len);
@@ -254,6 +270,8 @@ void user_stacks__stats(const struct user_stacks *us, struct user_stacks_stats *
 
 	*st = us->st;
 	st->unwind = us->gone;
+	if (us->js)
+		js_frames__stats(us->js, &st->js);
 	for (i = 0; i < ls_table_cap(&us->procs); i++) {
 		const struct proc_unwinder *p = ls_table_slot(&us->procs, i);
 
@@ -284,6 +302,7 @@ void user_stacks__free(struct user_stacks *us)
 			unwinder__free(p->uw);
 	}
 	ls_table_free(&us->procs);
+	js_frames__free(us->js);
 	stack_ids__free(&us->ids);
 	free(us);
 }

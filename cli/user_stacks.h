@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "collector/unwind.h"
+#include "js_frames.h"
 
 typedef int (*user_stacks_emit_fn)(void *ctx, void *data, size_t len);
 
@@ -24,6 +25,7 @@ struct user_stacks_stats {
 	uint64_t empty;			/* unwound to nothing */
 	uint64_t unwinders_full;	/* a process past LS_MAX_UNWOUND_PROCS: its stacks not unwound */
 	struct unwinder_stats unwind;	/* all processes' together, the gone ones' too */
+	struct js_frames_stats js;	/* JavaScript frames named from V8's heap */
 };
 
 struct user_stacks;

@@ -402,6 +402,14 @@ static int on_syscall_rec(struct correlator *c, const struct ls_rec_syscall *r)
  * calls they stand for. Durations are known to a power of two only; they
  * enter the histogram at their bucket's midpoint.
  */
+/* A JavaScript frame's name is the symbolizer's (the frame's address stands in the stack): nothing to model. */
+static int on_js_frame_rec(struct correlator *c, const void *rec)
+{
+	(void)c;
+	(void)rec;
+	return 0;
+}
+
 static int on_sys_agg_rec(struct correlator *c, const void *rec)
 {
 	const struct ls_rec_sys_agg *r = rec;
@@ -464,6 +472,7 @@ static const struct {
 	[LS_REC_SYS_AGG] = { sizeof(struct ls_rec_sys_agg), on_sys_agg_rec },
 	[LS_REC_PROC] = { sizeof(struct ls_rec_proc), prc_proc_rec },
 	[LS_REC_FD_PATH] = { sizeof(struct ls_rec_fd_path), fdp_path_rec },
+	[LS_REC_JS_FRAME] = { sizeof(struct ls_rec_js_frame), on_js_frame_rec },
 };
 
 /* Room for any record, aligned for its fields. */
@@ -479,6 +488,7 @@ union any_rec {
 	struct ls_rec_sys_agg sys_agg;
 	struct ls_rec_proc proc;
 	struct ls_rec_fd_path fd_path;
+	struct ls_rec_js_frame js_frame;
 };
 
 int correlator__push(struct correlator *c, const void *rec, size_t len)

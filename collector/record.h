@@ -20,6 +20,7 @@ _Static_assert(sizeof(struct ls_rec_overflow) == 64, "ls_rec_overflow ABI size")
 _Static_assert(sizeof(struct ls_rec_stack) == 16 + 8 * LS_MAX_STACK_DEPTH, "ls_rec_stack ABI size");
 _Static_assert(sizeof(struct ls_rec_proc) == 304, "ls_rec_proc ABI size");
 _Static_assert(sizeof(struct ls_rec_fd_path) == 32 + LS_FD_PATH_MAX, "ls_rec_fd_path ABI size");
+_Static_assert(sizeof(struct ls_rec_js_frame) == 24 + LS_JS_NAME_MAX, "ls_rec_js_frame ABI size");
 _Static_assert(sizeof(struct ls_inflight) == 48, "ls_inflight ABI size");
 _Static_assert(sizeof(struct ls_rec_ustack) == 16 + 8 * LS_UNWIND_REGS + 16, "ls_rec_ustack ABI size");
 

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/types.h>
+#include "bpf/loopscope.h"
 #include "elf_syms.h"
 #include "kallsyms.h"
 #include "perfmap.h"
@@ -239,8 +241,7 @@ static void update_perfmap(struct symbolizer *s, bool force)
  * tried for addresses in no mapping, since a JIT region may have been
  * unmapped (or the process gone) by the time we symbolize. Not counted here.
  */
-static int resolve_jit(struct symbolizer *s, struct ls_map *m, uint64_t ip,
-		       struct ls_frame_info *out)
+int sym_resolve_jit(struct symbolizer *s, struct ls_map *m, uint64_t ip, struct ls_frame_info *out)
 {
 	struct ls_sym *sym = symtab__find(&s->pmap.syms, ip);
 
@@ -296,6 +297,8 @@ int symbolizer__resolve(struct symbolizer *s, uint64_t ip, bool kernel, struct l
 	s->st.frames++;
 	if (kernel)
 		return resolve_kernel(s, ip, out);
+	if (LS_IS_JS_FRAME(ip))
+		return sym_resolve_js(s, ip, out);
 	m = find_map(s, ip);
 	if (!m && now_ns() - s->last_maps_ns >= LS_SYM_RELOAD_NS && !load_maps(s))
 		m = find_map(s, ip);	/* new code: dlopen, JIT, or a reused range */
@@ -310,7 +313,7 @@ int symbolizer__resolve(struct symbolizer *s, uint64_t ip, bool kernel, struct l
 		s->st.unnamed_native++;
 		return -ENOENT;
 	}
-	if (!resolve_jit(s, m, ip, out)) {
+	if (!sym_resolve_jit(s, m, ip, out)) {
 		s->st.named++;
 		return 0;
 	}
@@ -410,6 +413,7 @@ struct symbolizer *symbolizer__new(pid_t pid, const struct symbolizer_opts *opts
 	}
 	s->pid = pid;
 	s->ksyms_err = 1;
+	sym_js_init(s);
 	if (opts)
 		memcpy(&s->opts, opts, opts->sz && opts->sz < sizeof(s->opts) ? opts->sz : sizeof(s->opts));
 	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
@@ -445,6 +449,7 @@ void symbolizer__free(struct symbolizer *s)
 	symtab__free(&s->strs);
 	ls_kallsyms__free(&s->ksyms);
 	ls_perfmap__free(&s->pmap);
+	ls_table_free(&s->js_frames);
 	if (s->root_fd >= 0)
 		close(s->root_fd);
 	free(s);

@@ -95,6 +95,12 @@ struct symbolizer_stats {
 	int perf_map_refused;		/* -errno of safe_open.h's rules (ls_refusal()), 0 = none */
 	bool kernel_hidden;		/* kallsyms readable but all addresses 0 */
 	uint64_t sym_sources[LS_SYMS_NSOURCES];	/* ELF files by where their names came from */
+	/* JavaScript frames V8's heap named (symbolizer__add_js_frame), as resolved */
+	uint64_t js_by_perf_map;	/* the perf map named the frame's pc: its name shown */
+	uint64_t js_by_v8;		/* no perf-map entry: V8's name shown */
+	uint64_t js_agree;		/* both named it: the same function */
+	uint64_t js_disagree;		/* both named it: another function (V8's name is wrong) */
+	uint64_t js_unknown;		/* an address no record described */
 };
 
 /* NULL and errno (ESRCH: no such process) on failure; opts may be NULL. */
@@ -116,6 +122,13 @@ int symbolizer__resolve(struct symbolizer *s, uint64_t ip, bool kernel, struct l
 int symbolizer__refresh(struct symbolizer *s);
 
 void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st);
+
+struct ls_rec_js_frame;
+/*
+ * What a JavaScript frame's address stands for (an LS_REC_JS_FRAME of this
+ * process); resolve() names the address by it. 0, or -ENOMEM.
+ */
+int symbolizer__add_js_frame(struct symbolizer *s, const struct ls_rec_js_frame *r);
 /* One sentence on how to get the names that were missing, or NULL if none were. */
 const char *symbolizer__hint(const struct symbolizer_stats *st);
 /*

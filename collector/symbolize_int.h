@@ -10,6 +10,7 @@
 #include "kallsyms.h"
 #include "perfmap.h"
 #include "symbolize.h"
+#include "table.h"
 
 struct ls_map {
 	uint64_t start, end, pgoff;
@@ -45,11 +46,22 @@ struct symbolizer {
 	struct ls_perfmap pmap;
 	const char *pmap_name;		/* as the target names it, for frames */
 	uint64_t last_maps_ns, last_pmap_ns;
+	struct ls_table js_frames;	/* of struct js_frame_entry, by address (symbolize_js.c) */
 	struct symbolizer_stats st;
+};
+
+struct js_frame_entry {
+	uint64_t addr, pc;
+	const char *name;		/* interned: "JS:" and the record's name */
 };
 
 /* A copy of p kept for the symbolizer's lifetime (frames point at it), or NULL. */
 const char *sym_intern_path(struct symbolizer *s, const char *p);
+/* The JIT code at ip, by the perf map (symbolize.c). */
+int sym_resolve_jit(struct symbolizer *s, struct ls_map *m, uint64_t ip, struct ls_frame_info *out);
+void sym_js_init(struct symbolizer *s);
+/* A JavaScript frame's address (LS_IS_JS_FRAME) named: the perf map first, then V8's name. */
+int sym_resolve_js(struct symbolizer *s, uint64_t ip, struct ls_frame_info *out);
 /* The debug file's .symtab for a module read without one (symbolize_debug.c). */
 void sym_add_debug_symbols(struct symbolizer *s, struct elf_entry *e);
 

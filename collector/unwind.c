@@ -309,11 +309,13 @@ struct unwinder *unwinder__new(pid_t pid)
 struct frame_walk {
 	struct unwinder *u;
 	uint64_t *ips;
+	struct unwound_frame *frames;
 	unsigned n, max;
 	uint64_t last_sp;
 	uint64_t callee_pc;	/* the frame before: its CFI made this one */
 	bool callee_activation;
 	bool out_of_module;
+	bool out_after_v8;	/* ... just past V8's code: maybe JIT code mapped since */
 	bool guessed;
 };
 
@@ -363,6 +365,38 @@ static bool in_v8_builtin(struct unwinder *u, Dwfl_Module *mod, uint64_t at)
 }
 
 /*
+ * The module holding at, and at as that module's address. V8 (11.x) maps
+ * its embedded builtins a second time, from the node binary's file, next
+ * to its JIT code (short calls): libdwfl takes the copy for a module of
+ * its own, loaded where it is, so its symbols would be wrong there. An
+ * address of such a copy (another executable mapping of the same file
+ * holds its file offset) is moved to that offset in the first mapping.
+ */
+static Dwfl_Module *module_of(struct unwinder *u, const struct ls_mapping *m, uint64_t *at)
+{
+	const struct ls_mapping *maps = u->maps.maps;
+	size_t first, i, n = u->maps.n;
+	uint64_t off;
+
+	if (!m || !m->ino)
+		return dwfl_addrmodule(u->dwfl, *at);
+	for (first = 0; first < n; first++)
+		if (maps[first].ino == m->ino && maps[first].dev == m->dev)
+			break;
+	off = *at - m->start + m->pgoff;
+	/* the file's first run of lines is the module report_modules() made */
+	for (i = first; i < n && maps[i].ino == m->ino && maps[i].dev == m->dev; i++) {
+		if (&maps[i] == m)
+			break;	/* m is the module's own */
+		if (maps[i].exec && off >= maps[i].pgoff && off - maps[i].pgoff < maps[i].end - maps[i].start) {
+			*at = maps[i].start + (off - maps[i].pgoff);
+			break;
+		}
+	}
+	return dwfl_addrmodule(u->dwfl, *at);
+}
+
+/*
  * Whether libdwfl unwound out of the frame at pc by its CFI. Where there is
  * none, libdwfl falls back to the frame-pointer chain ([rbp+8]), which is
  * right only where code keeps frame pointers: a JIT's code (anonymous
@@ -381,7 +415,7 @@ static bool unwound_by_rule(struct unwinder *u, uint64_t pc, bool activation)
 
 	if (m && m->exec && !m->ino && m->path[0] != '[')
 		return true;	/* JIT code: the frame-pointer walk is its rule */
-	mod = dwfl_addrmodule(u->dwfl, at);
+	mod = module_of(u, m, &at);
 	if (!mod)
 		return false;
 	cfi = dwfl_module_eh_cfi(mod, &bias);
@@ -390,6 +424,29 @@ static bool unwound_by_rule(struct unwinder *u, uint64_t pc, bool activation)
 		return true;
 	}
 	return in_v8_builtin(u, mod, at);
+}
+
+/* What code pc (a return address unless activation) is in, for V8's frame reader. */
+static enum unwound_code code_kind(struct unwinder *u, const struct ls_mapping *m, uint64_t pc,
+				   bool activation)
+{
+	uint64_t at = activation ? pc : pc - 1;
+	Dwfl_Module *mod;
+
+	if (m->exec && !m->ino && m->path[0] != '[')
+		return LS_CODE_JIT;
+	mod = module_of(u, m, &at);
+	return mod && in_v8_builtin(u, mod, at) ? LS_CODE_V8_BUILTIN : LS_CODE_NATIVE;
+}
+
+static void note_frame(struct frame_walk *w, Dwfl_Frame *frame, const struct ls_mapping *m,
+		       uint64_t pc, bool activation)
+{
+	struct unwound_frame *f = &w->frames[w->n];
+	Dwarf_Word fp = 0;
+
+	f->code = code_kind(w->u, m, pc, activation);
+	f->fp = f->code != LS_CODE_NATIVE && dwfl_frame_reg(frame, 6, &fp) == 0 ? fp : 0;
 }
 
 /*
@@ -410,6 +467,7 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 	m = ls_proc_maps_find(&w->u->maps, activation ? pc : pc - 1);
 	if (!m || !m->exec) {
 		w->out_of_module = true;
+		w->out_after_v8 = w->frames && w->n && w->frames[w->n - 1].code != LS_CODE_NATIVE;
 		return DWARF_CB_ABORT;
 	}
 	if (dwfl_frame_reg(frame, 7, &sp) == 0) {
@@ -423,14 +481,17 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 	}
 	w->callee_pc = pc;
 	w->callee_activation = activation;
+	if (w->frames)
+		note_frame(w, frame, m, pc, activation);
 	w->ips[w->n++] = pc;
 	return w->n < w->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
 unsigned unwinder__unwind(struct unwinder *u, const struct ls_rec_ustack *dump,
-			  const uint8_t *stack, uint64_t *ips, unsigned max)
+			  const uint8_t *stack, uint64_t *ips, struct unwound_frame *frames,
+			  unsigned max)
 {
-	struct frame_walk w = { .u = u, .ips = ips, .max = max };
+	struct frame_walk w = { .u = u, .ips = ips, .frames = frames, .max = max };
 	uint64_t leaf = dump->regs[16], t0 = now_ns();
 	int rc;
 
@@ -443,6 +504,12 @@ unsigned unwinder__unwind(struct unwinder *u, const struct ls_rec_ustack *dump,
 	u->stack = stack;
 	u->read_past_copy = false;
 	rc = dwfl_getthread_frames(u->dwfl, (pid_t)dump->tid, on_frame, &w);
+	if (w.out_after_v8 && now_ns() - u->maps_ns >= MAPS_RELOAD_NS && !reload_maps(u)) {
+		/* a JIT's new code (V8 makes its reserved range executable as it fills it) */
+		w = (struct frame_walk){ .u = u, .ips = ips, .frames = frames, .max = max };
+		u->read_past_copy = false;
+		rc = dwfl_getthread_frames(u->dwfl, (pid_t)dump->tid, on_frame, &w);
+	}
 	u->dump = NULL;
 	u->stack = NULL;
 	if (u->read_past_copy)

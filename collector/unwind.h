@@ -40,13 +40,27 @@ struct unwinder;
 
 /* An unwinder for process pid; NULL with errno set. */
 struct unwinder *unwinder__new(pid_t pid);
+/* Where a frame's pc is: V8's frames are named from their slots (collector/v8_frames.h). */
+enum unwound_code {
+	LS_CODE_NATIVE = 0,
+	LS_CODE_JIT,		/* anonymous executable memory */
+	LS_CODE_V8_BUILTIN,	/* V8's embedded builtins (Builtins_*) */
+};
+
+struct unwound_frame {
+	uint64_t fp;		/* the frame's rbp as unwound; 0 = not known */
+	enum unwound_code code;
+};
+
 /*
  * Unwinds dump (its header and the size bytes of stack after it) into at
  * most max return addresses, leaf first, as a frame-pointer walk would give
- * them. Returns how many (0: not even the leaf is in a mapping).
+ * them, and (frames not NULL) each one's frame pointer and kind of code.
+ * Returns how many (0: not even the leaf is in a mapping).
  */
 unsigned unwinder__unwind(struct unwinder *u, const struct ls_rec_ustack *dump,
-			  const uint8_t *stack, uint64_t *ips, unsigned max);
+			  const uint8_t *stack, uint64_t *ips, struct unwound_frame *frames,
+			  unsigned max);
 void unwinder__stats(const struct unwinder *u, struct unwinder_stats *st);
 void unwinder__free(struct unwinder *u);
 

@@ -89,19 +89,19 @@ TEST(unwind_own_stack_from_cfi)
 	ASSERT(u);
 	find_stack_end();
 	uw_top();
-	n = unwinder__unwind(u, &captured.h, captured.data, ips, LS_MAX_STACK_DEPTH);
+	n = unwinder__unwind(u, &captured.h, captured.data, ips, NULL, LS_MAX_STACK_DEPTH);
 	ASSERT(n >= 3);
 	ASSERT(ips[0] > (uint64_t)(uintptr_t)capture && ips[0] < (uint64_t)(uintptr_t)capture + 256);
 	ASSERT(returns_into(ips[1], uw_mid));
 	ASSERT(returns_into(ips[2], uw_top));
 	/* a copy cut short: the walk ends inside it, nothing read past it */
 	captured.h.size = 16;
-	ASSERT(unwinder__unwind(u, &captured.h, captured.data, ips, LS_MAX_STACK_DEPTH) < n);
+	ASSERT(unwinder__unwind(u, &captured.h, captured.data, ips, NULL, LS_MAX_STACK_DEPTH) < n);
 	unwinder__stats(u, &st);
 	ASSERT_U64_EQ(st.at_copy_end, 1);
 	/* max is honoured */
 	uw_top();
-	ASSERT_EQ(unwinder__unwind(u, &captured.h, captured.data, ips, 2), 2);
+	ASSERT_EQ(unwinder__unwind(u, &captured.h, captured.data, ips, NULL, 2), 2);
 	unwinder__free(u);
 }
 
@@ -115,11 +115,11 @@ TEST(unwind_garbage_gives_no_frame)
 	d.h.tid = (uint32_t)gettid();
 	d.h.regs[16] = 0x10;		/* ip in no mapping */
 	d.h.regs[7] = 0x1000;
-	ASSERT_EQ(unwinder__unwind(u, &d.h, d.data, ips, LS_MAX_STACK_DEPTH), 0);
+	ASSERT_EQ(unwinder__unwind(u, &d.h, d.data, ips, NULL, LS_MAX_STACK_DEPTH), 0);
 	/* a real ip, a stack of garbage: the leaf only, no invented caller */
 	d.h.regs[16] = (uint64_t)(uintptr_t)uw_mid + 4;
 	memset(d.data, 0x41, sizeof(d.data));
-	ASSERT(unwinder__unwind(u, &d.h, d.data, ips, LS_MAX_STACK_DEPTH) <= 1);
+	ASSERT(unwinder__unwind(u, &d.h, d.data, ips, NULL, LS_MAX_STACK_DEPTH) <= 1);
 	unwinder__free(u);
 }
 #endif
