@@ -45,29 +45,44 @@ int symbolizer__add_js_frame(struct symbolizer *s, const struct ls_rec_js_frame 
 	return e->name ? 0 : -ENOMEM;
 }
 
-/* The function of a perf-map or V8 name: past "JS:" and the tier, up to the space. */
-static size_t function_part(const char *name, const char **start)
+/* A perf-map name of a JavaScript function ("JS:~f file:1:2"; older V8: "LazyCompile:"), past its kind. */
+static const char *perf_map_js(const char *name)
 {
-	const char *p = strncmp(name, "JS:", 3) ? name : name + 3;
+	static const char *const kinds[] = { "JS:", "LazyCompile:", "Function:" };
+	size_t i;
 
-	if (*p == '~' || *p == '^' || *p == '*' || *p == '+')
-		p++;
-	*start = p;
-	return strcspn(p, " ");
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strncmp(name, kinds[i], strlen(kinds[i])))
+			return name + strlen(kinds[i]);
+	return NULL;	/* a builtin ("Builtin:InterpreterEntryTrampoline"), a stub: V8's name says more */
 }
 
-static bool same_function(const char *a, const char *b)
+static const char *past_tier(const char *p)
 {
-	const char *pa, *pb;
-	size_t na = function_part(a, &pa), nb = function_part(b, &pb);
+	return *p == '~' || *p == '^' || *p == '*' || *p == '+' ? p + 1 : p;
+}
 
-	return na == nb && !memcmp(pa, pb, na);
+/*
+ * Whether V8's name (JS:T<name> <file>[:<line>]) is the perf map's
+ * function (T<name> <file>:<line>:<column>): the same name (the perf map
+ * writes none for an anonymous one), file, and line where ours has one.
+ */
+static bool same_function(const char *by_map, const char *ours)
+{
+	const char *m = past_tier(by_map), *o = past_tier(ours + 3);
+	size_t n;
+
+	if (!strncmp(o, "(anonymous) ", 12))
+		o += 11;
+	n = strlen(o);
+	return !strncmp(m, o, n) && (m[n] == ':' || m[n] == '\0');
 }
 
 int sym_resolve_js(struct symbolizer *s, uint64_t ip, struct ls_frame_info *out)
 {
 	struct js_frame_entry *e = ls_table_find(&s->js_frames, ls_hash_u64(ip), &ip);
-	struct ls_frame_info by_map;
+	struct ls_frame_info by_map = { 0 };
+	const char *js;
 
 	out->kind = LS_FRAME_JIT;
 	out->mapping = "[js]";
@@ -75,9 +90,10 @@ int sym_resolve_js(struct symbolizer *s, uint64_t ip, struct ls_frame_info *out)
 		s->st.js_unknown++;
 		return -ENOENT;
 	}
-	if (s->pmap.found && !sym_resolve_jit(s, NULL, e->pc, &by_map) && by_map.function) {
+	if (s->pmap.found && !sym_resolve_jit(s, NULL, e->pc, &by_map) && by_map.function &&
+	    (js = perf_map_js(by_map.function))) {
 		s->st.js_by_perf_map++;
-		if (same_function(by_map.function, e->name))
+		if (same_function(js, e->name))
 			s->st.js_agree++;
 		else
 			s->st.js_disagree++;

@@ -13,6 +13,7 @@
 #include "proc_maps.h"
 #include "safe_open.h"
 #include "unwind.h"
+#include "v8_builtins.h"
 
 /*
  * libdw reads (and inflates) every .debug_* section of a module whose
@@ -320,31 +321,15 @@ struct frame_walk {
 };
 
 /*
- * V8's embedded builtins (Builtins_*, in node's own .text) have no CFI and
- * always keep frame pointers, like its JIT code: there the walk is right.
- * Their range is found once per module, in one pass over its symbols
- * (libdwfl's own address lookup scans them all on every call: 27 ms a
- * stack on node).
+ * V8's embedded builtins have no CFI and always keep frame pointers, like
+ * its JIT code: there the walk is right. Their range is found once per
+ * module (libdwfl's own address lookup scans all symbols on every call:
+ * 27 ms a stack on node).
  */
 static void find_builtins(Dwfl_Module *mod, struct builtins_range *r)
 {
-	int i, n = dwfl_module_getsymtab(mod);
-
 	r->mod = mod;
-	r->lo = UINT64_MAX;
-	r->hi = 0;
-	for (i = 1; i < n; i++) {
-		GElf_Addr addr;
-		GElf_Sym sym;
-		const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
-
-		if (!name || strncmp(name, "Builtins_", 9) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
-			continue;
-		if (addr < r->lo)
-			r->lo = addr;
-		if (addr + sym.st_size > r->hi)
-			r->hi = addr + sym.st_size;
-	}
+	v8_builtins_range(mod, &r->lo, &r->hi);
 }
 
 static bool in_v8_builtin(struct unwinder *u, Dwfl_Module *mod, uint64_t at)
