@@ -443,16 +443,27 @@ static long fp_step(__u32 i, void *data)
 	return 0;
 }
 
-static __always_inline void emit_overflow(void *ctx, __u32 kind, __u64 fault_addr)
+/*
+ * uregs: the user registers where a copy of the stack can be made (V8's
+ * StackOverflow runs well before the guard page, so sp is in the stack):
+ * under --call-graph dwarf it is unwound like a sample's, and V8's frames
+ * are named from it. NULL (a fault): the frame-pointer walk only.
+ */
+static __always_inline void emit_overflow(void *ctx, __u32 kind, __u64 fault_addr,
+					  const struct pt_regs *uregs)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	struct vma_bounds b = {};
 	struct fp_walk w = {};
 	struct ls_rec_overflow *r;
-	__u64 sp = regs ? PT_REGS_SP_CORE(regs) : 0;
+	__u64 sp = regs ? PT_REGS_SP_CORE(regs) : 0, now = bpf_ktime_get_boot_ns();
+	__s32 ustack = -1;
 
-	if (sp)
+	/* the copy first: it goes first on the ring, and its lookup of sp's mapping is the one */
+	if (uregs && unwind_user)
+		ustack = copy_user_stack(task, (__u32)bpf_get_current_pid_tgid(), now, uregs, &b);
+	if (sp && !b.end)
 		overflow_stack(task, sp, regs ? PT_REGS_FP_CORE(regs) : 0, &b);
 	if (regs && b.end) {
 		w.fp = PT_REGS_FP_CORE(regs);
@@ -460,6 +471,8 @@ static __always_inline void emit_overflow(void *ctx, __u32 kind, __u64 fault_add
 		w.hi = b.end;
 		bpf_loop(LS_MAX_FP_WALK, fp_step, &w, 0);
 	}
+	if (ustack != LS_STACK_DUMPED)
+		ustack = stack_id(ctx, BPF_F_USER_STACK);
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&stats.rb_drops, 1);
@@ -469,13 +482,13 @@ static __always_inline void emit_overflow(void *ctx, __u32 kind, __u64 fault_add
 	r->kind = kind;
 	r->pid = current_tgid();
 	r->tid = (__u32)bpf_get_current_pid_tgid();
-	r->ts = bpf_ktime_get_boot_ns();
+	r->ts = now;
 	r->fault_addr = fault_addr;
 	r->sp = sp;
 	r->stack_start = b.start;
 	r->stack_end = b.end;
 	r->frames = w.frames;
-	r->user_stack = stack_id(ctx, BPF_F_USER_STACK);
+	r->user_stack = ustack;
 	/* the process is about to die: wake user space now */
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	__sync_fetch_and_add(&stats.events, 1);
@@ -488,7 +501,7 @@ int BPF_PROG(ls_signal, int sig, struct kernel_siginfo *info, struct task_struct
 	if (sig != SIGSEGV || !is_target(BPF_CORE_READ(task, tgid)) ||
 	    task != bpf_get_current_task_btf())
 		return 0;
-	emit_overflow(ctx, LS_OVERFLOW_SEGV, (__u64)BPF_CORE_READ(info, _sifields._sigfault._addr));
+	emit_overflow(ctx, LS_OVERFLOW_SEGV, (__u64)BPF_CORE_READ(info, _sifields._sigfault._addr), NULL);
 	return 0;
 }
 
@@ -497,6 +510,6 @@ int BPF_KPROBE(ls_v8_overflow)
 {
 	if (!target_tid())
 		return 0;
-	emit_overflow(ctx, LS_OVERFLOW_V8, 0);
+	emit_overflow(ctx, LS_OVERFLOW_V8, 0, ctx);
 	return 0;
 }

@@ -98,11 +98,12 @@ static void print_js_note(const struct record_notes *r)
 		return;
 	if (r->syms)
 		proc_syms__stats(r->syms, &sy);
-	fprintf(stderr, "loopscope: JS frames (%s, %u processes): %" PRIu64 " named from V8's heap, %"
-		PRIu64 " failed a check and stay unnamed; shown: %" PRIu64 " by the perf map (%"
-		PRIu64 " agree with V8's name, %" PRIu64 " do not), %" PRIu64 " by V8's name\n",
+	fprintf(stderr, "loopscope: JS frames (%s, %u processes, no perf map needed): %" PRIu64
+		" named from V8's heap, %" PRIu64 " failed a check and stay unnamed; in the output, %"
+		PRIu64 " named by V8 alone, %" PRIu64 " by the perf map and V8 alike, %" PRIu64
+		" where the perf map names another function (V8's name shown)\n",
 		js->version, js->v8_procs, js->reader.named, js->reader.bad_object + js->reader.not_its_own,
-		sy.js_by_perf_map, sy.js_agree, sy.js_disagree, sy.js_by_v8);
+		sy.js_by_v8, sy.js_agree, sy.js_disagree);
 }
 
 /* How many processes the set held, and any it could not take: never a silent cap. */

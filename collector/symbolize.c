@@ -226,7 +226,7 @@ unnamed:
 	return -ENOENT;
 }
 
-static void update_perfmap(struct symbolizer *s, bool force)
+void sym_update_perfmap(struct symbolizer *s, bool force)
 {
 	uint64_t now = now_ns();
 
@@ -246,7 +246,7 @@ int sym_resolve_jit(struct symbolizer *s, struct ls_map *m, uint64_t ip, struct 
 	struct ls_sym *sym = symtab__find(&s->pmap.syms, ip);
 
 	if (!sym) {
-		update_perfmap(s, false);
+		sym_update_perfmap(s, false);
 		sym = symtab__find(&s->pmap.syms, ip);
 	}
 	out->kind = LS_FRAME_JIT;
@@ -334,7 +334,7 @@ int symbolizer__refresh(struct symbolizer *s)
 {
 	int err = load_maps(s);
 
-	update_perfmap(s, true);
+	sym_update_perfmap(s, true);
 	return err;
 }
 

@@ -96,10 +96,10 @@ struct symbolizer_stats {
 	bool kernel_hidden;		/* kallsyms readable but all addresses 0 */
 	uint64_t sym_sources[LS_SYMS_NSOURCES];	/* ELF files by where their names came from */
 	/* JavaScript frames V8's heap named (symbolizer__add_js_frame), as resolved */
-	uint64_t js_by_perf_map;	/* the perf map named the frame's pc: its name shown */
+	uint64_t js_by_perf_map;	/* the perf map named the frame's pc too */
 	uint64_t js_by_v8;		/* no perf-map entry: V8's name shown */
-	uint64_t js_agree;		/* both named it: the same function */
-	uint64_t js_disagree;		/* both named it: another function (V8's name is wrong) */
+	uint64_t js_agree;		/* both named it, the same function: the perf map's name shown */
+	uint64_t js_disagree;		/* another function: V8's name shown (checked at the sample) */
 	uint64_t js_unknown;		/* an address no record described */
 };
 

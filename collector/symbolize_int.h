@@ -57,6 +57,8 @@ struct js_frame_entry {
 
 /* A copy of p kept for the symbolizer's lifetime (frames point at it), or NULL. */
 const char *sym_intern_path(struct symbolizer *s, const char *p);
+/* Reads what the perf map gained, at most every LS_SYM_RELOAD_NS unless force. */
+void sym_update_perfmap(struct symbolizer *s, bool force);
 /* The JIT code at ip, by the perf map (symbolize.c). */
 int sym_resolve_jit(struct symbolizer *s, struct ls_map *m, uint64_t ip, struct ls_frame_info *out);
 void sym_js_init(struct symbolizer *s);

@@ -78,10 +78,35 @@ static bool same_function(const char *by_map, const char *ours)
 	return !strncmp(m, o, n) && (m[n] == ':' || m[n] == '\0');
 }
 
+/*
+ * The perf map's JavaScript name for pc, or NULL. Its entries stay when
+ * V8 reuses the code's memory for another function, and a newer line
+ * describes the new one: a name that is not V8's is looked up again
+ * once the map is read to its end.
+ */
+static const char *perf_map_name(struct symbolizer *s, const struct js_frame_entry *e,
+				 struct ls_frame_info *by_map)
+{
+	const char *js = NULL;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		memset(by_map, 0, sizeof(*by_map));
+		if (pass)
+			sym_update_perfmap(s, true);
+		if (sym_resolve_jit(s, NULL, e->pc, by_map) || !by_map->function ||
+		    !(js = perf_map_js(by_map->function)))
+			return NULL;
+		if (same_function(js, e->name))
+			break;
+	}
+	return js;
+}
+
 int sym_resolve_js(struct symbolizer *s, uint64_t ip, struct ls_frame_info *out)
 {
 	struct js_frame_entry *e = ls_table_find(&s->js_frames, ls_hash_u64(ip), &ip);
-	struct ls_frame_info by_map = { 0 };
+	struct ls_frame_info by_map;
 	const char *js;
 
 	out->kind = LS_FRAME_JIT;
@@ -90,20 +115,20 @@ int sym_resolve_js(struct symbolizer *s, uint64_t ip, struct ls_frame_info *out)
 		s->st.js_unknown++;
 		return -ENOENT;
 	}
-	if (s->pmap.found && !sym_resolve_jit(s, NULL, e->pc, &by_map) && by_map.function &&
-	    (js = perf_map_js(by_map.function))) {
-		s->st.js_by_perf_map++;
-		if (same_function(js, e->name))
-			s->st.js_agree++;
-		else
-			s->st.js_disagree++;
-		*out = by_map;
-		out->ip = ip;
-		s->st.named++;
-		return 0;
-	}
-	s->st.js_by_v8++;
-	out->function = e->name;
 	s->st.named++;
+	if (s->pmap.found && (js = perf_map_name(s, e, &by_map))) {
+		s->st.js_by_perf_map++;
+		if (same_function(js, e->name)) {
+			s->st.js_agree++;
+			*out = by_map;
+			out->ip = ip;
+			return 0;
+		}
+		/* V8's name was checked against the frame at the sample: it stands */
+		s->st.js_disagree++;
+	} else {
+		s->st.js_by_v8++;
+	}
+	out->function = e->name;
 	return 0;
 }

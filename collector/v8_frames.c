@@ -413,6 +413,8 @@ static char own_tier(struct v8_reader *r, const struct v8_frame *f, uint64_t sfi
 	uint64_t data, bc = 0;
 	uint16_t t;
 
+	if (!f->in_builtins && code_holds(r, code, f->pc))
+		return '*';	/* optimized (on-stack replacement keeps the interpreter's slots) */
 	if (is_heap_object(f->bytecode_array) && !field(r, sfi, l->sfi_function_data, &data) &&
 	    !type_of(r, data, &t)) {
 		if (t == l->t_bytecode)
@@ -424,8 +426,6 @@ static char own_tier(struct v8_reader *r, const struct v8_frame *f, uint64_t sfi
 		if (bc && bc == f->bytecode_array && has_type(r, bc, l->t_bytecode))
 			return f->in_builtins || t != l->t_code ? '~' : '^';
 	}
-	if (!f->in_builtins && code_holds(r, code, f->pc))
-		return '*';
 	return 0;
 }
 
