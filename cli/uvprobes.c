@@ -421,6 +421,49 @@ int uvprobes__attach(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid, 
 	return err;
 }
 
+/*
+ * V8's StackOverflow where V8 is not in the file libuv is in: Debian's node
+ * is a small program on libnode.so, which links the system's libuv.so.1.
+ * The first mapped libnode.so* that exports it gets the probe.
+ */
+static int attach_v8_overflow(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid,
+			      const struct mapping *maps, size_t nmaps, int root_fd)
+{
+	struct probe_sym sym = { "_ZN2v88internal7Isolate13StackOverflowEv", ROLE_V8_OVERFLOW, 0 };
+	struct probe_group g = { 0 };
+	char fpath[64];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < nmaps && !g.n; i++) {
+		const char *base = strrchr(maps[i].path, '/');
+		int64_t off;
+		Elf *elf;
+		int fd;
+
+		if (!base || strncmp(base + 1, "libnode.so", 10))
+			continue;
+		fd = ls_open_mapped(pid, root_fd, maps[i].path, maps[i].start, maps[i].end, maps[i].ino,
+				    LS_MAPPED_FILE_MAX);
+		if (fd < 0)
+			continue;
+		snprintf(fpath, sizeof(fpath), "/proc/self/fd/%d", fd);
+		elf = elf_begin(fd, ELF_C_READ, NULL);
+		if (elf && elf_kind(elf) == ELF_K_ELF) {
+			scan_symbols(elf, &sym, 1);
+			off = sym.vaddr ? vaddr_to_offset(elf, sym.vaddr) : -1;
+			if (off >= 0) {
+				add_to_group(&g, (uint64_t)off, 0);
+				err = attach_group(u, skel->progs.ls_v8_overflow, pid, fpath, &g, false);
+				u->v8_overflow = !err;
+			}
+		}
+		elf_end(elf);
+		close(fd);
+	}
+	return err;
+}
+
 int uvprobes__attach_debug(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid,
 			   bool js_callbacks, struct debuginfo *dbg)
 {
@@ -466,6 +509,8 @@ int uvprobes__attach_debug(struct uvprobes *u, struct loopscope_bpf *skel, pid_t
 		elf_end(elf);
 		close(fd);
 	}
+	if (!err && !u->v8_overflow)
+		err = attach_v8_overflow(u, skel, pid, maps, nmaps, root_fd);
 	free(maps);
 	if (root_fd >= 0)
 		close(root_fd);
