@@ -54,6 +54,7 @@ all: $(OUTPUT)/loopscope $(EXAMPLES) $(OUTPUT)/tests/unit-tests $(TEST_TOOLS)
 
 deps:
 	$(Q)tests/install-deps.sh
+	$(Q)[ "$$(id -u)" != 0 ] || tests/install-node18.sh
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/examples $(OUTPUT)/tests:
 	$(Q)mkdir -p $@

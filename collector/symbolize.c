@@ -243,11 +243,11 @@ void sym_update_perfmap(struct symbolizer *s, bool force)
  */
 int sym_resolve_jit(struct symbolizer *s, struct ls_map *m, uint64_t ip, struct ls_frame_info *out)
 {
-	struct ls_sym *sym = symtab__find(&s->pmap.syms, ip);
+	struct ls_sym *sym = symtab__find_newest(&s->pmap.syms, ip);
 
 	if (!sym) {
 		sym_update_perfmap(s, false);
-		sym = symtab__find(&s->pmap.syms, ip);
+		sym = symtab__find_newest(&s->pmap.syms, ip);
 	}
 	out->kind = LS_FRAME_JIT;
 	if (m) {

@@ -10,6 +10,7 @@
 #define POOL_CHUNK	(64u << 10)
 /* How far back find() looks for an enclosing symbol when the nearest one ends early. */
 #define FIND_BACK	8
+#define NEWEST_BACK	64	/* a newer, larger JIT entry may hold many older small ones */
 
 struct ls_pool_chunk {
 	struct ls_pool_chunk *next;
@@ -105,11 +106,11 @@ static bool covers(const struct ls_symtab *t, size_t i, uint64_t addr)
 	return i + 1 < t->n;
 }
 
-struct ls_sym *symtab__find(struct ls_symtab *t, uint64_t addr)
+/* How many symbols start at or below addr (the last of them is the closest). */
+static size_t starting_below(const struct ls_symtab *t, uint64_t addr)
 {
-	size_t lo = 0, hi = t->sorted, i, stop;
+	size_t lo = 0, hi = t->sorted;
 
-	/* Last symbol starting at or below addr. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -118,6 +119,24 @@ struct ls_sym *symtab__find(struct ls_symtab *t, uint64_t addr)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+struct ls_sym *symtab__find_newest(struct ls_symtab *t, uint64_t addr)
+{
+	size_t lo = starting_below(t, addr), i, stop = lo > NEWEST_BACK ? lo - NEWEST_BACK : 0;
+	struct ls_sym *best = NULL;
+
+	for (i = lo; i-- > stop;)
+		if (t->syms[i].size && covers(t, i, addr) && (!best || t->syms[i].rank < best->rank))
+			best = &t->syms[i];
+	return best;
+}
+
+struct ls_sym *symtab__find(struct ls_symtab *t, uint64_t addr)
+{
+	size_t lo = starting_below(t, addr), i, stop;
+
 	if (!lo)
 		return NULL;
 	/*

@@ -43,6 +43,12 @@ const char *symtab__strdup(struct ls_symtab *t, const char *s, size_t len);
 void symtab__sort(struct ls_symtab *t);
 /* The symbol covering addr, or NULL; the table must be sorted. */
 struct ls_sym *symtab__find(struct ls_symtab *t, uint64_t addr);
+/*
+ * Of the sized symbols enclosing addr (a few back), the lowest rank: a perf
+ * map's newest line, where a JIT reused memory an older line described
+ * (a small old entry inside a newer, larger one is not the code there now).
+ */
+struct ls_sym *symtab__find_newest(struct ls_symtab *t, uint64_t addr);
 void symtab__free(struct ls_symtab *t);
 
 #endif
