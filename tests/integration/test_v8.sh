@@ -76,7 +76,7 @@ sys.exit(0 if any(f.startswith('JS:') and 'js-stalls.js' in f for c in causes fo
 	check "$v gc: no frame where the perf map names another function" \
 		[ "$(note_count "$d/g.err" 'where the perf map names another function')" = 0 ]
 	check "$v gc: churn and stall named with their lines" \
-		in_order "$d/g.folded" "^JS:.stall .*js-gc.js:$(line_of "$GC" stall)_" "(JS|LazyCompile):.churn .*js-gc.js:$(line_of "$GC" churn)"
+		in_order "$d/g.folded" "^JS:.stall .*js-gc.js:$(line_of "$GC" stall)_" "(JS|LazyCompile|Function):.churn .*js-gc.js:$(line_of "$GC" churn)"
 
 	# a RangeError: the recursion named without the perf map
 	(cd "$d" && "$LS" record -o "$d/r.pftrace" -- "$@" "$REC" 3 300 > "$d/r.out" 2> "$d/r.err")
