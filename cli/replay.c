@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "collector/correlator.h"
+#include "collector/js_names.h"
 #include "viewer-export/pftrace.h"
 #include "viewer-export/summary_json.h"
 #include "viewer-export/trace_export.h"
@@ -96,8 +97,14 @@ static double cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* All records of f into c; the count, or -EINVAL with the record's number in *bad. */
-static int64_t feed(FILE *f, struct correlator *c, uint64_t *bad)
+/* A frame of the capture: JavaScript frames by the names it holds, the rest unnamed. */
+static int resolve_frame(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out)
+{
+	return !kernel && LS_IS_JS_FRAME(ip) ? js_names__frame(ctx, pid, ip, out) : -ENOENT;
+}
+
+/* All records of f into c (names into js); the count, or -EINVAL with the record's number in *bad. */
+static int64_t feed(FILE *f, struct correlator *c, struct js_names *js, uint64_t *bad)
 {
 	static uint64_t buf[LS_RAW_MAX_RECORD / 8];
 	int64_t n = 0;
@@ -105,6 +112,11 @@ static int64_t feed(FILE *f, struct correlator *c, uint64_t *bad)
 	int err;
 
 	while (!(err = rawfile__read(f, buf, sizeof(buf), &len))) {
+		__u32 type;
+
+		memcpy(&type, buf, sizeof(type));
+		if (type == LS_REC_JS_FRAME && len == sizeof(struct ls_rec_js_frame))
+			js_names__add(js, (const void *)buf);	/* -ENOMEM: unnamed */
 		correlator__push(c, buf, len);
 		n++;
 	}
@@ -112,15 +124,22 @@ static int64_t feed(FILE *f, struct correlator *c, uint64_t *bad)
 	return err < 0 ? err : n;
 }
 
-/* The correlator holds the stacks the stall causes are made of (frames unnamed: the process is gone). */
+struct replay_state {
+	struct correlator *c;
+	struct js_names *js;
+};
+
+/* The correlator holds the stacks the stall causes are made of. */
 static int summary_writer(FILE *f, void *ctx)
 {
-	const struct summary_json_meta m = { .corr = ctx, .version = LS_VERSION };
+	const struct replay_state *rs = ctx;
+	const struct summary_json_meta m = { .corr = rs->c, .version = LS_VERSION,
+					     .resolve = resolve_frame, .resolve_ctx = rs->js };
 
-	return summary_json__write(f, correlator__summary(ctx), &m);
+	return summary_json__write(f, correlator__summary(rs->c), &m);
 }
 
-static int write_outputs(const struct replay_opts *o, struct correlator *c, struct pftrace *pf,
+static int write_outputs(const struct replay_opts *o, struct replay_state *rs, struct pftrace *pf,
 			 struct trace_export *te, struct output *tout)
 {
 	int err = 0;
@@ -133,7 +152,7 @@ static int write_outputs(const struct replay_opts *o, struct correlator *c, stru
 			return cli_write_exit(err);
 		}
 	}
-	if (o->summary && (err = output__write(o->summary, summary_writer, c))) {
+	if (o->summary && (err = output__write(o->summary, summary_writer, rs))) {
 		fprintf(stderr, "loopscope replay: writing %s: %s\n", o->summary, output__strerror(err));
 		return cli_write_exit(err);
 	}
@@ -141,14 +160,14 @@ static int write_outputs(const struct replay_opts *o, struct correlator *c, stru
 }
 
 /* The trace writer on -o; 0 or the exit code, with its line said. */
-static int open_trace(const struct replay_opts *o, uint64_t stall_threshold_ns, struct output *tout,
-		      struct pftrace **pf, struct trace_export **te)
+static int open_trace(const struct replay_opts *o, uint64_t stall_threshold_ns, struct js_names *js,
+		      struct output *tout, struct pftrace **pf, struct trace_export **te)
 {
 	int err = output__open(tout, o->output);
 
 	*pf = err ? NULL : pftrace__new(tout->fd, &(struct pftrace_opts){ .compress = true });
 	*te = *pf ? trace_export__new(*pf, &(struct trace_export_opts){
-		.stall_threshold_ns = stall_threshold_ns }) : NULL;
+		.stall_threshold_ns = stall_threshold_ns, .resolve = resolve_frame, .resolve_ctx = js }) : NULL;
 	if (*te)
 		return 0;
 	err = err ? err : -ENOMEM;
@@ -163,6 +182,7 @@ static int replay(const struct replay_opts *o)
 	struct trace_export *te = NULL;
 	struct pftrace *pf = NULL;
 	struct correlator *c = NULL;
+	struct replay_state rs = { 0 };
 	uint64_t bad = 0;
 	double t0;
 	int64_t n;
@@ -175,19 +195,25 @@ static int replay(const struct replay_opts *o)
 		goto out;
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	rs.js = js_names__new();
+	if (!rs.js) {
+		fprintf(stderr, "loopscope replay: cannot set up the names: %s\n", strerror(ENOMEM));
+		goto out;
+	}
 	if (o->output) {
-		rc = open_trace(o, co.stall_threshold_ns, &tout, &pf, &te);
+		rc = open_trace(o, co.stall_threshold_ns, rs.js, &tout, &pf, &te);
 		if (rc)
 			goto out;
 		co.sink = trace_export__sink(te);
 	}
-	c = correlator__new(&co);
+	rs.c = c = correlator__new(&co);
 	if (!c) {
 		fprintf(stderr, "loopscope replay: cannot set up the correlator: %s\n", strerror(ENOMEM));
+		rc = LS_EXIT_FAIL;
 		goto out;
 	}
 	t0 = cpu_s();
-	n = feed(f, c, &bad);
+	n = feed(f, c, rs.js, &bad);
 	correlator__finish(c);
 	if (n < 0) {
 		fprintf(stderr, "loopscope replay: %s: corrupt or truncated at record %" PRIu64 "\n",
@@ -195,7 +221,7 @@ static int replay(const struct replay_opts *o)
 		rc = LS_EXIT_USAGE;
 		goto out;
 	}
-	rc = write_outputs(o, c, pf, te, &tout);
+	rc = write_outputs(o, &rs, pf, te, &tout);
 	/* standard output may carry the trace or the summary ("-"): the figures go beside it */
 	if (!rc && !o->common.quiet)
 		fprintf(to_stdout(o) ? stderr : stdout, "replay: %" PRId64 " records in %.3f s of CPU: "
@@ -207,6 +233,7 @@ out:
 	trace_export__free(te);
 	pftrace__free(pf);
 	correlator__free(c);
+	js_names__free(rs.js);
 	if (f)
 		fclose(f);
 	return rc;

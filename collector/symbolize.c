@@ -22,6 +22,7 @@
 #include <linux/types.h>
 #include "bpf/loopscope.h"
 #include "elf_syms.h"
+#include "js_names.h"
 #include "kallsyms.h"
 #include "perfmap.h"
 #include "proc_maps.h"
@@ -413,7 +414,6 @@ struct symbolizer *symbolizer__new(pid_t pid, const struct symbolizer_opts *opts
 	}
 	s->pid = pid;
 	s->ksyms_err = 1;
-	sym_js_init(s);
 	if (opts)
 		memcpy(&s->opts, opts, opts->sz && opts->sz < sizeof(s->opts) ? opts->sz : sizeof(s->opts));
 	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
@@ -449,7 +449,7 @@ void symbolizer__free(struct symbolizer *s)
 	symtab__free(&s->strs);
 	ls_kallsyms__free(&s->ksyms);
 	ls_perfmap__free(&s->pmap);
-	ls_table_free(&s->js_frames);
+	js_names__free(s->js);
 	if (s->root_fd >= 0)
 		close(s->root_fd);
 	free(s);

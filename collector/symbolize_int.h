@@ -10,7 +10,6 @@
 #include "kallsyms.h"
 #include "perfmap.h"
 #include "symbolize.h"
-#include "table.h"
 
 struct ls_map {
 	uint64_t start, end, pgoff;
@@ -46,14 +45,11 @@ struct symbolizer {
 	struct ls_perfmap pmap;
 	const char *pmap_name;		/* as the target names it, for frames */
 	uint64_t last_maps_ns, last_pmap_ns;
-	struct ls_table js_frames;	/* of struct js_frame_entry, by address (symbolize_js.c) */
+	struct js_names *js;		/* JavaScript frames' names (symbolize_js.c); NULL until one */
 	struct symbolizer_stats st;
 };
 
-struct js_frame_entry {
-	uint64_t addr, pc;
-	const char *name;		/* interned: "JS:" and the record's name */
-};
+struct js_names;
 
 /* A copy of p kept for the symbolizer's lifetime (frames point at it), or NULL. */
 const char *sym_intern_path(struct symbolizer *s, const char *p);
@@ -61,7 +57,6 @@ const char *sym_intern_path(struct symbolizer *s, const char *p);
 void sym_update_perfmap(struct symbolizer *s, bool force);
 /* The JIT code at ip, by the perf map (symbolize.c). */
 int sym_resolve_jit(struct symbolizer *s, struct ls_map *m, uint64_t ip, struct ls_frame_info *out);
-void sym_js_init(struct symbolizer *s);
 /* A JavaScript frame's address (LS_IS_JS_FRAME) named: the perf map first, then V8's name. */
 int sym_resolve_js(struct symbolizer *s, uint64_t ip, struct ls_frame_info *out);
 /* The debug file's .symtab for a module read without one (symbolize_debug.c). */

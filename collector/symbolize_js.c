@@ -11,38 +11,16 @@
 #include <string.h>
 #include <linux/types.h>
 #include "bpf/loopscope.h"
+#include "js_names.h"
 #include "symbolize_int.h"
-
-#define LS_MAX_JS_FRAMES	65536	/* per process */
-
-static bool js_eq(const void *entry, const void *key)
-{
-	return ((const struct js_frame_entry *)entry)->addr == *(const uint64_t *)key;
-}
-
-void sym_js_init(struct symbolizer *s)
-{
-	ls_table_init(&s->js_frames, sizeof(struct js_frame_entry), 64, LS_MAX_JS_FRAMES, js_eq);
-}
 
 int symbolizer__add_js_frame(struct symbolizer *s, const struct ls_rec_js_frame *r)
 {
-	char name[LS_JS_NAME_MAX + 4];
-	struct js_frame_entry *e;
-	bool created;
-	size_t len;
-
-	if (!LS_IS_JS_FRAME(r->addr))
+	if (r->pid != (uint32_t)s->pid)
 		return -EINVAL;
-	len = strnlen(r->name, sizeof(r->name));
-	snprintf(name, sizeof(name), "JS:%.*s", (int)len, r->name);
-	e = ls_table_insert(&s->js_frames, ls_hash_u64(r->addr), &r->addr, &created);
-	if (!e)
+	if (!s->js && !(s->js = js_names__new()))
 		return -ENOMEM;
-	e->addr = r->addr;
-	e->pc = r->pc;
-	e->name = symtab__strdup(&s->strs, name, strlen(name));
-	return e->name ? 0 : -ENOMEM;
+	return js_names__add(s->js, r);
 }
 
 /* A perf-map name of a JavaScript function ("JS:~f file:1:2"; older V8: "LazyCompile:"), past its kind. */
@@ -84,7 +62,7 @@ static bool same_function(const char *by_map, const char *ours)
  * describes the new one: a name that is not V8's is looked up again
  * once the map is read to its end.
  */
-static const char *perf_map_name(struct symbolizer *s, const struct js_frame_entry *e,
+static const char *perf_map_name(struct symbolizer *s, const struct js_name *e,
 				 struct ls_frame_info *by_map)
 {
 	const char *js = NULL;
@@ -105,7 +83,7 @@ static const char *perf_map_name(struct symbolizer *s, const struct js_frame_ent
 
 int sym_resolve_js(struct symbolizer *s, uint64_t ip, struct ls_frame_info *out)
 {
-	struct js_frame_entry *e = ls_table_find(&s->js_frames, ls_hash_u64(ip), &ip);
+	const struct js_name *e = s->js ? js_names__find(s->js, (uint32_t)s->pid, ip) : NULL;
 	struct ls_frame_info by_map;
 	const char *js;
 

@@ -43,7 +43,7 @@ run_version() {
 	tick=$(line_of "$STALLS" tick); parse=$(line_of "$STALLS" parseBig); hash=$(line_of "$STALLS" hashSync)
 	# no flag: what production runs
 	(cd "$d" && "$LS" record --sample-hz 499 -o "$d/s.pftrace" --folded "$d/s.folded" --summary "$d/s.json" \
-		-- "$@" "$STALLS" > "$d/s.out" 2> "$d/s.err")
+		--raw "$d/s.raw" -- "$@" "$STALLS" > "$d/s.out" 2> "$d/s.err")
 	check "$v: record exits 0" [ $? = 0 ]
 	check "$v: the record line names V8 $major and the frames it named" \
 		grep -qE "JS frames \(V8 $major\.[0-9.]+, 1 processes, no perf map needed\): [1-9][0-9]* named" "$d/s.err"
@@ -62,6 +62,14 @@ s = json.load(open(sys.argv[1]))
 causes = [g['frames'] for l in s['loops'] for g in l.get('stall_causes', [])]
 sys.exit(0 if any(f.startswith('JS:') and 'js-stalls.js' in f for c in causes for f in c) else 1)" "$d/s.json"
 	check "$v: the trace decodes" validate_trace "$d/s.pftrace"
+	# the capture holds the names: replay, with the process gone, still has them
+	"$LS" replay -q "$d/s.raw" --summary "$d/r.json" 2> "$d/replay.err"
+	check "$v: replay names the stalls' JS frames from the capture" \
+		python3 -c "
+import json, sys
+s = json.load(open(sys.argv[1]))
+fr = [f for l in s['loops'] for g in l.get('stall_causes', []) for f in g['frames']]
+sys.exit(0 if any(f.startswith('JS:~parseBig ') and 'js-stalls.js:$parse' in f for f in fr) else 1)" "$d/r.json"
 
 	# GC moving objects under the sampling, beside node's own perf map: never another function.
 	# The perf map is the truth only while code stays where it was written: V8 does not

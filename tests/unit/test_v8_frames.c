@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include "../harness.h"
+#include "collector/js_names.h"
 #include "collector/v8_frames.h"
 
 #define HEAP_BASE	0x100000ull
@@ -268,4 +269,26 @@ TEST(v8_anonymous_function_without_script)
 	ASSERT_EQ(v8_reader__name(r, &fr, name), 0);
 	ASSERT_STR_EQ(name, "~(anonymous)");
 	v8_reader__free(r);
+}
+
+TEST(js_names_by_process_and_address)
+{
+	struct js_names *n = js_names__new();
+	struct ls_rec_js_frame r = { .type = LS_REC_JS_FRAME, .pid = 7, .addr = LS_JS_FRAME_TAG | 1,
+				     .pc = 0x1234 };
+	struct ls_frame_info fi = { 0 };
+
+	ASSERT(n);
+	memset(r.name, 'x', sizeof(r.name));	/* not NUL-terminated: cut at its size */
+	ASSERT_EQ(js_names__add(n, &r), 0);
+	ASSERT_EQ(js_names__frame(n, 7, LS_JS_FRAME_TAG | 1, &fi), 0);
+	ASSERT_EQ(strlen(fi.function), 3 + LS_JS_NAME_MAX);
+	ASSERT(!strncmp(fi.function, "JS:xxx", 6));
+	ASSERT_EQ(fi.kind, LS_FRAME_JIT);
+	ASSERT_EQ(js_names__find(n, 7, LS_JS_FRAME_TAG | 1)->pc, 0x1234);
+	ASSERT(!js_names__find(n, 8, LS_JS_FRAME_TAG | 1));	/* another process's address */
+	ASSERT_EQ(js_names__frame(n, 7, LS_JS_FRAME_TAG | 2, &fi), -ENOENT);
+	r.addr = 0x7f0000001000;				/* a real code address */
+	ASSERT_EQ(js_names__add(n, &r), -EINVAL);
+	js_names__free(n);
 }
