@@ -8,7 +8,8 @@
 
 #define SFI_CACHE_MAX		16384
 #define SCRIPT_CACHE_MAX	32
-#define SOURCE_MAX		(8u << 20)	/* a script's source read for its lines, at most */
+#define SOURCE_MAX		(4u << 20)	/* a script's source read for its lines, at most */
+#define LINES_MAX_BYTES		(8u << 20)	/* the cached scripts' line tables, together */
 #define STRING_MAX		(LS_V8_NAME_MAX - 1)
 #define STRING_DEPTH		4		/* cons and thin strings followed this deep */
 #define SCOPE_SLOTS		24		/* ScopeInfo slots looked at, from its first */
@@ -35,6 +36,7 @@ struct v8_reader {
 	struct ls_table sfis;		/* of struct sfi_entry, by pointer */
 	struct script_lines scripts[SCRIPT_CACHE_MAX];
 	unsigned nscripts;
+	size_t lines_bytes;		/* of the scripts' line tables */
 	struct v8_reader_stats st;
 };
 
@@ -274,6 +276,7 @@ static void drop_scripts(struct v8_reader *r)
 	for (i = 0; i < r->nscripts; i++)
 		free(r->scripts[i].line_starts);
 	r->nscripts = 0;
+	r->lines_bytes = 0;
 }
 
 /* The lines of script's source, read once; checked against the source's length at each use. */
@@ -290,7 +293,7 @@ static struct script_lines *script_lines(struct v8_reader *r, uint64_t script, u
 		if (s->script == script && s->source == source)
 			return s->length == len ? s : NULL;
 	}
-	if (r->nscripts == SCRIPT_CACHE_MAX)
+	if (r->nscripts == SCRIPT_CACHE_MAX || r->lines_bytes > LINES_MAX_BYTES)
 		drop_scripts(r);
 	s = &r->scripts[r->nscripts];
 	memset(s, 0, sizeof(*s));
@@ -301,6 +304,7 @@ static struct script_lines *script_lines(struct v8_reader *r, uint64_t script, u
 		return NULL;
 	}
 	r->nscripts++;
+	r->lines_bytes += (size_t)s->nlines * sizeof(*s->line_starts);
 	return s->length == len ? s : NULL;
 }
 
