@@ -38,7 +38,19 @@ struct js_id_key {
 	const char *name;
 };
 
+/* A file's layout, read once for all the processes that map it (a cluster's workers). */
+#define LAYOUT_CACHE	8
+
+struct cached_layout {
+	uint64_t dev, ino;
+	int err;
+	const char *missing;
+	struct v8_layout l;
+};
+
 struct js_frames {
+	struct cached_layout layouts[LAYOUT_CACHE];
+	unsigned nlayouts;
 	struct ls_table procs;		/* of struct js_proc, by pid */
 	struct ls_table ids;		/* of struct js_id, by (pid, name) */
 	uint32_t next_id;
@@ -87,6 +99,37 @@ static bool maybe_v8_file(const char *path)
 	return !strcmp(base, "node") || !strcmp(base, "nodejs") || !strncmp(base, "libnode.so", 10);
 }
 
+/* m's file's layout (and *err) if read already. */
+static bool cached(const struct js_frames *jf, const struct ls_mapping *m, struct v8_layout *l,
+		   const char **missing, int *err)
+{
+	unsigned i;
+
+	for (i = 0; i < jf->nlayouts; i++)
+		if (jf->layouts[i].dev == m->dev && jf->layouts[i].ino == m->ino) {
+			*l = jf->layouts[i].l;
+			*missing = jf->layouts[i].missing;
+			*err = jf->layouts[i].err;
+			return true;
+		}
+	return false;
+}
+
+static void keep(struct js_frames *jf, const struct ls_mapping *m, const struct v8_layout *l,
+		 const char *missing, int err)
+{
+	struct cached_layout *c;
+
+	if (jf->nlayouts == LAYOUT_CACHE)
+		return;
+	c = &jf->layouts[jf->nlayouts++];
+	c->dev = m->dev;
+	c->ino = m->ino;
+	c->err = err;
+	c->missing = missing;	/* a string constant of the layout reader's table */
+	c->l = *l;
+}
+
 /* Reads the layout of the first node binary or libnode pid maps: 0, -ENOENT none, -ENOTSUP refused. */
 static int find_layout(struct js_frames *jf, uint32_t pid, struct v8_layout *l)
 {
@@ -96,6 +139,7 @@ static int find_layout(struct js_frames *jf, uint32_t pid, struct v8_layout *l)
 	int root_fd, err = -ENOENT;
 	size_t i;
 
+	memset(l, 0, sizeof(*l));
 	if (ls_proc_maps_read(&pm, (pid_t)pid))
 		return -ENOENT;
 	snprintf(root, sizeof(root), "/proc/%u/root", pid);
@@ -106,11 +150,14 @@ static int find_layout(struct js_frames *jf, uint32_t pid, struct v8_layout *l)
 
 		if (!m->exec || !m->ino || !maybe_v8_file(m->path))
 			continue;
+		if (cached(jf, m, l, &missing, &err))
+			continue;
 		fd = ls_open_mapped((pid_t)pid, root_fd, m->path, m->start, m->end, m->ino, V8_FILE_MAX);
 		if (fd < 0)
 			continue;
 		err = v8_layout__read(fd, l, &missing);
 		close(fd);
+		keep(jf, m, l, missing, err);
 	}
 	if (err == -ENOTSUP && !jf->st.refusal[0])
 		snprintf(jf->st.refusal, sizeof(jf->st.refusal),
