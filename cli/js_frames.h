@@ -29,6 +29,8 @@ struct js_frames_stats {
 	char version[32];		/* the first usable one's "V8 11.3.244" */
 	char refusal[160];		/* the first refusal, one line */
 	uint64_t ids_full;		/* names past LS_MAX_JS_IDS: frames left as they were */
+	uint64_t stacks;		/* stacks of V8 processes looked at */
+	uint64_t ns;			/* spent naming them (CLOCK_MONOTONIC) */
 	struct v8_reader_stats reader;	/* all processes' */
 };
 

@@ -491,7 +491,7 @@ static int record(const struct record_opts *o)
 		.stall_threshold_ns = (uint64_t)(o->stall_ms * 1e6),
 		.tracer = { .verbose = o->common.verbose, .sample_hz = o->sample_hz,
 			    .offcpu_min_ns = LS_OFFCPU_MIN_NS, .summary_only = o->summary_only,
-			    .unwind_user = !o->fp_stacks },
+			    .unwind_user = !o->fp_stacks, .no_js_names = o->no_js_names },
 		.on_record = on_record, .ctx = &r, .on_process = setup_process,
 	};
 	struct symbolizer_opts so_sym = { .sz = sizeof(so_sym), .debuginfo = r.dbg };

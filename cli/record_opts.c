@@ -33,7 +33,7 @@ static const char record_doc[] =
 
 enum { OPT_STALL_MS = 1000, OPT_SUMMARY, OPT_NO_COMPRESS, OPT_NO_LIBUV, OPT_SAMPLE_HZ,
        OPT_FOLDED, OPT_JS_CALLBACKS, OPT_RAW, OPT_CALL_GRAPH, OPT_DEBUG_DIR, OPT_NO_DEBUGINFOD,
-       OPT_DEBUGINFOD_TIMEOUT };
+       OPT_DEBUGINFOD_TIMEOUT, OPT_NO_JS_NAMES };
 
 static const struct argp_option record_options[] = {
 	{ "pid", 'p', "PID[,PID]", 0, "Trace these running processes (repeatable), and the processes "
@@ -50,6 +50,8 @@ static const struct argp_option record_options[] = {
 	{ "no-compress", OPT_NO_COMPRESS, NULL, 0, "Write the trace without zlib packets", 0 },
 	{ "no-libuv", OPT_NO_LIBUV, NULL, 0, "Do not probe libuv (phases, thread pool); "
 	  "they cost ~3 us per loop iteration and work item", 0 },
+	{ "no-js-names", OPT_NO_JS_NAMES, NULL, 0, "node: do not name JavaScript frames from V8's "
+	  "objects in the target's memory (a perf map, where node writes one, still names them)", 0 },
 	{ "js-callbacks", OPT_JS_CALLBACKS, NULL, 0, "node: a slice per JS callback entered from native "
 	  "code (a uprobe per callback: ~3 us each, costly on busy servers)", 0 },
 	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second per CPU (default 99, 0 = off)", 0 },
@@ -141,6 +143,9 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_LIBUV:
 		o->no_libuv = true;
+		break;
+	case OPT_NO_JS_NAMES:
+		o->no_js_names = true;
 		break;
 	case OPT_SAMPLE_HZ:
 		o->sample_hz = (unsigned)cli_integer(state, "sample rate", arg, 0, 10000);

@@ -21,6 +21,7 @@ struct record_opts {
 	struct cli_common common;	/* -v, -q */
 	bool no_compress;
 	bool no_libuv;
+	bool no_js_names;	/* --no-js-names: V8's heap not read */
 	unsigned sample_hz;
 	const char *folded;
 	bool js_callbacks;

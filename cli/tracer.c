@@ -192,7 +192,7 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	t->skel->rodata->summary_only = opts->summary_only;
 #if defined(__x86_64__)
 	if (opts->unwind_user) {
-		t->us = user_stacks__new();
+		t->us = user_stacks__new(!opts->no_js_names);
 		if (!t->us) {
 			err = -errno;
 			goto out_free;

@@ -34,6 +34,7 @@ struct tracer_opts {
 	uint64_t offcpu_min_ns;	/* off-CPU periods shorter than this are not reported */
 	bool summary_only;	/* aggregate most syscalls in the kernel (no per-call records) */
 	bool unwind_user;	/* user stacks copied and unwound with CFI (x86-64), not walked by frame pointer */
+	bool no_js_names;	/* with unwind_user: JavaScript frames not named from V8's heap */
 };
 
 struct tracer;

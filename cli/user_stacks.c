@@ -46,7 +46,7 @@ static bool proc_eq(const void *entry, const void *key)
 	return ((const struct proc_unwinder *)entry)->pid == *(const uint32_t *)key;
 }
 
-struct user_stacks *user_stacks__new(void)
+struct user_stacks *user_stacks__new(bool js_names)
 {
 	struct user_stacks *us = calloc(1, sizeof(*us));
 
@@ -57,7 +57,7 @@ struct user_stacks *user_stacks__new(void)
 	ls_table_init(&us->procs, sizeof(struct proc_unwinder), 8, LS_MAX_UNWOUND_PROCS, proc_eq);
 	ls_table_init(&us->pending, sizeof(struct pending_dump), 64, LS_MAX_THREADS, pending_eq);
 	stack_ids__init(&us->ids);
-	us->js = js_frames__new();
+	us->js = js_names ? js_frames__new() : NULL;	/* NULL (ENOMEM too): frames as unwound */
 	return us;
 }
 

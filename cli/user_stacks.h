@@ -34,7 +34,7 @@ struct user_stacks;
 #define LS_MAX_UNWOUND_PROCS	64
 
 /* An unwinder is made per process at its first copy, and goes at its exit or exec. */
-struct user_stacks *user_stacks__new(void);
+struct user_stacks *user_stacks__new(bool js_names);
 /* One ring-buffer record: kept, or handed on (rewritten) through emit. emit's result. */
 int user_stacks__on_record(struct user_stacks *us, void *data, size_t len,
 			   user_stacks_emit_fn emit, void *ctx);

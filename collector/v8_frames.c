@@ -98,6 +98,36 @@ static int type_of(struct v8_reader *r, uint64_t obj, uint16_t *type)
 	return rd(r, map - 1 + r->l.map_instance_type, type, sizeof(*type));
 }
 
+/*
+ * An object's first words and its type, in two reads (its block, then its
+ * map's type) where a field at a time would take one each: a frame reads a
+ * JSFunction and a SharedFunctionInfo so.
+ */
+#define VIEW_WORDS	8
+
+struct view {
+	uint64_t obj;
+	uint16_t type;
+	uint64_t w[VIEW_WORDS];
+};
+
+static int load(struct v8_reader *r, uint64_t obj, uint32_t last_off, struct view *v)
+{
+	size_t n = last_off / 8 + 1;
+
+	if (!is_heap_object(obj) || n > VIEW_WORDS || rd(r, obj - 1, v->w, n * 8))
+		return -EINVAL;
+	v->obj = obj;
+	if (r->l.map / 8 >= n || !is_heap_object(v->w[r->l.map / 8]))
+		return -EINVAL;
+	return rd(r, v->w[r->l.map / 8] - 1 + r->l.map_instance_type, &v->type, sizeof(v->type));
+}
+
+static uint32_t max3(uint32_t a, uint32_t b, uint32_t c)
+{
+	return a > b ? (a > c ? a : c) : (b > c ? b : c);
+}
+
 static bool has_type(struct v8_reader *r, uint64_t obj, uint16_t want)
 {
 	uint16_t t;
@@ -351,17 +381,15 @@ static void append_place(struct v8_reader *r, uint64_t script, int64_t start, ch
 }
 
 /* The text of a SharedFunctionInfo (type checked), made now or from the cache. */
-static const char *sfi_text(struct v8_reader *r, uint64_t sfi)
+static const char *sfi_text(struct v8_reader *r, const struct view *sv)
 {
+	uint64_t sfi = sv->obj, nos = sv->w[r->l.sfi_name_or_scope_info / 8];
+	uint64_t script = sv->w[r->l.sfi_script_or_debug_info / 8];
 	struct sfi_entry *e;
-	uint64_t nos, script;
 	int64_t start = -1;
 	char name[LS_V8_NAME_MAX];
 	bool created;
 
-	if (field(r, sfi, r->l.sfi_name_or_scope_info, &nos) ||
-	    field(r, sfi, r->l.sfi_script_or_debug_info, &script))
-		return NULL;
 	e = ls_table_find(&r->sfis, ls_hash_u64(sfi), &sfi);
 	if (e && e->name_or_scope_info == nos && e->script == script) {
 		r->st.cache_hits++;
@@ -411,34 +439,32 @@ static bool code_holds(struct v8_reader *r, uint64_t code, uint64_t pc)
  * through InterpreterData, or through its baseline code), or its pc is in
  * the function's code.
  */
-static char own_tier(struct v8_reader *r, const struct v8_frame *f, uint64_t sfi, uint64_t code)
+static char own_tier(struct v8_reader *r, const struct v8_frame *f, const struct view *sv, uint64_t code)
 {
 	const struct v8_layout *l = &r->l;
-	uint64_t data, bc = 0;
+	uint64_t data = sv->w[l->sfi_function_data / 8], bc = 0;
 	uint16_t t;
 
 	if (!f->in_builtins && code_holds(r, code, f->pc))
 		return '*';	/* optimized (on-stack replacement keeps the interpreter's slots) */
-	if (is_heap_object(f->bytecode_array) && !field(r, sfi, l->sfi_function_data, &data) &&
-	    !type_of(r, data, &t)) {
-		if (t == l->t_bytecode)
-			bc = data;
-		else if (t == l->t_interpreter_data && l->t_interpreter_data)
-			field(r, data, INTERPRETER_DATA_BYTECODE, &bc);
-		else if (t == l->t_code && l->code_bytecode_or_interpreter_data)
-			field(r, data, l->code_bytecode_or_interpreter_data, &bc);
-		if (bc && bc == f->bytecode_array && has_type(r, bc, l->t_bytecode))
-			return f->in_builtins || t != l->t_code ? '~' : '^';
-	}
+	if (!is_heap_object(f->bytecode_array) || type_of(r, data, &t))
+		return 0;
+	if (t == l->t_bytecode)
+		return data == f->bytecode_array ? '~' : 0;	/* its type just checked */
+	if (t == l->t_interpreter_data && l->t_interpreter_data)
+		field(r, data, INTERPRETER_DATA_BYTECODE, &bc);
+	else if (t == l->t_code && l->code_bytecode_or_interpreter_data)
+		field(r, data, l->code_bytecode_or_interpreter_data, &bc);
+	if (bc && bc == f->bytecode_array && has_type(r, bc, l->t_bytecode))
+		return f->in_builtins || t != l->t_code ? '~' : '^';
 	return 0;
 }
 
 int v8_reader__name(struct v8_reader *r, const struct v8_frame *f, char *name)
 {
 	const struct v8_layout *l = &r->l;
-	uint64_t sfi, code = 0;
+	struct view fv, sv;
 	const char *text;
-	uint16_t t;
 	char tier;
 
 	r->st.frames++;
@@ -447,17 +473,19 @@ int v8_reader__name(struct v8_reader *r, const struct v8_frame *f, char *name)
 		r->st.not_js++;
 		return -ENOENT;		/* a frame-type marker: a stub, an exit or entry frame */
 	}
-	if (type_of(r, f->function, &t) || t < l->t_jsf_first || t > l->t_jsf_last ||
-	    field(r, f->function, l->jsf_shared, &sfi) || !has_type(r, sfi, l->t_sfi) ||
-	    (l->jsf_code && field(r, f->function, l->jsf_code, &code))) {
+	if (load(r, f->function, l->jsf_shared > l->jsf_code ? l->jsf_shared : l->jsf_code, &fv) ||
+	    fv.type < l->t_jsf_first || fv.type > l->t_jsf_last ||
+	    load(r, fv.w[l->jsf_shared / 8],
+		 max3(l->sfi_function_data, l->sfi_name_or_scope_info, l->sfi_script_or_debug_info), &sv) ||
+	    sv.type != l->t_sfi) {
 		r->st.bad_object++;
 		return -ESTALE;
 	}
-	if (!(tier = own_tier(r, f, sfi, code))) {
+	if (!(tier = own_tier(r, f, &sv, l->jsf_code ? fv.w[l->jsf_code / 8] : 0))) {
 		r->st.not_its_own++;
 		return -ESTALE;
 	}
-	if (!(text = sfi_text(r, sfi))) {
+	if (!(text = sfi_text(r, &sv))) {
 		r->st.bad_object++;
 		return -ESTALE;
 	}
