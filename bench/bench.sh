@@ -55,7 +55,7 @@ HTTP_CONNS=${BENCH_HTTP_CONNS:-32}
 REPLAYS=${BENCH_REPLAY:-3}
 RESULTS=${BENCH_RESULTS:-bench/results.md}
 MICRO=${BENCH_MICRO-"none floor loopscope loopscope-fp loopscope-tmpfs loopscope-summary bpftrace-hist bpftrace-count perf-trace strace by-floor by-loopscope by-bpftrace-hist"}
-HTTP=${BENCH_HTTP-"none floor loopscope loopscope-fp loopscope-nolibuv loopscope-summary bpftrace-hist perf-trace strace"}
+HTTP=${BENCH_HTTP-"none floor loopscope loopscope-nojs loopscope-fp loopscope-nolibuv loopscope-summary bpftrace-hist perf-trace strace"}
 PROGSTATS=${BENCH_PROGSTATS-"floor loopscope-summary loopscope bpftrace-hist"}
 LS=$OUTPUT/loopscope
 FLOOR=$OUTPUT/bench/floor
@@ -172,6 +172,10 @@ start_tracer() {
 	loopscope-nolibuv) taskset -c "$OCPU" "$LS" record --no-libuv -p "$pid" -o "$DISKDIR/x.pftrace" \
 			>"$p.out" 2>"$p.err" &
 		ready="tracing PID" ;;
+	# JavaScript frames not named from V8's heap: what the reader costs
+	loopscope-nojs) taskset -c "$OCPU" "$LS" record --no-js-names -p "$pid" -o "$DISKDIR/x.pftrace" \
+			>"$p.out" 2>"$p.err" &
+		ready="tracing PID" ;;
 	# summary mode: no trace, syscalls counted in the kernel
 	loopscope-summary) taskset -c "$OCPU" "$LS" record -p "$pid" --summary "$DISKDIR/x.json" \
 			>"$p.out" 2>"$p.err" &
@@ -220,7 +224,7 @@ ls_summary() {
 trace_size() {	# CONFIG: size of the trace it wrote, removed afterwards
 	local f=""
 	case ${1#by-} in
-	loopscope | loopscope-fp | loopscope-nolibuv | alt) f=$DISKDIR/x.pftrace ;;
+	loopscope | loopscope-fp | loopscope-nolibuv | loopscope-nojs | alt) f=$DISKDIR/x.pftrace ;;
 	loopscope-tmpfs) f=$SHMDIR/x.pftrace ;;
 	esac
 	if [ -n "$f" ] && [ -f "$f" ]; then
@@ -268,7 +272,7 @@ micro_run() {	# CONFIG ROUND
 }
 
 http_run() {	# CONFIG RUN NODEPID PORT
-	local cfg=$1 r=$2 node=$3 port=$4 p=$LOGS/http-$1-$2 rps sum size dur ev drops t0 t1
+	local cfg=$1 r=$2 node=$3 port=$4 p=$LOGS/http-$1-$2 rps sum size dur ev drops t0 t1 js
 	if ! start_tracer "$cfg" "$node" "$p" "$LS_SYSCALLS"; then
 		return 0
 	fi
@@ -282,6 +286,9 @@ http_run() {	# CONFIG RUN NODEPID PORT
 	is_loopscope "$cfg" && sum=$(ls_summary "$p.err")
 	read -r dur ev drops <<<"$sum"
 	size=$(trace_size "$cfg")
+	# the V8 reader's own time per stack, from the record line
+	js=$(sed -n 's/.*JS frames (.*(\([0-9.]*\) us a stack).*/\1/p' "$p.err" | tail -n 1)
+	[ -n "$js" ] && printf 'jsread\t%s\t%s\t%s\n' "$cfg" "$r" "$js" >>"$DATA"
 	printf 'http\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cfg" "$r" "${rps:-nan}" "$dur" "$ev" "$drops" \
 		"$size" "$(awk -v a="$t0" -v b="$t1" -v hz="$CLK_TCK" -v w="$HTTP_SECS" 'BEGIN { print (b - a) / hz / w }')" \
 		>>"$DATA"
@@ -475,6 +482,7 @@ label() {
 	by-floor) echo "floor tracing another process" ;;
 	loopscope) echo "loopscope record, trace on disk" ;;
 	loopscope-nolibuv) echo "loopscope record --no-libuv" ;;
+	loopscope-nojs) echo "loopscope record --no-js-names (V8's heap not read)" ;;
 	loopscope-fp) echo "loopscope record --call-graph fp (no stack copies)" ;;
 	loopscope-summary) echo "loopscope record --summary (summary mode, no trace)" ;;
 	alt) echo "${BENCH_ALT_LABEL:-loopscope, BENCH_ALT build}" ;;
@@ -664,6 +672,12 @@ version() { "$@" 2>&1 | head -n 1 || echo "n/a"; }
 	echo
 	http_table
 	echo
+	if grep -q '^jsread' "$DATA"; then
+		echo "V8 reader (JavaScript frames named from V8's heap, the record line's figure):"
+		echo "$(col jsread loopscope 4 | median | fmt %.1f) us of loopscope's CPU per stack of node's,"
+		echo "median over the \`loopscope\` runs; \`loopscope-nojs\` is the same run without it."
+		echo
+	fi
 	if [ -n "$PROGSTATS" ]; then
 		echo "## Per-program cost (kernel.bpf_stats_enabled)"
 		echo
