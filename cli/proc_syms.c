@@ -129,6 +129,7 @@ static void add_stats(struct symbolizer_stats *to, const struct symbolizer_stats
 	to->js_by_perf_map += s->js_by_perf_map;
 	to->js_by_v8 += s->js_by_v8;
 	to->js_agree += s->js_agree;
+	to->js_agree_older += s->js_agree_older;
 	to->js_disagree += s->js_disagree;
 	to->js_unknown += s->js_unknown;
 }

@@ -101,10 +101,11 @@ static void print_js_note(const struct record_notes *r)
 	fprintf(stderr, "loopscope: JS frames (%s, %u processes, no perf map needed): %" PRIu64
 		" named from V8's heap, %" PRIu64 " failed a check and stay unnamed (%.1f us a stack); in "
 		"the output, %" PRIu64 " named by V8 alone, %" PRIu64 " by the perf map and V8 alike, %"
-		PRIu64 " where the perf map names another function (V8's name shown)\n",
+		PRIu64 " by V8 and an older perf-map line, %" PRIu64 " where the perf map names another "
+		"function (V8's name shown)\n",
 		js->version, js->v8_procs, js->reader.named, js->reader.bad_object + js->reader.not_its_own,
 		js->stacks ? (double)js->ns / 1e3 / (double)js->stacks : 0.0,
-		sy.js_by_v8, sy.js_agree, sy.js_disagree);
+		sy.js_by_v8, sy.js_agree, sy.js_agree_older, sy.js_disagree);
 }
 
 /* How many processes the set held, and any it could not take: never a silent cap. */

@@ -23,6 +23,7 @@ int ls_perfmap__init(struct ls_perfmap *pm, const char *path, const struct ls_op
 		     size_t max_entries, uint64_t max_bytes)
 {
 	memset(pm, 0, sizeof(*pm));
+	pm->syms.keep_all = true;	/* a JIT's older lines stay: which function was there, for checks */
 	pm->path = strdup(path);
 	pm->rules = rules ? *rules : ls_open_rules_default();
 	pm->max_entries = max_entries ? max_entries : PM_DEF_MAX;

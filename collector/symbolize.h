@@ -99,7 +99,8 @@ struct symbolizer_stats {
 	uint64_t js_by_perf_map;	/* the perf map named the frame's pc too */
 	uint64_t js_by_v8;		/* no perf-map entry: V8's name shown */
 	uint64_t js_agree;		/* both named it, the same function: the perf map's name shown */
-	uint64_t js_disagree;		/* another function: V8's name shown (checked at the sample) */
+	uint64_t js_agree_older;	/* an older line at the pc names it, a newer another: V8's shown */
+	uint64_t js_disagree;		/* no line at the pc names it: V8's name shown (checked at the sample) */
 	uint64_t js_unknown;		/* an address no record described */
 };
 

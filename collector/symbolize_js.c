@@ -12,6 +12,7 @@
 #include <linux/types.h>
 #include "bpf/loopscope.h"
 #include "js_names.h"
+#include "symtab.h"
 #include "symbolize_int.h"
 
 int symbolizer__add_js_frame(struct symbolizer *s, const struct ls_rec_js_frame *r)
@@ -81,6 +82,25 @@ static const char *perf_map_name(struct symbolizer *s, const struct js_name *e,
 	return js;
 }
 
+/*
+ * Whether an older perf-map line at pc names V8's function: the map held
+ * it there, and the newest line is code that came after the sample (the
+ * names are looked up when exported, not when sampled).
+ */
+static bool older_line_agrees(struct symbolizer *s, const struct js_name *e)
+{
+	struct ls_sym *lines[16];
+	size_t i, n = symtab__enclosing(&s->pmap.syms, e->pc, lines, 16);
+
+	for (i = 0; i < n; i++) {
+		const char *js = perf_map_js(lines[i]->name);
+
+		if (js && same_function(js, e->name))
+			return true;
+	}
+	return false;
+}
+
 int sym_resolve_js(struct symbolizer *s, uint64_t ip, struct ls_frame_info *out)
 {
 	const struct js_name *e = s->js ? js_names__find(s->js, (uint32_t)s->pid, ip) : NULL;
@@ -103,7 +123,10 @@ int sym_resolve_js(struct symbolizer *s, uint64_t ip, struct ls_frame_info *out)
 			return 0;
 		}
 		/* V8's name was checked against the frame at the sample: it stands */
-		s->st.js_disagree++;
+		if (older_line_agrees(s, e))
+			s->st.js_agree_older++;
+		else
+			s->st.js_disagree++;
 	} else {
 		s->st.js_by_v8++;
 	}

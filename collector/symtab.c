@@ -88,7 +88,7 @@ void symtab__sort(struct ls_symtab *t)
 		return;
 	qsort(t->syms, t->n, sizeof(*t->syms), cmp_sym);
 	for (i = 0; i < t->n; i++) {
-		if (k && t->syms[k - 1].addr == t->syms[i].addr)
+		if (k && t->syms[k - 1].addr == t->syms[i].addr && !t->keep_all)
 			continue;
 		t->syms[k++] = t->syms[i];
 	}
@@ -131,6 +131,16 @@ struct ls_sym *symtab__find_newest(struct ls_symtab *t, uint64_t addr)
 		if (t->syms[i].size && covers(t, i, addr) && (!best || t->syms[i].rank < best->rank))
 			best = &t->syms[i];
 	return best;
+}
+
+size_t symtab__enclosing(struct ls_symtab *t, uint64_t addr, struct ls_sym **out, size_t max)
+{
+	size_t lo = starting_below(t, addr), i, stop = lo > NEWEST_BACK ? lo - NEWEST_BACK : 0, n = 0;
+
+	for (i = lo; i-- > stop && n < max;)
+		if (t->syms[i].size && covers(t, i, addr))
+			out[n++] = &t->syms[i];
+	return n;
 }
 
 struct ls_sym *symtab__find(struct ls_symtab *t, uint64_t addr)

@@ -32,6 +32,7 @@ struct ls_symtab {
 	size_t cap;
 	size_t sorted;		/* syms[0..sorted) are sorted and deduplicated */
 	struct ls_pool_chunk *pool;
+	bool keep_all;		/* no dedup: every line of a perf map, newest first at one address */
 };
 
 /* Copies name (len bytes, need not be NUL-terminated); 0 or -ENOMEM. */
@@ -49,6 +50,8 @@ struct ls_sym *symtab__find(struct ls_symtab *t, uint64_t addr);
  * (a small old entry inside a newer, larger one is not the code there now).
  */
 struct ls_sym *symtab__find_newest(struct ls_symtab *t, uint64_t addr);
+/* The sized symbols enclosing addr (the same few back), at most max into out; how many. */
+size_t symtab__enclosing(struct ls_symtab *t, uint64_t addr, struct ls_sym **out, size_t max);
 void symtab__free(struct ls_symtab *t);
 
 #endif
