@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@ struct js_proc {
 	enum js_proc_state state;
 	struct v8_reader *reader;
 	struct v8_layout l;
+	int pidfd;		/* the process read: once it exits, its pid may be another's */
 };
 
 struct js_id {
@@ -194,6 +196,7 @@ static struct js_proc *proc_reader(struct js_frames *jf, uint32_t pid)
 		return NULL;	/* past LS_MAX_JS_PROCS: its frames stay as unwound */
 	p->pid = pid;
 	p->l = l;
+	p->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 	p->state = err == -ENOTSUP ? JS_PROC_REFUSED : err ? JS_PROC_NONE : JS_PROC_V8;
 	jf->st.refused_procs += p->state == JS_PROC_REFUSED;
 	if (p->state == JS_PROC_V8) {
@@ -203,6 +206,12 @@ static struct js_proc *proc_reader(struct js_frames *jf, uint32_t pid)
 			snprintf(jf->st.version, sizeof(jf->st.version), "V8 %u.%u.%u", l.major, l.minor, l.build);
 	}
 	return p;
+}
+
+/* Whether p's process still runs: its memory is not another's that took its pid. */
+static bool alive(const struct js_proc *p)
+{
+	return p->pidfd >= 0 && !syscall(SYS_pidfd_send_signal, p->pidfd, 0, NULL, 0);
 }
 
 /* The 8-byte slot at addr if the copy (from sp, size bytes) holds it. */
@@ -269,7 +278,7 @@ int js_frames__name_stack(struct js_frames *jf, uint32_t pid, const struct ls_re
 
 		if (frames[i].code == LS_CODE_NATIVE || !frames[i].fp)
 			continue;
-		if (!p && (!(p = proc_reader(jf, pid)) || !p->reader))
+		if (!p && (!(p = proc_reader(jf, pid)) || !p->reader || !alive(p)))
 			return 0;
 		if (!t0)
 			t0 = now_ns();
@@ -312,6 +321,8 @@ void js_frames__forget(struct js_frames *jf, uint32_t pid)
 		add_reader_stats(&jf->gone, p->reader);
 		v8_reader__free(p->reader);
 	}
+	if (p->pidfd >= 0)
+		close(p->pidfd);
 	ls_table_remove(&jf->procs, p);
 }
 
@@ -338,8 +349,11 @@ void js_frames__free(struct js_frames *jf)
 	for (i = 0; i < ls_table_cap(&jf->procs); i++) {
 		struct js_proc *p = ls_table_slot(&jf->procs, i);
 
-		if (p)
+		if (p) {
 			v8_reader__free(p->reader);
+			if (p->pidfd >= 0)
+				close(p->pidfd);
+		}
 	}
 	ls_table_free(&jf->procs);
 	ls_table_free(&jf->ids);
