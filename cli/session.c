@@ -113,6 +113,17 @@ static void seed_thread(void *ctx, pid_t tid, const char *comm)
 	correlator__push(s->corr, &rec, sizeof(rec));
 }
 
+/* CLOCK_REALTIME - CLOCK_BOOTTIME now (the records' clock); 0 if either is unreadable. */
+static uint64_t unix_offset_ns(void)
+{
+	struct timespec real, boot;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &boot) || clock_gettime(CLOCK_REALTIME, &real))
+		return 0;
+	return ((uint64_t)real.tv_sec * 1000000000ull + (uint64_t)real.tv_nsec) -
+	       ((uint64_t)boot.tv_sec * 1000000000ull + (uint64_t)boot.tv_nsec);
+}
+
 int session__start(struct session *s, const struct ls_sink *sink)
 {
 	struct correlator_opts co = { .stall_threshold_ns = s->o.stall_threshold_ns };
@@ -126,6 +137,7 @@ int session__start(struct session *s, const struct ls_sink *sink)
 		fprintf(stderr, "%s: cannot set up the correlator: %s\n", s->o.prefix, strerror(ENOMEM));
 		return LS_EXIT_FAIL;
 	}
+	correlator__set_clock(s->corr, unix_offset_ns());
 	install_signals();
 	if (s->o.seed_threads && !s->target.spawned)
 		target__threads(&s->target, seed_thread, s);

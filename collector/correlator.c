@@ -136,6 +136,11 @@ const struct ls_summary *correlator__summary(const struct correlator *c)
 	return &c->summary;
 }
 
+void correlator__set_clock(struct correlator *c, uint64_t unix_offset_ns)
+{
+	c->summary.unix_offset_ns = unix_offset_ns;
+}
+
 void correlator__set_libuv(struct correlator *c, unsigned version)
 {
 	c->summary.uv_version = version;

@@ -26,6 +26,8 @@ void correlator__free(struct correlator *c);
 /* One record, as read from the ring buffer. 0 or -EINVAL. */
 int correlator__push(struct correlator *c, const void *rec, size_t len);
 const struct ls_summary *correlator__summary(const struct correlator *c);
+/* CLOCK_REALTIME - CLOCK_BOOTTIME at the recording's start: the summary's wall-clock times. */
+void correlator__set_clock(struct correlator *c, uint64_t unix_offset_ns);
 /* The target's libuv version (UV_VERSION_HEX): decides where inlined phases sit. */
 void correlator__set_libuv(struct correlator *c, unsigned version);
 /* The frames of a stack id seen in the input, or NULL. */

@@ -363,6 +363,7 @@ struct ls_loop_summary {
 
 struct ls_summary {
 	uint64_t first_ts;		/* earliest record seen */
+	uint64_t unix_offset_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME when recorded; 0 = unknown */
 	uint64_t last_ts;		/* latest end seen */
 	uint64_t stall_threshold_ns;
 	uint64_t records;		/* records accepted */

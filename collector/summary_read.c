@@ -382,6 +382,8 @@ static int read_header(struct rd *r, const struct json_value *root, struct summa
 	f->duration_s = sr_num(r, root, "summary", "duration_s");
 	if (json_get(root, "start_ns"))	/* files before it have none: no offsets */
 		f->s.first_ts = sr_u64(r, root, "summary", "start_ns");
+	if (json_get(root, "unix_offset_ns"))	/* none in replayed and older files: no wall clock */
+		f->s.unix_offset_ns = sr_u64(r, root, "summary", "unix_offset_ns");
 	f->s.stall_threshold_ns = ms_to_ns(sr_num(r, root, "summary", "stall_threshold_ms"));
 	f->drops_rb = sr_u64(r, d, "drops", "ring_buffer");
 	f->drops_inflight = sr_u64(r, d, "drops", "inflight_full");

@@ -12,6 +12,7 @@
 #include "collector/cause.h"
 #include "collector/file_io.h"
 #include "collector/record.h"
+#include "wallclock.h"
 #include "report_text.h"
 #include "summary_text.h"
 #include "text_escape.h"
@@ -280,15 +281,15 @@ static void write_causes(const struct out *o, const struct ls_loop_summary *l, u
 }
 
 static void write_stalls(const struct out *o, const struct ls_loop_summary *l, unsigned top,
-			 uint64_t first_ts)
+			 uint64_t first_ts, uint64_t unix_offset_ns)
 {
-	char a[16], off[24];
+	char a[16], off[24], utc[40];
 	unsigned i;
 
 	if (!l->nstalls_kept)
 		return;
 	fprintf(o->f, "\n  %-10s %10s %7s %9s %10s  %s\n", "STALL ITER", "BUSY", "CALLS", "FILE I/O",
-		"AT", "START (ns, CLOCK_BOOTTIME)");
+		"AT", unix_offset_ns ? "START (UTC)" : "START (ns, CLOCK_BOOTTIME)");
 	for (i = 0; i < l->nstalls_kept && (!top || i < top); i++) {
 		const struct ls_stall *st = &l->top_stalls[i];
 
@@ -297,8 +298,13 @@ static void write_stalls(const struct out *o, const struct ls_loop_summary *l, u
 			snprintf(off, sizeof(off), "+%.3f s", (st->start - first_ts) / 1e9);
 		else
 			snprintf(off, sizeof(off), "-");
-		fprintf(o->f, "  %-10" PRIu64 " %10s %7u %9u %10s  %" PRIu64 "\n", st->seq,
-			dur(a, st->busy_ns), st->ncalls, st->nfile_io, off, st->start);
+		if (unix_offset_ns)
+			fprintf(o->f, "  %-10" PRIu64 " %10s %7u %9u %10s  %s\n", st->seq,
+				dur(a, st->busy_ns), st->ncalls, st->nfile_io, off,
+				ls_wallclock(utc, sizeof(utc), st->start, unix_offset_ns, LS_WALL_ISO));
+		else
+			fprintf(o->f, "  %-10" PRIu64 " %10s %7u %9u %10s  %" PRIu64 "\n", st->seq,
+				dur(a, st->busy_ns), st->ncalls, st->nfile_io, off, st->start);
 	}
 }
 
@@ -385,7 +391,7 @@ static void write_pool(const struct out *o, const struct ls_pool_summary *p)
 }
 
 static void write_loop(const struct out *o, const struct ls_loop_summary *l,
-		       const struct report_text_opts *opts, uint64_t first_ts)
+		       const struct report_text_opts *opts, uint64_t first_ts, uint64_t unix_offset_ns)
 {
 	char title[LS_ESC_SIZE(LS_COMM_LEN) + 16], comm[LS_ESC_SIZE(LS_COMM_LEN)];
 
@@ -408,7 +414,7 @@ static void write_loop(const struct out *o, const struct ls_loop_summary *l,
 	write_phases(o, l);
 	write_syscalls(o, l, opts->top);
 	write_causes(o, l, opts->top);
-	write_stalls(o, l, opts->top, first_ts);
+	write_stalls(o, l, opts->top, first_ts, unix_offset_ns);
 	write_file_io(o, l, opts->top);
 }
 
@@ -430,7 +436,7 @@ void report_text__write(FILE *f, const struct summary_file *sf, const struct rep
 			fputc('\n', f);
 			heading(&out, "%s", hdr);
 		}
-		write_loop(&out, sf->s.loops[idx[i]], o, sf->s.first_ts);
+		write_loop(&out, sf->s.loops[idx[i]], o, sf->s.first_ts, sf->s.unix_offset_ns);
 	}
 	write_pool(&out, &sf->s.pool);
 }

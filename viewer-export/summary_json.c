@@ -10,6 +10,7 @@
 #include "collector/file_io.h"
 #include "collector/record.h"
 #include "collector/json.h"
+#include "wallclock.h"
 #include "summary_json.h"
 #include "stall_cause.h"
 #include "summary_json_int.h"
@@ -145,8 +146,12 @@ static void write_stall(FILE *f, const struct ls_summary *s, const struct ls_sta
 	fprintf(f, "{\"seq\":%llu,\"start_ns\":%llu,\"busy_ms\":%.3f,\"calls\":%u,"
 		"\"file_io\":%u", (unsigned long long)st->seq, (unsigned long long)st->start,
 		st->busy_ns / NS_PER_MS, st->ncalls, st->nfile_io);
+	char utc[40];
+
 	if (s->first_ts && st->start >= s->first_ts)
 		fprintf(f, ",\"offset_s\":%.6f", (st->start - s->first_ts) / 1e9);
+	if (*ls_wallclock(utc, sizeof(utc), st->start, s->unix_offset_ns, LS_WALL_ISO))
+		fprintf(f, ",\"utc\":\"%s\"", utc);
 }
 
 /* The kept stalls with their stacks and causes, then the causes grouped. */
@@ -288,6 +293,7 @@ static void write_header(FILE *f, const struct ls_summary *s, const struct summa
 {
 	uint64_t dur = m->duration_ns;
 	uint64_t bad = m->drops.bad_records > s->bad_records ? m->drops.bad_records : s->bad_records;
+	char utc[40];
 
 	if (!dur && s->last_ts > s->first_ts)
 		dur = s->last_ts - s->first_ts;
@@ -295,8 +301,13 @@ static void write_header(FILE *f, const struct ls_summary *s, const struct summa
 	sj_str(f, m->version ? m->version : LS_VERSION, SIZE_MAX);
 	fprintf(f, ",\"target\":{\"pid\":%u,\"command\":", m->pid);
 	sj_str(f, m->command, SIZE_MAX);
-	fprintf(f, "},\"start_ns\":%llu,\"duration_s\":%.6f,\"stall_threshold_ms\":%.3f,\"trace\":",
-		(unsigned long long)s->first_ts, dur / 1e9, s->stall_threshold_ns / NS_PER_MS);
+	fprintf(f, "},\"start_ns\":%llu,", (unsigned long long)s->first_ts);
+	if (s->unix_offset_ns && s->first_ts)
+		fprintf(f, "\"unix_offset_ns\":%llu,\"start_utc\":\"%s\",",
+			(unsigned long long)s->unix_offset_ns,
+			ls_wallclock(utc, sizeof(utc), s->first_ts, s->unix_offset_ns, LS_WALL_ISO));
+	fprintf(f, "\"duration_s\":%.6f,\"stall_threshold_ms\":%.3f,\"trace\":",
+		dur / 1e9, s->stall_threshold_ns / NS_PER_MS);
 	sj_str(f, m->trace_path, SIZE_MAX);
 	fprintf(f, ",\"drops\":{\"ring_buffer\":%llu,\"inflight_full\":%llu,\"missed_exit\":%llu,"
 		"\"bad_records\":%llu},\"records\":%llu,\"threads\":%llu",

@@ -7,6 +7,7 @@
 #include "stall_cause.h"
 #include "summary_text.h"
 #include "text_escape.h"
+#include "wallclock.h"
 
 const char *ls_fmt_duration(char *buf, size_t sz, uint64_t ns)
 {
@@ -185,14 +186,14 @@ static void write_groups(FILE *f, const struct ls_cause_group *g, uint32_t n)
 
 /* The stalls: their causes grouped, then the longest one with its commonest stacks. */
 static void write_stalls(FILE *f, const struct ls_loop_summary *l, const struct summary_text_meta *m,
-			 uint64_t first_ts)
+			 uint64_t first_ts, uint64_t unix_offset_ns)
 {
 	struct ls_cause_ctx cx = { .resolve = m->resolve, .resolve_ctx = m->resolve_ctx, .pid = l->pid };
 	struct ls_cause *causes = calloc(LS_TOP_STALLS, sizeof(*causes));
 	struct ls_cause_group *groups = calloc(LS_CAUSE_GROUPS, sizeof(*groups));
 	const struct ls_stall *st = &l->top_stalls[0];
 	int n = causes && groups && m->corr ? ls_loop_causes(&cx, m->corr, l, causes, groups) : -1;
-	char max[32], at[48] = "";
+	char max[32], at[80] = "", utc[40];
 
 	if (n > 0) {
 		fprintf(f, "    stall causes (%s%u stall%s):\n", l->stalls > l->nstalls_kept ?
@@ -200,7 +201,10 @@ static void write_stalls(FILE *f, const struct ls_loop_summary *l, const struct 
 		write_groups(f, groups, (uint32_t)n);
 	}
 	if (first_ts && st->start >= first_ts)
-		snprintf(at, sizeof(at), " at +%.3f s", (st->start - first_ts) / 1e9);
+		snprintf(at, sizeof(at), " at +%.3f s%s%s%s", (st->start - first_ts) / 1e9,
+			 unix_offset_ns ? " (" : "",
+			 ls_wallclock(utc, sizeof(utc), st->start, unix_offset_ns, LS_WALL_TIME),
+			 unix_offset_ns ? ")" : "");
 	fprintf(f, "    %s: %s busy in iteration %" PRIu64 "%s (%u calls, %u file I/O)\n",
 		n > 0 ? "longest stall" : "stall", ls_fmt_duration(max, sizeof(max), st->busy_ns),
 		st->seq, at, st->ncalls, st->nfile_io);
@@ -253,7 +257,7 @@ static void write_file_io(FILE *f, const struct ls_loop_summary *l)
 }
 
 static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct summary_text_meta *m,
-		       uint64_t first_ts)
+		       uint64_t first_ts, uint64_t unix_offset_ns)
 {
 	char p50[32], p99[32], max[32], comm[LS_ESC_SIZE(LS_COMM_LEN)];
 
@@ -269,7 +273,7 @@ static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct su
 		ls_fmt_duration(p99, sizeof(p99), ls_hist_quantile(&l->busy, 0.99)),
 		ls_fmt_duration(max, sizeof(max), l->busy.max), l->stalls);
 	if (l->nstalls_kept)
-		write_stalls(f, l, m, first_ts);
+		write_stalls(f, l, m, first_ts, unix_offset_ns);
 	write_file_io(f, l);
 }
 
@@ -341,11 +345,11 @@ static void write_grouped(FILE *f, const struct ls_summary *s, const struct summ
 		fprintf(f, "  %s\n", ls_proc_header(hdr, sizeof(hdr), s, s->loops[i]));
 		for (j = i; j < s->nloops; j++)
 			if (loop_shown(s->loops[j]) && s->loops[j]->pid == s->loops[i]->pid)
-				write_loop(f, s->loops[j], m, s->first_ts);
+				write_loop(f, s->loops[j], m, s->first_ts, s->unix_offset_ns);
 	}
 	for (i = 0; i < s->nloops; i++)
 		if (s->loops[i]->iterations && !s->loops[i]->tid)
-			write_loop(f, s->loops[i], m, s->first_ts);
+			write_loop(f, s->loops[i], m, s->first_ts, s->unix_offset_ns);
 }
 
 void summary_text__write(FILE *f, const struct ls_summary *s, const struct summary_text_meta *m)
@@ -363,7 +367,7 @@ void summary_text__write(FILE *f, const struct ls_summary *s, const struct summa
 	else
 		for (i = 0; i < s->nloops; i++)
 			if (s->loops[i]->iterations)
-				write_loop(f, s->loops[i], m, s->first_ts);
+				write_loop(f, s->loops[i], m, s->first_ts, s->unix_offset_ns);
 	for (i = 0; i < s->noverflows; i++)
 		if (s->overflows[i].at_stack_end && (s->overflows[i].kind == LS_OVERFLOW_SEGV || i == 0 ||
 		    s->overflows[i - 1].kind != LS_OVERFLOW_V8))

@@ -21,6 +21,13 @@ check "syscalls with fd kinds" grep -qE "^  read +[0-9]+ .*socket [0-9]+" "$TMP/
 check "drops 0" grep -q "^drops    0" "$TMP/report.txt"
 check "no line over 80 columns" [ "$(awk 'length > 80' "$TMP/report.txt" | wc -l)" = 0 ]
 check "no colour when piped" [ "$(grep -c $'\033' "$TMP/report.txt")" = 0 ]
+# wall-clock times: the recording's start within a minute of the clock's (its stalls: test_stacks)
+check "start_utc is the wall clock of the recording" python3 -c "
+import datetime, json, os, sys
+s = json.load(open(sys.argv[1]))
+start = datetime.datetime.strptime(s['start_utc'], '%Y-%m-%dT%H:%M:%S.%fZ').replace(tzinfo=datetime.timezone.utc)
+made = datetime.datetime.fromtimestamp(os.path.getmtime(sys.argv[1]), datetime.timezone.utc)
+sys.exit(0 if 0 <= (made - start).total_seconds() < 60 else 1)" "$R"
 "$LS" report --top 1 "$R" > "$TMP/top1.txt"
 check "--top 1: one syscall row" [ "$(grep -cE '^  (epoll_wait|read|write) ' "$TMP/top1.txt")" = 1 ]
 "$LS" report --no-hist "$R" > "$TMP/nohist.txt"

@@ -36,6 +36,16 @@ check "cause: the text summary groups them" grep -qE "^      3 stalls, [0-9.]+ m
 check "cause: report's STALL CAUSES names busy_spin for 3 stalls" \
 	sh -c "grep -A3 'STALL CAUSES' '$TMP/b.report' | grep -qE '^  1 +3 ' && grep -A3 'STALL CAUSES' '$TMP/b.report' | grep -qE '^      busy_spin \\([0-9]+/[0-9]+ samples'"
 check "cause: the STALL slices carry it" sh -c "'$DUMP' '$TMP/b.pftrace' | grep -c 'STALL .*cause=busy_spin' | grep -qx 3"
+# wall-clock times: each stall's UTC start in the JSON, after the recording's start and within a minute
+check "stalls carry their UTC start" python3 -c "
+import datetime, json, sys
+s = json.load(open(sys.argv[1]))
+t = lambda v: datetime.datetime.strptime(v, '%Y-%m-%dT%H:%M:%S.%fZ')
+start, utcs = t(s['start_utc']), [t(x['utc']) for l in s['loops'] for x in l['stalls_top']]
+sys.exit(0 if len(utcs) == 3 and all(0 <= (u - start).total_seconds() < 60 for u in utcs) else 1)" "$TMP/b.json"
+check "report's stall table gives UTC start times" sh -c "grep -q 'START (UTC)' '$TMP/b.report' &&
+	[ \$(grep -cE '^  [0-9]+ .* 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\$' '$TMP/b.report') = 3 ]"
+check "the end summary gives the longest stall's UTC time" grep -qE "longest stall: .* at \+[0-9.]+ s \([0-9:.]+ UTC\)" "$TMP/b.err"
 kill "$SERVER_PID"
 
 # ---- off CPU: a synchronous read of a slow pipe blocks the loop ----

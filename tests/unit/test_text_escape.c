@@ -14,6 +14,7 @@
 #include "viewer-export/summary_json.h"
 #include "viewer-export/summary_json_int.h"
 #include "viewer-export/text_escape.h"
+#include "viewer-export/wallclock.h"
 
 static const char *esc(enum ls_esc_mode m, const char *s)
 {
@@ -262,4 +263,16 @@ TEST(text_escape_trace_names_valid_utf8)
 	ASSERT(!memmem(buf, (size_t)n, "thr\xff", 4) && !memmem(buf, (size_t)n, "arg\xfe", 4));
 	ASSERT(!memmem(buf, (size_t)n, "ev\xc3" "C", 3) && !memmem(buf, (size_t)n, "ren\x80", 4));
 	ASSERT_EQ(count_mem(buf, (size_t)n, "ev\xef\xbf\xbd" "C"), 1);	/* interned once */
+}
+
+TEST(wallclock_utc_or_nothing)
+{
+	char buf[40];
+
+	/* 1796190735158013290 + 1000000000 ns = 2026-12-02T05:52:16.158Z */
+	ASSERT_STR_EQ(ls_wallclock(buf, sizeof(buf), 1000000000ull, 1796190735158013290ull, LS_WALL_ISO),
+		      "2026-12-02T05:52:16.158Z");
+	ASSERT_STR_EQ(ls_wallclock(buf, sizeof(buf), 1000000000ull, 1796190735158013290ull, LS_WALL_TIME),
+		      "05:52:16.158 UTC");
+	ASSERT_STR_EQ(ls_wallclock(buf, sizeof(buf), 1000000000ull, 0, LS_WALL_ISO), "");	/* unknown */
 }
