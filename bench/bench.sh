@@ -287,7 +287,7 @@ http_run() {	# CONFIG RUN NODEPID PORT
 	read -r dur ev drops <<<"$sum"
 	size=$(trace_size "$cfg")
 	# the V8 reader's own time per stack, from the record line
-	js=$(sed -n 's/.*JS frames (.*(\([0-9.]*\) us a stack).*/\1/p' "$p.err" | tail -n 1)
+	js=$([ -f "$p.err" ] && sed -n 's/.*JS frames (.*(\([0-9.]*\) us a stack).*/\1/p' "$p.err" | tail -n 1 || true)
 	[ -n "$js" ] && printf 'jsread\t%s\t%s\t%s\n' "$cfg" "$r" "$js" >>"$DATA"
 	printf 'http\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cfg" "$r" "${rps:-nan}" "$dur" "$ev" "$drops" \
 		"$size" "$(awk -v a="$t0" -v b="$t1" -v hz="$CLK_TCK" -v w="$HTTP_SECS" 'BEGIN { print (b - a) / hz / w }')" \
