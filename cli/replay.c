@@ -3,7 +3,8 @@
  * `loopscope replay RAW`: feeds a raw capture (record --raw) through the
  * correlator and the exporters again, offline: a trace and a summary from
  * an old capture, and the collector's throughput on a real stream (the
- * figure `make bench` reports). Frames stay unnamed: the process is gone.
+ * figure `make bench` reports). Native frames stay unnamed (the process
+ * and its maps are gone); JavaScript frames keep the names the capture holds.
  */
 #include <argp.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 #include "collector/correlator.h"
 #include "collector/js_names.h"
+#include "viewer-export/folded.h"
 #include "viewer-export/pftrace.h"
 #include "viewer-export/summary_json.h"
 #include "viewer-export/trace_export.h"
@@ -28,6 +30,7 @@ struct replay_opts {
 	const char *raw;
 	const char *output;
 	const char *summary;
+	const char *folded;
 	double stall_ms;
 	struct cli_common common;	/* -q */
 };
@@ -35,7 +38,7 @@ struct replay_opts {
 static const char replay_doc[] =
 	"Rebuild a trace and a summary from a raw capture (record --raw).\n"
 	"\n"
-	"USAGE: loopscope replay RAW [-o TRACE] [--summary FILE.json] [--stall-ms N]\n"
+	"USAGE: loopscope replay RAW [-o TRACE] [--summary FILE.json] [--folded FILE] [--stall-ms N]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    loopscope record -p 1234 -d 10 --raw run.raw --summary s.json\n"
@@ -43,11 +46,12 @@ static const char replay_doc[] =
 	"    loopscope replay run.raw                     # collector throughput only\n"
 	"\v" LS_EXIT_CODES_HELP;
 
-enum { OPT_SUMMARY = 1000, OPT_STALL_MS };
+enum { OPT_SUMMARY = 1000, OPT_STALL_MS, OPT_FOLDED };
 
 static const struct argp_option replay_options[] = {
 	{ "output", 'o', "FILE", 0, "Perfetto trace to write (default: none)", 0 },
 	{ "summary", OPT_SUMMARY, "FILE", 0, "Write the summary JSON", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0, "Write the on-CPU stacks in folded (flamegraph) format", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
 	{},
 };
@@ -63,6 +67,9 @@ static error_t parse_replay_opt(int key, char *arg, struct argp_state *state)
 	case OPT_SUMMARY:
 		o->summary = arg;
 		break;
+	case OPT_FOLDED:
+		o->folded = arg;
+		break;
 	case OPT_STALL_MS:
 		o->stall_ms = cli_number(state, "stall threshold", arg, 0.001, 3600.0 * 1000);
 		break;
@@ -76,7 +83,7 @@ static error_t parse_replay_opt(int key, char *arg, struct argp_state *state)
 			cli_usage_error(state, "no raw file: give RAW (from record --raw)");
 		cli_distinct_paths(state, (const struct path_use[]){
 			{ o->output, "-o", true }, { o->summary, "--summary", true },
-			{ o->raw, "RAW", false } }, 3);
+			{ o->folded, "--folded", true }, { o->raw, "RAW", false } }, 4);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -86,7 +93,8 @@ static error_t parse_replay_opt(int key, char *arg, struct argp_state *state)
 
 static bool to_stdout(const struct replay_opts *o)
 {
-	return (o->output && !strcmp(o->output, "-")) || (o->summary && !strcmp(o->summary, "-"));
+	return (o->output && !strcmp(o->output, "-")) || (o->summary && !strcmp(o->summary, "-")) ||
+	       (o->folded && !strcmp(o->folded, "-"));
 }
 
 static double cpu_s(void)
@@ -127,6 +135,7 @@ static int64_t feed(FILE *f, struct correlator *c, struct js_names *js, uint64_t
 struct replay_state {
 	struct correlator *c;
 	struct js_names *js;
+	struct folded *folded;
 };
 
 /* The correlator holds the stacks the stall causes are made of. */
@@ -139,6 +148,12 @@ static int summary_writer(FILE *f, void *ctx)
 	return summary_json__write(f, correlator__summary(rs->c), &m);
 }
 
+/* folded__write carries the failed write's errno itself */
+static int folded_writer(FILE *f, void *ctx)
+{
+	return folded__write(ctx, f);
+}
+
 static int write_outputs(const struct replay_opts *o, struct replay_state *rs, struct pftrace *pf,
 			 struct trace_export *te, struct output *tout)
 {
@@ -148,7 +163,8 @@ static int write_outputs(const struct replay_opts *o, struct replay_state *rs, s
 		err = cli_finish_trace(te, pf, NULL);
 		err = err ? err : output__commit(tout);
 		if (err) {
-			fprintf(stderr, "loopscope replay: writing %s: %s\n", o->output, output__strerror(err));
+			fprintf(stderr, "loopscope replay: writing %s: %s\n", o->output ? o->output : "the trace",
+				output__strerror(err));
 			return cli_write_exit(err);
 		}
 	}
@@ -156,22 +172,29 @@ static int write_outputs(const struct replay_opts *o, struct replay_state *rs, s
 		fprintf(stderr, "loopscope replay: writing %s: %s\n", o->summary, output__strerror(err));
 		return cli_write_exit(err);
 	}
+	if (o->folded)
+		return cli_write_output("loopscope replay", o->folded, folded_writer, rs->folded);
 	return 0;
 }
 
-/* The trace writer on -o; 0 or the exit code, with its line said. */
-static int open_trace(const struct replay_opts *o, uint64_t stall_threshold_ns, struct js_names *js,
+/* The trace writer on -o (the folded stacks come from it too: without -o
+ * its trace goes to /dev/null); 0 or the exit code, with its line said. */
+static int open_trace(const struct replay_opts *o, uint64_t stall_threshold_ns, struct replay_state *rs,
 		      struct output *tout, struct pftrace **pf, struct trace_export **te)
 {
-	int err = output__open(tout, o->output);
+	const char *path = o->output ? o->output : "/dev/null";
+	int err = output__open(tout, path);
 
-	*pf = err ? NULL : pftrace__new(tout->fd, &(struct pftrace_opts){ .compress = true });
+	if (!err && o->folded && !(rs->folded = folded__new(&(struct folded_opts){ .annotate = true })))
+		err = -ENOMEM;
+	*pf = err ? NULL : pftrace__new(tout->fd, &(struct pftrace_opts){ .compress = !!o->output });
 	*te = *pf ? trace_export__new(*pf, &(struct trace_export_opts){
-		.stall_threshold_ns = stall_threshold_ns, .resolve = resolve_frame, .resolve_ctx = js }) : NULL;
+		.stall_threshold_ns = stall_threshold_ns, .resolve = resolve_frame, .resolve_ctx = rs->js,
+		.folded = rs->folded }) : NULL;
 	if (*te)
 		return 0;
 	err = err ? err : -ENOMEM;
-	fprintf(stderr, "loopscope replay: cannot create %s: %s\n", o->output, output__strerror(err));
+	fprintf(stderr, "loopscope replay: cannot create %s: %s\n", path, output__strerror(err));
 	return cli_write_exit(err);
 }
 
@@ -200,8 +223,8 @@ static int replay(const struct replay_opts *o)
 		fprintf(stderr, "loopscope replay: cannot set up the names: %s\n", strerror(ENOMEM));
 		goto out;
 	}
-	if (o->output) {
-		rc = open_trace(o, co.stall_threshold_ns, rs.js, &tout, &pf, &te);
+	if (o->output || o->folded) {
+		rc = open_trace(o, co.stall_threshold_ns, &rs, &tout, &pf, &te);
 		if (rc)
 			goto out;
 		co.sink = trace_export__sink(te);
@@ -234,6 +257,7 @@ out:
 	pftrace__free(pf);
 	correlator__free(c);
 	js_names__free(rs.js);
+	folded__free(rs.folded);
 	if (f)
 		fclose(f);
 	return rc;

@@ -209,6 +209,8 @@ expect "replay: -o replacing its input" 2 "^loopscope replay: -o and RAW name th
 	"$LS" replay "$TMP/r.raw" -o "$TMP/r.raw"
 expect "replay: --summary replacing its input" 2 "^loopscope replay: --summary and RAW name the same file" -- \
 	"$LS" replay "$TMP/r.raw" --summary "$TMP/./r.raw"
+expect "replay: --folded replacing its input" 2 "^loopscope replay: --folded and RAW name the same file" -- \
+	"$LS" replay "$TMP/r.raw" --folded "$TMP/r.raw"
 check "replay: the raw capture is intact" cmp -s "$TMP/r.raw" "$TMP/r.raw.orig"
 expect "replay: -o and --summary the same file" 2 "^loopscope replay: -o and --summary name the same file" -- \
 	"$LS" replay "$TMP/r.raw" -o "$TMP/same/x" --summary "$TMP/same/x"
@@ -218,6 +220,14 @@ expect "replay: disk full" 6 "^loopscope replay: writing $TMP/fullraw/r.pftrace:
 	"$LS" replay -q "$TMP/r.raw" -o "$TMP/fullraw/r.pftrace"
 expect "replay: a valid capture" 0 "" -- "$LS" replay -q "$TMP/r.raw" -o "$TMP/r2.pftrace" --summary "$TMP/r2.json"
 check "replay: its trace decodes" validate_trace "$TMP/r2.pftrace"
+dd if=/dev/zero of="$TMP/fullfold/fill" bs=4k 2> /dev/null
+expect "replay: --folded disk full" 6 "^loopscope replay: cannot write $TMP/fullfold/r.folded: No space left on device$" -- \
+	"$LS" replay -q "$TMP/r.raw" --folded "$TMP/fullfold/r.folded"
+rm -f "$TMP"/fullfold/*
+mkdir "$TMP/foldonly"
+expect "replay: --folded alone" 0 "" -- "$LS" replay -q "$TMP/r.raw" --folded "$TMP/foldonly/r.folded"
+check "replay: --folded alone: dd's stacks, and no other file" \
+	bash -c 'grep -q "^dd;" "$1/r.folded" && [ "$(ls -A "$1")" = r.folded ]' sh "$TMP/foldonly"
 
 # Symbolic links at an output path (README, Privileges): root's own are
 # followed; another user's, planted in a sticky /tmp, are refused (exit 6)

@@ -63,13 +63,15 @@ causes = [g['frames'] for l in s['loops'] for g in l.get('stall_causes', [])]
 sys.exit(0 if any(f.startswith('JS:') and 'js-stalls.js' in f for c in causes for f in c) else 1)" "$d/s.json"
 	check "$v: the trace decodes" validate_trace "$d/s.pftrace"
 	# the capture holds the names: replay, with the process gone, still has them
-	"$LS" replay -q "$d/s.raw" --summary "$d/r.json" 2> "$d/replay.err"
-	check "$v: replay names the stalls' JS frames from the capture" \
+	"$LS" replay -q "$d/s.raw" --summary "$d/r.json" --folded "$d/r.folded" 2> "$d/replay.err"
+	check "$v: replay names the JS frames from the capture: tick -> parseBig, with lines" \
+		in_order "$d/r.folded" "^JS:.tick .*js-stalls.js:${tick}_" "^JS:.parseBig .*js-stalls.js:${parse}_"
+	check "$v: replay's stall causes reach their JS callers" \
 		python3 -c "
 import json, sys
 s = json.load(open(sys.argv[1]))
-fr = [f for l in s['loops'] for g in l.get('stall_causes', []) for f in g['frames']]
-sys.exit(0 if any(f.startswith('JS:~parseBig ') and 'js-stalls.js:$parse' in f for f in fr) else 1)" "$d/r.json"
+causes = [g['frames'] for l in s['loops'] for g in l.get('stall_causes', [])]
+sys.exit(0 if any(f.startswith('JS:') and 'js-stalls.js' in f for c in causes for f in c) else 1)" "$d/r.json"
 
 	# GC moving objects under the sampling, beside node's own perf map: never another function.
 	# The perf map is the truth only while code stays where it was written: V8 does not
