@@ -13,7 +13,9 @@
 #include <linux/types.h>
 #include "../bpf/loopscope.h"
 
-#define LS_CAUSE_FRAMES		8	/* the cause and up to 7 callers */
+#define LS_CAUSE_FRAMES		16	/* the cause and up to 15 callers: room for V8's
+					 * and node's C++ frames between a JS caller and a
+					 * leaf deep in the runtime */
 #define LS_CAUSE_LABEL		160	/* bytes of one frame's name, NUL included */
 #define LS_CAUSE_GROUPS		32	/* at most one per kept stall (LS_TOP_STALLS) */
 

@@ -12,13 +12,14 @@
 #include "collector/cause.h"
 #include "collector/file_io.h"
 #include "collector/record.h"
+#include "stall_cause.h"
 #include "wallclock.h"
 #include "report_text.h"
 #include "summary_text.h"
 #include "text_escape.h"
 
 #define BAR_WIDTH	40
-#define REPORT_CAUSE_FRAMES 5	/* the cause and 4 callers */
+#define REPORT_CAUSE_FRAMES 6	/* the cause and 5 callers (or 3, "...", a JS caller and its caller) */
 #define ROW_MAX		80	/* a row's bytes with its NUL: under 80 columns */
 
 struct out {
@@ -253,7 +254,8 @@ static const char *group_share(char *buf, size_t sz, const struct ls_cause_group
 static void write_causes(const struct out *o, const struct ls_loop_summary *l, unsigned top)
 {
 	char a[16], b[16], c[16], share[64], esc[LS_ESC_SIZE(LS_CAUSE_LABEL)];
-	unsigned i, k;
+	int idx[REPORT_CAUSE_FRAMES + 1];
+	unsigned i, k, n;
 
 	if (!l->ncauses)
 		return;
@@ -274,9 +276,11 @@ static void write_causes(const struct out *o, const struct ls_loop_summary *l, u
 		fprintf(o->f, "      %s (%s)\n", ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc),
 							  g->cause.frames[0], LS_CAUSE_LABEL),
 			group_share(share, sizeof(share), g));
-		for (k = 1; k < g->cause.nframes && k < REPORT_CAUSE_FRAMES; k++)
-			fprintf(o->f, "        <- %s\n", ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc),
-								  g->cause.frames[k], LS_CAUSE_LABEL));
+		n = ls_cause_shown(&g->cause, REPORT_CAUSE_FRAMES, idx);
+		for (k = 1; k < n; k++)
+			fprintf(o->f, "        <- %s\n", idx[k] < 0 ? "..." :
+				ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), g->cause.frames[idx[k]],
+					   LS_CAUSE_LABEL));
 	}
 }
 

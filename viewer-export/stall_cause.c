@@ -173,9 +173,34 @@ static bool is_loop_entry(const char *s)
 	};
 	size_t i;
 
+	/* V8 entered from C++: above it are node's callback plumbing and libuv */
+	if (!strncmp(s, "Builtins_JSEntry", 16))
+		return true;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(s, names[i]))
 			return true;
+	return false;
+}
+
+/* A JavaScript frame of node's own (node:internal/timers...), not the user's. */
+static bool is_node_js(const char *s)
+{
+	const char *file = strncmp(s, "JS:", 3) ? NULL : strchr(s, ' ');
+
+	return file && !strncmp(file + 1, "node:", 5);
+}
+
+/* Where a cause's callers stop: the loop's entry, or the callback's entry,
+ * the first of node's own JS frames above the user's (listOnTimeout,
+ * processTicksAndRejections...), which says which kind of callback it was. */
+static bool ends_callers(const char *s, bool *user_js)
+{
+	if (is_loop_entry(s))
+		return true;
+	if (is_node_js(s))
+		return *user_js;
+	if (!strncmp(s, "JS:", 3))
+		*user_js = true;
 	return false;
 }
 
@@ -185,6 +210,7 @@ static void descend(struct walk *wk, const struct path *ps, bool *active, uint32
 {
 	uint64_t chain[2 * LS_MAX_STACK_DEPTH + 1];
 	const struct path *longest_off = NULL;
+	bool user_js = false;
 	uint32_t d = 0, i, k;
 	double w;
 
@@ -203,7 +229,7 @@ static void descend(struct walk *wk, const struct path *ps, bool *active, uint32
 
 		snprintf(out->frames[k], LS_CAUSE_LABEL, "%s", s);
 		out->nframes = k + 1;
-		if (k && is_loop_entry(s))
+		if (ends_callers(s, &user_js) && k)
 			break;
 	}
 	for (i = 0; d && i < n; i++) {
@@ -301,6 +327,16 @@ int ls_stall_cause_kept(const struct ls_cause_ctx *cx, const struct correlator *
 	return ls_stall_cause(cx, ws, n, st->nsamples, st->busy_ns, st->offcpu_ns, out);
 }
 
+/* JS:~f, JS:^f, JS:+f, JS:*f: one function, whichever tier V8 ran it in. */
+static bool same_frame(const char *a, const char *b)
+{
+	if (!strncmp(a, "JS:", 3) && !strncmp(b, "JS:", 3)) {
+		a += 3 + (a[3] && strchr("~^+*", a[3]));
+		b += 3 + (b[3] && strchr("~^+*", b[3]));
+	}
+	return !strcmp(a, b);
+}
+
 bool ls_cause_same(const struct ls_cause *a, const struct ls_cause *b)
 {
 	uint32_t i;
@@ -308,7 +344,7 @@ bool ls_cause_same(const struct ls_cause *a, const struct ls_cause *b)
 	if (a->nframes != b->nframes || a->offcpu != b->offcpu)
 		return false;
 	for (i = 0; i < a->nframes; i++)
-		if (strcmp(a->frames[i], b->frames[i]))
+		if (!same_frame(a->frames[i], b->frames[i]))
 			return false;
 	return true;
 }
@@ -372,14 +408,36 @@ int ls_loop_causes(const struct ls_cause_ctx *cx, const struct correlator *corr,
 	return (int)n;
 }
 
+unsigned ls_cause_shown(const struct ls_cause *c, unsigned maxframes, int *idx)
+{
+	unsigned i, n = 0, js;
+
+	for (js = 0; js < c->nframes && strncmp(c->frames[js], "JS:", 3); js++)
+		;
+	if (js < c->nframes && js >= maxframes && maxframes >= 4) {
+		/* the JS caller is what the user wrote: leave out V8's frames instead */
+		for (i = 0; i < maxframes - 2; i++)
+			idx[n++] = (int)i;
+		idx[n++] = -1;
+		for (i = js; i < c->nframes && i < js + 2; i++)
+			idx[n++] = (int)i;
+		return n;
+	}
+	for (i = 0; i < c->nframes && i < maxframes; i++)
+		idx[n++] = (int)i;
+	return n;
+}
+
 const char *ls_cause_line(const struct ls_cause *c, unsigned maxframes, char *buf, size_t sz)
 {
+	int idx[LS_CAUSE_FRAMES + 1];
+	unsigned i, n = ls_cause_shown(c, maxframes < LS_CAUSE_FRAMES ? maxframes : LS_CAUSE_FRAMES, idx);
 	size_t off = 0;
-	uint32_t i;
 
 	buf[0] = '\0';
-	for (i = 0; i < c->nframes && i < maxframes && off < sz; i++)
-		off += (size_t)snprintf(buf + off, sz - off, "%s%s", i ? " <- " : "", c->frames[i]);
+	for (i = 0; i < n && off < sz; i++)
+		off += (size_t)snprintf(buf + off, sz - off, "%s%s", i ? " <- " : "",
+					idx[i] < 0 ? "..." : c->frames[idx[i]]);
 	if (!c->nframes)
 		snprintf(buf, sz, "no single function holds most of it");
 	return buf;

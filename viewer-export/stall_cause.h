@@ -54,7 +54,14 @@ int ls_loop_causes(const struct ls_cause_ctx *cx, const struct correlator *corr,
 		   const struct ls_loop_summary *l, struct ls_cause *causes,
 		   struct ls_cause_group *groups);
 
-/* "busy_spin <- handle_block <- loop_run", the cause and up to maxframes - 1 callers. */
+/*
+ * The frames of c to show in at most maxframes (idx[], at most maxframes + 1
+ * entries; -1 is a "..."): the first maxframes, or, when the first JS frame
+ * lies beyond them, the first maxframes - 2, "...", that JS frame and its
+ * caller. Returns the number of entries.
+ */
+unsigned ls_cause_shown(const struct ls_cause *c, unsigned maxframes, int *idx);
+/* "busy_spin <- handle_block <- loop_run", the frames ls_cause_shown() picks. */
 const char *ls_cause_line(const struct ls_cause *c, unsigned maxframes, char *buf, size_t sz);
 /*
  * How much the cause holds: "9/9 samples, 100%" when on CPU alone, else

@@ -61,6 +61,9 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 causes = [g['frames'] for l in s['loops'] for g in l.get('stall_causes', [])]
 sys.exit(0 if any(f.startswith('JS:') and 'js-stalls.js' in f for c in causes for f in c) else 1)" "$d/s.json"
+	# (one line a group: past V8's C++ frames, "...", to the JS that called them)
+	check "$v: the end summary's stall causes reach the script's JS functions" \
+		grep -qE "stalls?, .* in all: .* <- JS:.[a-zA-Z]+ [^ ]*js-stalls.js:[0-9]+ " "$d/s.err"
 	check "$v: the trace decodes" validate_trace "$d/s.pftrace"
 	# the capture holds the names: replay, with the process gone, still has them
 	"$LS" replay -q "$d/s.raw" --summary "$d/r.json" --folded "$d/r.folded" 2> "$d/replay.err"

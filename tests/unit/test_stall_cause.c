@@ -16,6 +16,10 @@ static const char *const names[] = {
 	[0x17] = "memcpy", [0x18] = "parse", [0x19] = "read", [0x1a] = "other_leaf",
 	[0x80] = "__x64_sys_read", [0x81] = "do_syscall_64", [0x82] = "schedule",
 	[0x83] = "pipe_read", [0x84] = "entry_SYSCALL_64",
+	[0x20] = "JS:~parseBig /app/s.js:16", [0x21] = "JS:~tick /app/s.js:28",
+	[0x22] = "JS:~listOnTimeout node:internal/timers", [0x23] = "JS:~processTimers node:internal/timers",
+	[0x24] = "Builtins_JSEntryTrampoline", [0x25] = "JS:~pbkdf2Sync node:internal/crypto/pbkdf2",
+	[0x26] = "uv__run_timers",
 };
 
 static int stub_resolve(void *ctx, uint32_t pid, uint64_t ip, bool kernel,
@@ -85,6 +89,52 @@ TEST(cause_two_leaves_under_one_caller)
 	ASSERT(!c.offcpu);
 	ASSERT_STR_EQ(ls_cause_share(&c, c.samples, c.nsamples, c.weight, c.total, buf, sizeof(buf)),
 		      "8/8 samples, 100%");
+	free_made();
+}
+
+TEST(cause_callers_stop_at_the_js_callbacks_entry)
+{
+	/* parse <- parseBig <- tick (the user's) <- listOnTimeout (node's timers) <- ... <- main */
+	struct ls_weighted_stack ws[] = {
+		{ .user = STK(0x1810, 0x2010, 0x2110, 0x2210, 0x2310, 0x2410, 0x2610, 0x1310), .samples = 5 },
+	};
+	struct ls_cause c;
+	char buf[256];
+
+	ASSERT_EQ(ls_stall_cause(&cx, ws, 1, 5, 80 * MS, 0, &c), 0);
+	ASSERT_STR_EQ(ls_cause_line(&c, 16, buf, sizeof(buf)),
+		      "parse <- JS:~parseBig /app/s.js:16 <- JS:~tick /app/s.js:28 <- "
+		      "JS:~listOnTimeout node:internal/timers");
+	free_made();
+}
+
+TEST(cause_in_nodes_own_js_goes_up_to_v8s_entry)
+{
+	/* DeriveBits <- pbkdf2Sync (node's) <- listOnTimeout <- processTimers <- JSEntry <- uv__run_timers */
+	struct ls_weighted_stack ws[] = {
+		{ .user = STK(0x1610, 0x2510, 0x2210, 0x2310, 0x2410, 0x2610, 0x1310), .samples = 5 },
+	};
+	struct ls_cause c;
+
+	ASSERT_EQ(ls_stall_cause(&cx, ws, 1, 5, 80 * MS, 0, &c), 0);
+	ASSERT_EQ(c.nframes, 5);
+	ASSERT_STR_EQ(c.frames[4], "Builtins_JSEntryTrampoline");
+	ASSERT_STR_EQ(c.frames[1], "JS:~pbkdf2Sync node:internal/crypto/pbkdf2");
+	free_made();
+}
+
+TEST(cause_keeps_15_callers)
+{
+	/* a leaf 17 unnamed frames below main: the cause and 15 callers, the rest cut */
+	struct ls_weighted_stack ws[] = {
+		{ .user = STK(0xf010, 0xf020, 0xf030, 0xf040, 0xf050, 0xf060, 0xf070, 0xf080, 0xf090,
+			      0xf0a0, 0xf0b0, 0xf0c0, 0xf0d0, 0xf0e0, 0xf0f0, 0xf100, 0xf110, 0x1310),
+		  .samples = 5 },
+	};
+	struct ls_cause c;
+
+	ASSERT_EQ(ls_stall_cause(&cx, ws, 1, 5, 80 * MS, 0, &c), 0);
+	ASSERT_EQ(c.nframes, 16);
 	free_made();
 }
 
@@ -229,6 +279,47 @@ TEST(cause_groups_same_cause)
 	ASSERT_STR_EQ(g[1].cause.frames[1], "parse");
 	ASSERT_EQ(g[2].count, 1);
 	ASSERT_EQ(ls_cause_group_add(g, &n, 3, &(struct ls_cause){ .nframes = 0 }, MS), -1);
+}
+
+TEST(cause_groups_one_js_function_in_any_tier)
+{
+	/* spinFor interpreted in one stall, optimized in the next: one cause */
+	struct ls_cause a = { .nframes = 2, .frames = { "Date_now", "JS:~spinFor /a.js:5" } };
+	struct ls_cause b = a, c = a, d = a;
+	struct ls_cause_group g[4];
+	uint32_t n = 0;
+
+	snprintf(b.frames[1], LS_CAUSE_LABEL, "JS:*spinFor /a.js:5");
+	snprintf(c.frames[1], LS_CAUSE_LABEL, "JS:^spinFor /a.js:5");
+	snprintf(d.frames[1], LS_CAUSE_LABEL, "JS:*spinFor /a.js:6");	/* another function */
+	ASSERT_EQ(ls_cause_group_add(g, &n, 4, &a, 80 * MS), 0);
+	ASSERT_EQ(ls_cause_group_add(g, &n, 4, &b, 90 * MS), 0);
+	ASSERT_EQ(ls_cause_group_add(g, &n, 4, &c, 70 * MS), 0);
+	ASSERT_EQ(ls_cause_group_add(g, &n, 4, &d, 70 * MS), 1);
+	ASSERT_EQ(g[0].count, 3);
+	ASSERT_STR_EQ(g[0].cause.frames[1], "JS:*spinFor /a.js:5");	/* the longest stall's */
+}
+
+TEST(cause_line_reaches_the_first_js_caller)
+{
+	struct ls_cause c = { .nframes = 8, .frames = { "Intern", "ParseValue", "Parse", "Builtin_Json",
+		"CEntry", "JS:~parseBig /a.js:16", "JS:~tick /a.js:28", "JS:~listOnTimeout node:timers" } };
+	char buf[256];
+	int idx[8];
+
+	ASSERT_STR_EQ(ls_cause_line(&c, 4, buf, sizeof(buf)),
+		      "Intern <- ParseValue <- ... <- JS:~parseBig /a.js:16 <- JS:~tick /a.js:28");
+	ASSERT_EQ(ls_cause_shown(&c, 5, idx), 6);	/* 0, 1, 2, "...", 5, 6 */
+	ASSERT_EQ(idx[3], -1);
+	ASSERT_EQ(idx[4], 5);
+	ASSERT_EQ(ls_cause_shown(&c, 6, idx), 6);	/* the JS frame is the 6th: all six */
+	ASSERT_EQ(idx[5], 5);
+	/* within reach: no elision */
+	ASSERT_STR_EQ(ls_cause_line(&c, 7, buf, sizeof(buf)),
+		      "Intern <- ParseValue <- Parse <- Builtin_Json <- CEntry <- JS:~parseBig /a.js:16 "
+		      "<- JS:~tick /a.js:28");
+	c.nframes = 5;	/* no JS frame at all */
+	ASSERT_STR_EQ(ls_cause_line(&c, 4, buf, sizeof(buf)), "Intern <- ParseValue <- Parse <- Builtin_Json");
 }
 
 TEST(cause_deepest_majority_below_the_split)
