@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
+#include "bpf/loopscope.h"
 #include "proc_syms.h"
 
 struct proc_sym {
@@ -159,4 +161,24 @@ int proc_syms__sources(const struct proc_syms *ps, char *buf, size_t len)
 uint64_t proc_syms__full(const struct proc_syms *ps)
 {
 	return ps->full;
+}
+
+void proc_syms__on_record(struct proc_syms *ps, const void *data, size_t len)
+{
+	__u32 type;
+	struct symbolizer *sy;
+
+	if (len < sizeof(type))
+		return;
+	memcpy(&type, data, sizeof(type));
+	if (type == LS_REC_OVERFLOW && len >= sizeof(struct ls_rec_overflow))
+		proc_syms__refresh_one(ps, (pid_t)((const struct ls_rec_overflow *)data)->pid);
+	else if (type == LS_REC_JS_FRAME && len == sizeof(struct ls_rec_js_frame)) {
+		sy = proc_syms__get(ps, (pid_t)((const struct ls_rec_js_frame *)data)->pid);
+		if (sy)	/* -ENOMEM: the frame shows unnamed */
+			symbolizer__add_js_frame(sy, data);
+	} else if (type == LS_REC_SAMPLE && len >= sizeof(struct ls_rec_sample))
+		proc_syms__get(ps, (pid_t)((const struct ls_rec_sample *)data)->pid);
+	else if (type == LS_REC_OFFCPU && len >= sizeof(struct ls_rec_offcpu))
+		proc_syms__get(ps, (pid_t)((const struct ls_rec_offcpu *)data)->pid);
 }

@@ -9,6 +9,7 @@
 #define LS_CLI_PROC_SYMS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "collector/symbolize.h"
@@ -26,6 +27,14 @@ struct symbolizer *proc_syms__get(struct proc_syms *ps, pid_t pid);
 /* symbolizer__resolve() with pid's symbolizer (made if needed); -ENOENT without one. */
 int proc_syms__resolve(struct proc_syms *ps, uint32_t pid, uint64_t ip, bool kernel,
 		       struct ls_frame_info *out);
+/*
+ * A record as it goes by (before the correlator): a process's first
+ * sample or off-CPU stack makes its symbolizer while its maps can be read
+ * (a child may be short-lived), an overflow refreshes its process's names
+ * while the thread lives, and a JavaScript frame's name is told to its
+ * process's symbolizer.
+ */
+void proc_syms__on_record(struct proc_syms *ps, const void *data, size_t len);
 /* Re-reads the maps and perf maps of the processes still alive. */
 void proc_syms__refresh(struct proc_syms *ps);
 /* pid's symbolizer refreshed now, if it has one (its thread may die at once). */

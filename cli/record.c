@@ -60,15 +60,6 @@ static void push_path(struct recording *r, struct ls_rec_fd_path *p)
 	correlator__push(session__correlator(r->s), p, sizeof(*p));
 }
 
-/* What a JavaScript frame's address in the stacks stands for, told to its process's symbolizer. */
-static void add_js_frame(struct proc_syms *syms, const struct ls_rec_js_frame *rec)
-{
-	struct symbolizer *sy = proc_syms__get(syms, (pid_t)rec->pid);
-
-	if (sy)
-		symbolizer__add_js_frame(sy, rec);	/* -ENOMEM: the frame shows unnamed */
-}
-
 /* Each record, before the correlator: the raw capture, and names that may not last. */
 static int on_record(void *ctx, void *data, size_t len)
 {
@@ -81,16 +72,8 @@ static int on_record(void *ctx, void *data, size_t len)
 	if (type == LS_REC_SYSCALL && len == sizeof(struct ls_rec_syscall) &&
 	    fd_paths__name(r->paths, data, &path))
 		push_path(r, &path);
-	/* the overflowing thread may be gone soon: name its JIT frames while we can */
-	if (type == LS_REC_OVERFLOW && r->syms)
-		proc_syms__refresh_one(r->syms, (pid_t)((struct ls_rec_overflow *)data)->pid);
-	/* a process's first stack: read its maps while it lives (a child may be short-lived) */
-	if (type == LS_REC_JS_FRAME && len == sizeof(struct ls_rec_js_frame) && r->syms)
-		add_js_frame(r->syms, data);
-	if (type == LS_REC_SAMPLE && r->syms)
-		proc_syms__get(r->syms, (pid_t)((struct ls_rec_sample *)data)->pid);
-	else if (type == LS_REC_OFFCPU && r->syms)
-		proc_syms__get(r->syms, (pid_t)((struct ls_rec_offcpu *)data)->pid);
+	if (r->syms)
+		proc_syms__on_record(r->syms, data, len);
 	if (r->raw && !r->raw_err)
 		r->raw_err = rawfile__write(r->raw, data, len);
 	return 0;

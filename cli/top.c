@@ -31,22 +31,27 @@
 #include <time.h>
 #include <unistd.h>
 #include "collector/correlator.h"
+#include "collector/debuginfo.h"
 #include "collector/record.h"
 #include "viewer-export/summary_text.h"
 #include "viewer-export/text_escape.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "proc_syms.h"
 #include "procs.h"
 #include "session.h"
 #include "target.h"
+#include "top_causes.h"
 #include "tracer.h"
 
 #define TOP_MAX_LOOPS	64
+#define TOP_CAUSE_ROWS	3	/* causes since the start on the screen */
 
 struct top_opts {
 	struct target_spec targets;
 	double interval_s, stall_ms;
+	unsigned sample_hz;	/* 0: no stacks, no causes */
 	long count;		/* intervals to show, 0: until quit */
 	struct cli_common common;	/* -v, -q */
 };
@@ -72,6 +77,9 @@ struct top {
 	int32_t pool_queued, pool_running;	/* the thread pool's last gauges (any process) */
 	int32_t pool_max_queued;		/* this window's deepest queue */
 	bool pool_seen;
+	struct debuginfo *dbg;		/* local debug files only: no debuginfod on the live path */
+	struct proc_syms *syms;		/* NULL: no sampling (or out of memory), no causes */
+	struct top_causes *causes;
 	bool tty, color;
 	struct termios saved;
 	bool raw;
@@ -81,17 +89,18 @@ static const char top_doc[] =
 	"Live view of the event loops of a running process, refreshed every second.\n"
 	"\n"
 	"USAGE: loopscope top (-p PID[,PID...] | --cgroup DIR) [--no-children]\n"
-	"                     [-i SECONDS] [-n COUNT] [--stall-ms N]\n"
+	"                     [-i SECONDS] [-n COUNT] [--stall-ms N] [--sample-hz HZ]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    loopscope top -p 1234              # q or Ctrl-C quits\n"
 	"    loopscope top -p 1234 -n 10 > log  # 10 plain lines, one per second\n"
 	"\n"
 	"Per loop thread and interval: iterations/s, busy %, p99 busy, the worst\n"
-	"iteration and stalls; then syscall rates. Not a terminal: one line per interval.\n"
+	"iteration and stalls; the worst stall's cause, the causes since the start;\n"
+	"then syscall rates. Not a terminal: one line per interval.\n"
 	"\v" LS_EXIT_CODES_HELP;
 
-enum { OPT_STALL_MS = 1000 };
+enum { OPT_STALL_MS = 1000, OPT_SAMPLE_HZ };
 
 static const struct argp_option top_options[] = {
 	{ "pid", 'p', "PID[,PID]", 0, "The processes to watch (repeatable), and those they fork", 0 },
@@ -100,6 +109,8 @@ static const struct argp_option top_options[] = {
 	{ "interval", 'i', "SECONDS", 0, "Refresh period (default 1)", 0 },
 	{ "count", 'n', "N", 0, "Stop after N intervals", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
+	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second per CPU, for the "
+	  "stall causes (default 99, 0 = off)", 0 },
 	{},
 };
 
@@ -118,6 +129,9 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STALL_MS:
 		o->stall_ms = cli_number(state, "stall threshold", arg, 0.001, 3600e3);
+		break;
+	case OPT_SAMPLE_HZ:
+		o->sample_hz = (unsigned)cli_integer(state, "sample rate", arg, 0, 10000);
 		break;
 	case ARGP_KEY_ARG:
 		cli_usage_error(state, "unexpected argument '%s'", arg);
@@ -170,6 +184,8 @@ static void on_iteration(void *ctx, const struct ls_thread *th, const struct ls_
 	l->stalls_total += it->stall;
 	l->worst_ns = busy > l->worst_ns ? busy : l->worst_ns;
 	ls_hist_add(&l->busy, busy);
+	if (it->stall && ((struct top *)ctx)->causes)
+		top_causes__add(((struct top *)ctx)->causes, th, it);
 }
 
 static void on_thread_exit(void *ctx, const struct ls_thread *th)
@@ -224,6 +240,8 @@ static void reset_window(struct top *t)
 	}
 	memset(t->calls, 0, sizeof(t->calls));
 	t->pool_max_queued = t->pool_queued;
+	if (t->causes)
+		top_causes__reset_window(t->causes);
 }
 
 /*
@@ -268,7 +286,7 @@ static void draw_line(struct top *t, double secs)
 {
 	uint64_t iters = 0, stalls = 0, worst = 0, calls = 0;
 	struct ls_hist all;
-	char p99[16], w[16], ts[16], pct[16];
+	char p99[16], w[16], ts[16], pct[16], cause[LS_ESC_SIZE(1100) + 16];
 	unsigned i, active = 0;
 	time_t now = time(NULL);
 	double busy = -1;	/* of the busiest loop */
@@ -297,6 +315,8 @@ static void draw_line(struct top *t, double secs)
 	       ls_fmt_duration(w, 16, worst), stalls, (double)calls / secs);
 	if (t->pool_seen)
 		printf(" pool_queued_max=%d", t->pool_max_queued);
+	if (t->causes)
+		fputs(top_causes__line(t->causes, cause, sizeof(cause)), stdout);
 	putchar('\n');
 	fflush(stdout);
 }
@@ -333,6 +353,8 @@ static void draw_screen(struct top *t, double secs)
 	if (t->pool_seen)
 		printf("\nPOOL queued %d (deepest this interval %d), running %d\n", t->pool_queued,
 		       t->pool_max_queued, t->pool_running);
+	if (t->causes)
+		top_causes__draw(t->causes, stdout, TOP_CAUSE_ROWS);
 	printf("\nSYSCALLS/S ");
 	for (i = 0; i < LS_SYS_MAX; i++)
 		if (t->calls[i])
@@ -427,8 +449,30 @@ static void setup_process(void *ctx, pid_t pid)
 	struct top *t = ctx;
 	const struct uvprobes *uv;
 
+	if (t->syms)	/* its symbols while it lives */
+		proc_syms__get(t->syms, pid);
 	if (!tracer__attach_libuv(session__tracer(t->s), pid, false, NULL, &uv) && uv->found)
 		correlator__set_libuv(session__correlator(t->s), uv->version);
+}
+
+/* Names that may not last (a process's maps, JS frames), read as the records go by. */
+static int on_record(void *ctx, void *data, size_t len)
+{
+	proc_syms__on_record(((struct top *)ctx)->syms, data, len);
+	return 0;
+}
+
+/* The stall causes: a symbolizer per process, local debug files only (no waiting on a network). */
+static void open_causes(struct top *t)
+{
+	struct symbolizer_opts so = { .sz = sizeof(so) };
+
+	if (!t->o->sample_hz)
+		return;
+	t->dbg = debuginfo__new(&(struct debuginfo_opts){ .sz = sizeof(struct debuginfo_opts) });
+	so.debuginfo = t->dbg;
+	t->syms = proc_syms__new(&so);
+	t->causes = t->syms ? top_causes__new(t->syms) : NULL;
 }
 
 static int start(struct top *t)
@@ -436,7 +480,10 @@ static int start(struct top *t)
 	const struct session_opts so = {
 		.cmd = "top", .prefix = "loopscope top", .verb = "watching", .targets = t->o->targets,
 		.stall_threshold_ns = (uint64_t)(t->o->stall_ms * 1e6),
-		.tracer = { .verbose = t->o->common.verbose }, .ctx = t, .on_process = setup_process,
+		.tracer = { .verbose = t->o->common.verbose, .sample_hz = t->o->sample_hz,
+			    .offcpu_min_ns = t->o->sample_hz ? LS_OFFCPU_MIN_NS : 0,
+			    .unwind_user = true },
+		.on_record = t->syms ? on_record : NULL, .ctx = t, .on_process = setup_process,
 	};
 	const struct ls_sink sink = {
 		.ctx = t, .on_iteration = on_iteration, .on_call = on_call,
@@ -455,7 +502,7 @@ static int start(struct top *t)
 
 int cmd_top(int argc, char **argv)
 {
-	struct top_opts o = { .interval_s = 1, .stall_ms = 50 };
+	struct top_opts o = { .interval_s = 1, .stall_ms = 50, .sample_hz = 99 };
 	const struct cli_command cmd = {
 		top_options, parse_top_opt, NULL, top_doc,
 		"libbpf warnings (twice: debug)", "No start-up message",
@@ -472,6 +519,7 @@ int cmd_top(int argc, char **argv)
 	t->o = &o;
 	t->tty = isatty(STDOUT_FILENO);
 	t->color = cli_color(STDOUT_FILENO);
+	open_causes(t);
 	rc = start(t);
 	if (!rc && !o.common.quiet && !t->tty)
 		fprintf(stderr, "loopscope top: watching %s\n", target_name(t, name, sizeof(name)));
@@ -480,6 +528,9 @@ int cmd_top(int argc, char **argv)
 	if (!rc)
 		rc = watch(t);
 	session__free(t->s);
+	top_causes__free(t->causes);
+	proc_syms__free(t->syms);
+	debuginfo__free(t->dbg);
 	free(t);
 	return rc;
 }

@@ -36,6 +36,10 @@ check "top shows the loop thread" until_pane "^$SERVER_PID +$SERVER_PID +epoll-s
 check "top shows the column header" grep -qE "^PID +TID +COMM +ITER/S +BUSY% +P99 BUSY +WORST +STALLS +TOTAL" "$TMP/pane"
 check "top shows syscall rates" until_pane "^SYSCALLS/S .*read [0-9]+"
 check "a 60 ms block shows as the worst iteration" until_pane "epoll-server .* 6[0-9]\.[0-9] ms +[1-9]" 6
+check "the worst stall's cause: busy_spin <- loop_run, all its samples" \
+	until_pane "^WORST STALL 6[0-9]\.[0-9] ms in $SERVER_PID/$SERVER_PID \(epoll-server\): busy_spin <- loop_run <- main \([0-9]+/[0-9]+ samples, 100%\)" 6
+check "the causes since the start: one, its stalls counted" \
+	grep -qE "^ +[1-9][0-9]* stalls? +6[0-9.]+ ms-6[0-9.]+ ms +[0-9.]+ m?s in all: busy_spin <- loop_run" "$TMP/pane"
 check "iterations per second > 0" \
 	[ "$(awk -v p="$SERVER_PID" '$1 == p {print ($3 > 0)}' "$TMP/pane")" = 1 ]
 t send-keys -t "$S" q
@@ -61,8 +65,14 @@ timeout 20 "$LS" top -p "$SERVER_PID" -n 3 > "$TMP/lines" 2> "$TMP/top.err"
 check "piped top exits 0" [ $? = 0 ]
 check "three lines for -n 3" [ "$(wc -l < "$TMP/lines")" = 3 ]
 check "plain lines have the fields" \
-	[ "$(grep -cE '^[0-9:]{8} loops=1 iter/s=[0-9]+ busy%=[0-9.]+ p99=.* worst=.* stalls=[0-9]+ calls/s=[0-9]+$' "$TMP/lines")" = 3 ]
+	[ "$(grep -cE '^[0-9:]{8} loops=1 iter/s=[0-9]+ busy%=[0-9.]+ p99=.* worst=.* stalls=[0-9]+ calls/s=[0-9]+( cause: .*)?$' "$TMP/lines")" = 3 ]
+# (a 60 ms block every 500 requests at 2000/s: about 4 a second)
+check "plain lines end with the worst stall's cause" \
+	[ "$(grep -cE ' stalls=[1-9][0-9]* .* cause: busy_spin <- loop_run <- main \([0-9]+/[0-9]+ samples, 100%\)$' "$TMP/lines")" -ge 2 ]
 check "no escape sequences when piped" [ "$(grep -c $'\033' "$TMP/lines")" = 0 ]
+timeout 20 "$LS" top -p "$SERVER_PID" -n 2 --sample-hz 0 > "$TMP/nosample" 2> /dev/null
+check "--sample-hz 0: stalls, no cause" \
+	bash -c 'grep -q " stalls=[1-9]" "$1" && ! grep -q "cause:" "$1"' sh "$TMP/nosample"
 kill "$SERVER_PID"
 timeout 10 "$LS" top -p "$SERVER_PID" -n 100 > /dev/null 2>&1
 check "top stops when the target exits" [ $? -le 3 ]
@@ -81,6 +91,23 @@ check "pool: the deepest queue of an interval is 4 to 8 (got ${deepest:-none})" 
 	[ "${deepest:-0}" -ge 4 -a "${deepest:-0}" -le 8 ]
 kill "$POOL_PID" 2> /dev/null
 wait "$POOL_PID" 2> /dev/null
+
+# ---- node, no flag: the worst stall's cause reaches the JS function that spun ----
+cat > "$TMP/spin.js" <<'JS'
+function spinFor(ms) { const end = Date.now() + ms; let x = 0; while (Date.now() < end) x++; return x; }
+function onTimer() { return spinFor(80); }
+setInterval(onTimer, 200);
+JS
+node "$TMP/spin.js" &
+SPIN_PID=$!
+PIDS="$PIDS $SPIN_PID"
+sleep 0.5
+timeout --foreground 20 "$LS" top -p "$SPIN_PID" -n 3 > "$TMP/spin.out" 2> "$TMP/spin.err"
+check "node: piped top exits 0" [ $? = 0 ]
+check "node: the worst stall's cause names spinFor, file and line, from V8's heap" \
+	grep -qE " cause: .*JS:.spinFor $TMP/spin.js:1( |$)" "$TMP/spin.out"
+kill "$SPIN_PID" 2> /dev/null
+wait "$SPIN_PID" 2> /dev/null
 
 # ---- bad input ----
 "$LS" top > /dev/null 2> "$TMP/e1"
