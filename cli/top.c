@@ -428,6 +428,8 @@ static int watch(struct top *t)
 		now = now_s();
 		if (now < next)
 			continue;
+		if (t->syms)	/* new JIT code and libraries: names stay current */
+			proc_syms__refresh(t->syms);
 		if (t->tty)
 			draw_screen(t, now - next + t->o->interval_s);
 		else
