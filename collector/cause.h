@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "../bpf/loopscope.h"
+#include "model.h"
 
 #define LS_CAUSE_FRAMES		16	/* the cause and up to 15 callers: room for V8's
 					 * and node's C++ frames between a JS caller and a
@@ -32,6 +33,7 @@ struct ls_cause {
 	char waited[LS_CAUSE_LABEL];	/* off CPU: the syscall or kernel function it waited in */
 	uint32_t waker_tid;	/* off CPU: who woke it from its longest wait under the cause */
 	char waker_comm[LS_COMM_LEN];
+	struct ls_wait_on wait_on;	/* off CPU: the call of that wait (sys LS_SYS_NONE: unknown) */
 };
 
 /* Stalls of one loop with the same cause (same frames, on or off CPU alike). */

@@ -383,6 +383,7 @@ static int on_syscall_rec(struct correlator *c, const struct ls_rec_syscall *r)
 	} else if (t->last_poll_exit) {
 		call.iter = t->seq + 1;
 		t->ncalls++;
+		stc_call_rec(c, t, r);
 		if (call.fd_kind == LS_FD_FILE && ls_sys_is_io(call.sys))
 			note_file_io(c, t, r, &call);
 	}

@@ -69,6 +69,8 @@ void uvc_free(struct correlator *c);
 int stc_stack_rec(struct correlator *c, const void *rec);
 int stc_sample_rec(struct correlator *c, const void *rec);
 int stc_offcpu_rec(struct correlator *c, const void *rec);
+/* A call of t's busy part ended: the off-CPU periods inside it blocked in it. */
+void stc_call_rec(const struct correlator *c, struct thread_state *t, const struct ls_rec_syscall *r);
 int stc_overflow_rec(struct correlator *c, const void *rec);
 /* The frames of a stack id, or NULL. */
 const struct ls_stack *stc_stack(const struct correlator *c, int32_t id);

@@ -48,6 +48,20 @@ struct ls_call {
 	uint64_t iter;		/* seq of the iteration it belongs to on this thread, 0 if none */
 };
 
+/*
+ * The call an off-CPU period blocked in, matched when the call's record
+ * came (it comes after the period's): sys LS_SYS_NONE when none of ours
+ * held it (nanosleep, fsync...: the kernel stack says what).
+ */
+#define LS_WAIT_PATH_MAX	128
+struct ls_wait_on {
+	uint32_t sys;		/* enum ls_syscall */
+	uint32_t fd_kind;	/* enum ls_fd_kind */
+	int32_t fd;
+	uint32_t path_len;	/* 0: none (not a regular file, or not named) */
+	char path[LS_WAIT_PATH_MAX];	/* the target's bytes, untrusted, cut at the max */
+};
+
 struct ls_weighted_stack;
 
 /*
@@ -147,6 +161,7 @@ struct ls_weighted_stack {
 	uint64_t off_ns;
 	uint32_t waker_tid;		/* off CPU: who woke it */
 	char waker_comm[LS_COMM_LEN];
+	const struct ls_wait_on *wait;	/* off CPU: the call it blocked in, NULL: unknown */
 };
 
 struct ls_sample {
@@ -247,6 +262,7 @@ struct ls_stall_off {		/* an off-CPU period in a stall's busy part */
 	uint64_t ns;
 	uint32_t waker_tid;
 	char waker_comm[LS_COMM_LEN];
+	struct ls_wait_on wait;	/* sys LS_SYS_NONE: unknown */
 };
 
 struct ls_sys_stats {

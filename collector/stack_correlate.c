@@ -26,6 +26,7 @@ struct offcpu_period {
 	int32_t kern;
 	uint32_t waker_tid;
 	char waker_comm[LS_COMM_LEN];
+	struct ls_wait_on wait;		/* the call it blocked in (stc_call_rec) */
 };
 
 /* What explains an iteration: a loop thread's samples and off-CPU periods. */
@@ -186,6 +187,7 @@ int stc_offcpu_rec(struct correlator *c, const void *rec)
 	if (!it || it->noff == MAX_ITER_OFFCPU)
 		return err;
 	p = &it->off[it->noff++];
+	memset(p, 0, sizeof(*p));
 	p->ts = r->ts;
 	p->end = r->end;
 	p->user = r->user_stack;
@@ -227,6 +229,35 @@ int stc_overflow_rec(struct correlator *c, const void *rec)
 	if (c->opts.sink.on_overflow)
 		c->opts.sink.on_overflow(c->opts.sink.ctx, &t->info, &o);
 	return 0;
+}
+
+/* What the call's own record says it waited on: the fd, its kind, a regular file's path. */
+static void fill_wait(const struct correlator *c, const struct ls_rec_syscall *r, struct ls_wait_on *w)
+{
+	bool perf_map;
+	const struct ls_rec_fd_path *path = r->fd_kind == LS_FD_FILE ? fdp_find(c, r, &perf_map) : NULL;
+
+	w->sys = r->sys;
+	w->fd_kind = r->fd_kind;
+	w->fd = r->fd;
+	w->path_len = 0;
+	if (path && path->len) {
+		w->path_len = path->len < LS_WAIT_PATH_MAX ? path->len : LS_WAIT_PATH_MAX;
+		memcpy(w->path, path->path, w->path_len);
+	}
+}
+
+void stc_call_rec(const struct correlator *c, struct thread_state *t, const struct ls_rec_syscall *r)
+{
+	struct stc_iter *it = t->stc ? t->stc->iter : NULL;
+	uint32_t i;
+
+	for (i = 0; it && i < it->noff; i++) {
+		struct offcpu_period *p = &it->off[i];
+
+		if (!p->wait.sys && p->ts >= r->ts && p->end <= r->ts + r->dur)
+			fill_wait(c, r, &p->wait);
+	}
 }
 
 /* The longest off-CPU period inside [start, end] and the time of all of them. */
@@ -273,6 +304,7 @@ static void fill_weighted(const struct correlator *c, struct stc_iter *d, uint64
 		*w = (struct ls_weighted_stack){
 			.user = stc_stack(c, p->user), .kern = stc_stack(c, p->kern),
 			.off_ns = p->end - p->ts, .waker_tid = p->waker_tid,
+			.wait = p->wait.sys ? &p->wait : NULL,
 		};
 		memcpy(w->waker_comm, p->waker_comm, sizeof(w->waker_comm));
 		n++;
@@ -335,7 +367,8 @@ static void keep_offcpu(const struct stc_iter *d, struct ls_stall *s)
 		if (p->ts < s->start || p->end > s->start + s->busy_ns || p->end == p->ts)
 			continue;
 		all[n] = (struct ls_stall_off){ .user = p->user, .kern = p->kern,
-						.ns = p->end - p->ts, .waker_tid = p->waker_tid };
+						.ns = p->end - p->ts, .waker_tid = p->waker_tid,
+						.wait = p->wait };
 		memcpy(all[n].waker_comm, p->waker_comm, sizeof(all[n].waker_comm));
 		n++;
 	}

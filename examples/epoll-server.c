@@ -12,6 +12,7 @@
  *   BLOCK <ms>    -> OK <ms>     (busy-spins on-CPU, vDSO clock reads only)
  *   SLEEP <ms>    -> OK          (nanosleep: off-CPU stall)
  *   READFILE      -> READ <n>    (open + 4 KiB read(2)s + close, synchronous)
+ *   APPEND        -> WROTE <n>   (open + one 4 KiB write(2) at the file's end + close)
  *   STATS         -> ITER <n>    (epoll_wait returns so far, all threads)
  *   QUIT          -> BYE         (then the whole process exits)
  *   anything else -> ERR
@@ -132,6 +133,21 @@ static long long read_file(void)
 	return n < 0 ? -1 : total;
 }
 
+/* Returns bytes written, or -1 on error: one write(2) of CHUNK at the end of the file. */
+static long long append_file(void)
+{
+	char buf[CHUNK];
+	ssize_t n;
+	int fd = open(file_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	memset(buf, 'a', sizeof(buf));
+	n = write(fd, buf, sizeof(buf));
+	close(fd);
+	return n;
+}
+
 /* Parses "<digits>" in [0, MAX_MS]; anything else is a protocol error. */
 static long parse_ms(const char *s)
 {
@@ -169,6 +185,8 @@ static int handle_line(char *line, char *out, size_t cap, int *quit)
 	}
 	if (!strcmp(line, "READFILE") && (n = read_file()) >= 0)
 		return snprintf(out, cap, "READ %lld\n", n);
+	if (!strcmp(line, "APPEND") && (n = append_file()) >= 0)
+		return snprintf(out, cap, "WROTE %lld\n", n);
 	if (!strcmp(line, "STATS"))
 		return snprintf(out, cap, "ITER %lu\n", total_iters());
 	if (!strcmp(line, "QUIT")) {
@@ -359,7 +377,7 @@ static void usage(const char *prog)
 	fprintf(stderr, "usage: %s [-p PORT] [-t THREADS] [-f FILE]\n"
 		"  -p PORT     TCP port on 127.0.0.1 (default 0: pick a free one)\n"
 		"  -t THREADS  event-loop threads, 1..%d (default 1)\n"
-		"  -f FILE     regular file read by READFILE (default: a 64 KiB temp file)\n",
+		"  -f FILE     regular file READFILE reads, APPEND writes (default: a 64 KiB temp file)\n",
 		prog, MAX_THREADS);
 	exit(2);
 }

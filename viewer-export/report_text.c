@@ -238,22 +238,31 @@ static void write_syscalls(const struct out *o, const struct ls_loop_summary *l,
 	}
 }
 
-/* "474/475 samples, 100%" on CPU; "93% of its time, off CPU" when blocking holds it */
+/*
+ * "474/475 samples, 100%" on CPU; "93% of its time, off CPU in
+ * __x64_sys_read on pipe fd 5 (read)" when blocking holds it (a path is the
+ * target's: the caller escapes the line).
+ */
 static const char *group_share(char *buf, size_t sz, const struct ls_cause_group *g)
 {
 	unsigned pct = (unsigned)(100 * (g->total_weight > 0 ? g->weight / g->total_weight : 0) + 0.5);
+	int n;
 
 	if (!g->cause.offcpu && g->nsamples)
-		snprintf(buf, sz, "%" PRIu64 "/%" PRIu64 " samples, %u%%", g->samples, g->nsamples, pct);
+		n = snprintf(buf, sz, "%" PRIu64 "/%" PRIu64 " samples, %u%%", g->samples, g->nsamples, pct);
 	else
-		snprintf(buf, sz, "%u%% of its time%s", pct, g->cause.offcpu ? ", off CPU" : "");
+		n = snprintf(buf, sz, "%u%% of its time%s", pct, g->cause.offcpu ? ", off CPU" : "");
+	if (g->cause.offcpu && g->cause.waited[0] && n > 0 && (size_t)n < sz)
+		n += snprintf(buf + n, sz - (size_t)n, " in %s", g->cause.waited);
+	if (g->cause.offcpu && g->cause.wait_on.sys && n > 0 && (size_t)n < sz)
+		ls_wait_on_text(&g->cause.wait_on, buf + n, sz - (size_t)n);
 	return buf;
 }
 
 /* The kept stalls grouped by cause (the summary's "stall_causes"), each cause with its callers. */
 static void write_causes(const struct out *o, const struct ls_loop_summary *l, unsigned top)
 {
-	char a[16], b[16], c[16], share[64], esc[LS_ESC_SIZE(LS_CAUSE_LABEL)];
+	char a[16], b[16], c[16], share[512], esc[LS_ESC_SIZE(LS_CAUSE_LABEL)], esc_share[LS_ESC_SIZE(512)];
 	int idx[REPORT_CAUSE_FRAMES + 1];
 	unsigned i, k, n;
 
@@ -272,10 +281,11 @@ static void write_causes(const struct out *o, const struct ls_loop_summary *l, u
 			fprintf(o->f, "      no single function holds most of it\n");
 			continue;
 		}
-		/* frame names come from the target's symbols: escaped */
+		/* frame names and paths come from the target: escaped */
 		fprintf(o->f, "      %s (%s)\n", ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc),
 							  g->cause.frames[0], LS_CAUSE_LABEL),
-			group_share(share, sizeof(share), g));
+			ls_esc_str(LS_ESC_TEXT, esc_share, sizeof(esc_share),
+				   group_share(share, sizeof(share), g), sizeof(share)));
 		n = ls_cause_shown(&g->cause, REPORT_CAUSE_FRAMES, idx);
 		for (k = 1; k < n; k++)
 			fprintf(o->f, "        <- %s\n", idx[k] < 0 ? "..." :

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "collector/record.h"
 #include "stall_cause.h"
 
 struct label {
@@ -244,6 +245,8 @@ static void descend(struct walk *wk, const struct path *ps, bool *active, uint32
 	if (out->offcpu && longest_off) {
 		if (longest_off->sys)
 			snprintf(out->waited, sizeof(out->waited), "%s", label_of(wk, longest_off->sys));
+		if (longest_off->ws->wait)
+			out->wait_on = *longest_off->ws->wait;
 		out->waker_tid = longest_off->ws->waker_tid;
 		memcpy(out->waker_comm, longest_off->ws->waker_comm, sizeof(out->waker_comm));
 		out->waker_comm[LS_COMM_LEN - 1] = '\0';
@@ -320,6 +323,7 @@ int ls_stall_cause_kept(const struct ls_cause_ctx *cx, const struct correlator *
 			.user = stack_of(corr, st->off[i].user),
 			.kern = stack_of(corr, st->off[i].kern),
 			.off_ns = st->off[i].ns, .waker_tid = st->off[i].waker_tid,
+			.wait = st->off[i].wait.sys ? &st->off[i].wait : NULL,
 		};
 		memcpy(ws[n].waker_comm, st->off[i].waker_comm, sizeof(ws[n].waker_comm));
 		n++;
@@ -449,6 +453,17 @@ static const char *fmt_ms(char *buf, size_t sz, double ns)
 	return buf;
 }
 
+int ls_wait_on_text(const struct ls_wait_on *w, char *buf, size_t sz)
+{
+	if (w->path_len)	/* the target's bytes: the caller escapes the line */
+		return snprintf(buf, sz, " on %s %.*s (%s, fd %d)", ls_fd_kind_name(w->fd_kind),
+				(int)strnlen(w->path, w->path_len), w->path, ls_syscall_name(w->sys), w->fd);
+	if (w->fd_kind != LS_FD_NONE)
+		return snprintf(buf, sz, " on %s fd %d (%s)", ls_fd_kind_name(w->fd_kind), w->fd,
+				ls_syscall_name(w->sys));
+	return snprintf(buf, sz, " (%s)", ls_syscall_name(w->sys));
+}
+
 const char *ls_cause_share(const struct ls_cause *c, uint64_t samples, uint64_t nsamples,
 			   double weight, double total, char *buf, size_t sz)
 {
@@ -464,6 +479,8 @@ const char *ls_cause_share(const struct ls_cause *c, uint64_t samples, uint64_t 
 			     c->offcpu ? ", off CPU" : "");
 	if (c->offcpu && c->waited[0] && n > 0 && (size_t)n < sz)
 		n += snprintf(buf + n, sz - (size_t)n, " in %s", c->waited);
+	if (c->offcpu && c->wait_on.sys && n > 0 && (size_t)n < sz)
+		n += ls_wait_on_text(&c->wait_on, buf + n, sz - (size_t)n);
 	if (c->offcpu && c->waker_tid && n > 0 && (size_t)n < sz)
 		snprintf(buf + n, sz - (size_t)n, ", woken by tid %u (%s)", c->waker_tid,
 			 c->waker_comm);

@@ -64,8 +64,15 @@ unsigned ls_cause_shown(const struct ls_cause *c, unsigned maxframes, int *idx);
 /* "busy_spin <- handle_block <- loop_run", the frames ls_cause_shown() picks. */
 const char *ls_cause_line(const struct ls_cause *c, unsigned maxframes, char *buf, size_t sz);
 /*
+ * What an off-CPU cause waited on, appended to a line: " on file /var/x
+ * (read, fd 7)", " on pipe fd 5 (read)", " (futex)". The path is the
+ * target's: the line must be escaped. Returns snprintf()'s count.
+ */
+int ls_wait_on_text(const struct ls_wait_on *w, char *buf, size_t sz);
+/*
  * How much the cause holds: "9/9 samples, 100%" when on CPU alone, else
- * "62% of 80.1 ms, off CPU in __x64_sys_futex, woken by tid 12 (node)".
+ * "62% of 80.1 ms, off CPU in __x64_sys_read on pipe fd 5 (read), woken by tid
+ * 12 (node)".
  * samples/nsamples/weight/total: one stall's or a group's sums.
  */
 const char *ls_cause_share(const struct ls_cause *c, uint64_t samples, uint64_t nsamples,

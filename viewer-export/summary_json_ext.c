@@ -99,6 +99,26 @@ static void write_cause_frames(FILE *f, const struct ls_cause *c)
 	fprintf(f, "],\"offcpu\":%s", c->offcpu ? "true" : "false");
 }
 
+/* Off CPU: what it waited in and on ("waited_on" null when no call of ours held it). */
+static void write_cause_wait(FILE *f, const struct ls_cause *c)
+{
+	const struct ls_wait_on *w = &c->wait_on;
+
+	fputs(",\"waited_in\":", f);
+	sj_str(f, c->waited[0] ? c->waited : NULL, LS_CAUSE_LABEL);
+	if (!w->sys) {
+		fputs(",\"waited_on\":null", f);
+		return;
+	}
+	fputs(",\"waited_on\":{\"syscall\":", f);
+	sj_str(f, ls_syscall_name(w->sys), 32);
+	fprintf(f, ",\"fd\":%d,\"fd_kind\":", w->fd);
+	sj_str(f, ls_fd_kind_name(w->fd_kind), 32);
+	fputs(",\"path\":", f);
+	sj_str(f, w->path_len ? w->path : NULL, w->path_len);
+	fputc('}', f);
+}
+
 void sj_stall_cause(FILE *f, const struct ls_cause *c)
 {
 	fputs(",\"cause\":{", f);
@@ -106,8 +126,7 @@ void sj_stall_cause(FILE *f, const struct ls_cause *c)
 	fprintf(f, ",\"share\":%.4f,\"samples\":%u,\"stall_samples\":%u,\"offcpu_ms\":%.3f",
 		c->share, c->samples, c->nsamples, c->off_ns / NS_PER_MS);
 	if (c->offcpu) {
-		fputs(",\"waited_in\":", f);
-		sj_str(f, c->waited[0] ? c->waited : NULL, LS_CAUSE_LABEL);
+		write_cause_wait(f, c);
 		fprintf(f, ",\"woken_by_tid\":%u,\"woken_by\":", c->waker_tid);
 		sj_str(f, c->waker_tid ? c->waker_comm : "", LS_COMM_LEN);
 	}
@@ -123,6 +142,8 @@ void sj_stall_causes(FILE *f, const struct ls_loop_summary *l, const struct ls_c
 	for (i = 0; i < n; i++) {
 		fputs(i ? ",{" : "{", f);
 		write_cause_frames(f, &g[i].cause);
+		if (g[i].cause.offcpu)
+			write_cause_wait(f, &g[i].cause);
 		fprintf(f, ",\"count\":%u,\"min_ms\":%.3f,\"max_ms\":%.3f,\"total_ms\":%.3f,"
 			"\"share\":%.4f,\"cause_share\":%.4f,\"samples\":%llu,\"stall_samples\":%llu}",
 			g[i].count, g[i].min_ns / NS_PER_MS, g[i].max_ns / NS_PER_MS,

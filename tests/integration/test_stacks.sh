@@ -54,7 +54,7 @@ SP=$!
 PIDS="$PIDS $SP"
 wait_for "$TMP/sp.out" '^listening' || fail "slow-pipe-server starts"
 PORT=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/sp.out")
-"$LS" record -p "$SP" -d 2 -o "$TMP/o.pftrace" 2> "$TMP/o.err" &
+"$LS" record -p "$SP" -d 2 -o "$TMP/o.pftrace" --summary "$TMP/o.json" 2> "$TMP/o.err" &
 LSPID=$!
 wait_for "$TMP/o.err" "tracing PID" || fail "record attaches"
 "$EX/loadgen" -p "$PORT" --cmd "slow" > /dev/null 2>&1
@@ -66,7 +66,43 @@ check "off-CPU: attributed to blocking in read" \
 	grep -qE "off CPU: 1[45][0-9]\.[0-9] ms blocked in read( <- |$)" "$TMP/o.err"
 check "off-CPU: woken by the pipe's writer thread" grep -q "woken from slow-pipe-serve" "$TMP/o.err"
 check "off-CPU: trace decodes" validate_trace "$TMP/o.pftrace"
+check "off-CPU: the cause waited on the pipe, in read, and says its fd" \
+	json_ok "$TMP/o.json" "any(g['offcpu'] and g['waited_on']['fd_kind'] == 'pipe' and g['waited_on']['syscall'] == 'read' and g['waited_on']['fd'] > 2 and g['waited_on']['path'] is None for l in s['loops'] for g in l['stall_causes'])"
+check "off-CPU: the end summary says it" grep -qE "off CPU in [a-z_0-9]*read on pipe fd [0-9]+ \(read\), woken by tid [0-9]+ \(slow-pipe-serve\)" "$TMP/o.err"
 kill "$SP"
+
+# ---- off CPU on a regular file: a write to a frozen ext4 blocks until it thaws ----
+# (a loop device: the real blocking path of a file system, not a fake)
+MNT=$TMP/mnt
+mkdir -p "$MNT"
+truncate -s 32M "$TMP/fs.img"
+if mkfs.ext4 -q -F "$TMP/fs.img" && mount -o loop "$TMP/fs.img" "$MNT"; then
+	trap 'fsfreeze -u "$MNT" 2> /dev/null; umount "$MNT" 2> /dev/null; cleanup' EXIT
+	echo start > "$MNT/app.log"
+	start_server "$TMP/fz.out" -f "$MNT/app.log" || fail "server on the ext4 file starts"
+	"$LS" record -p "$SERVER_PID" -d 3 -o "$TMP/fz.pftrace" --summary "$TMP/fz.json" 2> "$TMP/fz.err" &
+	LSPID=$!
+	wait_for "$TMP/fz.err" "tracing PID" || fail "record attaches"
+	fsfreeze -f "$MNT"
+	"$EX/loadgen" -p "$PORT" --cmd APPEND > "$TMP/fz.reply" 2>&1 &
+	sleep 0.4
+	fsfreeze -u "$MNT"
+	wait "$LSPID"
+	check "frozen fs: the append was written" grep -q "^WROTE 4096" "$TMP/fz.reply"
+	check "frozen fs: the cause is off CPU in write on the file, by path, woken by fsfreeze" \
+		grep -qE "stall, [34][0-9]{2}\.[0-9] ms, .* in all: [a-z_0-9]*write <- write <- .*off CPU in [a-z_0-9]*write on file $MNT/app.log \(write, fd [0-9]+\), woken by tid [0-9]+ \(fsfreeze\)" "$TMP/fz.err"
+	check "frozen fs: the JSON's cause has the path" \
+		json_ok "$TMP/fz.json" "any(x['cause']['waited_on']['path'] == '$MNT/app.log' and x['cause']['waited_on']['fd_kind'] == 'file' for l in s['loops'] for x in l['stalls_top'] if x['cause']['offcpu'])"
+	check "frozen fs: the finding names the file" grep -qE "write $MNT/app.log: 1 calls, [34][0-9]{2}\.[0-9] ms" "$TMP/fz.err"
+	"$LS" report "$TMP/fz.json" > "$TMP/fz.report"
+	check "frozen fs: report's cause says the file it waited on" \
+		grep -qE "off CPU in [a-z_0-9]*write on file $MNT/app.log \(write, fd [0-9]+\)\)$" "$TMP/fz.report"
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" 2> /dev/null
+	umount "$MNT"
+else
+	fail "frozen fs: mkfs.ext4 and a loop mount (e2fsprogs, loop devices)"
+fi
 
 # ---- high-water mark: 500 f/g pairs held on CPU at the deepest point ----
 "$LS" record -o "$TMP/h.pftrace" -- "$EX/recurse" -s 1024 -n 500 -p 400 -w 200 > "$TMP/h.out" 2> "$TMP/h.err"

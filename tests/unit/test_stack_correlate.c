@@ -199,6 +199,56 @@ TEST(stc_offcpu_busy_or_poll_wait)
 	correlator__free(c);
 }
 
+/*
+ * An off-CPU period inside a call's span blocked in that call: its fd, kind
+ * and (a regular file's) path reach the iteration's weighted stacks and the
+ * kept stall; a period outside every call stays unknown.
+ */
+TEST(stc_offcpu_waits_on_the_call_around_it)
+{
+	struct st_seen s;
+	struct correlator *c = st_corr(&s);
+	struct ls_rec_fd_path path = { .type = LS_REC_FD_PATH, .pid = PID, .fd = 8, .dev = 7, .ino = 42,
+				       .len = 12, .path = "/var/app.log" };
+	struct ls_rec_syscall wr = {
+		.type = LS_REC_SYSCALL, .pid = PID, .tid = LOOP, .ts = 2 * MS, .dur = 8 * MS, .ret = 4096,
+		.arg = 4096, .fd = 8, .sys = LS_SYS_WRITE, .fd_kind = LS_FD_FILE, .dev = 7, .ino = 42,
+	};
+	const struct ls_stall *st;
+	int i, found = 0;
+
+	push_wait(c, 0, MS);
+	ASSERT_EQ(correlator__push(c, &path, sizeof(path)), 0);
+	push_offcpu(c, 3 * MS, 9 * MS, 2, 31);		/* inside the write */
+	push_offcpu(c, 10 * MS, 11 * MS, 2, 32);	/* after it: no call of ours */
+	ASSERT_EQ(correlator__push(c, &wr, sizeof(wr)), 0);
+	push_wait(c, 12 * MS, MS);
+	ASSERT_EQ(s.nits, 1);
+	for (i = 0; i < (int)s.its[0].nweighted; i++) {
+		const struct ls_weighted_stack *w = &s.its[0].weighted[i];
+
+		if (w->off_ns == 6 * MS) {
+			ASSERT(w->wait);
+			ASSERT_EQ(w->wait->sys, LS_SYS_WRITE);
+			ASSERT_EQ(w->wait->fd, 8);
+			ASSERT_EQ(w->wait->fd_kind, LS_FD_FILE);
+			ASSERT_EQ(w->wait->path_len, 12);
+			ASSERT_EQ(memcmp(w->wait->path, "/var/app.log", 12), 0);
+			found++;
+		} else if (w->off_ns == MS) {
+			ASSERT(!w->wait);
+			found++;
+		}
+	}
+	ASSERT_EQ(found, 2);
+	st = &correlator__summary(c)->loops[0]->top_stalls[0];
+	ASSERT_EQ(st->noff, 2);
+	ASSERT_EQ(st->off[0].wait.sys, LS_SYS_WRITE);	/* the longest first */
+	ASSERT_EQ(st->off[0].wait.fd, 8);
+	ASSERT_EQ(st->off[1].wait.sys, LS_SYS_NONE);
+	correlator__free(c);
+}
+
 TEST(stc_overflows)
 {
 	struct st_seen s;

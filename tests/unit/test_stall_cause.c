@@ -240,6 +240,32 @@ TEST(cause_off_cpu_names_the_syscall_and_waker)
 	free_made();
 }
 
+TEST(cause_off_cpu_says_what_it_waited_on)
+{
+	static const struct ls_wait_on pipe = { .sys = LS_SYS_READ, .fd_kind = LS_FD_PIPE, .fd = 5 };
+	static const struct ls_wait_on file = { .sys = LS_SYS_WRITE, .fd_kind = LS_FD_FILE, .fd = 8,
+						.path_len = 12, .path = "/var/app.logXX" };
+	struct ls_weighted_stack ws[] = {
+		{ .user = STK(0x1910, 0x1110), .kern = KSTK(0x8210, 0x8010), .off_ns = 140 * MS,
+		  .waker_tid = 42, .waker_comm = "writer", .wait = &pipe },
+	};
+	struct ls_cause c;
+	char buf[256];
+
+	ASSERT_EQ(ls_stall_cause(&cx, ws, 1, 0, 150 * MS, 140 * MS, &c), 0);
+	ASSERT_STR_EQ(ls_cause_share(&c, c.samples, c.nsamples, c.weight, c.total, buf, sizeof(buf)),
+		      "100% of 140.0 ms, off CPU in __x64_sys_read on pipe fd 5 (read), woken by tid 42 (writer)");
+	ws[0].wait = &file;	/* a path: as many bytes as path_len says */
+	ASSERT_EQ(ls_stall_cause(&cx, ws, 1, 0, 150 * MS, 140 * MS, &c), 0);
+	ASSERT_STR_EQ(ls_cause_share(&c, c.samples, c.nsamples, c.weight, c.total, buf, sizeof(buf)),
+		      "100% of 140.0 ms, off CPU in __x64_sys_read on file /var/app.log (write, fd 8), "
+		      "woken by tid 42 (writer)");
+	ws[0].wait = NULL;	/* none of our calls held it */
+	ASSERT_EQ(ls_stall_cause(&cx, ws, 1, 0, 150 * MS, 140 * MS, &c), 0);
+	ASSERT_EQ(c.wait_on.sys, LS_SYS_NONE);
+	free_made();
+}
+
 TEST(cause_kernel_frames_on_cpu_go_deeper)
 {
 	/* on CPU in a page fault under memcpy: the kernel frames are the deepest */
