@@ -26,7 +26,7 @@
 #include "perfetto_trace.pb-c.h"
 
 #define PFTRACE_SEQ_ID		1
-#define PFTRACE_MAX_ARGS	8	/* debug annotations per event */
+#define PFTRACE_MAX_ARGS	12	/* debug annotations per event */
 #define PFTRACE_MAX_CATS	4	/* categories per event */
 
 struct pftrace_opts {
@@ -58,6 +58,7 @@ enum pftrace_uuid_kind {
 	PFTRACE_UUID_THREAD,
 	PFTRACE_UUID_COUNTER,
 	PFTRACE_UUID_PLAIN,
+	PFTRACE_UUID_STALL_STACKS,
 };
 
 enum pftrace_track_kind {

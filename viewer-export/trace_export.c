@@ -258,7 +258,8 @@ static void write_iteration_begin(struct trace_export *te, const struct te_threa
 	char name[48], cause[512];
 
 	if (it->stall) {
-		struct pftrace_arg sa[10];
+		/* seq, busy_ms, calls, file_io, samples, offcpu_ms, woken_by, cause, cause_share */
+		struct pftrace_arg sa[9];
 		struct pftrace_event ev = {
 			.type = PFTRACE_SLICE_BEGIN, .ts = it->start, .track_uuid = th->uuid,
 			.name = name, .categories = "loop,stall", .args = sa, .nargs = 4,
@@ -282,6 +283,7 @@ static void write_iteration_begin(struct trace_export *te, const struct te_threa
 		else if (it->offcpu_ns)
 			ev.callstack_iid = stack_export__callstack(te->stacks, it->pid, it->off_user,
 								 it->off_kern);
+		_Static_assert(sizeof(sa) / sizeof(sa[0]) <= PFTRACE_MAX_ARGS, "a STALL's args fit an event");
 		pftrace__event(te->w, &ev);
 	} else {
 		te_slice(te, th, PFTRACE_SLICE_BEGIN, it->start, "iteration", "loop", a, 4);
@@ -330,6 +332,8 @@ static void on_iteration(void *ctx, const struct ls_thread *t, const struct ls_i
 	te->counts.iterations++;
 	te->counts.stalls += it->stall;
 	write_iteration_begin(te, th, it);
+	if (it->stall)
+		te_write_stall_stacks(te, th, it);
 	te_write_busy(te, th, it);
 	if (it->stall)
 		te_slice(te, th, PFTRACE_INSTANT, it->poll_start, "stall", "loop,stall", NULL, 0);

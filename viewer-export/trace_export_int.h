@@ -18,6 +18,7 @@ struct te_thread {
 	bool rename_pending;
 	bool counter_described;
 	bool js_described;		/* its "JS callbacks" track */
+	bool stall_stacks_described;	/* its "stall stacks" track */
 	bool is_loop;
 	uint32_t pid;
 	uint32_t tid;
@@ -91,6 +92,8 @@ void te_on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uint64_
 /* trace_export_stacks.c */
 void te_on_sample(void *ctx, const struct ls_thread *t, const struct ls_sample *smp);
 void te_on_overflow(void *ctx, const struct ls_thread *t, const struct ls_overflow *o);
+/* A stall's stacks, weighted by the time each holds: the stall's own flamegraph. */
+void te_write_stall_stacks(struct trace_export *te, struct te_thread *th, const struct ls_iteration *it);
 void te_on_js_callback(void *ctx, const struct ls_thread *t, const struct ls_phase_span *p);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* On-CPU samples (PerfSample, folded) and stack overflows in the trace. */
+/* On-CPU samples (PerfSample, folded), stall flamegraphs and stack overflows in the trace. */
 #include <errno.h>
 #include "collector/record.h"
 #include "text_escape.h"
@@ -90,4 +90,41 @@ void te_on_js_callback(void *ctx, const struct ls_thread *t, const struct ls_pha
 	pftrace__event(te->w, &ev);
 	ev = (struct pftrace_event){ .type = PFTRACE_SLICE_END, .ts = p->end, .track_uuid = tr.uuid };
 	pftrace__event(te->w, &ev);
+}
+
+/*
+ * Each stack of a stall as an instant at the stall's start on the loop
+ * thread's "stall stacks" track, its callstack weighted by the ms it holds
+ * (an on-CPU stack: its samples' share of the on-CPU time; an off-CPU one:
+ * the time it blocked). Selecting a stall's span on that track gives its
+ * flamegraph, on and off CPU in one time unit; the PerfSample flamegraph of
+ * the thread counts samples, so it cannot show the off-CPU part.
+ */
+void te_write_stall_stacks(struct trace_export *te, struct te_thread *th, const struct ls_iteration *it)
+{
+	struct pftrace_track tr = { .kind = PFTRACE_TRACK_PLAIN, .name = "stall stacks (ms)",
+				    .description = "Each stall's stacks, weighted by the ms each holds: "
+						   "select a stall for its flamegraph, on and off CPU" };
+	uint64_t busy = ls_iteration_busy(it);
+	double on_ns = it->nsamples && busy > it->offcpu_ns ? (double)(busy - it->offcpu_ns) : 0;
+	uint32_t i;
+
+	tr.uuid = te_thread_uuid(th, PFTRACE_UUID_STALL_STACKS);
+	tr.parent_uuid = th->uuid;
+	for (i = 0; i < it->nweighted; i++) {
+		const struct ls_weighted_stack *w = &it->weighted[i];
+		struct pftrace_event ev = { .type = PFTRACE_INSTANT, .ts = it->start, .track_uuid = tr.uuid,
+					    .name = w->off_ns ? "off CPU" : "on CPU", .categories = "stall" };
+		double ms = w->off_ns ? (double)w->off_ns / 1e6 : on_ns * w->samples / it->nsamples / 1e6;
+
+		if (ms <= 0)
+			continue;
+		ev.callstack_iid = stack_export__callstack(te->stacks, it->pid, w->user, w->kern);
+		if (!ev.callstack_iid)
+			continue;	/* no frames (a sample whose copy was over budget) */
+		ev.callstack_weight = ms;
+		if (!th->stall_stacks_described && !pftrace__track(te->w, it->start, &tr))
+			th->stall_stacks_described = true;
+		pftrace__event(te->w, &ev);
+	}
 }

@@ -10,9 +10,11 @@ PASS=0
 FAIL=0
 PIDS=""
 
+# KEEP_TMP=1: the files stay, for a look after a failure
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
+	[ -n "${KEEP_TMP:-}" ] && { echo "# kept $TMP" >&2; return; }
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

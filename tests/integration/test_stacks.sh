@@ -6,6 +6,27 @@ require_root "stacks"
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 NODE=$(command -v node || true)
 json_ok() { [ "$(json "$1" "$2")" = True ]; }
+# stall_weights DUMP KIND MIN MAX [N]: the trace's "stall stacks (ms)" track weighs each
+# STALL slice's stacks (KIND: "on" or "off" CPU) at MIN..MAX of its busy time; N stalls at least
+stall_weights() {
+	python3 - "$@" <<'PY'
+import collections, sys
+dump, kind, lo, hi = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+need = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+track, w, stalls = None, collections.defaultdict(float), {}
+for line in open(dump):
+    f = line.split()
+    if f[0] == 'track' and line.rstrip().endswith(' stall stacks (ms)'):
+        track = f[1]
+    elif f[0] == 'weighted' and f[1] == track and f[3] == kind:
+        w[int(f[2])] += float(f[-1])
+    elif f[0] == 'slice' and f[5] == 'STALL':
+        stalls[int(f[2])] = int(f[3]) / 1e6
+ok = [ts for ts, ms in stalls.items() if lo * ms <= w.get(ts, 0) <= hi * ms]
+print('# stalls (ms) %s, weighed %s' % (sorted(stalls.values()), dict(w)), file=sys.stderr)
+sys.exit(0 if track and len(ok) >= need else 1)
+PY
+}
 
 # ---- on CPU: the C server's BLOCK spins in busy_spin() ----
 # (499 Hz, not the default 99: the point is attribution, and a stall then
@@ -35,6 +56,8 @@ check "cause: the text summary groups them" grep -qE "^      3 stalls, [0-9.]+ m
 "$LS" report "$TMP/b.json" > "$TMP/b.report"
 check "cause: report's STALL CAUSES names busy_spin for 3 stalls" \
 	sh -c "grep -A3 'STALL CAUSES' '$TMP/b.report' | grep -qE '^  1 +3 ' && grep -A3 'STALL CAUSES' '$TMP/b.report' | grep -qE '^      busy_spin \\([0-9]+/[0-9]+ samples'"
+check "flamegraph per stall: each stall's on-CPU stacks weigh 50-100% of its time" \
+	stall_weights "$TMP/b.pftrace.dump" on 0.5 1.001 3
 check "cause: the STALL slices carry it" sh -c "'$DUMP' '$TMP/b.pftrace' | grep -c 'STALL .*cause=busy_spin' | grep -qx 3"
 # wall-clock times: each stall's UTC start in the JSON, after the recording's start and within a minute
 check "stalls carry their UTC start" python3 -c "
@@ -66,6 +89,9 @@ check "off-CPU: attributed to blocking in read" \
 	grep -qE "off CPU: 1[45][0-9]\.[0-9] ms blocked in read( <- |$)" "$TMP/o.err"
 check "off-CPU: woken by the pipe's writer thread" grep -q "woken from slow-pipe-serve" "$TMP/o.err"
 check "off-CPU: trace decodes" validate_trace "$TMP/o.pftrace"
+# (with a waker and a cause a STALL had 9 args, past the writer's 8, and went missing)
+check "off-CPU: its STALL slice is in the trace, with the waker and the cause" \
+	grep -qE "^slice [0-9]+ [0-9]+ [0-9]+ 0 STALL 1[45][0-9] ms .*woken_by=slow-pipe-serve,cause=.*read" "$TMP/o.pftrace.dump"
 check "off-CPU: the cause waited on the pipe, in read, and says its fd" \
 	json_ok "$TMP/o.json" "any(g['offcpu'] and g['waited_on']['fd_kind'] == 'pipe' and g['waited_on']['syscall'] == 'read' and g['waited_on']['fd'] > 2 and g['waited_on']['path'] is None for l in s['loops'] for g in l['stall_causes'])"
 check "off-CPU: the end summary says it" grep -qE "off CPU in [a-z_0-9]*read on pipe fd [0-9]+ \(read\), woken by tid [0-9]+ \(slow-pipe-serve\)" "$TMP/o.err"
@@ -93,6 +119,9 @@ if mkfs.ext4 -q -F "$TMP/fs.img" && mount -o loop "$TMP/fs.img" "$MNT"; then
 		grep -qE "stall, [34][0-9]{2}\.[0-9] ms, .* in all: [a-z_0-9]*write <- write <- .*off CPU in [a-z_0-9]*write on file $MNT/app.log \(write, fd [0-9]+\), woken by tid [0-9]+ \(fsfreeze\)" "$TMP/fz.err"
 	check "frozen fs: the JSON's cause has the path" \
 		json_ok "$TMP/fz.json" "any(x['cause']['waited_on']['path'] == '$MNT/app.log' and x['cause']['waited_on']['fd_kind'] == 'file' for l in s['loops'] for x in l['stalls_top'] if x['cause']['offcpu'])"
+	validate_trace "$TMP/fz.pftrace" || fail "frozen fs: the trace decodes"
+	check "frozen fs: the stall's flamegraph weighs its blocked write at 95-100% of it" \
+		stall_weights "$TMP/fz.pftrace.dump" off 0.95 1.001
 	check "frozen fs: the finding names the file" grep -qE "write $MNT/app.log: 1 calls, [34][0-9]{2}\.[0-9] ms" "$TMP/fz.err"
 	"$LS" report "$TMP/fz.json" > "$TMP/fz.report"
 	check "frozen fs: report's cause says the file it waited on" \

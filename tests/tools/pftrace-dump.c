@@ -10,6 +10,8 @@
  *   instant UUID TS NAME
  *   counter UUID TS VALUE
  *   unclosed UUID TS NAME
+ *   weighted UUID TS NAME WEIGHT       (an event's callstack_weight, beside its
+ *                                       slice or instant line)
  * Exits 1 on a framing, decoding or interning error: a trace that does not
  * decode is a test failure.
  */
@@ -128,6 +130,9 @@ static void add_event(const Perfetto__Protos__TracePacket *p)
 	if (raw)
 		printf("raw %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %s\n", e->seq, e->track, e->ts,
 		       e->type, e->name);
+	if (te->has_callstack_weight)
+		printf("weighted %" PRIu64 " %" PRIu64 " %s %.17g\n", e->track, e->ts, e->name,
+		       te->callstack_weight);
 	if (te->type == PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_COUNTER)
 		printf("counter %" PRIu64 " %" PRIu64 " %.17g\n", e->track, e->ts,
 		       te->counter_value_field_case ==
