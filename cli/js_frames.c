@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include "collector/clock.h"
 #include "collector/proc_maps.h"
 #include "collector/safe_open.h"
 #include "collector/table.h"
@@ -83,14 +84,6 @@ struct js_frames *js_frames__new(void)
 	ls_table_init(&jf->procs, sizeof(struct js_proc), 8, LS_MAX_JS_PROCS, proc_eq);
 	ls_table_init(&jf->ids, sizeof(struct js_id), 256, LS_MAX_JS_IDS, id_eq);
 	return jf;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* The target's memory: process_vm_readv, all of it or nothing. */
@@ -281,7 +274,7 @@ int js_frames__name_stack(struct js_frames *jf, uint32_t pid, const struct ls_re
 		if (!p && (!(p = proc_reader(jf, pid)) || !p->reader || !alive(p)))
 			return 0;
 		if (!t0)
-			t0 = now_ns();
+			t0 = ls_monotonic_ns();
 		if (!frame_slots(&p->l, dump, stack, frames[i].fp, &f) ||
 		    v8_reader__name(p->reader, &f, name))
 			continue;	/* not a JavaScript frame, or not one we can name: as unwound */
@@ -291,7 +284,7 @@ int js_frames__name_stack(struct js_frames *jf, uint32_t pid, const struct ls_re
 	}
 	if (t0) {
 		jf->st.stacks++;
-		jf->st.ns += now_ns() - t0;
+		jf->st.ns += ls_monotonic_ns() - t0;
 	}
 	return err;
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/types.h>
+#include "clock.h"
 #include "bpf/loopscope.h"
 #include "elf_syms.h"
 #include "js_names.h"
@@ -32,14 +33,6 @@
 
 #define LS_SYM_RELOAD_NS	(100 * 1000000ull)
 #define KERNEL_MAPPING		"[kernel.kallsyms]"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Paths are kept for the symbolizer's lifetime: frames point at them. */
 const char *sym_intern_path(struct symbolizer *s, const char *p)
@@ -122,7 +115,7 @@ static int load_maps(struct symbolizer *s)
 	s->maps = maps;
 	s->nmaps = n;		/* /proc lists maps sorted by address */
 	s->st.maps_reloads++;
-	s->last_maps_ns = now_ns();
+	s->last_maps_ns = ls_monotonic_ns();
 	return 0;
 }
 
@@ -229,7 +222,7 @@ unnamed:
 
 void sym_update_perfmap(struct symbolizer *s, bool force)
 {
-	uint64_t now = now_ns();
+	uint64_t now = ls_monotonic_ns();
 
 	if (!force && now - s->last_pmap_ns < LS_SYM_RELOAD_NS && s->last_pmap_ns)
 		return;
@@ -301,7 +294,7 @@ int symbolizer__resolve(struct symbolizer *s, uint64_t ip, bool kernel, struct l
 	if (LS_IS_JS_FRAME(ip))
 		return sym_resolve_js(s, ip, out);
 	m = find_map(s, ip);
-	if (!m && now_ns() - s->last_maps_ns >= LS_SYM_RELOAD_NS && !load_maps(s))
+	if (!m && ls_monotonic_ns() - s->last_maps_ns >= LS_SYM_RELOAD_NS && !load_maps(s))
 		m = find_map(s, ip);	/* new code: dlopen, JIT, or a reused range */
 	if (m && (m->path[0] == '/' || !strcmp(m->path, "[vdso]")))
 		goto native;	/* the vDSO's names come from our own copy of it */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "proc_maps.h"
 #include "safe_open.h"
 #include "unwind.h"
@@ -51,14 +52,6 @@ struct unwinder {
 	unsigned nbuiltins;
 	struct unwinder_stats st;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* A copy of our vDSO image (proc_maps.h): libdwfl's Elf must outlive the mapping we read. */
 static int copy_own_vdso(struct unwinder *u)
@@ -269,7 +262,7 @@ static int reload_maps(struct unwinder *u)
 	struct ls_proc_maps pm;
 	int err = ls_proc_maps_read(&pm, u->pid);
 
-	u->maps_ns = now_ns();
+	u->maps_ns = ls_monotonic_ns();
 	if (err)
 		return err;
 	ls_proc_maps_free(&u->maps);
@@ -477,19 +470,19 @@ unsigned unwinder__unwind(struct unwinder *u, const struct ls_rec_ustack *dump,
 			  unsigned max)
 {
 	struct frame_walk w = { .u = u, .ips = ips, .frames = frames, .max = max };
-	uint64_t leaf = dump->regs[16], t0 = now_ns();
+	uint64_t leaf = dump->regs[16], t0 = ls_monotonic_ns();
 	int rc;
 
 	u->st.stacks++;
 	if (!max)
 		return 0;
-	if (!ls_proc_maps_find(&u->maps, leaf) && now_ns() - u->maps_ns >= MAPS_RELOAD_NS)
+	if (!ls_proc_maps_find(&u->maps, leaf) && ls_monotonic_ns() - u->maps_ns >= MAPS_RELOAD_NS)
 		reload_maps(u);
 	u->dump = dump;
 	u->stack = stack;
 	u->read_past_copy = false;
 	rc = dwfl_getthread_frames(u->dwfl, (pid_t)dump->tid, on_frame, &w);
-	if (w.out_after_v8 && now_ns() - u->maps_ns >= MAPS_RELOAD_NS && !reload_maps(u)) {
+	if (w.out_after_v8 && ls_monotonic_ns() - u->maps_ns >= MAPS_RELOAD_NS && !reload_maps(u)) {
 		/* a JIT's new code (V8 makes its reserved range executable as it fills it) */
 		w = (struct frame_walk){ .u = u, .ips = ips, .frames = frames, .max = max };
 		u->read_past_copy = false;
@@ -504,7 +497,7 @@ unsigned unwinder__unwind(struct unwinder *u, const struct ls_rec_ustack *dump,
 	else if (w.guessed || (rc == -1 && w.n < max))
 		u->st.no_cfi++;
 	u->st.frames += w.n;
-	u->st.ns += now_ns() - t0;
+	u->st.ns += ls_monotonic_ns() - t0;
 	return w.n;
 }
 
