@@ -18,6 +18,7 @@
 #include "collector/record.h"
 #include "collector/summary_read.h"
 #include "check.h"
+#include "check_causes.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "exitcodes.h"
@@ -34,6 +35,8 @@ struct check_opts {
 	struct limit limits[CHECK_MAX_LIMITS];
 	const char *config, *junit;
 	double confidence;
+	double cause_limit;	/* stall_cause=+N%: a cause's mean stall may grow this much */
+	bool no_causes;
 	struct cli_common common;	/* -v, -q */
 };
 
@@ -55,10 +58,14 @@ static const char check_doc[] =
 	"LIMIT: +5% (relative to the baseline), 2ms / 500us / 1s (absolute), 0 (count).\n"
 	"Default: busy.p99=+5% busy.mean=+5%. A quantile or mean fails only when it is\n"
 	"past its limit AND the bootstrap confidence interval of the change excludes 0.\n"
+	"STALL CAUSES (unless --no-stall-causes): each cause's mean stall, per run; its\n"
+	"limit is stall_cause=+N% (default +5%). One run on a side: past the limit fails;\n"
+	"several: only if every current run is past every baseline run. A cause in most\n"
+	"current runs and no baseline run is a new stall and fails.\n"
 	"\n"
 	"EXIT STATUS: 0 no regression, 1 regression, 2 usage or input error.\n";
 
-enum { OPT_BASELINE = 1000, OPT_MAX, OPT_CONFIG, OPT_JUNIT, OPT_MIN_TAIL, OPT_CONF };
+enum { OPT_BASELINE = 1000, OPT_MAX, OPT_CONFIG, OPT_JUNIT, OPT_MIN_TAIL, OPT_CONF, OPT_NO_CAUSES };
 
 static const struct argp_option check_options[] = {
 	{ "baseline", OPT_BASELINE, "FILE", 0, "Baseline summary; repeat for several runs (median)", 0 },
@@ -67,6 +74,7 @@ static const struct argp_option check_options[] = {
 	{ "junit", OPT_JUNIT, "FILE", 0, "Also write the verdicts as JUnit XML", 0 },
 	{ "min-tail", OPT_MIN_TAIL, "N", 0, "Samples needed beyond a quantile (default 10)", 0 },
 	{ "confidence", OPT_CONF, "C", 0, "Two-sided confidence level (default 0.95)", 0 },
+	{ "no-stall-causes", OPT_NO_CAUSES, NULL, 0, "Do not compare the stalls cause by cause", 0 },
 	{},
 };
 
@@ -145,6 +153,9 @@ static error_t parse_check_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_CONF:
 		o->confidence = cli_number(state, "--confidence", arg, 0.5, 0.999);
+		break;
+	case OPT_NO_CAUSES:
+		o->no_causes = true;
 		break;
 	case ARGP_KEY_ARG:
 		add_file(state, o->cur, &o->ncur, arg);
@@ -282,6 +293,26 @@ static int read_config(struct check_opts *o)
 	return rc;
 }
 
+/* stall_cause's limit out of the metrics' list; 0 or LS_EXIT_USAGE. */
+static int take_cause_limit(struct check_opts *o)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < o->nlimits; i++) {
+		if (strcmp(o->limits[i].metric, "stall_cause")) {
+			o->limits[k++] = o->limits[i];
+			continue;
+		}
+		if (!o->limits[i].relative) {
+			fprintf(stderr, "loopscope check: stall_cause: the limit is relative, +N%%\n");
+			return LS_EXIT_USAGE;
+		}
+		o->cause_limit = o->limits[i].value;
+	}
+	o->nlimits = k;
+	return 0;
+}
+
 /* The limits: defaults, or the config file's with --max on top. */
 static int gather_limits(struct check_opts *o)
 {
@@ -296,6 +327,8 @@ static int gather_limits(struct check_opts *o)
 		return rc;
 	for (i = 0; i < ncli; i++)
 		put_limit(o, &cli[i]);
+	if ((rc = take_cause_limit(o)))
+		return rc;
 	if (o->nlimits)
 		return 0;
 	for (i = 0; i < sizeof(default_limits) / sizeof(*default_limits); i++)
@@ -322,8 +355,9 @@ static void merge_file(struct merged *m, const struct summary_file *sf)
 	}
 }
 
-/* Loads one side, a run per file; 0 or LS_EXIT_USAGE (the reason printed). */
-static int load_side(const char *const *files, unsigned n, struct runs *side)
+/* Loads one side (0 baseline, 1 current), a run per file; 0 or LS_EXIT_USAGE (the reason printed). */
+static int load_side(const char *const *files, unsigned n, int which, struct runs *side,
+		     struct cause_table *causes)
 {
 	struct summary_file *sf;
 	struct merged *m;
@@ -343,7 +377,10 @@ static int load_side(const char *const *files, unsigned n, struct runs *side)
 		if (rc)
 			return rc;
 		merge_file(m, sf);
+		rc = causes ? check_causes_add(causes, which, i, &sf->s) : 0;
 		summary_file_free(sf);
+		if (rc)
+			return LS_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -358,18 +395,26 @@ static uint64_t side_sum(const struct runs *s, bool drops)
 	return v;
 }
 
-static void print_summary(const struct check_opts *o, const struct row *rows, unsigned n,
-			  const struct runs *b, const struct runs *c)
+static unsigned count_verdict(const struct row *rows, unsigned n, enum verdict v)
 {
-	unsigned i, regressions = 0, few = 0;
+	unsigned i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += rows[i].v == v;
+	return k;
+}
+
+/* The verdicts: metrics rows[0..n), then causes rows[n..n + ncauses). */
+static void print_summary(const struct check_opts *o, const struct row *rows, unsigned n,
+			  unsigned ncauses, const struct runs *b, const struct runs *c)
+{
+	unsigned i, regressions = count_verdict(rows, n + ncauses, V_REGRESSION);
+	unsigned few = count_verdict(rows, n, V_FEW);
 	bool color = cli_color(STDOUT_FILENO);
 
-	for (i = 0; i < n; i++) {
-		regressions += rows[i].v == V_REGRESSION;
-		few += rows[i].v == V_FEW;
-	}
 	if (!o->common.quiet) {
 		check_print_table(stdout, rows, n, o->confidence, color);
+		check_print_causes(stdout, rows + n, ncauses, color);
 		if (o->common.verbose)
 			printf("baseline: %u file(s), %llu iterations; current: %u file(s), %llu "
 			       "iterations\n", o->nbase, (unsigned long long)side_sum(b, false), o->ncur,
@@ -378,53 +423,81 @@ static void print_summary(const struct check_opts *o, const struct row *rows, un
 		for (i = 0; i < n; i++)
 			if (rows[i].v == V_REGRESSION)
 				check_print_table(stdout, &rows[i], 1, o->confidence, color);
+		for (i = n; i < n + ncauses; i++)
+			if (rows[i].v == V_REGRESSION)
+				check_print_causes(stdout, &rows[i], 1, color);
 	}
 	if (side_sum(b, true) || side_sum(c, true))
 		fprintf(stderr, "loopscope check: WARNING: %s lost data (%llu drops): the comparison "
 			"may be off\n", side_sum(b, true) ? "the baseline" : "the current run",
 			(unsigned long long)(side_sum(b, true) ? side_sum(b, true) : side_sum(c, true)));
+	if (o->nbase == 1 || o->ncur == 1)
+		printf("check: one run on a side: run-to-run noise is not measured, so the verdict is "
+		       "weaker than with 3 or more runs a side\n");
 	if (regressions)
-		printf("check: FAIL: %u regression%s in %u metric%s\n", regressions,
-		       regressions == 1 ? "" : "s", n, n == 1 ? "" : "s");
+		printf("check: FAIL: %u regression%s in %u metric%s and %u stall cause%s\n", regressions,
+		       regressions == 1 ? "" : "s", n, n == 1 ? "" : "s", ncauses, ncauses == 1 ? "" : "s");
 	else
-		printf("check: pass: %u metric%s within limits%s\n", n, n == 1 ? "" : "s",
+		printf("check: pass: %u metric%s and %u stall cause%s within limits%s\n", n,
+		       n == 1 ? "" : "s", ncauses, ncauses == 1 ? "" : "s",
 		       few ? " (some not compared: too few samples)" : "");
+}
+
+static int eval_metrics(const struct check_opts *o, const struct runs *b, const struct runs *c,
+			struct row *rows)
+{
+	struct eval_opts eo = { .min_tail = o->min_tail, .confidence = o->confidence };
+	unsigned i;
+	int err;
+
+	for (i = 0; i < o->nlimits; i++) {
+		rows[i].lim = o->limits[i];
+		err = check_eval(b, c, &eo, &rows[i]);
+		if (err) {
+			fprintf(stderr, "loopscope check: %s: %s\n", rows[i].lim.metric, strerror(-err));
+			return LS_EXIT_FAIL;
+		}
+	}
+	return 0;
 }
 
 static int run_check(struct check_opts *o)
 {
-	struct eval_opts eo = { .min_tail = o->min_tail, .confidence = o->confidence };
-	struct row rows[CHECK_MAX_LIMITS] = { 0 };
+	static struct row rows[CHECK_MAX_LIMITS + CHECK_MAX_CAUSES];
+	struct cause_table causes = { 0 };
 	struct runs b = { 0 }, c = { 0 };
-	unsigned i, regressions = 0;
+	unsigned ncauses = 0;
 	int rc, err;
 
-	rc = load_side(o->base, o->nbase, &b);
+	memset(rows, 0, sizeof(rows));
+	rc = load_side(o->base, o->nbase, 0, &b, o->no_causes ? NULL : &causes);
 	if (!rc)
-		rc = load_side(o->cur, o->ncur, &c);
-	for (i = 0; !rc && i < o->nlimits; i++) {
-		rows[i].lim = o->limits[i];
-		err = check_eval(&b, &c, &eo, &rows[i]);
-		if (err) {
-			fprintf(stderr, "loopscope check: %s: %s\n", rows[i].lim.metric, strerror(-err));
-			rc = LS_EXIT_FAIL;
-		}
-		regressions += rows[i].v == V_REGRESSION;
-	}
+		rc = load_side(o->cur, o->ncur, 1, &c, o->no_causes ? NULL : &causes);
 	if (!rc)
-		print_summary(o, rows, o->nlimits, &b, &c);
-	if (!rc && o->junit && (err = check_write_junit(o->junit, rows, o->nlimits))) {
+		rc = eval_metrics(o, &b, &c, rows);
+	if (!rc)
+		ncauses = check_causes_eval(&causes, o->nbase, o->ncur, o->cause_limit, rows + o->nlimits,
+					    CHECK_MAX_CAUSES);
+	if (!rc && causes.untracked)
+		fprintf(stderr, "loopscope check: %u stall causes past the %d followed were not compared\n",
+			causes.untracked, CHECK_MAX_CAUSES);
+	if (!rc)
+		print_summary(o, rows, o->nlimits, ncauses, &b, &c);
+	if (!rc && o->junit && (err = check_write_junit(o->junit, rows, o->nlimits + ncauses))) {
 		fprintf(stderr, "loopscope check: cannot write %s: %s\n", o->junit, output__strerror(err));
 		rc = LS_EXIT_OUTPUT;
 	}
+	check_causes_free(&causes);
 	free(b.m);
 	free(c.m);
-	return rc ? rc : regressions ? CHECK_EXIT_REGRESSION : LS_EXIT_OK;
+	if (rc)
+		return rc;
+	return count_verdict(rows, o->nlimits + ncauses, V_REGRESSION) ? CHECK_EXIT_REGRESSION : LS_EXIT_OK;
 }
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_opts o = { .min_tail = 10, .confidence = 0.95 };
+	struct check_opts o = { .min_tail = 10, .confidence = 0.95, .cause_limit = 0.05 };
 	const struct cli_command cmd = {
 		check_options, parse_check_opt, "CURRENT.json...", check_doc,
 		"Also print sample counts per metric", "Print only regressions and the verdict line",

@@ -30,8 +30,12 @@ struct limit {
 	double value;		/* relative: fraction; absolute: ns or a count */
 };
 
+#define CHECK_CAUSE_TEXT	200
+
 struct row {
 	struct limit lim;
+	char cause[CHECK_CAUSE_TEXT];	/* a stall cause's row (check_causes.h): its frames, the target's */
+	const char *rule;		/* a cause's: what decided its verdict */
 	bool duration;		/* values are ns (else counts or rates) */
 	bool has_ci;
 	double base, cur, change, lo, hi;
@@ -39,7 +43,7 @@ struct row {
 	enum verdict v;
 };
 
-enum src { S_BUSY, S_POLL, S_SYS, S_STALLS, S_STALL_RATE, S_FILE_IO, S_DROPS };
+enum src { S_BUSY, S_POLL, S_SYS, S_STALLS, S_STALL_RATE, S_FILE_IO, S_DROPS, S_STALL_CAUSE };
 enum stat_kind { ST_QUANTILE, ST_MEAN, ST_MAX, ST_COUNT };
 
 struct metric {

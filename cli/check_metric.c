@@ -52,6 +52,11 @@ int parse_metric(const char *name, struct metric *m)
 	unsigned i;
 
 	memset(m, 0, sizeof(*m));
+	if (!strcmp(name, "stall_cause")) {	/* its limit only: check_causes.c judges causes */
+		m->src = S_STALL_CAUSE;
+		m->stat = ST_COUNT;
+		return 0;
+	}
 	for (i = 0; i < 4; i++)
 		if (!strcmp(name, counts[i])) {
 			m->src = count_src[i];

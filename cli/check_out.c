@@ -93,14 +93,23 @@ static void xml_text(FILE *f, const char *s)
 
 static void junit_case(FILE *f, const struct row *r)
 {
-	char b[24], c[24], lim[24], msg[160];
+	char b[24], c[24], lim[24], msg[512], name[CHECK_CAUSE_TEXT + 16];
 
-	snprintf(msg, sizeof(msg), "%s: baseline %s, current %s (%+.1f%%), limit %s: %s",
-		 r->lim.metric, fmt_value(b, sizeof(b), r, r->base),
-		 fmt_value(c, sizeof(c), r, r->cur), r->change * 100,
-		 fmt_limit(lim, sizeof(lim), r), verdict_name(r->v));
+	if (r->cause[0]) {	/* a stall cause: named by its frames, judged by its rule */
+		snprintf(name, sizeof(name), "stall cause: %s", r->cause);
+		snprintf(msg, sizeof(msg), "%s: baseline %s, current %s, limit %s (%s): %s", name,
+			 r->nbase ? fmt_value(b, sizeof(b), r, r->base) : "none",
+			 r->ncur ? fmt_value(c, sizeof(c), r, r->cur) : "none",
+			 fmt_limit(lim, sizeof(lim), r), r->rule, verdict_name(r->v));
+	} else {
+		snprintf(name, sizeof(name), "%s", r->lim.metric);
+		snprintf(msg, sizeof(msg), "%s: baseline %s, current %s (%+.1f%%), limit %s: %s",
+			 r->lim.metric, fmt_value(b, sizeof(b), r, r->base),
+			 fmt_value(c, sizeof(c), r, r->cur), r->change * 100,
+			 fmt_limit(lim, sizeof(lim), r), verdict_name(r->v));
+	}
 	fputs("    <testcase classname=\"loopscope.check\" name=\"", f);
-	xml_text(f, r->lim.metric);
+	xml_text(f, name);
 	fputs("\" time=\"0\">", f);
 	if (r->v == V_REGRESSION) {
 		fputs("\n      <failure type=\"regression\" message=\"", f);

@@ -331,8 +331,7 @@ int ls_stall_cause_kept(const struct ls_cause_ctx *cx, const struct correlator *
 	return ls_stall_cause(cx, ws, n, st->nsamples, st->busy_ns, st->offcpu_ns, out);
 }
 
-/* JS:~f, JS:^f, JS:+f, JS:*f: one function, whichever tier V8 ran it in. */
-static bool same_frame(const char *a, const char *b)
+bool ls_cause_frame_same(const char *a, const char *b)
 {
 	if (!strncmp(a, "JS:", 3) && !strncmp(b, "JS:", 3)) {
 		a += 3 + (a[3] && strchr("~^+*", a[3]));
@@ -348,7 +347,7 @@ bool ls_cause_same(const struct ls_cause *a, const struct ls_cause *b)
 	if (a->nframes != b->nframes || a->offcpu != b->offcpu)
 		return false;
 	for (i = 0; i < a->nframes; i++)
-		if (!same_frame(a->frames[i], b->frames[i]))
+		if (!ls_cause_frame_same(a->frames[i], b->frames[i]))
 			return false;
 	return true;
 }

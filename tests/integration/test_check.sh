@@ -73,6 +73,57 @@ expect "perf-gate.sh passes against the committed baseline" 0 "check: pass" -- \
 check "perf-gate.sh JUnit well-formed" xmllint --noout "$TMP/gate.xml"
 expect "perf-gate.sh fails on a 30% slowdown" 1 "REGRESSION" -- "$CI/perf-gate.sh" -s 30
 
+# ---- stalls, cause by cause: a short run, three 80 ms stalls (busy_spin) ----
+# stall_run SET N MS [EXTRA]: the server under record, 3 BLOCK MS requests (and
+# EXTRA, a command line, once), kept as $TMP/SET/run-N.json
+stall_run() {
+	local set=$1 n=$2 ms=$3 extra=${4:-} out=$TMP/st-srv.out port= i
+	mkdir -p "$TMP/$set"
+	rm -f "$out"
+	"$LS" record -q -o "$TMP/st.pftrace" --summary "$TMP/$set/run-$n.json" -- "$EX/epoll-server" \
+		> "$out" 2> "$TMP/st.err" &
+	local rec=$!
+	for i in $(seq 600); do grep -q '^listening' "$out" 2> /dev/null && break; sleep 0.05; done
+	port=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$out")
+	[ -n "$port" ] || { kill "$rec"; return 1; }
+	for i in 1 2 3; do "$EX/loadgen" -p "$port" --cmd "BLOCK $ms" > /dev/null || return 1; done
+	[ -z "$extra" ] || "$EX/loadgen" -p "$port" --cmd "$extra" > /dev/null || return 1
+	"$EX/loadgen" -p "$port" --cmd QUIT > /dev/null
+	wait "$rec"
+}
+for n in 1 2 3; do
+	check "stalls: baseline run $n" stall_run sb "$n" 80
+	check "stalls: same build run $n" stall_run ss "$n" 80
+	check "stalls: 10% longer run $n" stall_run s10 "$n" 88
+done
+check "stalls: one run 60% longer" stall_run s60 1 128
+check "stalls: one run with a new off-CPU stall" stall_run snew 1 80 "SLEEP 100"
+SB=(--baseline "$TMP/sb/run-1.json" --baseline "$TMP/sb/run-2.json" --baseline "$TMP/sb/run-3.json")
+expect "stalls: 60% longer fails at one run a side, exactly" 1 "check: FAIL" -- \
+	"$LS" check --baseline "$TMP/sb/run-1.json" "$TMP/s60/run-1.json" --junit "$TMP/causes.xml"
+check "stalls: the cause's row: 80 ms -> 128 ms, +60%, by the exact rule" \
+	grep -qE "^ +8[0-9]\.[0-9] ms +12[0-9]\.[0-9] ms +\+(5[5-9]|6[0-4])\.[0-9]% +1/1 +exact: one run on a side +REGRESSION$" "$TMP/out"
+check "stalls: the row names busy_spin" grep -qE "^  busy_spin <- " "$TMP/out"
+check "stalls: one run a side says the verdict is weaker" grep -q "one run on a side: run-to-run noise is not measured" "$TMP/out"
+check "stalls: JUnit has the cause as a failed testcase" \
+	[ "$(xmllint --xpath "count(//testcase[failure][starts-with(@name,'stall cause: busy_spin')])" "$TMP/causes.xml")" = 1 ]
+expect "stalls: same build, 3 runs a side, passes" 0 "check: pass: .* 1 stall cause" -- \
+	"$LS" check "${SB[@]}" "$TMP"/ss/*.json
+expect "stalls: 10% longer fails at 3 runs a side" 1 "check: FAIL" -- "$LS" check "${SB[@]}" "$TMP"/s10/*.json
+check "stalls: every run past the other side's decided it" \
+	grep -qE "\+(([5-9])|(1[0-4]))\.[0-9]% +3/3 +every run past the other side's +REGRESSION$" "$TMP/out"
+expect "stalls: a loose stall_cause limit passes the 10%" 0 "check: pass" -- \
+	"$LS" check "${SB[@]}" "$TMP"/s10/*.json --max stall_cause=+20%
+expect "stalls: --no-stall-causes does not compare them" 0 "check: pass: 2 metrics and 0 stall causes" -- \
+	"$LS" check --baseline "$TMP/sb/run-1.json" "$TMP/s60/run-1.json" --no-stall-causes
+expect "stalls: a new stall fails" 1 "check: FAIL" -- "$LS" check --baseline "$TMP/sb/run-1.json" "$TMP/snew/run-1.json"
+check "stalls: the new one is off CPU in nanosleep, and new" \
+	grep -B1 -E "^  .*nanosleep" "$TMP/out" | grep -qE " new +0/1 +new: in no baseline run +REGRESSION$"
+expect "stalls: one gone is an improvement" 0 "improved" -- \
+	"$LS" check --baseline "$TMP/snew/run-1.json" "$TMP/sb/run-1.json"
+expect "stalls: stall_cause takes a relative limit" 2 "stall_cause: the limit is relative" -- \
+	"$LS" check --baseline "$B" "$B" --max stall_cause=3
+
 # ---- bad input: one line, exit 2 ----
 expect "unknown metric" 2 "unknown metric" -- "$LS" check --baseline "$B" "$B" --max busy.p101=+5%
 expect "unknown syscall" 2 "unknown metric" -- "$LS" check --baseline "$B" "$B" --max syscall.open.p99=1ms
