@@ -17,6 +17,7 @@
 #include "collector/compare.h"
 #include "collector/record.h"
 #include "collector/summary_read.h"
+#include "viewer-export/text_escape.h"
 #include "check.h"
 #include "check_causes.h"
 #include "cli_util.h"
@@ -37,6 +38,7 @@ struct check_opts {
 	double confidence;
 	double cause_limit;	/* stall_cause=+N%: a cause's mean stall may grow this much */
 	bool no_causes;
+	bool force;		/* compare runs of different workloads */
 	struct cli_common common;	/* -v, -q */
 };
 
@@ -63,9 +65,13 @@ static const char check_doc[] =
 	"several: only if every current run is past every baseline run. A cause in most\n"
 	"current runs and no baseline run is a new stall and fails.\n"
 	"\n"
+	"Runs of different workloads (labels, record --label, that differ, or no loop\n"
+	"process name in common) are refused unless --force.\n"
+	"\n"
 	"EXIT STATUS: 0 no regression, 1 regression, 2 usage or input error.\n";
 
-enum { OPT_BASELINE = 1000, OPT_MAX, OPT_CONFIG, OPT_JUNIT, OPT_MIN_TAIL, OPT_CONF, OPT_NO_CAUSES };
+enum { OPT_BASELINE = 1000, OPT_MAX, OPT_CONFIG, OPT_JUNIT, OPT_MIN_TAIL, OPT_CONF, OPT_NO_CAUSES,
+       OPT_FORCE };
 
 static const struct argp_option check_options[] = {
 	{ "baseline", OPT_BASELINE, "FILE", 0, "Baseline summary; repeat for several runs (median)", 0 },
@@ -75,6 +81,8 @@ static const struct argp_option check_options[] = {
 	{ "min-tail", OPT_MIN_TAIL, "N", 0, "Samples needed beyond a quantile (default 10)", 0 },
 	{ "confidence", OPT_CONF, "C", 0, "Two-sided confidence level (default 0.95)", 0 },
 	{ "no-stall-causes", OPT_NO_CAUSES, NULL, 0, "Do not compare the stalls cause by cause", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Compare runs of different workloads (labels, or no process "
+	  "name in common)", 0 },
 	{},
 };
 
@@ -156,6 +164,9 @@ static error_t parse_check_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_CAUSES:
 		o->no_causes = true;
+		break;
+	case OPT_FORCE:
+		o->force = true;
 		break;
 	case ARGP_KEY_ARG:
 		add_file(state, o->cur, &o->ncur, arg);
@@ -336,14 +347,29 @@ static int gather_limits(struct check_opts *o)
 	return 0;
 }
 
+static void add_comm(struct merged *m, const char *comm)
+{
+	unsigned i;
+
+	for (i = 0; i < m->ncomms; i++)
+		if (!strncmp(m->comms[i], comm, LS_COMM_LEN))
+			return;
+	if (m->ncomms < CHECK_RUN_COMMS)
+		snprintf(m->comms[m->ncomms++], LS_COMM_LEN, "%s", comm);
+}
+
 static void merge_file(struct merged *m, const struct summary_file *sf)
 {
 	const struct ls_loop_summary *l;
 	uint32_t i, k;
 
 	m->drops += summary_file_drops(sf);
+	if (sf->label)
+		snprintf(m->label, sizeof(m->label), "%s", sf->label);
 	for (i = 0; i < sf->s.nloops; i++) {
 		l = sf->s.loops[i];
+		if (l->iterations)
+			add_comm(m, ls_loop_proc_comm(&sf->s, l));
 		ls_hist_merge(&m->busy, &l->busy);
 		ls_hist_merge(&m->poll, &l->poll);
 		for (k = 0; k < LS_SYS_MAX; k++)
@@ -467,12 +493,18 @@ static int run_check(struct check_opts *o)
 	struct cause_table causes = { 0 };
 	struct runs b = { 0 }, c = { 0 };
 	unsigned ncauses = 0;
+	char why[LS_ESC_SIZE(2 * CHECK_LABEL_LEN) + 64];
 	int rc, err;
 
 	memset(rows, 0, sizeof(rows));
 	rc = load_side(o->base, o->nbase, 0, &b, o->no_causes ? NULL : &causes);
 	if (!rc)
 		rc = load_side(o->cur, o->ncur, 1, &c, o->no_causes ? NULL : &causes);
+	if (!rc && !o->force && check_same_workload(&b, &c, why, sizeof(why))) {
+		fprintf(stderr, "loopscope check: not the same workload: %s (--force compares them "
+			"anyway)\n", why);
+		rc = LS_EXIT_USAGE;
+	}
 	if (!rc)
 		rc = eval_metrics(o, &b, &c, rows);
 	if (!rc)

@@ -53,10 +53,16 @@ struct metric {
 	double q;		/* ST_QUANTILE */
 };
 
+#define CHECK_RUN_COMMS		8	/* process names of a run's loops kept, for the workload check */
+#define CHECK_LABEL_LEN		65
+
 /* One run (file): its loop threads merged. */
 struct merged {
 	struct ls_hist busy, poll, sys[LS_SYS_MAX];
 	uint64_t iterations, stalls, file_io, drops;
+	char label[CHECK_LABEL_LEN];	/* record --label, "" = none */
+	unsigned ncomms;
+	char comms[CHECK_RUN_COMMS][LS_COMM_LEN];	/* its loops' processes, distinct */
 };
 
 /* One side of the comparison: its runs, compared through their median. */
@@ -77,6 +83,9 @@ int parse_limit(const char *spec, struct limit *l, const char **why);
 /* Fills r (r->lim set by the caller). 0 or -ENOMEM. */
 int check_eval(const struct runs *b, const struct runs *c, const struct eval_opts *o,
 	       struct row *r);
+
+/* 0: one workload; 1: not (why says how, escaped), check_workload.c. */
+int check_same_workload(const struct runs *b, const struct runs *c, char *why, size_t sz);
 
 const char *verdict_name(enum verdict v);
 void check_print_table(FILE *f, const struct row *rows, unsigned n, double conf, bool color);

@@ -269,7 +269,7 @@ static int write_summary_json(struct recording *r, const struct ls_export_stats 
 		.pid = (uint32_t)r->target->pid, .command = r->target->cmdline,
 		.duration_ns = (uint64_t)(session__elapsed(r->s) * 1e9),
 		.drops = *drops, .trace_path = r->o->output, .version = LS_VERSION,
-		.corr = r->corr, .resolve = resolve_frame, .resolve_ctx = r,
+		.label = r->o->label, .corr = r->corr, .resolve = resolve_frame, .resolve_ctx = r,
 	};
 	struct summary_job j = { correlator__summary(r->corr), &m };
 

@@ -33,7 +33,7 @@ static const char record_doc[] =
 
 enum { OPT_STALL_MS = 1000, OPT_SUMMARY, OPT_NO_COMPRESS, OPT_NO_LIBUV, OPT_SAMPLE_HZ,
        OPT_FOLDED, OPT_JS_CALLBACKS, OPT_RAW, OPT_CALL_GRAPH, OPT_DEBUG_DIR, OPT_NO_DEBUGINFOD,
-       OPT_DEBUGINFOD_TIMEOUT, OPT_NO_JS_NAMES };
+       OPT_DEBUGINFOD_TIMEOUT, OPT_NO_JS_NAMES, OPT_LABEL };
 
 static const struct argp_option record_options[] = {
 	{ "pid", 'p', "PID[,PID]", 0, "Trace these running processes (repeatable), and the processes "
@@ -47,6 +47,8 @@ static const struct argp_option record_options[] = {
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
 	{ "summary", OPT_SUMMARY, "FILE", 0, "Write the summary as JSON; without -o, only the summary "
 	  "(summary mode: most syscalls counted in the kernel, no trace)", 0 },
+	{ "label", OPT_LABEL, "TEXT", 0, "Name the workload in the summary: check refuses to compare "
+	  "runs of different labels", 0 },
 	{ "no-compress", OPT_NO_COMPRESS, NULL, 0, "Write the trace without zlib packets", 0 },
 	{ "no-libuv", OPT_NO_LIBUV, NULL, 0, "Do not probe libuv (phases, thread pool); "
 	  "they cost ~3 us per loop iteration and work item", 0 },
@@ -146,6 +148,12 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_JS_NAMES:
 		o->no_js_names = true;
+		break;
+	case OPT_LABEL:
+		if (!*arg || strlen(arg) > LS_LABEL_MAX || strspn(arg, LS_LABEL_CHARS) != strlen(arg))
+			cli_usage_error(state, "--label: 1 to %d characters of [A-Za-z0-9._:/+-]",
+					LS_LABEL_MAX);
+		o->label = arg;
 		break;
 	case OPT_SAMPLE_HZ:
 		o->sample_hz = (unsigned)cli_integer(state, "sample rate", arg, 0, 10000);

@@ -10,6 +10,8 @@
 #include "target.h"
 
 #define DEFAULT_OUTPUT "loopscope.pftrace"
+#define LS_LABEL_MAX	64	/* --label: bytes, of LS_LABEL_CHARS (safe in a terminal, a file name, XML) */
+#define LS_LABEL_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/+-"
 
 struct record_opts {
 	struct target_spec targets;	/* -p, --cgroup, --no-children */
@@ -22,6 +24,7 @@ struct record_opts {
 	bool no_compress;
 	bool no_libuv;
 	bool no_js_names;	/* --no-js-names: V8's heap not read */
+	const char *label;	/* --label: names the workload in the summary, for check */
 	unsigned sample_hz;
 	const char *folded;
 	bool js_callbacks;

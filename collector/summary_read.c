@@ -378,6 +378,8 @@ static int read_header(struct rd *r, const struct json_value *root, struct summa
 	snprintf(f->version, sizeof(f->version), "%s", ver->str);
 	f->pid = sr_u32(r, t, "target", "pid");
 	f->command = sr_str(r, t, "target", "command");
+	if (json_get(root, "label"))	/* optional: record --label */
+		f->label = sr_str(r, root, "summary", "label");
 	f->trace = sr_str(r, root, "summary", "trace");
 	f->duration_s = sr_num(r, root, "summary", "duration_s");
 	if (json_get(root, "start_ns"))	/* files before it have none: no offsets */
@@ -524,6 +526,7 @@ void summary_file_free(struct summary_file *f)
 	ls_summary_free_procs(&f->s);
 	sr_free_pool(&f->s);
 	free(f->command);
+	free(f->label);
 	free(f->trace);
 	free(f);
 }

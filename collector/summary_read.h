@@ -22,6 +22,7 @@ struct summary_file {
 	unsigned schema_version;
 	char version[32];
 	char *command;			/* NULL when the JSON has null */
+	char *label;			/* record --label; NULL when none */
 	char *trace;			/* NULL when the JSON has null */
 	uint32_t pid;
 	double duration_s;

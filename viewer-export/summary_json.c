@@ -299,6 +299,10 @@ static void write_header(FILE *f, const struct ls_summary *s, const struct summa
 		dur = s->last_ts - s->first_ts;
 	fputs("{\"schema_version\":1,\"tool\":\"loopscope\",\"version\":", f);
 	sj_str(f, m->version ? m->version : LS_VERSION, SIZE_MAX);
+	if (m->label) {
+		fputs(",\"label\":", f);
+		sj_str(f, m->label, SIZE_MAX);
+	}
 	fprintf(f, ",\"target\":{\"pid\":%u,\"command\":", m->pid);
 	sj_str(f, m->command, SIZE_MAX);
 	fprintf(f, "},\"start_ns\":%llu,", (unsigned long long)s->first_ts);

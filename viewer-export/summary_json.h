@@ -30,6 +30,7 @@ struct summary_json_meta {
 	struct ls_export_stats drops;	/* bad_records: the larger of this and the summary's */
 	const char *trace_path;		/* NULL: null (no trace written) */
 	const char *version;		/* NULL: LS_VERSION of the build */
+	const char *label;		/* record --label; NULL: none */
 	/* to name stack frames, in the process of pid (a stall's loop, an
 	 * overflow's thread); NULL: stacks are written as addresses */
 	const struct correlator *corr;

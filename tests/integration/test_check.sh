@@ -124,6 +124,19 @@ expect "stalls: one gone is an improvement" 0 "improved" -- \
 expect "stalls: stall_cause takes a relative limit" 2 "stall_cause: the limit is relative" -- \
 	"$LS" check --baseline "$B" "$B" --max stall_cause=3
 
+# ---- same workload or refuse ----
+"$LS" record -q --label api-v1 -o "$TMP/l1.pftrace" --summary "$TMP/l1.json" -- node -e 'setTimeout(() => {}, 300)'
+check "record --label goes into the summary" [ "$(json "$TMP/l1.json" "s['label']")" = api-v1 ]
+expect "another program's runs are refused" 2 "^loopscope check: not the same workload: the baseline's loops run in epoll-server, the current run's in node \(--force compares them anyway\)$" -- \
+	"$LS" check --baseline "$B" "$TMP/l1.json"
+expect "--force compares them anyway" 0 "" -- "$LS" check --force --baseline "$B" "$TMP/l1.json" --max busy.p99=+1000%
+python3 -c "
+import json, sys
+s = json.load(open(sys.argv[1])); s['label'] = 'api-v2\x1b[31m'; json.dump(s, open(sys.argv[2], 'w'))" "$TMP/l1.json" "$TMP/l2.json"
+expect "runs of different labels are refused, the label escaped" 2 "^loopscope check: not the same workload: one run is labelled api-v1, another api-v2\\\\x1b\[31m \(--force" -- \
+	"$LS" check --baseline "$TMP/l1.json" "$TMP/l2.json"
+expect "--label takes a plain name" 2 "record: --label: 1 to 64 characters" -- "$LS" record --label 'a b' -- true
+
 # ---- bad input: one line, exit 2 ----
 expect "unknown metric" 2 "unknown metric" -- "$LS" check --baseline "$B" "$B" --max busy.p101=+5%
 expect "unknown syscall" 2 "unknown metric" -- "$LS" check --baseline "$B" "$B" --max syscall.open.p99=1ms
