@@ -11,31 +11,12 @@
 
 #define CAUSE_SHOWN_FRAMES	3	/* in the table: the cause and 2 callers (or "..." to JS) */
 
-/*
- * One stall in two runs: the same kind (on or off CPU) and the same chain
- * of callers, outermost first, as far as the shorter goes (two frames at
- * least). The deepest frame holding most of a stall can move a level
- * between runs (JSON.parse's time splits between its callees one way or
- * the other); its callers do not.
- */
-static bool same_stall(const struct ls_cause *a, const struct ls_cause *b)
-{
-	uint32_t k = a->nframes < b->nframes ? a->nframes : b->nframes, i;
-
-	if (a->offcpu != b->offcpu || (k < 2 && a->nframes != b->nframes))
-		return false;
-	for (i = 1; i <= k; i++)
-		if (!ls_cause_frame_same(a->frames[a->nframes - i], b->frames[b->nframes - i]))
-			return false;
-	return true;
-}
-
 static struct cause_class *class_of(struct cause_table *t, const struct ls_cause *c)
 {
 	unsigned i;
 
 	for (i = 0; i < t->n; i++)
-		if (same_stall(&t->c[i].rep, c))
+		if (ls_cause_same_stall(&t->c[i].rep, c))
 			return &t->c[i];
 	if (t->n == CHECK_MAX_CAUSES)
 		return NULL;

@@ -48,4 +48,17 @@ struct ls_cause_group {
 	double share;		/* reader: total_ns over the loop's busy time, as written */
 };
 
+/* Two frames of causes are one function: JS:~f, JS:^f, JS:+f, JS:*f alike, whichever tier V8 ran it in. */
+bool ls_cause_frame_same(const char *a, const char *b);
+/* One cause: the same frames (ls_cause_frame_same), on or off CPU alike. */
+bool ls_cause_same(const struct ls_cause *a, const struct ls_cause *b);
+/*
+ * One stall in two runs: the same kind (on or off CPU) and the same chain
+ * of callers, outermost first, as far as the shorter goes (two frames at
+ * least, or both of one frame). The deepest frame holding most of a stall
+ * can move a level between runs (JSON.parse's time splits between its
+ * callees one way or the other); its callers do not.
+ */
+bool ls_cause_same_stall(const struct ls_cause *a, const struct ls_cause *b);
+
 #endif

@@ -331,27 +331,6 @@ int ls_stall_cause_kept(const struct ls_cause_ctx *cx, const struct correlator *
 	return ls_stall_cause(cx, ws, n, st->nsamples, st->busy_ns, st->offcpu_ns, out);
 }
 
-bool ls_cause_frame_same(const char *a, const char *b)
-{
-	if (!strncmp(a, "JS:", 3) && !strncmp(b, "JS:", 3)) {
-		a += 3 + (a[3] && strchr("~^+*", a[3]));
-		b += 3 + (b[3] && strchr("~^+*", b[3]));
-	}
-	return !strcmp(a, b);
-}
-
-bool ls_cause_same(const struct ls_cause *a, const struct ls_cause *b)
-{
-	uint32_t i;
-
-	if (a->nframes != b->nframes || a->offcpu != b->offcpu)
-		return false;
-	for (i = 0; i < a->nframes; i++)
-		if (!ls_cause_frame_same(a->frames[i], b->frames[i]))
-			return false;
-	return true;
-}
-
 int ls_cause_group_add(struct ls_cause_group *g, uint32_t *n, uint32_t max,
 		       const struct ls_cause *c, uint64_t busy_ns)
 {

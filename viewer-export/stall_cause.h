@@ -36,9 +36,6 @@ int ls_stall_cause(const struct ls_cause_ctx *cx, const struct ls_weighted_stack
 int ls_stall_cause_kept(const struct ls_cause_ctx *cx, const struct correlator *corr,
 			const struct ls_stall *st, struct ls_cause *out);
 
-bool ls_cause_same(const struct ls_cause *a, const struct ls_cause *b);
-/* Two frames of causes are one function: JS:~f, JS:^f, JS:+f, JS:*f alike, whichever tier V8 ran it in. */
-bool ls_cause_frame_same(const char *a, const char *b);
 /*
  * Adds a stall of busy_ns and cause c to the groups g[*n] (at most max):
  * its own group, or a new one. Returns the group's index, -1 if full.
