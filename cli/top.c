@@ -23,11 +23,9 @@
  */
 #include <argp.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include "collector/correlator.h"
@@ -43,6 +41,7 @@
 #include "session.h"
 #include "target.h"
 #include "top_causes.h"
+#include "top_term.h"
 #include "tracer.h"
 
 #define TOP_MAX_LOOPS	64
@@ -81,8 +80,7 @@ struct top {
 	struct proc_syms *syms;		/* NULL: no sampling (or out of memory), no causes */
 	struct top_causes *causes;
 	bool tty, color;
-	struct termios saved;
-	bool raw;
+	struct top_term term;
 };
 
 static const char top_doc[] =
@@ -364,47 +362,6 @@ static void draw_screen(struct top *t, double secs)
 	fflush(stdout);
 }
 
-/* Raw keys and the alternate screen; undone by term_restore() on every way out. */
-static void term_setup(struct top *t)
-{
-	struct termios raw;
-
-	if (isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &t->saved)) {
-		raw = t->saved;
-		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
-		raw.c_cc[VMIN] = 0;
-		raw.c_cc[VTIME] = 0;
-		t->raw = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-	}
-	fputs("\033[?1049h\033[?25l", stdout);
-	fflush(stdout);
-}
-
-static void term_restore(struct top *t)
-{
-	if (!t->tty)
-		return;
-	fputs("\033[?25h\033[?1049l", stdout);
-	fflush(stdout);
-	if (t->raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &t->saved);
-}
-
-static bool quit_key(const struct top *t)
-{
-	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-	char buf[16];
-	ssize_t n, i;
-
-	if (!t->raw || poll(&p, 1, 0) <= 0)
-		return false;
-	n = read(STDIN_FILENO, buf, sizeof(buf));
-	for (i = 0; i < n; i++)
-		if (buf[i] == 'q' || buf[i] == 'Q' || buf[i] == 3 /* ^C without ISIG */)
-			return true;
-	return false;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -419,10 +376,10 @@ static int watch(struct top *t)
 	long shown = 0;
 	int err;
 
-	while (!session__stopping(t->s) && !quit_key(t)) {
+	while (!session__stopping(t->s) && !top_term_quit_key(&t->term)) {
 		err = session__poll(t->s, 100);
 		if (err) {
-			term_restore(t);	/* first, or the line goes with the alternate screen */
+			top_term_restore(&t->term);	/* first, or the line goes with the alternate screen */
 			return session__poll_error(t->s, err);
 		}
 		now = now_s();
@@ -441,7 +398,7 @@ static int watch(struct top *t)
 		if (t->o->count && ++shown >= t->o->count)
 			break;
 	}
-	term_restore(t);
+	top_term_restore(&t->term);
 	return 0;
 }
 
@@ -526,7 +483,7 @@ int cmd_top(int argc, char **argv)
 	if (!rc && !o.common.quiet && !t->tty)
 		fprintf(stderr, "loopscope top: watching %s\n", target_name(t, name, sizeof(name)));
 	if (!rc && t->tty)
-		term_setup(t);
+		top_term_setup(&t->term);
 	if (!rc)
 		rc = watch(t);
 	session__free(t->s);
