@@ -107,6 +107,7 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *input,
 	      struct cli_common *common)
 {
 	struct argp_option opts[4] = {}, *o = opts;
+	error_t err;
 	const struct argp command = { cmd->options, cmd->parser, NULL, NULL, NULL, NULL, NULL };
 	const struct argp shared = { opts, parse_common, NULL, NULL, NULL, NULL, NULL };
 	/* no header and group 0: the help lists all options as one sorted table, as before */
@@ -120,9 +121,13 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *input,
 		*o++ = (struct argp_option){ "quiet", 'q', NULL, 0, cmd->quiet_doc, 0 };
 	*o = (struct argp_option){ "help", 'h', NULL, 0, "Show this help", -1 };
 	argp_err_exit_status = LS_EXIT_USAGE;
-	if (argp_parse(&root, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &in))
-		return LS_EXIT_USAGE;
-	return 0;
+	err = argp_parse(&root, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &in);
+	if (err == ENOMEM) {	/* not the user's mistake: said, and a runtime failure */
+		fprintf(stderr, "loopscope: reading the options: %s (out of memory: a memory limit? "
+			"ulimit -v, the memory cgroup)\n", strerror(ENOMEM));
+		return LS_EXIT_FAIL;
+	}
+	return err ? LS_EXIT_USAGE : 0;
 }
 
 double cli_number(const struct argp_state *state, const char *what, const char *arg, double lo,

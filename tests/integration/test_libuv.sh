@@ -31,7 +31,11 @@ for l in open(sys.argv[1]):
 runs.sort(key=lambda r: r['q'])
 first, queued = runs[:4], runs[4:]
 med = statistics.median(r['dur'] for r in first) if first else 0
-ok = len(runs) == 8 and all(r['q'] < 0.1 * med for r in first)
+# the first 4 waited for no worker: each was picked up before any item ended (on 2
+# cores, 4 busy workers may still wait for a CPU: 20 ms of 130 once in CI, so not
+# "under 10% of a run", which measured the scheduler as much as the pool)
+first_end = min((p['pickup'] + p['dur'] for p in runs), default=0)
+ok = len(runs) == 8 and all(r['pickup'] < first_end for r in first)
 for r in queued:
     prev = [p for p in runs if p['worker'] == r['worker'] and p['pickup'] < r['pickup']]
     end = max((p['pickup'] + p['dur'] for p in prev), default=None)
