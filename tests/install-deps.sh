@@ -2,7 +2,7 @@
 # Installs Debian packages when missing: the arguments, or by default what
 # loopscope builds and tests with. bench/install-deps.sh passes its own list.
 set -e
-PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev protobuf-c-compiler libprotobuf-c-dev make gcc pkg-config python3 util-linux e2fsprogs procps libuv1-dev nodejs file libxml2-utils tmux libclang-rt-14-dev libdw-dev libdebuginfod-dev debuginfod elfutils binutils redis-server libdeflate-dev nginx-light wrk time curl"
+PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev protobuf-c-compiler libprotobuf-c-dev make gcc pkg-config python3 python3-yaml util-linux e2fsprogs procps libuv1-dev nodejs file libxml2-utils tmux libclang-rt-14-dev libdw-dev libdebuginfod-dev debuginfod elfutils binutils redis-server libdeflate-dev nginx-light wrk time curl"
 [ $# -gt 0 ] && PKGS="$*"
 missing=""
 for p in $PKGS; do

@@ -137,6 +137,37 @@ expect "runs of different labels are refused, the label escaped" 2 "^loopscope c
 	"$LS" check --baseline "$TMP/l1.json" "$TMP/l2.json"
 expect "--label takes a plain name" 2 "record: --label: 1 to 64 characters" -- "$LS" record --label 'a b' -- true
 
+# ---- the CI examples: their steps, run here ----
+# ci_steps FILE: the shell steps of a GitHub workflow or a GitLab job, one per
+# line, but the machine's provisioning (apt-get) and the build (make): this
+# suite has built already, with its own OUTPUT (and SAN) settings
+ci_steps() {
+	python3 - "$1" <<'PY'
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+steps = []
+for job in (doc.get('jobs') or {}).values():
+    steps += [s['run'] for s in job.get('steps', []) if 'run' in s]
+for k, job in doc.items():
+    if isinstance(job, dict) and 'script' in job:
+        steps += job['script']
+for s in steps:
+    s = s.strip()
+    if 'apt-get' in s or s.startswith('make'):
+        continue
+    print(s[len('sudo -E '):] if s.startswith('sudo -E ') else s)
+PY
+}
+for ci in github-actions gitlab-ci; do
+	ci_steps "$CI/$ci.yml" > "$TMP/$ci.steps"
+	check "$ci.yml: one gate step to run" [ "$(grep -c perf-gate.sh "$TMP/$ci.steps")" = 1 ]
+	(cd "$CI/../.." && bash -e "$TMP/$ci.steps") > "$TMP/$ci.out" 2>&1
+	check "$ci.yml: its steps pass against the committed baseline" [ $? = 0 ]
+	check "$ci.yml: the gate said pass" grep -q "^check: pass" "$TMP/$ci.out"
+	mv "$CI/../../perf.xml" "$TMP/$ci.xml" 2> /dev/null
+	check "$ci.yml: perf.xml, the JUnit it publishes, is well-formed" xmllint --noout "$TMP/$ci.xml"
+done
+
 # ---- bad input: one line, exit 2 ----
 expect "unknown metric" 2 "unknown metric" -- "$LS" check --baseline "$B" "$B" --max busy.p101=+5%
 expect "unknown syscall" 2 "unknown metric" -- "$LS" check --baseline "$B" "$B" --max syscall.open.p99=1ms
