@@ -405,8 +405,10 @@ static int load_side(const char *const *files, unsigned n, int which, struct run
 		merge_file(m, sf);
 		rc = causes ? check_causes_add(causes, which, i, &sf->s) : 0;
 		summary_file_free(sf);
-		if (rc)
+		if (rc) {
+			fprintf(stderr, "loopscope check: stall causes: %s\n", strerror(-rc));
 			return LS_EXIT_FAIL;
+		}
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include "collector/hist.h"
 #include "collector/record.h"
+#include "collector/summary_read.h"
 
 #define CHECK_MAX_FILES		32
 #define CHECK_MAX_LIMITS	64
@@ -54,7 +55,7 @@ struct metric {
 };
 
 #define CHECK_RUN_COMMS		8	/* process names of a run's loops kept, for the workload check */
-#define CHECK_LABEL_LEN		65
+#define CHECK_LABEL_LEN		(SUMMARY_LABEL_MAX + 1)
 
 /* One run (file): its loop threads merged. */
 struct merged {
@@ -88,6 +89,8 @@ int check_eval(const struct runs *b, const struct runs *c, const struct eval_opt
 int check_same_workload(const struct runs *b, const struct runs *c, char *why, size_t sz);
 
 const char *verdict_name(enum verdict v);
+/* The terminal colour of a verdict: red regression, yellow noise, green the rest. */
+const char *check_verdict_colour(enum verdict v);
 void check_print_table(FILE *f, const struct row *rows, unsigned n, double conf, bool color);
 /* 0 or -errno. */
 int check_write_junit(const char *path, const struct row *rows, unsigned n);

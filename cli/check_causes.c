@@ -163,7 +163,7 @@ void check_print_causes(FILE *f, const struct row *rows, unsigned n, bool color)
 		fprintf(f, "%10s %10s %8s %2llu/%-2llu  %-34s %s%s%s\n", fmt_ms(b, sizeof(b), r->base, r->nbase),
 			fmt_ms(c, sizeof(c), r->cur, r->ncur), ch, (unsigned long long)r->nbase,
 			(unsigned long long)r->ncur, r->rule,
-			color ? (r->v == V_REGRESSION ? "\033[1;31m" : r->v == V_NOISE ? "\033[33m" : "\033[32m") : "",
+			color ? check_verdict_colour(r->v) : "",
 			verdict_name(r->v), color ? "\033[0m" : "");
 		/* frame names come from the summaries, which the targets named: escaped */
 		fprintf(f, "  %s\n", ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), r->cause, sizeof(r->cause)));

@@ -44,7 +44,7 @@ static const char *fmt_ci(char *buf, size_t sz, const struct row *r)
 	return buf;
 }
 
-static const char *colour_of(enum verdict v)
+const char *check_verdict_colour(enum verdict v)
 {
 	return v == V_REGRESSION ? "\033[1;31m" : v == V_OK || v == V_IMPROVED ? "\033[32m" :
 	       "\033[33m";
@@ -68,7 +68,7 @@ void check_print_table(FILE *f, const struct row *rows, unsigned n, double conf,
 		fprintf(f, "%-16s %10s %10s %8s %-15s %7s  %s%s%s\n", r->lim.metric,
 			fmt_value(b, sizeof(b), r, r->base), fmt_value(c, sizeof(c), r, r->cur), ch,
 			fmt_ci(ci, sizeof(ci), r), fmt_limit(lim, sizeof(lim), r),
-			color ? colour_of(r->v) : "", verdict_name(r->v), color ? "\033[0m" : "");
+			color ? check_verdict_colour(r->v) : "", verdict_name(r->v), color ? "\033[0m" : "");
 		if (r->v == V_FEW)
 			fprintf(f, "%16s   needs %" PRIu64 " samples, has %" PRIu64 " and %" PRIu64 "\n",
 				"", r->nmin, r->nbase, r->ncur);

@@ -6,11 +6,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "collector/debuginfo.h"
+#include "collector/summary_read.h"
 #include "cli_util.h"
 #include "target.h"
 
 #define DEFAULT_OUTPUT "loopscope.pftrace"
-#define LS_LABEL_MAX	64	/* --label: bytes, of LS_LABEL_CHARS (safe in a terminal, a file name, XML) */
+#define LS_LABEL_MAX	SUMMARY_LABEL_MAX	/* --label: bytes, of LS_LABEL_CHARS (safe in a terminal, a file name, XML) */
 #define LS_LABEL_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/+-"
 
 struct record_opts {

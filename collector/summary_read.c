@@ -378,8 +378,11 @@ static int read_header(struct rd *r, const struct json_value *root, struct summa
 	snprintf(f->version, sizeof(f->version), "%s", ver->str);
 	f->pid = sr_u32(r, t, "target", "pid");
 	f->command = sr_str(r, t, "target", "command");
-	if (json_get(root, "label"))	/* optional: record --label */
+	if (json_get(root, "label")) {	/* optional: record --label, at most 64 bytes */
 		f->label = sr_str(r, root, "summary", "label");
+		if (f->label && strlen(f->label) > SUMMARY_LABEL_MAX)
+			sr_bad(r, "summary", "\"label\" is longer than %d bytes", SUMMARY_LABEL_MAX);
+	}
 	f->trace = sr_str(r, root, "summary", "trace");
 	f->duration_s = sr_num(r, root, "summary", "duration_s");
 	if (json_get(root, "start_ns"))	/* files before it have none: no offsets */

@@ -17,6 +17,7 @@
 
 #define LS_SUMMARY_SCHEMA_VERSION	1
 #define LS_SUMMARY_MAX_LOOPS		512
+#define SUMMARY_LABEL_MAX		64	/* "label" (record --label): bytes */
 
 struct summary_file {
 	unsigned schema_version;

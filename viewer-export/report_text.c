@@ -252,10 +252,8 @@ static const char *group_share(char *buf, size_t sz, const struct ls_cause_group
 		n = snprintf(buf, sz, "%" PRIu64 "/%" PRIu64 " samples, %u%%", g->samples, g->nsamples, pct);
 	else
 		n = snprintf(buf, sz, "%u%% of its time%s", pct, g->cause.offcpu ? ", off CPU" : "");
-	if (g->cause.offcpu && g->cause.waited[0] && n > 0 && (size_t)n < sz)
-		n += snprintf(buf + n, sz - (size_t)n, " in %s", g->cause.waited);
-	if (g->cause.offcpu && g->cause.wait_on.sys && n > 0 && (size_t)n < sz)
-		ls_wait_on_text(&g->cause.wait_on, buf + n, sz - (size_t)n);
+	if (n > 0 && (size_t)n < sz)
+		ls_cause_wait_text(&g->cause, buf + n, sz - (size_t)n);
 	return buf;
 }
 

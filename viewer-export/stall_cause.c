@@ -442,6 +442,25 @@ int ls_wait_on_text(const struct ls_wait_on *w, char *buf, size_t sz)
 	return snprintf(buf, sz, " (%s)", ls_syscall_name(w->sys));
 }
 
+int ls_cause_wait_text(const struct ls_cause *c, char *buf, size_t sz)
+{
+	int n = 0;
+
+	if (!sz)
+		return 0;
+	buf[0] = 0;
+	if (!c->offcpu)
+		return 0;
+	if (c->waited[0])
+		n = snprintf(buf, sz, " in %s", c->waited);
+	if (c->wait_on.sys && n >= 0 && (size_t)n < sz)
+		n += ls_wait_on_text(&c->wait_on, buf + n, sz - (size_t)n);
+	if (c->waker_tid && n >= 0 && (size_t)n < sz)
+		n += snprintf(buf + n, sz - (size_t)n, ", woken by tid %u (%s)", c->waker_tid,
+			      c->waker_comm);
+	return n;
+}
+
 const char *ls_cause_share(const struct ls_cause *c, uint64_t samples, uint64_t nsamples,
 			   double weight, double total, char *buf, size_t sz)
 {
@@ -455,12 +474,7 @@ const char *ls_cause_share(const struct ls_cause *c, uint64_t samples, uint64_t 
 	else
 		n = snprintf(buf, sz, "%u%% of %s%s", pct, fmt_ms(t, sizeof(t), total),
 			     c->offcpu ? ", off CPU" : "");
-	if (c->offcpu && c->waited[0] && n > 0 && (size_t)n < sz)
-		n += snprintf(buf + n, sz - (size_t)n, " in %s", c->waited);
-	if (c->offcpu && c->wait_on.sys && n > 0 && (size_t)n < sz)
-		n += ls_wait_on_text(&c->wait_on, buf + n, sz - (size_t)n);
-	if (c->offcpu && c->waker_tid && n > 0 && (size_t)n < sz)
-		snprintf(buf + n, sz - (size_t)n, ", woken by tid %u (%s)", c->waker_tid,
-			 c->waker_comm);
+	if (n > 0 && (size_t)n < sz)
+		ls_cause_wait_text(c, buf + n, sz - (size_t)n);
 	return buf;
 }

@@ -69,6 +69,11 @@ const char *ls_cause_line(const struct ls_cause *c, unsigned maxframes, char *bu
  */
 int ls_wait_on_text(const struct ls_wait_on *w, char *buf, size_t sz);
 /*
+ * An off-CPU cause's tail, written over buf: " in __x64_sys_read on pipe fd 5
+ * (read), woken by tid 12 (node)"; "" on CPU. The caller escapes the line.
+ */
+int ls_cause_wait_text(const struct ls_cause *c, char *buf, size_t sz);
+/*
  * How much the cause holds: "9/9 samples, 100%" when on CPU alone, else
  * "62% of 80.1 ms, off CPU in __x64_sys_read on pipe fd 5 (read), woken by tid
  * 12 (node)".

@@ -189,6 +189,10 @@ TEST(summary_read_rejects_damage)
 		"target: \"pid\" is out of range");
 	damaged("\"other_threads_calls\":5,", "\"other_threads_calls\":5", -EINVAL,
 		"expected ',' or '}'");
+	/* check compares labels whole: one longer than record allows is refused, never cut */
+	damaged("\"schema_version\":1,", "\"schema_version\":1,\"label\":"
+		"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaX\",", -EINVAL,
+		"\"label\" is longer than 64 bytes");
 }
 
 TEST(summary_read_ignores_additions)
