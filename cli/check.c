@@ -27,8 +27,13 @@
 
 #define CHECK_EXIT_REGRESSION	LS_EXIT_FAIL	/* `check` gives exit 1 this meaning */
 
-/* Applied when neither --max nor --config names a metric. */
-static const char *const default_limits[] = { "busy.p99=+5%", "busy.mean=+5%" };
+/*
+ * Applied when neither --max nor --config names a metric (stall_cause aside).
+ * The stall limits (stalls, stall_time) then follow stall_cause's, so that one
+ * --max stall_cause=+N% loosens or tightens the whole stall verdict.
+ */
+static const char *const default_limits[] = { "busy.p99=+5%", "busy.mean=+5%", "stalls=+5%",
+					      "stall_time=+5%" };
 
 struct check_opts {
 	const char *base[CHECK_MAX_FILES], *cur[CHECK_MAX_FILES];
@@ -56,10 +61,15 @@ static const char check_doc[] =
 	"\n"
 	"METRICS (all loop threads merged): busy.STAT, poll_wait.STAT and\n"
 	"syscall.NAME.STAT with STAT = pNN (p50 p90 p99...), p999, p9999, mean, max;\n"
-	"stalls, stall_rate (per 1000 iterations), sync_file_io (calls), drops.\n"
+	"stalls, stall_rate (per 1000 iterations), stall_time (the stalls' busy time),\n"
+	"sync_file_io (calls), drops.\n"
 	"LIMIT: +5% (relative to the baseline), 2ms / 500us / 1s (absolute), 0 (count).\n"
-	"Default: busy.p99=+5% busy.mean=+5%. A quantile or mean fails only when it is\n"
-	"past its limit AND the bootstrap confidence interval of the change excludes 0.\n"
+	"Default: busy.p99=+5% busy.mean=+5% stalls=+5% stall_time=+5% (the stall ones\n"
+	"follow stall_cause's limit). A quantile or mean fails only when it is past its\n"
+	"limit AND the bootstrap confidence interval of the change excludes 0; with\n"
+	"several runs a side, the bootstrap resamples runs as well as iterations.\n"
+	"Counts and stall_time against a relative limit: past it fails with one run on a\n"
+	"side; with several, only if every current run is past every baseline run.\n"
 	"STALL CAUSES (unless --no-stall-causes): each cause's mean stall, per run; its\n"
 	"limit is stall_cause=+N% (default +5%). One run on a side: past the limit fails;\n"
 	"several: only if every current run is past every baseline run. A cause in most\n"
@@ -344,6 +354,9 @@ static int gather_limits(struct check_opts *o)
 		return 0;
 	for (i = 0; i < sizeof(default_limits) / sizeof(*default_limits); i++)
 		add_limit(o, default_limits[i], &why);
+	for (i = 0; i < o->nlimits; i++)
+		if (!strncmp(o->limits[i].metric, "stall", 5))
+			o->limits[i].value = o->cause_limit;
 	return 0;
 }
 
@@ -377,6 +390,8 @@ static void merge_file(struct merged *m, const struct summary_file *sf)
 				ls_hist_merge(&m->sys[k], &l->sys[k]->dur);
 		m->iterations += l->iterations;
 		m->stalls += l->stalls;
+		m->stall_ns += l->stall_total_ns;
+		m->stall_ns_partial |= l->stall_total_partial;
 		m->file_io += l->file_io_calls;
 	}
 }

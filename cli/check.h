@@ -36,16 +36,19 @@ struct limit {
 struct row {
 	struct limit lim;
 	char cause[CHECK_CAUSE_TEXT];	/* a stall cause's row (check_causes.h): its frames, the target's */
-	const char *rule;		/* a cause's: what decided its verdict */
+	const char *rule;		/* what decided a cause's or a per-run metric's verdict */
 	bool duration;		/* values are ns (else counts or rates) */
 	bool has_ci;
 	double base, cur, change, lo, hi;
+	double spread_base, spread_cur;	/* run to run: (most - least) / median; -1 = one run */
 	uint64_t nbase, ncur, nmin;	/* samples of the smallest run per side */
 	enum verdict v;
 };
 
-enum src { S_BUSY, S_POLL, S_SYS, S_STALLS, S_STALL_RATE, S_FILE_IO, S_DROPS, S_STALL_CAUSE };
-enum stat_kind { ST_QUANTILE, ST_MEAN, ST_MAX, ST_COUNT };
+enum src { S_BUSY, S_POLL, S_SYS, S_STALLS, S_STALL_RATE, S_FILE_IO, S_DROPS, S_STALL_CAUSE,
+	   S_STALL_TIME };
+/* ST_TOTAL: a duration summed over a run (stall_time), judged per run like a count. */
+enum stat_kind { ST_QUANTILE, ST_MEAN, ST_MAX, ST_COUNT, ST_TOTAL };
 
 struct metric {
 	enum src src;
@@ -61,6 +64,8 @@ struct metric {
 struct merged {
 	struct ls_hist busy, poll, sys[LS_SYS_MAX];
 	uint64_t iterations, stalls, file_io, drops;
+	uint64_t stall_ns;		/* the stalls' busy time */
+	bool stall_ns_partial;		/* some loop's file had no stall_ns and more stalls than it lists */
 	char label[CHECK_LABEL_LEN];	/* record --label, "" = none */
 	unsigned ncomms;
 	char comms[CHECK_RUN_COMMS][LS_COMM_LEN];	/* its loops' processes, distinct */
@@ -88,9 +93,13 @@ int check_eval(const struct runs *b, const struct runs *c, const struct eval_opt
 /* 0: one workload; 1: not (why says how, escaped), check_workload.c. */
 int check_same_workload(const struct runs *b, const struct runs *c, char *why, size_t sz);
 
+/* (most - least) / median of n sorted values; -1 with one run or a median of 0. */
+double check_spread(const double *sorted, unsigned n, double median);
 const char *verdict_name(enum verdict v);
 /* The terminal colour of a verdict: red regression, yellow noise, green the rest. */
 const char *check_verdict_colour(enum verdict v);
+/* A row's run-to-run spread per side, "4.1/2.7%", "-/2.7%" or "-". */
+const char *check_fmt_spread(char *buf, size_t sz, const struct row *r);
 void check_print_table(FILE *f, const struct row *rows, unsigned n, double conf, bool color);
 /* 0 or -errno. */
 int check_write_junit(const char *path, const struct row *rows, unsigned n);

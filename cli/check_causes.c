@@ -48,9 +48,9 @@ int check_causes_add(struct cause_table *t, int side, unsigned run, const struct
 	return 0;
 }
 
-/* The runs of a side that have the cause, and the median, least and most of their mean stalls. */
+/* The runs of a side that have the cause, and the median, least, most and spread of their mean stalls. */
 static unsigned side_stats(const struct cause_class *cc, int side, unsigned nruns, double *median,
-			   double *least, double *most)
+			   double *least, double *most, double *spread)
 {
 	double v[CHECK_MAX_FILES];
 	unsigned i, n = 0;
@@ -64,6 +64,7 @@ static unsigned side_stats(const struct cause_class *cc, int side, unsigned nrun
 		*most = v[i] > *most ? v[i] : *most;
 	}
 	*median = n ? cmp_median(v, n) : 0;
+	*spread = check_spread(v, n, *median);
 	return n;
 }
 
@@ -91,8 +92,8 @@ static void judge_both(struct row *r, unsigned nb, unsigned nc, double blo, doub
 static void eval_class(const struct cause_class *cc, unsigned nb, unsigned nc, struct row *r)
 {
 	double blo, bhi, clo, chi;
-	unsigned inb = side_stats(cc, 0, nb, &r->base, &blo, &bhi);
-	unsigned inc = side_stats(cc, 1, nc, &r->cur, &clo, &chi);
+	unsigned inb = side_stats(cc, 0, nb, &r->base, &blo, &bhi, &r->spread_base);
+	unsigned inc = side_stats(cc, 1, nc, &r->cur, &clo, &chi, &r->spread_cur);
 
 	r->duration = true;
 	r->nbase = inb;
@@ -144,15 +145,15 @@ static const char *fmt_ms(char *buf, size_t sz, double v, uint64_t runs)
 
 void check_print_causes(FILE *f, const struct row *rows, unsigned n, bool color)
 {
-	char b[24], c[24], ch[16], esc[LS_ESC_SIZE(CHECK_CAUSE_TEXT)];
+	char b[24], c[24], ch[16], sp[40], esc[LS_ESC_SIZE(CHECK_CAUSE_TEXT)];
 	unsigned i;
 
 	if (!n)
 		return;
 	fprintf(f, "\nSTALL CAUSES: mean stall, median of the runs that have it (limit %+.0f%%)\n",
 		rows[0].lim.value * 100);
-	fprintf(f, "%10s %10s %8s %-5s  %-34s %s\n", "BASELINE", "CURRENT", "CHANGE", "RUNS", "RULE",
-		"VERDICT");
+	fprintf(f, "%10s %10s %8s %-5s  %-11s %-34s %s\n", "BASELINE", "CURRENT", "CHANGE", "RUNS",
+		"SPREAD", "RULE", "VERDICT");
 	for (i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 
@@ -160,9 +161,10 @@ void check_print_causes(FILE *f, const struct row *rows, unsigned n, bool color)
 			snprintf(ch, sizeof(ch), "%+.1f%%", r->change * 100);
 		else
 			snprintf(ch, sizeof(ch), r->ncur ? "new" : "gone");
-		fprintf(f, "%10s %10s %8s %2llu/%-2llu  %-34s %s%s%s\n", fmt_ms(b, sizeof(b), r->base, r->nbase),
-			fmt_ms(c, sizeof(c), r->cur, r->ncur), ch, (unsigned long long)r->nbase,
-			(unsigned long long)r->ncur, r->rule,
+		fprintf(f, "%10s %10s %8s %2llu/%-2llu  %-11s %-34s %s%s%s\n",
+			fmt_ms(b, sizeof(b), r->base, r->nbase), fmt_ms(c, sizeof(c), r->cur, r->ncur), ch,
+			(unsigned long long)r->nbase, (unsigned long long)r->ncur,
+			check_fmt_spread(sp, sizeof(sp), r), r->rule,
 			color ? check_verdict_colour(r->v) : "",
 			verdict_name(r->v), color ? "\033[0m" : "");
 		/* frame names come from the summaries, which the targets named: escaped */

@@ -57,6 +57,11 @@ int parse_metric(const char *name, struct metric *m)
 		m->stat = ST_COUNT;
 		return 0;
 	}
+	if (!strcmp(name, "stall_time")) {
+		m->src = S_STALL_TIME;
+		m->stat = ST_TOTAL;
+		return 0;
+	}
 	for (i = 0; i < 4; i++)
 		if (!strcmp(name, counts[i])) {
 			m->src = count_src[i];
@@ -144,14 +149,35 @@ static double count_of(const struct merged *s, const struct metric *m)
 		return s->iterations ? 1000.0 * (double)s->stalls / (double)s->iterations : 0;
 	case S_FILE_IO:
 		return (double)s->file_io;
+	case S_STALL_TIME:
+		return (double)s->stall_ns;
 	default:
 		return (double)s->drops;
 	}
 }
 
-/* The point value of a side: the median over its runs. */
-static double side_value(const struct runs *s, const struct metric *m, uint64_t *fewest)
+/* (most - least) / median of n sorted values; -1 with one run or a median of 0 (no spread to say). */
+double check_spread(const double *sorted, unsigned n, double median)
 {
+	if (n < 2 || median <= 0)
+		return -1;
+	return (sorted[n - 1] - sorted[0]) / median;
+}
+
+/* A side's per-run values: their median, least, most and spread, and the fewest samples of a run. */
+struct side_vals {
+	double median, least, most, spread;
+	uint64_t fewest;
+};
+
+static bool per_run(const struct metric *m)
+{
+	return m->stat == ST_COUNT || m->stat == ST_TOTAL;
+}
+
+static void side_value(const struct runs *s, const struct metric *m, struct side_vals *sv)
+{
+	uint64_t *fewest = &sv->fewest;
 	double v[CMP_MAX_RUNS];
 	const struct ls_hist *h;
 	unsigned i;
@@ -159,7 +185,7 @@ static double side_value(const struct runs *s, const struct metric *m, uint64_t 
 	*fewest = UINT64_MAX;
 	for (i = 0; i < s->n; i++) {
 		h = hist_of(&s->m[i], m);
-		if (m->stat == ST_COUNT) {
+		if (per_run(m)) {
 			v[i] = count_of(&s->m[i], m);
 			*fewest = s->m[i].iterations < *fewest ? s->m[i].iterations : *fewest;
 			continue;
@@ -168,7 +194,10 @@ static double side_value(const struct runs *s, const struct metric *m, uint64_t 
 		v[i] = m->stat == ST_MEAN ? (h->count ? (double)h->sum / (double)h->count : 0) :
 		       m->stat == ST_MAX ? (double)h->max : (double)ls_hist_quantile(h, m->q);
 	}
-	return cmp_median(v, s->n);
+	sv->median = cmp_median(v, s->n);	/* sorts v */
+	sv->least = s->n ? v[0] : 0;
+	sv->most = s->n ? v[s->n - 1] : 0;
+	sv->spread = check_spread(v, s->n, sv->median);
 }
 
 /*
@@ -222,19 +251,64 @@ static int eval_dist(const struct runs *b, const struct runs *c, const struct me
 	return 0;
 }
 
+static bool any_partial(const struct runs *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->m[i].stall_ns_partial)
+			return true;
+	return false;
+}
+
+/*
+ * A count or a run's total against a relative limit, like a stall cause:
+ * exact with one run on a side; with several, it fails only when every
+ * current run is past every baseline run (a run-level noise rule: no
+ * iteration-level bootstrap models how often a stall comes).
+ */
+static void judge_per_run(struct row *r, const struct side_vals *b, const struct side_vals *c,
+			  unsigned nb, unsigned nc)
+{
+	bool apart;
+
+	if (nb == 1 || nc == 1) {
+		r->rule = "exact: one run on a side";
+		r->v = judge(r);
+		return;
+	}
+	r->rule = "every run past the other side's";
+	r->v = judge(r);
+	apart = r->v == V_REGRESSION ? c->least > b->most : r->v == V_IMPROVED ? c->most < b->least : true;
+	if (!apart)
+		r->v = V_NOISE;
+}
+
 int check_eval(const struct runs *b, const struct runs *c, const struct eval_opts *o,
 	       struct row *r)
 {
+	struct side_vals sb, sc;
 	struct metric m;
 
 	if (parse_metric(r->lim.metric, &m) || b->n > CMP_MAX_RUNS || c->n > CMP_MAX_RUNS)
 		return -EINVAL;
 	r->duration = is_duration(&m);
-	r->base = side_value(b, &m, &r->nbase);
-	r->cur = side_value(c, &m, &r->ncur);
+	side_value(b, &m, &sb);
+	side_value(c, &m, &sc);
+	r->base = sb.median, r->cur = sc.median;
+	r->nbase = sb.fewest, r->ncur = sc.fewest;
+	r->spread_base = sb.spread, r->spread_cur = sc.spread;
 	r->change = rel_change(r->base, r->cur);
-	if (r->duration)
+	if (!per_run(&m))
 		return eval_dist(b, c, &m, o, r);
-	r->v = judge(r);
+	if (m.src == S_STALL_TIME && (any_partial(b) || any_partial(c))) {
+		r->rule = "an older summary without stall_ns lists only its longest stalls";
+		r->v = V_FEW;
+		return 0;
+	}
+	if (r->lim.relative)
+		judge_per_run(r, &sb, &sc, b->n, c->n);
+	else
+		r->v = judge(r);
 	return 0;
 }

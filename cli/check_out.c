@@ -35,9 +35,12 @@ static const char *fmt_limit(char *buf, size_t sz, const struct row *r)
 	return buf;
 }
 
+/* The interval; for a count or a run's total, the per-run rule that stands in for one. */
 static const char *fmt_ci(char *buf, size_t sz, const struct row *r)
 {
-	if (!r->has_ci || r->v == V_FEW)
+	if (r->rule && r->v != V_FEW)
+		snprintf(buf, sz, "%s", !strncmp(r->rule, "exact", 5) ? "exact: 1 run" : "every run");
+	else if (!r->has_ci || r->v == V_FEW)
 		snprintf(buf, sz, "-");
 	else
 		snprintf(buf, sz, "%+.1f..%+.1f%%", r->lo * 100, r->hi * 100);
@@ -50,14 +53,29 @@ const char *check_verdict_colour(enum verdict v)
 	       "\033[33m";
 }
 
+/* "4.1/2.7%": each side's run-to-run spread; "-" for a side of one run. */
+const char *check_fmt_spread(char *buf, size_t sz, const struct row *r)
+{
+	char b[16] = "-", c[16] = "-";
+
+	if (r->spread_base < 0 && r->spread_cur < 0)
+		return snprintf(buf, sz, "-"), buf;
+	if (r->spread_base >= 0)
+		snprintf(b, sizeof(b), "%.1f", r->spread_base * 100);
+	if (r->spread_cur >= 0)
+		snprintf(c, sizeof(c), "%.1f", r->spread_cur * 100);
+	snprintf(buf, sz, "%s/%s%%", b, c);
+	return buf;
+}
+
 void check_print_table(FILE *f, const struct row *rows, unsigned n, double conf, bool color)
 {
-	char b[24], c[24], ci[32], lim[24], ch[16], hdr[16];
+	char b[24], c[24], ci[32], lim[24], ch[16], hdr[16], sp[40];
 	unsigned i;
 
 	snprintf(hdr, sizeof(hdr), "%.0f%% CI", conf * 100);
-	fprintf(f, "%-16s %10s %10s %8s %-15s %7s  %s\n", "METRIC", "BASELINE", "CURRENT",
-		"CHANGE", hdr, "LIMIT", "VERDICT");
+	fprintf(f, "%-16s %10s %10s %8s %-15s %-11s %7s  %s\n", "METRIC", "BASELINE", "CURRENT",
+		"CHANGE", hdr, "SPREAD", "LIMIT", "VERDICT");
 	for (i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 
@@ -65,11 +83,14 @@ void check_print_table(FILE *f, const struct row *rows, unsigned n, double conf,
 			snprintf(ch, sizeof(ch), "-");
 		else
 			snprintf(ch, sizeof(ch), "%+.1f%%", r->change * 100);
-		fprintf(f, "%-16s %10s %10s %8s %-15s %7s  %s%s%s\n", r->lim.metric,
+		fprintf(f, "%-16s %10s %10s %8s %-15s %-11s %7s  %s%s%s\n", r->lim.metric,
 			fmt_value(b, sizeof(b), r, r->base), fmt_value(c, sizeof(c), r, r->cur), ch,
-			fmt_ci(ci, sizeof(ci), r), fmt_limit(lim, sizeof(lim), r),
+			fmt_ci(ci, sizeof(ci), r), check_fmt_spread(sp, sizeof(sp), r),
+			fmt_limit(lim, sizeof(lim), r),
 			color ? check_verdict_colour(r->v) : "", verdict_name(r->v), color ? "\033[0m" : "");
-		if (r->v == V_FEW)
+		if (r->v == V_FEW && r->rule)
+			fprintf(f, "%16s   %s\n", "", r->rule);
+		else if (r->v == V_FEW)
 			fprintf(f, "%16s   needs %" PRIu64 " samples, has %" PRIu64 " and %" PRIu64 "\n",
 				"", r->nmin, r->nbase, r->ncur);
 	}
@@ -103,10 +124,11 @@ static void junit_case(FILE *f, const struct row *r)
 			 fmt_limit(lim, sizeof(lim), r), r->rule, verdict_name(r->v));
 	} else {
 		snprintf(name, sizeof(name), "%s", r->lim.metric);
-		snprintf(msg, sizeof(msg), "%s: baseline %s, current %s (%+.1f%%), limit %s: %s",
+		snprintf(msg, sizeof(msg), "%s: baseline %s, current %s (%+.1f%%), limit %s%s%s%s: %s",
 			 r->lim.metric, fmt_value(b, sizeof(b), r, r->base),
 			 fmt_value(c, sizeof(c), r, r->cur), r->change * 100,
-			 fmt_limit(lim, sizeof(lim), r), verdict_name(r->v));
+			 fmt_limit(lim, sizeof(lim), r), r->rule ? " (" : "", r->rule ? r->rule : "",
+			 r->rule ? ")" : "", verdict_name(r->v));
 	}
 	fputs("    <testcase classname=\"loopscope.check\" name=\"", f);
 	xml_text(f, name);

@@ -222,17 +222,24 @@ static void side_free(struct side *s)
 		cdf_free(&s->c[i]);
 }
 
-/* g NULL: the point estimate; else one bootstrap replicate. */
+/*
+ * g NULL: the point estimate; else one replicate of a two-level bootstrap:
+ * the side's runs are drawn with replacement, then each drawn run's
+ * iterations. Runs are the unit of noise on a shared CI runner (one run's
+ * machine was busier than another's), so the spread between runs widens the
+ * interval, not only the sampling within each.
+ */
 static double side_stat(struct side *s, struct rng *g, bool mean)
 {
 	double v[CMP_MAX_RUNS];
-	unsigned i;
+	unsigned i, j;
 
 	for (i = 0; i < s->n; i++) {
+		j = g && s->n > 1 ? (unsigned)(next_u64(g) % s->n) : i;
 		if (mean)
-			v[i] = s->mean[i] + (g ? s->se[i] * normal(g) : 0);
+			v[i] = s->mean[j] + (g ? s->se[j] * normal(g) : 0);
 		else
-			v[i] = g ? resampled(g, &s->c[i], s->k[i]) : cdf_rank(&s->c[i], s->k[i]);
+			v[i] = g ? resampled(g, &s->c[j], s->k[j]) : cdf_rank(&s->c[j], s->k[j]);
 	}
 	return cmp_median(v, s->n);
 }

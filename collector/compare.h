@@ -38,9 +38,11 @@ int cmp_mean(const struct ls_hist *base, const struct ls_hist *cur, const struct
 	     struct cmp_result *r);
 
 /*
- * Several runs per side: the statistic of a side is the median of its runs'
- * (each resampled in every replicate), so one run slowed by a busy machine
- * moves neither the estimate nor the interval much. At most CMP_MAX_RUNS.
+ * Several runs per side: the statistic of a side is the median of its runs',
+ * so one run slowed by a busy machine moves the estimate little. The
+ * bootstrap is hierarchical: each replicate draws the runs with replacement
+ * and then each drawn run's values, so the interval holds the run-to-run
+ * spread as well as the sampling noise within runs. At most CMP_MAX_RUNS.
  */
 #define CMP_MAX_RUNS	32
 int cmp_quantile_runs(const struct ls_hist *const *base, unsigned nb,

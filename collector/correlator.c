@@ -296,6 +296,7 @@ static void add_stall(struct ls_loop_summary *l, const struct ls_iteration *it,
 
 	stc_fill_stall(t, &s);
 	l->stalls++;
+	l->stall_total_ns += s.busy_ns;
 	ls_loop_keep_stall(l, &s);
 }
 

@@ -69,6 +69,8 @@ int ls_loop_merge(struct ls_loop_summary *dst, const struct ls_loop_summary *src
 		return -ENOMEM;
 	dst->iterations += src->iterations;
 	dst->stalls += src->stalls;
+	dst->stall_total_ns += src->stall_total_ns;
+	dst->stall_total_partial |= src->stall_total_partial;
 	dst->busy_total_ns += src->busy_total_ns;
 	dst->poll_total_ns += src->poll_total_ns;
 	ls_hist_merge(&dst->busy, &src->busy);

@@ -359,6 +359,8 @@ struct ls_loop_summary {
 	uint32_t merged;		/* exited loop threads merged into it; 0: one thread */
 	uint64_t iterations;
 	uint64_t stalls;
+	uint64_t stall_total_ns;		/* the busy time of all the stalls */
+	bool stall_total_partial;		/* read from a file without it: the kept stalls' sum */
 	uint64_t busy_total_ns;
 	uint64_t poll_total_ns;
 	struct ls_hist busy;

@@ -216,6 +216,21 @@ static int read_syscalls(struct rd *r, const struct json_value *loop, const char
 	return r->rc;
 }
 
+/* "stall_ns"; files before it have none: the kept stalls' sum, partial when some were not kept. */
+static void read_stall_total(struct rd *r, const struct json_value *loop, const char *where,
+			     struct ls_loop_summary *l)
+{
+	uint32_t i;
+
+	if (json_get(loop, "stall_ns")) {
+		l->stall_total_ns = sr_u64(r, loop, where, "stall_ns");
+		return;
+	}
+	for (i = 0; i < l->nstalls_kept; i++)
+		l->stall_total_ns += l->top_stalls[i].busy_ns;
+	l->stall_total_partial = l->stalls > l->nstalls_kept;
+}
+
 static int read_stalls(struct rd *r, const struct json_value *loop, const char *where,
 		       struct ls_loop_summary *l)
 {
@@ -309,6 +324,8 @@ static int read_loop(struct rd *r, const struct json_value *v, unsigned idx,
 		read_syscalls(r, v, w, l);
 	if (!r->rc)
 		read_stalls(r, v, w, l);
+	if (!r->rc)
+		read_stall_total(r, v, w, l);
 	if (!r->rc)
 		read_file_io(r, v, w, l);
 	if (!r->rc)

@@ -253,8 +253,9 @@ static int write_loop(FILE *f, const struct ls_summary *s, const struct ls_loop_
 	sj_str(f, l->tid ? ls_loop_proc_comm(s, l) : NULL, LS_COMM_LEN);
 	if (l->merged)
 		fprintf(f, ",\"merged_threads\":%u", l->merged);
-	fprintf(f, ",\"iterations\":%llu,\"stalls\":%llu,",
-		(unsigned long long)l->iterations, (unsigned long long)l->stalls);
+	fprintf(f, ",\"iterations\":%llu,\"stalls\":%llu,\"stall_ns\":%llu,",
+		(unsigned long long)l->iterations, (unsigned long long)l->stalls,
+		(unsigned long long)l->stall_total_ns);
 	sj_dist(f, "busy", &l->busy, l->busy_total_ns);
 	fputc(',', f);
 	sj_dist(f, "poll_wait", &l->poll, l->poll_total_ns);

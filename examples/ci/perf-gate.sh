@@ -6,10 +6,11 @@
 # code means the recording itself failed.
 #
 #   perf-gate.sh [-b BASELINE_DIR] [-o OUT_DIR] [-n RUNS] [-j JUNIT.xml] [-s SLOWDOWN_PERCENT]
-#                [-m METRIC=LIMIT ...]   (limits on top of check's defaults)
+#                [-w blocks|stalls] [-m METRIC=LIMIT ...]   (limits on top of check's defaults)
 #   perf-gate.sh -r -o DIR [-n RUNS]    record only (a new baseline: -o examples/ci/baseline)
 #
-# RUNS (default 5) runs are recorded and compared with the baseline's runs
+# KIND is workload.sh's (blocks, the default; stalls: a short run with three
+# 80 ms stalls). RUNS (default 5) runs are recorded and compared with the baseline's runs
 # through their median: one run slowed by a busy CI machine cannot fail the
 # gate alone, and one slowed baseline run cannot hide a regression.
 # LOOPSCOPE and EXAMPLES point at the binaries (default: build/).
@@ -21,10 +22,11 @@ baseline=$here/baseline
 outdir=
 junit=
 slow=0
+kind=blocks
 runs=5
 record_only=0
 limits=()
-while getopts "b:o:n:j:s:rm:" opt; do
+while getopts "b:o:n:j:s:w:rm:" opt; do
 	case $opt in
 	m) limits+=(--max "$OPTARG") ;;
 	b) baseline=$OPTARG ;;
@@ -32,8 +34,9 @@ while getopts "b:o:n:j:s:rm:" opt; do
 	n) runs=$OPTARG ;;
 	j) junit=$OPTARG ;;
 	s) slow=$OPTARG ;;
+	w) kind=$OPTARG ;;
 	r) record_only=1 ;;
-	*) echo "usage: $0 [-b BASELINE_DIR] [-o OUT_DIR] [-n RUNS] [-j JUNIT] [-s PCT] [-r]" >&2
+	*) echo "usage: $0 [-b BASELINE_DIR] [-o OUT_DIR] [-n RUNS] [-j JUNIT] [-s PCT] [-w KIND] [-r]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -64,7 +67,7 @@ record_run() {
 		kill "$rec" 2> /dev/null
 		return 3
 	fi
-	"$here/workload.sh" "$port" "$slow" || { kill "$rec"; echo "perf-gate: workload failed" >&2; return 3; }
+	"$here/workload.sh" "$port" "$slow" "$kind" || { kill "$rec"; echo "perf-gate: workload failed" >&2; return 3; }
 	"$EXAMPLES/loadgen" -p "$port" --cmd QUIT > /dev/null
 	if ! wait "$rec"; then
 		echo "perf-gate: loopscope record failed: $(head -1 "$err")" >&2

@@ -33,8 +33,8 @@ B=$TMP/base/run-1.json
 BASE=(--baseline "$TMP/base/run-1.json" --baseline "$TMP/base/run-2.json" --baseline "$TMP/base/run-3.json")
 
 # ---- verdicts ----
-expect "a run against itself passes" 0 "check: pass: 2 metrics" -- "$LS" check --baseline "$B" "$B"
-check "table header" grep -qE "^METRIC +BASELINE +CURRENT +CHANGE +95% CI +LIMIT +VERDICT" "$TMP/out"
+expect "a run against itself passes" 0 "check: pass: 4 metrics" -- "$LS" check --baseline "$B" "$B"
+check "table header" grep -qE "^METRIC +BASELINE +CURRENT +CHANGE +95% CI +SPREAD +LIMIT +VERDICT" "$TMP/out"
 check "no change on itself" grep -qE "^busy.p99 .* \+0\.0% .* ok$" "$TMP/out"
 expect "same build, other runs: noise passes" 0 "check: pass" -- "$LS" check "${BASE[@]}" "$TMP"/same/*.json
 expect "30% longer blocks: regression, exit 1" 1 "check: FAIL: [12] regressions?" -- \
@@ -56,6 +56,7 @@ expect "too few samples never fail" 0 "few-samples" -- "$LS" check --baseline "$
 expect "-q prints only regressions" 1 "" -- "$LS" check -q --baseline "$B" "$TMP"/slow/*.json
 check "-q: no ok rows" [ "$(grep -c ' ok$' "$TMP/out")" = 0 ]
 expect "median of several runs" 0 "check: pass" -- "$LS" check "${BASE[@]}" "$TMP"/base/*.json
+check "several runs: each side's run-to-run spread is shown" grep -qE "^busy.p99 .* [0-9]+\.[0-9]/[0-9]+\.[0-9]% +\+5% " "$TMP/out"
 printf '# perf limits\nbusy.p50 = +1000%%   # microseconds: swings with the runner, keep loose\n\nsyscall.read.p99 = 5ms\n' > "$TMP/limits.conf"
 expect "--config" 0 "syscall.read.p99" -- "$LS" check "${BASE[@]}" "$TMP"/same/*.json --config "$TMP/limits.conf"
 check "--config replaces the defaults" [ "$(grep -c '^busy.p99' "$TMP/out")" = 0 ]
@@ -102,8 +103,11 @@ SB=(--baseline "$TMP/sb/run-1.json" --baseline "$TMP/sb/run-2.json" --baseline "
 expect "stalls: 60% longer fails at one run a side, exactly" 1 "check: FAIL" -- \
 	"$LS" check --baseline "$TMP/sb/run-1.json" "$TMP/s60/run-1.json" --junit "$TMP/causes.xml"
 check "stalls: the cause's row: 80 ms -> 128 ms, +60%, by the exact rule" \
-	grep -qE "^ +8[0-9]\.[0-9] ms +12[0-9]\.[0-9] ms +\+(5[5-9]|6[0-4])\.[0-9]% +1/1 +exact: one run on a side +REGRESSION$" "$TMP/out"
+	grep -qE "^ +8[0-9]\.[0-9] ms +12[0-9]\.[0-9] ms +\+(5[5-9]|6[0-4])\.[0-9]% +1/1 +- +exact: one run on a side +REGRESSION$" "$TMP/out"
 check "stalls: the row names busy_spin" grep -qE "^  busy_spin <- " "$TMP/out"
+check "stalls: stall_time, compared by default, 240 ms -> 384 ms, exactly" \
+	grep -qE "^stall_time +2[34][0-9]\.[0-9] ms +3[6-9][0-9]\.[0-9] ms +\+(5[5-9]|6[0-4])\.[0-9]% exact: 1 run .* REGRESSION$" "$TMP/out"
+check "stalls: the stall count is unchanged" grep -qE "^stalls +3 +3 +\+0\.0% .* ok$" "$TMP/out"
 check "stalls: one run a side says the verdict is weaker" grep -q "one run on a side: run-to-run noise is not measured" "$TMP/out"
 check "stalls: JUnit has the cause as a failed testcase" \
 	[ "$(xmllint --xpath "count(//testcase[failure][starts-with(@name,'stall cause: busy_spin')])" "$TMP/causes.xml")" = 1 ]
@@ -111,10 +115,19 @@ expect "stalls: same build, 3 runs a side, passes" 0 "check: pass: .* 1 stall ca
 	"$LS" check "${SB[@]}" "$TMP"/ss/*.json
 expect "stalls: 10% longer fails at 3 runs a side" 1 "check: FAIL" -- "$LS" check "${SB[@]}" "$TMP"/s10/*.json
 check "stalls: every run past the other side's decided it" \
-	grep -qE "\+(([5-9])|(1[0-4]))\.[0-9]% +3/3 +every run past the other side's +REGRESSION$" "$TMP/out"
+	grep -qE "\+(([5-9])|(1[0-4]))\.[0-9]% +3/3 +[0-9.]+/[0-9.]+% +every run past the other side's +REGRESSION$" "$TMP/out"
+check "stalls: and stall_time, by the same rule" grep -qE "^stall_time .* every run .* REGRESSION$" "$TMP/out"
+# two 80 ms runs and a 88 ms one against the reverse: the medians differ by 10%,
+# the runs overlap: noise for stall_time and the cause alike, not a regression
+expect "stalls: overlapping runs are noise, not a regression" 0 "check: pass" -- "$LS" check \
+	--baseline "$TMP/sb/run-1.json" --baseline "$TMP/sb/run-2.json" --baseline "$TMP/s10/run-1.json" \
+	"$TMP/s10/run-2.json" "$TMP/s10/run-3.json" "$TMP/sb/run-3.json"
+check "stalls: stall_time reads noise" grep -qE "^stall_time .* \+(9|10)\.[0-9]% every run .* noise$" "$TMP/out"
 expect "stalls: a loose stall_cause limit passes the 10%" 0 "check: pass" -- \
 	"$LS" check "${SB[@]}" "$TMP"/s10/*.json --max stall_cause=+20%
-expect "stalls: --no-stall-causes does not compare them" 0 "check: pass: 2 metrics and 0 stall causes" -- \
+check "stalls: the default stall limits follow stall_cause's" grep -qE "^stall_time .* \+20% +ok$" "$TMP/out"
+expect "stalls: --no-stall-causes compares no cause, stall_time still fails" 1 \
+	"check: FAIL: 1 regression in 4 metrics and 0 stall causes" -- \
 	"$LS" check --baseline "$TMP/sb/run-1.json" "$TMP/s60/run-1.json" --no-stall-causes
 expect "stalls: a new stall fails" 1 "check: FAIL" -- "$LS" check --baseline "$TMP/sb/run-1.json" "$TMP/snew/run-1.json"
 check "stalls: the new one is off CPU in nanosleep, and new" \

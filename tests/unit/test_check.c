@@ -114,3 +114,30 @@ TEST(check_median_of_runs_ignores_one_slow_run)
 	ASSERT_NEAR(r.change, 0.10, 0.02);
 	ASSERT_EQ(cmp_quantile_runs(pb, 0, pc, 3, 0.99, NULL, &r), -EINVAL);
 }
+
+TEST(check_run_to_run_spread_widens_the_interval)
+{
+	static struct ls_hist b[3], c[3];
+	const struct ls_hist *pb[3] = { &b[0], &b[1], &b[2] }, *pc[3] = { &c[0], &c[1], &c[2] };
+	static const double bf[3] = { 1.0, 1.1, 1.2 }, cf[3] = { 1.1, 1.2, 1.3 };
+	struct cmp_result r;
+	unsigned i;
+
+	/*
+	 * Each run has 5000 iterations, so within a run p99 and the mean are
+	 * known to a percent or two; the runs themselves spread by 20%. The
+	 * medians differ by +9%, which resampling iterations alone would call
+	 * certain; resampling runs too, the interval must hold no change.
+	 */
+	for (i = 0; i < 3; i++) {
+		fill(&b[i], 5000, 100 * US, 900 * US, bf[i], 40 + i);
+		fill(&c[i], 5000, 100 * US, 900 * US, cf[i], 50 + i);
+	}
+	ASSERT_EQ(cmp_quantile_runs(pb, 3, pc, 3, 0.99, NULL, &r), 0);
+	ASSERT_NEAR(r.change, 0.09, 0.03);
+	if (!(r.lo < 0 && r.hi > 0.09))
+		LS_FAIL("p99 interval [%g, %g] should span the runs' spread", r.lo, r.hi);
+	ASSERT_EQ(cmp_mean_runs(pb, 3, pc, 3, NULL, &r), 0);
+	if (!(r.lo < 0 && r.hi > 0.09))
+		LS_FAIL("mean interval [%g, %g] should span the runs' spread", r.lo, r.hi);
+}

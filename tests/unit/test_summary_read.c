@@ -34,7 +34,7 @@ static void build(struct ls_summary *s)
 		ls_hist_add(&rloop.poll, v / 3);
 		ls_hist_add(&rd_stats.dur, i);
 	}
-	rloop.iterations = 5000, rloop.stalls = 2;
+	rloop.iterations = 5000, rloop.stalls = 2, rloop.stall_total_ns = 140 * MS;
 	rloop.busy_total_ns = rloop.busy.sum, rloop.poll_total_ns = rloop.poll.sum;
 	rd_stats.count = 5000, rd_stats.errors = 3, rd_stats.total_ns = rd_stats.dur.sum;
 	rd_stats.by_fd_kind[LS_FD_SOCKET] = 4999, rd_stats.by_fd_kind[LS_FD_FILE] = 1;
@@ -110,9 +110,38 @@ TEST(summary_read_round_trip)
 	ASSERT(!memcmp(l->sys[LS_SYS_READ], &rd_stats, sizeof(rd_stats)));
 	ASSERT_EQ(l->nstalls_kept, 2);
 	ASSERT(!memcmp(l->top_stalls, rloop.top_stalls, 2 * sizeof(struct ls_stall)));
+	ASSERT_U64_EQ(l->stall_total_ns, 140 * MS);
+	ASSERT(!l->stall_total_partial);
 	ASSERT(!memcmp(l->file_io, rloop.file_io, sizeof(struct ls_file_io)));
 	/* what we read writes the same document again */
 	rewrites_same(f, doc);
+}
+
+/* Files before "stall_ns": the listed stalls' sum, and said to be partial when some are not listed. */
+TEST(summary_read_stall_total_of_older_files)
+{
+	struct summary_error err;
+	struct summary_file *f;
+	struct ls_summary s;
+	const char *from = "\"stall_ns\":140000000,";
+	char *doc, *p;
+	size_t len;
+	int stalls;
+
+	for (stalls = 2; stalls <= 3; stalls++) {
+		build(&s);
+		rloop.stalls = (uint64_t)stalls;
+		doc = to_json(&s, &meta, &len);
+		ASSERT((p = strstr(doc, from)) != NULL);
+		memmove(p, p + strlen(from), strlen(p + strlen(from)) + 1);
+		if (summary_read_buf(doc, strlen(doc), &f, &err))
+			LS_FAIL("read back: %s", err.msg);
+		ASSERT_U64_EQ(f->s.loops[0]->stall_total_ns, 140 * MS);	/* 80 + 60 ms listed */
+		ASSERT_EQ(f->s.loops[0]->stall_total_partial, stalls == 3);
+		summary_file_free(f);
+		free(doc);
+	}
+	rloop.stalls = 2;
 }
 
 /* The entry of merged exited loop threads keeps its count through JSON. */
