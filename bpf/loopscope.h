@@ -27,6 +27,7 @@ enum ls_rec_type {
 	LS_REC_PROC = 12,	/* struct ls_rec_proc: a process joined, changed or left the traced set */
 	LS_REC_FD_PATH = 13,	/* struct ls_rec_fd_path: the path of a regular file's fd (user space) */
 	LS_REC_JS_FRAME = 14,	/* struct ls_rec_js_frame: a JavaScript frame V8's heap named (user space) */
+	LS_REC_WORK_NAME = 15,	/* struct ls_rec_work_name: what a pool item's function or owner is (user space) */
 	LS_REC_TYPE_MAX,
 };
 
@@ -212,6 +213,32 @@ struct ls_rec_uv_work {
 	__u64 work;		/* the struct uv__work pointer: the item's identity */
 	__u32 kind;		/* enum ls_work_kind */
 	__u32 __pad;
+	/*
+	 * LS_WORK_SUBMIT of a queue_work or an unknown kind, else 0: what may
+	 * name the item's kind (ls_rec_work_name). work_fn: the work function
+	 * libuv was given. owner: the two words before the uv_work_t, where a
+	 * C++ object that embeds it keeps its vtable pointer (node's
+	 * ThreadPoolWork: vptr, env_, work_req_); user space names a word only
+	 * when it points into a vtable symbol, so a plain C caller's bytes
+	 * there name nothing.
+	 */
+	__u64 work_fn;
+	__u64 owner[2];
+};
+
+/*
+ * What a pool item's work function or owner vtable is, in pid, named from
+ * the target's symbols by user space (cli/work_names.c) before the first
+ * submit that carries addr: "DeriveBitsJob<PBKDF2Traits>" (a vtable, its
+ * namespaces dropped) or "work" (a work function). Untrusted text.
+ */
+#define LS_WORK_NAME_MAX	64
+
+struct ls_rec_work_name {
+	__u32 type;		/* LS_REC_WORK_NAME */
+	__u32 pid;
+	__u64 addr;		/* a work_fn or owner word of ls_rec_uv_work */
+	char name[LS_WORK_NAME_MAX];
 };
 
 /*

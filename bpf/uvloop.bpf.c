@@ -124,8 +124,14 @@ int BPF_KRETPROBE(ls_uv_phase_exit)
 	return 0;
 }
 
-static __always_inline void emit_work(__u32 tid, __u32 event, __u64 work, __u32 kind,
-				      __u64 ts, __u64 end)
+/* What may name a submitted item's kind (ls_rec_uv_work.work_fn, owner); NULL: none. */
+struct work_names {
+	__u64 fn;
+	__u64 owner[2];
+};
+
+static __always_inline void emit_work_named(__u32 tid, __u32 event, __u64 work, __u32 kind,
+					    __u64 ts, __u64 end, const struct work_names *n)
 {
 	struct ls_rec_uv_work *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 
@@ -142,8 +148,17 @@ static __always_inline void emit_work(__u32 tid, __u32 event, __u64 work, __u32 
 	r->work = work;
 	r->kind = kind;
 	r->__pad = 0;
+	r->work_fn = n ? n->fn : 0;
+	r->owner[0] = n ? n->owner[0] : 0;
+	r->owner[1] = n ? n->owner[1] : 0;
 	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
 	__sync_fetch_and_add(&stats.events, 1);
+}
+
+static __always_inline void emit_work(__u32 tid, __u32 event, __u64 work, __u32 kind,
+				      __u64 ts, __u64 end)
+{
+	emit_work_named(tid, event, work, kind, ts, end, NULL);
 }
 
 /* uv__work_submit(loop, w, kind, work_fn, done_fn) */
@@ -152,25 +167,31 @@ int BPF_KPROBE(ls_uv_submit, void *loop, void *w, int pool_kind, void *work_fn)
 {
 	__u32 tid = target_tid(), *kind;
 	__u64 fn = (__u64)work_fn;
+	struct work_names n = { .fn = fn };
 
 	if (!tid)
 		return 0;
 	kind = bpf_map_lookup_elem(&work_kinds, &fn);
-	emit_work(tid, LS_WORK_SUBMIT, (__u64)w, kind ? *kind : LS_WORK_OTHER,
-		  bpf_ktime_get_boot_ns(), 0);
+	/* libuv's own kinds (fs, getaddrinfo...) are named by the map; another, by its function */
+	emit_work_named(tid, LS_WORK_SUBMIT, (__u64)w, kind ? *kind : LS_WORK_OTHER,
+			bpf_ktime_get_boot_ns(), 0, kind ? NULL : &n);
 	return 0;
 }
 
 /* uv_queue_work(loop, req, work_cb, after_cb): its uv__work sits inside req */
 SEC("uprobe")
-int BPF_KPROBE(ls_uv_queue_work, void *loop, void *req)
+int BPF_KPROBE(ls_uv_queue_work, void *loop, void *req, void *work_cb)
 {
+	struct work_names n = { .fn = (__u64)work_cb };
 	__u32 tid = target_tid();
 
 	if (!tid || !req)
 		return 0;
-	emit_work(tid, LS_WORK_SUBMIT, (__u64)req + LS_UV_WORK_REQ_OFFSET, LS_WORK_WORK,
-		  bpf_ktime_get_boot_ns(), 0);
+	/* unreadable (req at the start of a mapping): no owner, the function still names it */
+	if (bpf_probe_read_user(n.owner, sizeof(n.owner), (char *)req - sizeof(n.owner)))
+		n.owner[0] = n.owner[1] = 0;
+	emit_work_named(tid, LS_WORK_SUBMIT, (__u64)req + LS_UV_WORK_REQ_OFFSET, LS_WORK_WORK,
+			bpf_ktime_get_boot_ns(), 0, &n);
 	return 0;
 }
 

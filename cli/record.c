@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "exitcodes.h"
 #include "fd_paths.h"
+#include "work_names.h"
 #include "output.h"
 #include "proc_syms.h"
 #include "procs.h"
@@ -50,14 +51,15 @@ struct recording {
 	FILE *raw;
 	int raw_err;
 	struct fd_paths *paths;		/* names of the stored files used */
+	struct work_names *work_names;	/* kinds of pool items, from the symbols */
 };
 
 /* A record of our own, into the stream: the raw capture and the correlator, as on_record does. */
-static void push_path(struct recording *r, struct ls_rec_fd_path *p)
+static void push_own(struct recording *r, const void *rec, size_t len)
 {
 	if (r->raw && !r->raw_err)
-		r->raw_err = rawfile__write(r->raw, p, sizeof(*p));
-	correlator__push(session__correlator(r->s), p, sizeof(*p));
+		r->raw_err = rawfile__write(r->raw, rec, len);
+	correlator__push(session__correlator(r->s), rec, len);
 }
 
 /* Each record, before the correlator: the raw capture, and names that may not last. */
@@ -66,12 +68,18 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct recording *r = ctx;
 
 	__u32 type = *(__u32 *)data;
+	struct ls_rec_work_name names[WORK_NAMES_PER_SUBMIT];
 	struct ls_rec_fd_path path;
+	unsigned i, n;
 
 	/* a file's path goes first, so its calls find it: read now, while its fd may be open */
 	if (type == LS_REC_SYSCALL && len == sizeof(struct ls_rec_syscall) &&
 	    fd_paths__name(r->paths, data, &path))
-		push_path(r, &path);
+		push_own(r, &path, sizeof(path));
+	/* so do the names of a pool item's kind (the process may exit before the end) */
+	n = work_names__name(r->work_names, r->syms, data, len, names);
+	for (i = 0; i < n; i++)
+		push_own(r, &names[i], sizeof(names[i]));
 	if (r->syms)
 		proc_syms__on_record(r->syms, data, len);
 	if (r->raw && !r->raw_err)
@@ -467,7 +475,8 @@ static int record(const struct record_opts *o)
 {
 	struct recording r = { .o = o, .trace_out.fd = -1, .raw_out.fd = -1,
 			       .dbg = new_debuginfo(o),
-			       .paths = fd_paths__new() };	/* NULL (ENOMEM): files go by fd */
+			       .paths = fd_paths__new(),	/* NULL (ENOMEM): files go by fd */
+			       .work_names = work_names__new() };	/* NULL: pool kinds unnamed */
 	const struct session_opts so = {
 		.cmd = "record", .prefix = "loopscope", .verb = "tracing",
 		.targets = o->targets, .cmd_argv = o->cmd, .seed_threads = true,
@@ -509,6 +518,7 @@ out:
 	trace_export__free(r.te);
 	proc_syms__free(r.syms);
 	fd_paths__free(r.paths);
+	work_names__free(r.work_names);
 	debuginfo__free(r.dbg);
 	folded__free(r.folded);
 	pftrace__free(r.pf);

@@ -125,6 +125,7 @@ void correlator__free(struct correlator *c)
 	stc_free(c);
 	prc_free(c);
 	fdp_free(c);
+	uvn_free(c);
 	ls_summary_free_procs(&c->summary);
 	ls_table_free(&c->threads);
 	free(c->summary.loops);
@@ -480,6 +481,7 @@ static const struct {
 	[LS_REC_PROC] = { sizeof(struct ls_rec_proc), prc_proc_rec },
 	[LS_REC_FD_PATH] = { sizeof(struct ls_rec_fd_path), fdp_path_rec },
 	[LS_REC_JS_FRAME] = { sizeof(struct ls_rec_js_frame), on_js_frame_rec },
+	[LS_REC_WORK_NAME] = { sizeof(struct ls_rec_work_name), uvn_name_rec },
 };
 
 /* Room for any record, aligned for its fields. */
@@ -496,6 +498,7 @@ union any_rec {
 	struct ls_rec_proc proc;
 	struct ls_rec_fd_path fd_path;
 	struct ls_rec_js_frame js_frame;
+	struct ls_rec_work_name work_name;
 };
 
 int correlator__push(struct correlator *c, const void *rec, size_t len)

@@ -20,6 +20,7 @@ struct stc_run;
 struct stc_thread;
 struct prc_run;
 struct fdp_run;
+struct uvn_run;
 
 struct thread_state {
 	struct ls_thread info;
@@ -46,6 +47,7 @@ struct correlator {
 	struct stc_run *stc;
 	struct prc_run *procs;		/* procs_model.c */
 	struct fdp_run *fdp;		/* fd_paths_model.c */
+	struct uvn_run *uvn;		/* uv_work_names.c */
 };
 
 /* The thread of tid, created (and reported to the sink) when first seen. NULL: ENOMEM. */
@@ -65,6 +67,12 @@ void uvc_end_iteration(struct correlator *c, struct thread_state *t, const struc
 void uvc_finish(struct correlator *c);
 void uvc_free_thread(struct thread_state *t);
 void uvc_free(struct correlator *c);
+
+/* LS_REC_WORK_NAME (uv_work_names.c). */
+int uvn_name_rec(struct correlator *c, const void *rec);
+/* The named entry of a submitted item (its owner's class first, else its function); -1: none. */
+int32_t uvn_named_of(struct correlator *c, const struct ls_rec_uv_work *r, uint32_t kind);
+void uvn_free(struct correlator *c);
 
 int stc_stack_rec(struct correlator *c, const void *rec);
 int stc_sample_rec(struct correlator *c, const void *rec);

@@ -70,3 +70,39 @@ bool ls_demangle(const char *name, char *buf, size_t len)
 	free(out);
 	return true;
 }
+
+/* Drops a "(anonymous namespace)::" at s; how many bytes it spans, or 0. */
+static size_t anon_ns(const char *s)
+{
+	static const char anon[] = "(anonymous namespace)::";
+
+	return strncmp(s, anon, sizeof(anon) - 1) ? 0 : sizeof(anon) - 1;
+}
+
+bool ls_short_type_name(const char *demangled, char *buf, size_t len)
+{
+	size_t o = 0, start = 0, skip;
+	const char *s = demangled;
+
+	if (!len)
+		return false;
+	while (*s) {
+		if ((skip = anon_ns(s))) {
+			s += skip;
+			continue;
+		}
+		if (s[0] == ':' && s[1] == ':') {	/* a qualifier ended: drop it */
+			o = start;
+			s += 2;
+			continue;
+		}
+		if (o + 1 >= len)
+			return false;
+		buf[o++] = *s;
+		if (strchr("<, (", *s))		/* a new name starts after these */
+			start = o;
+		s++;
+	}
+	buf[o] = 0;
+	return o > 0;
+}

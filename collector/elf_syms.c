@@ -48,7 +48,18 @@ static uint64_t sized(Elf *elf, const GElf_Sym *sym)
 	return sh.sh_addr + sh.sh_size - sym->st_value;
 }
 
-/* Adds the function symbols of one symbol table section; returns how many or -errno. */
+/*
+ * Functions, and vtables (an OBJECT named _ZTV...): a pool item's owner is
+ * named by the vtable its first word points into (cli/work_names.c). No
+ * code address lies in a vtable, so frames never resolve to one.
+ */
+static bool wanted(unsigned type, const char *name)
+{
+	return type == STT_FUNC || type == STT_GNU_IFUNC ||
+	       (type == STT_OBJECT && name && !strncmp(name, "_ZTV", 4));
+}
+
+/* Adds the function and vtable symbols of one symbol table section; how many functions, or -errno. */
 static int read_symtab(struct ls_elf *e, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
@@ -66,17 +77,17 @@ static int read_symtab(struct ls_elf *e, Elf *elf, Elf_Scn *scn, const GElf_Shdr
 		if (!gelf_getsym(d, (int)i, &sym))
 			break;
 		type = GELF_ST_TYPE(sym.st_info);
-		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
-		    !sym.st_value)
+		if (sym.st_shndx == SHN_UNDEF || !sym.st_value ||
+		    (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_OBJECT))
 			continue;
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
-		if (!name || !*name)
+		if (!name || !*name || !wanted(type, name))
 			continue;
 		err = symtab__add(&e->syms, sym.st_value, sized(elf, &sym), name, strlen(name),
 				  sym_rank(&sym, name));
 		if (err)
 			return err;
-		added++;
+		added += type != STT_OBJECT;
 	}
 	return added;
 }

@@ -126,6 +126,7 @@ struct ls_work_item {
 	uint64_t work;		/* the uv__work pointer (reused by libuv after done) */
 	uint32_t pid;
 	uint32_t kind;		/* enum ls_work_kind */
+	int32_t named;		/* its entry in ls_pool_summary.named, -1: none */
 	uint32_t submit_tid;
 	uint32_t worker_tid;
 	uint32_t done_tid;
@@ -339,6 +340,14 @@ struct ls_work_stats {		/* per enum ls_work_kind */
 };
 
 #define LS_MAX_WORKERS 1024
+#define LS_MAX_WORK_NAMES 32	/* named kinds kept; later names are counted in named_full */
+
+/* Pool items of one name (their owner's class or their work function), within one kind. */
+struct ls_work_named {
+	char name[LS_WORK_NAME_MAX];	/* the target's symbol, untrusted */
+	uint32_t kind;			/* enum ls_work_kind */
+	struct ls_work_stats st;
+};
 
 struct ls_pool_summary {
 	struct ls_work_stats *kinds[LS_WORK_KIND_MAX];	/* NULL when never seen */
@@ -347,6 +356,9 @@ struct ls_pool_summary {
 	uint32_t nworkers;				/* distinct worker threads seen */
 	uint32_t workers[LS_MAX_WORKERS];
 	uint64_t worker_idle_ns;			/* futex waits of the workers */
+	uint32_t nnamed;
+	struct ls_work_named *named[LS_MAX_WORK_NAMES];	/* by first sight */
+	uint64_t named_full;				/* items of a name past the cap: by kind only */
 };
 
 /* The first loops, listed one by one; later loop threads fold into one entry as they exit. */

@@ -83,6 +83,44 @@ static int read_kind(struct rd *r, const struct json_value *e, const char *w,
 	return r->rc;
 }
 
+/* "by_name" (optional: files before it have none). */
+static int read_named(struct rd *r, const struct json_value *o, struct ls_pool_summary *p)
+{
+	const struct json_value *a = json_get(o, "by_name"), *e, *name, *kind;
+	struct ls_work_named *n;
+	char w[PATH_LEN];
+	int k;
+
+	if (!a)
+		return 0;
+	if (a->type != JSON_ARRAY)
+		return sr_bad(r, "threadpool.by_name", "expected an array");
+	if (json_get(o, "names_full"))
+		p->named_full = sr_u64(r, o, "threadpool", "names_full");
+	for (e = a->child; e && !r->rc; e = e->next) {
+		snprintf(w, sizeof(w), "threadpool.by_name[%u]", p->nnamed);
+		if (p->nnamed == LS_MAX_WORK_NAMES)
+			return sr_bad(r, w, "more than %d names", LS_MAX_WORK_NAMES);
+		if (e->type != JSON_OBJECT)
+			return sr_bad(r, w, "expected an object");
+		name = sr_member(r, e, w, "name", JSON_STRING);
+		kind = sr_member(r, e, w, "kind", JSON_STRING);
+		if (r->rc)
+			return r->rc;
+		if (!name->str[0] || strlen(name->str) >= LS_WORK_NAME_MAX)
+			return sr_bad(r, w, "\"name\" must be 1 to %d bytes", LS_WORK_NAME_MAX - 1);
+		if ((k = kind_of(kind->str)) < 0)
+			return sr_bad(r, w, "unknown kind");
+		if (!(n = calloc(1, sizeof(*n))))
+			return r->rc = -ENOMEM;
+		p->named[p->nnamed++] = n;
+		snprintf(n->name, sizeof(n->name), "%s", name->str);
+		n->kind = (uint32_t)k;
+		read_kind(r, e, w, &n->st);
+	}
+	return r->rc;
+}
+
 int sr_read_pool(struct rd *r, const struct json_value *root, struct ls_summary *s)
 {
 	const struct json_value *o = json_get(root, "threadpool"), *kinds, *e;
@@ -109,7 +147,7 @@ int sr_read_pool(struct rd *r, const struct json_value *root, struct ls_summary 
 			return r->rc = -ENOMEM;
 		read_kind(r, e, w, p->kinds[k]);
 	}
-	return r->rc;
+	return r->rc ? r->rc : read_named(r, o, p);
 }
 
 void sr_free_pool(struct ls_summary *s)
@@ -120,4 +158,7 @@ void sr_free_pool(struct ls_summary *s)
 		free(s->pool.kinds[k]);
 		s->pool.kinds[k] = NULL;
 	}
+	for (k = 0; k < s->pool.nnamed; k++)
+		free(s->pool.named[k]);
+	s->pool.nnamed = 0;
 }

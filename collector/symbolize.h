@@ -162,5 +162,13 @@ const char *ls_frame_label(const struct ls_frame_info *fi, char *buf, size_t sz)
 
 /* Demangles a C++ (Itanium ABI) name into buf; false if name is not one. */
 bool ls_demangle(const char *name, char *buf, size_t len);
+/*
+ * A demangled name without its namespaces and classes, template arguments
+ * too: "node::crypto::DeriveBitsJob<node::crypto::PBKDF2Traits>" is
+ * "DeriveBitsJob<PBKDF2Traits>", "node::(anonymous
+ * namespace)::CompressionStream<...>" "CompressionStream<...>". False when
+ * it does not fit in buf (a cut name could merge two kinds) or is empty.
+ */
+bool ls_short_type_name(const char *demangled, char *buf, size_t len);
 
 #endif

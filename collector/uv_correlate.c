@@ -252,6 +252,7 @@ static struct ls_work_item *get_item(struct uvc_run *u, uint32_t pid, uint64_t w
 		it->work = w;
 		it->pid = pid;
 		it->id = ++u->next_work_id;
+		it->named = -1;
 	}
 	return it;
 }
@@ -317,12 +318,10 @@ static void drop_item(struct uvc_run *u, struct ls_work_item *w)
 	ls_table_remove(&u->work, w);
 }
 
-/* Its latencies into the summary, then the item goes (w is invalid after). */
-static void complete_item(struct correlator *c, struct ls_work_item *w)
+/* An item's latencies, or that it never completed, into st. */
+static void add_item(struct ls_work_stats *st, const struct ls_work_item *w)
 {
-	struct ls_work_stats *st = kind_stats(&c->summary.pool, w->kind);
-
-	if (st && w->done_end) {
+	if (w->done_end) {
 		st->count++;
 		if (w->submit_ts && w->pickup_ts >= w->submit_ts)
 			ls_hist_add(&st->queue, w->pickup_ts - w->submit_ts);
@@ -330,9 +329,28 @@ static void complete_item(struct correlator *c, struct ls_work_item *w)
 			ls_hist_add(&st->run, w->run_end - w->pickup_ts);
 		if (w->run_end && w->done_start >= w->run_end)
 			ls_hist_add(&st->done, w->done_start - w->run_end);
-	} else if (st) {
+	} else {
 		st->incomplete++;
 	}
+}
+
+/* The item's stats by name as well as by kind, when it has one. */
+static struct ls_work_stats *named_stats(struct correlator *c, const struct ls_work_item *w)
+{
+	const struct ls_pool_summary *p = &c->summary.pool;
+
+	return w->named >= 0 && (uint32_t)w->named < p->nnamed ? &p->named[w->named]->st : NULL;
+}
+
+/* Its latencies into the summary, then the item goes (w is invalid after). */
+static void complete_item(struct correlator *c, struct ls_work_item *w)
+{
+	struct ls_work_stats *st = kind_stats(&c->summary.pool, w->kind), *ns = named_stats(c, w);
+
+	if (st)
+		add_item(st, w);
+	if (ns)
+		add_item(ns, w);
 	if (!w->done_end)
 		report_work(c, w, 0, NULL);
 	leave_state(c->uv, w);
@@ -368,11 +386,15 @@ static void pool_gauges(struct correlator *c, const struct ls_rec_uv_work *r, ui
 static void end_sync(struct correlator *c, struct ls_work_item *w, const struct ls_rec_uv_work *r,
 		     const struct thread_state *t)
 {
-	struct ls_work_stats *st = kind_stats(&c->summary.pool, w->kind);
+	struct ls_work_stats *st = kind_stats(&c->summary.pool, w->kind), *ns = named_stats(c, w);
 
 	if (st) {
 		st->sync++;
 		st->sync_ns += r->end - w->pickup_ts;
+	}
+	if (ns) {
+		ns->sync++;
+		ns->sync_ns += r->end - w->pickup_ts;
 	}
 	report_work(c, w, r->event, t);
 	drop_item(c->uv, w);
@@ -443,6 +465,8 @@ static bool apply_event(struct correlator *c, struct ls_work_item *w, const stru
 {
 	switch (r->event) {
 	case LS_WORK_SUBMIT:
+		if (r->work_fn || r->owner[0] || r->owner[1])
+			w->named = uvn_named_of(c, r, w->kind);
 		w->submit_ts = r->ts;
 		w->submit_tid = r->tid;
 		w->queued_at_submit = proc_pool(c->uv, r->pid)->queued + 1;

@@ -371,6 +371,31 @@ static void write_phases(const struct out *o, const struct ls_loop_summary *l)
 	}
 }
 
+/* The same by name: the owner's class or the work function, from the target's symbols. */
+static void write_pool_names(const struct out *o, const struct ls_pool_summary *p)
+{
+	char a[16], b[16], c[16], name[LS_ESC_SIZE(LS_WORK_NAME_MAX)];
+	unsigned k;
+
+	if (!p->nnamed)
+		return;
+	fprintf(o->f, "  %-30s %-11s %6s %7s %10s %10s %10s\n", "BY CLASS OR WORK FUNCTION", "KIND",
+		"DONE", "INCOMPL", "QUEUE P99", "RUN P99", "DONE P99");
+	for (k = 0; k < p->nnamed; k++) {
+		const struct ls_work_named *n = p->named[k];
+
+		fprintf(o->f, "  %-30s %-11s %6" PRIu64 " %7" PRIu64 " %10s %10s %10s\n",
+			ls_esc_str(LS_ESC_TEXT, name, sizeof(name), n->name, sizeof(n->name)),
+			ls_work_kind_name(n->kind), n->st.count, n->st.incomplete,
+			dur(a, ls_hist_quantile(&n->st.queue, 0.99)),
+			dur(b, ls_hist_quantile(&n->st.run, 0.99)),
+			dur(c, ls_hist_quantile(&n->st.done, 0.99)));
+	}
+	if (p->named_full)
+		fprintf(o->f, "  %" PRIu64 " names or items past the %d names kept: counted by kind only\n",
+			p->named_full, LS_MAX_WORK_NAMES);
+}
+
 /* libuv's thread pool, all loops' together, by kind of work. */
 static void write_pool(const struct out *o, const struct ls_pool_summary *p)
 {
@@ -400,6 +425,8 @@ static void write_pool(const struct out *o, const struct ls_pool_summary *p)
 			fprintf(o->f, "  %-12s %7" PRIu64 " run on the loop thread itself (a *Sync call), %s\n",
 				"", w->sync, dur(a, w->sync_ns));
 	}
+	if (any)
+		write_pool_names(o, p);
 }
 
 static void write_loop(const struct out *o, const struct ls_loop_summary *l,

@@ -155,6 +155,19 @@ void sj_stall_causes(FILE *f, const struct ls_loop_summary *l, const struct ls_c
 	fputc(']', f);
 }
 
+/* The members of one kind's or one name's stats, without braces. */
+static void write_work_stats(FILE *f, const struct ls_work_stats *w)
+{
+	fprintf(f, "\"count\":%llu,\"incomplete\":%llu,\"sync_on_loop\":%llu,\"sync_ms\":%.3f,",
+		(unsigned long long)w->count, (unsigned long long)w->incomplete,
+		(unsigned long long)w->sync, w->sync_ns / NS_PER_MS);
+	sj_dist(f, "queue", &w->queue, w->queue.sum);
+	fputc(',', f);
+	sj_dist(f, "run", &w->run, w->run.sum);
+	fputc(',', f);
+	sj_dist(f, "done_latency", &w->done, w->done.sum);
+}
+
 void sj_threadpool(FILE *f, const struct ls_summary *s)
 {
 	const struct ls_pool_summary *p = &s->pool;
@@ -165,24 +178,26 @@ void sj_threadpool(FILE *f, const struct ls_summary *s)
 		"\"worker_idle_ms\":%.3f,\"kinds\":{", p->nworkers, p->max_queued, p->max_running,
 		p->worker_idle_ns / NS_PER_MS);
 	for (k = 0; k < LS_WORK_KIND_MAX; k++) {
-		const struct ls_work_stats *w = p->kinds[k];
-
-		if (!w)
+		if (!p->kinds[k])
 			continue;
 		fputs(sep, f);
 		sj_key(f, ls_work_kind_name(k));
-		fprintf(f, "{\"count\":%llu,\"incomplete\":%llu,\"sync_on_loop\":%llu,\"sync_ms\":%.3f,",
-			(unsigned long long)w->count, (unsigned long long)w->incomplete,
-			(unsigned long long)w->sync, w->sync_ns / NS_PER_MS);
-		sj_dist(f, "queue", &w->queue, w->queue.sum);
-		fputc(',', f);
-		sj_dist(f, "run", &w->run, w->run.sum);
-		fputc(',', f);
-		sj_dist(f, "done_latency", &w->done, w->done.sum);
+		fputc('{', f);
+		write_work_stats(f, p->kinds[k]);
 		fputc('}', f);
 		sep = ",";
 	}
-	fputs("}}", f);
+	fprintf(f, "},\"names_full\":%llu,\"by_name\":[", (unsigned long long)p->named_full);
+	for (k = 0; k < p->nnamed; k++) {
+		fputs(k ? ",{\"name\":" : "{\"name\":", f);
+		sj_str(f, p->named[k]->name, sizeof(p->named[k]->name));	/* the target's symbol */
+		fputs(",\"kind\":", f);
+		sj_str(f, ls_work_kind_name(p->named[k]->kind), SIZE_MAX);
+		fputc(',', f);
+		write_work_stats(f, &p->named[k]->st);
+		fputc('}', f);
+	}
+	fputs("]}", f);
 }
 
 static void write_overflow(FILE *f, const struct ls_overflow *o, const struct summary_json_meta *m)

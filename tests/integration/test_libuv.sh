@@ -61,6 +61,29 @@ check "pool: report exits 0" [ $? = 0 ]
 check "pool: report's pool table: 8 queue_work items done, none incomplete" \
 	grep -Eq "^  queue_work +8 +0 " "$TMP/pq.report"
 check "pool: report names the deepest queue" grep -Eq "deepest queue [4-8]," "$TMP/pq.report"
+check "pool: the 8 items named by their class, from node's vtable symbols" \
+	grep -Eq "^  DeriveBitsJob<PBKDF2Traits> +queue_work +8 +0 " "$TMP/pq.report"
+check "pool: the JSON has the name" [ "$(json "$TMP/pq.json" \
+	"[(n['name'], n['kind'], n['count']) for n in s['threadpool']['by_name']]")" = "[('DeriveBitsJob<PBKDF2Traits>', 'queue_work', 8)]" ]
+
+# ---- zlib and scrypt in node 20: one work function, two classes; names in the raw file too ----
+cat > "$TMP/zs.js" <<'JS'
+const zlib = require('zlib'), crypto = require('crypto');
+let n = 0;
+const buf = Buffer.alloc(1 << 16, 'a');
+function next() { if (++n > 5) return crypto.scrypt('p', 's', 64, () => {}); zlib.gzip(buf, next); }
+next();
+JS
+"$LS" record -o "$TMP/zs.pftrace" --summary "$TMP/zs.json" --raw "$TMP/zs.raw" -- "$NODE" "$TMP/zs.js" \
+	> /dev/null 2> "$TMP/zs.err"
+check "pool kinds: record exits 0" [ $? = 0 ]
+named() { json "$1" "sorted((n['name'], n['count'] > 0, n['incomplete']) for n in s['threadpool']['by_name'])"; }
+check "pool kinds: gzip is ZlibStream, scrypt DeriveBitsJob<ScryptTraits>, all done" \
+	[ "$(named "$TMP/zs.json")" = "[('DeriveBitsJob<ScryptTraits>', True, 0), ('ZlibStream', True, 0)]" ]
+check "pool kinds: 5 gzip calls, one scrypt" [ "$(json "$TMP/zs.json" \
+	"[(n['name'], n['count']) for n in s['threadpool']['by_name'] if 'Scrypt' in n['name'] or n['count'] < 5]")" = "[('DeriveBitsJob<ScryptTraits>', 1)]" ]
+"$LS" replay "$TMP/zs.raw" --summary "$TMP/zsr.json" -o "$TMP/zsr.pftrace" > /dev/null 2>&1
+check "pool kinds: replay names them the same" [ "$(named "$TMP/zsr.json")" = "$(named "$TMP/zs.json")" ]
 check "pool: report's phases table lists the poll phase" grep -Eq "^  poll +[0-9]+ " "$TMP/pq.report"
 
 # ---- (a) readFileSync on the loop vs readFile on the pool ----
@@ -108,6 +131,8 @@ check "static libuv: record exits 0" [ $? = 0 ]
 check "static libuv: found by its static symbols" grep -q "libuv 1.44.* 5/5 phase probes" "$TMP/uv.err"
 check "static libuv: trace decodes" validate_trace "$TMP/uv.pftrace"
 check "static libuv: 8 work items run" [ "$(grep -c ' run queue_work ' "$TMP/uv.pftrace.dump")" = 8 ]
+check "static libuv: named by their work function, work()" [ "$(json "$TMP/uv.json" \
+	"[(n['name'], n['count']) for n in s['threadpool']['by_name']]")" = "[('work', 8)]" ]
 tid=$(json "$TMP/uv.json" "s['loops'][0]['tid']")
 python3 "$HERE/tests/integration/phase_order.py" "$TMP/uv.pftrace.dump" "$tid" "$ORDER_OLD" > "$TMP/uv.check"
 rc=$?

@@ -320,6 +320,7 @@ TEST(summary_read_phases_and_pool)
 {
 	static struct ls_phase_stats timers;
 	static struct ls_work_stats fs;
+	static struct ls_work_named pbkdf2 = { .name = "DeriveBitsJob<PBKDF2Traits>", .kind = LS_WORK_WORK };
 	struct summary_error err;
 	struct summary_file *f;
 	struct ls_summary s;
@@ -340,6 +341,9 @@ TEST(summary_read_phases_and_pool)
 	rloop.phases[LS_PHASE_TIMERS] = &timers;
 	s.pool.kinds[LS_WORK_FS] = &fs;
 	s.pool.nworkers = 4, s.pool.max_queued = 9, s.pool.max_running = 4;
+	pbkdf2.st = fs;
+	pbkdf2.st.count = 8;
+	s.pool.named[0] = &pbkdf2, s.pool.nnamed = 1, s.pool.named_full = 3;
 	doc = to_json(&s, &meta, &len);
 	rloop.phases[LS_PHASE_TIMERS] = NULL;
 	if (summary_read_buf(doc, len, &f, &err))
@@ -356,6 +360,12 @@ TEST(summary_read_phases_and_pool)
 	ASSERT(!memcmp(&f->s.pool.kinds[LS_WORK_FS]->run, &fs.run, sizeof(fs.run)));
 	ASSERT_EQ(f->s.pool.max_queued, 9);
 	ASSERT_EQ(f->s.pool.nworkers, 4);
+	ASSERT_EQ(f->s.pool.nnamed, 1);
+	ASSERT_STR_EQ(f->s.pool.named[0]->name, "DeriveBitsJob<PBKDF2Traits>");
+	ASSERT_EQ(f->s.pool.named[0]->kind, LS_WORK_WORK);
+	ASSERT_EQ(f->s.pool.named[0]->st.count, 8);
+	ASSERT(!memcmp(&f->s.pool.named[0]->st.run, &fs.run, sizeof(fs.run)));
+	ASSERT_U64_EQ(f->s.pool.named_full, 3);
 	free(doc);
 	summary_file_free(f);
 }

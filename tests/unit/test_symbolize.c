@@ -338,3 +338,22 @@ TEST(symbolize_bad_arguments)
 	ASSERT_STR_EQ(buf, "foo(int)");
 	ASSERT(!ls_demangle("_Z3fooi", buf, 4));	/* never truncated */
 }
+
+/* Pool kinds are named by their owner's class: short, and never cut. */
+TEST(short_type_names_drop_namespaces)
+{
+	char buf[64];
+
+	ASSERT(ls_short_type_name("node::crypto::DeriveBitsJob<node::crypto::PBKDF2Traits>", buf,
+				  sizeof(buf)));
+	ASSERT_STR_EQ(buf, "DeriveBitsJob<PBKDF2Traits>");
+	ASSERT(ls_short_type_name("node::(anonymous namespace)::CompressionStream<node::(anonymous "
+				  "namespace)::ZlibContext>", buf, sizeof(buf)));
+	ASSERT_STR_EQ(buf, "CompressionStream<ZlibContext>");
+	ASSERT(ls_short_type_name("a::B<c::D, e::F<g::H> >", buf, sizeof(buf)));
+	ASSERT_STR_EQ(buf, "B<D, F<H> >");
+	ASSERT(ls_short_type_name("work", buf, sizeof(buf)));
+	ASSERT_STR_EQ(buf, "work");
+	ASSERT(!ls_short_type_name("node::crypto::DeriveBitsJob<node::crypto::PBKDF2Traits>", buf, 8));
+	ASSERT(!ls_short_type_name("", buf, sizeof(buf)));
+}

@@ -401,3 +401,75 @@ TEST(uv_poll_that_waits_twice)
 	ASSERT_EQ(s.phases[io].end, 12 * MS);
 	correlator__free(c);
 }
+
+static int push_name(struct correlator *c, uint64_t addr, const char *name)
+{
+	struct ls_rec_work_name r = { .type = LS_REC_WORK_NAME, .pid = PID, .addr = addr };
+
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	return correlator__push(c, &r, sizeof(r));
+}
+
+/* One queue_work item from submit to done, its owner words and work function given. */
+static void named_item(struct correlator *c, uint64_t work, uint64_t owner0, uint64_t owner1,
+		       uint64_t fn, uint64_t t)
+{
+	struct ls_rec_uv_work r = {
+		.type = LS_REC_UV_WORK, .event = LS_WORK_SUBMIT, .pid = PID, .tid = LOOP, .ts = t,
+		.work = work, .kind = LS_WORK_WORK, .work_fn = fn, .owner = { owner0, owner1 },
+	};
+
+	ASSERT_EQ(correlator__push(c, &r, sizeof(r)), 0);
+	r = (struct ls_rec_uv_work){ .type = LS_REC_UV_WORK, .pid = PID, .work = work, .kind = LS_WORK_WORK };
+	r.event = LS_WORK_PICKUP, r.tid = WORKER, r.ts = t + MS;
+	ASSERT_EQ(correlator__push(c, &r, sizeof(r)), 0);
+	r.event = LS_WORK_RUN, r.end = t + 3 * MS;
+	ASSERT_EQ(correlator__push(c, &r, sizeof(r)), 0);
+	r.event = LS_WORK_DONE, r.tid = LOOP, r.ts = t + 4 * MS, r.end = t + 5 * MS;
+	ASSERT_EQ(correlator__push(c, &r, sizeof(r)), 0);
+}
+
+/*
+ * node: one work function for every kind, the owner's vtable tells them
+ * apart; a C program: the work function names it; no name: by kind only.
+ */
+TEST(uv_items_named_by_owner_class_then_function)
+{
+	struct uv_seen s;
+	struct correlator *c = uv_corr(&s, 0);
+	const struct ls_pool_summary *p = &correlator__summary(c)->pool;
+	char name[16];
+	unsigned i;
+
+	ASSERT_EQ(push_wait(c, LOOP, 0, MS), 0);
+	ASSERT_EQ(push_name(c, 0xa000, "DeriveBitsJob<PBKDF2Traits>"), 0);
+	ASSERT_EQ(push_name(c, 0xb000, "ZlibStream"), 0);
+	ASSERT_EQ(push_name(c, 0xf000, "work"), 0);
+	named_item(c, 0x1000, 0xa000, 0x5555, 0xf000, 2 * MS);	/* the class, not the function */
+	named_item(c, 0x1000, 0x6666, 0xb000, 0xf000, 10 * MS);	/* the other owner word */
+	named_item(c, 0x2000, 0xa000, 0x5555, 0xf000, 20 * MS);
+	named_item(c, 0x3000, 0x7777, 0x8888, 0xf000, 30 * MS);	/* no class: the function */
+	named_item(c, 0x4000, 0x7777, 0x8888, 0xe000, 40 * MS);	/* nothing named */
+	ASSERT_EQ(p->kinds[LS_WORK_WORK]->count, 5);
+	ASSERT_EQ(p->nnamed, 3);
+	ASSERT_STR_EQ(p->named[0]->name, "DeriveBitsJob<PBKDF2Traits>");
+	ASSERT_EQ(p->named[0]->st.count, 2);
+	ASSERT_EQ(p->named[0]->kind, LS_WORK_WORK);
+	ASSERT_U64_EQ(p->named[0]->st.run.max, 2 * MS);
+	ASSERT_STR_EQ(p->named[1]->name, "ZlibStream");
+	ASSERT_EQ(p->named[1]->st.count, 1);
+	ASSERT_STR_EQ(p->named[2]->name, "work");
+	ASSERT_EQ(p->named[2]->st.count, 1);
+	/* bounded: names past LS_MAX_WORK_NAMES are counted, their items kept by kind */
+	for (i = 0; i < LS_MAX_WORK_NAMES; i++) {
+		snprintf(name, sizeof(name), "job%u", i);
+		ASSERT_EQ(push_name(c, 0x100000 + i, name), 0);
+		named_item(c, 0x9000 + i, 0x100000 + i, 0, 0, (50 + 10 * i) * MS);
+	}
+	ASSERT_EQ(p->nnamed, LS_MAX_WORK_NAMES);
+	ASSERT_U64_EQ(p->named_full, 3);
+	ASSERT_EQ(p->kinds[LS_WORK_WORK]->count, 5 + LS_MAX_WORK_NAMES);
+	/* a name record without its name, or unterminated, is refused */
+	ASSERT_EQ(push_name(c, 0xc000, ""), -EINVAL);
+	correlator__free(c);
+}
