@@ -192,6 +192,12 @@ enum ls_work_event {
 	LS_WORK_RUN = 3,	/* the work function returned: ts = pickup, end */
 	LS_WORK_DONE = 4,	/* the done callback returned on the loop: ts, end */
 	LS_WORK_DONE_BEGIN = 5,	/* the done callback was entered: ts (so what it calls nests in it) */
+	/*
+	 * User space (cli/uvcallbacks.c), work 0: pid's pool callbacks were
+	 * probed at ts; an item submitted before may have been picked up
+	 * unseen, so it is not counted as queued
+	 */
+	LS_WORK_PROBED = 6,
 };
 
 struct ls_rec_uv_phase {
@@ -224,6 +230,7 @@ struct ls_rec_uv_work {
 	 */
 	__u64 work_fn;
 	__u64 owner[2];
+	__u64 done_fn;		/* uv_queue_work's after_work_cb (0: none, or uv__work_submit) */
 };
 
 /*

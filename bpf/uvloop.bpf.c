@@ -128,6 +128,7 @@ int BPF_KRETPROBE(ls_uv_phase_exit)
 struct work_names {
 	__u64 fn;
 	__u64 owner[2];
+	__u64 done_fn;
 };
 
 static __always_inline void emit_work_named(__u32 tid, __u32 event, __u64 work, __u32 kind,
@@ -151,6 +152,7 @@ static __always_inline void emit_work_named(__u32 tid, __u32 event, __u64 work, 
 	r->work_fn = n ? n->fn : 0;
 	r->owner[0] = n ? n->owner[0] : 0;
 	r->owner[1] = n ? n->owner[1] : 0;
+	r->done_fn = n ? n->done_fn : 0;
 	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
 	__sync_fetch_and_add(&stats.events, 1);
 }
@@ -180,9 +182,9 @@ int BPF_KPROBE(ls_uv_submit, void *loop, void *w, int pool_kind, void *work_fn)
 
 /* uv_queue_work(loop, req, work_cb, after_cb): its uv__work sits inside req */
 SEC("uprobe")
-int BPF_KPROBE(ls_uv_queue_work, void *loop, void *req, void *work_cb)
+int BPF_KPROBE(ls_uv_queue_work, void *loop, void *req, void *work_cb, void *after_cb)
 {
-	struct work_names n = { .fn = (__u64)work_cb };
+	struct work_names n = { .fn = (__u64)work_cb, .done_fn = (__u64)after_cb };
 	__u32 tid = target_tid();
 
 	if (!tid || !req)
@@ -254,6 +256,25 @@ SEC("uretprobe")
 int BPF_KRETPROBE(ls_uv_work_exit)
 {
 	return work_end(false, LS_WORK_RUN);
+}
+
+/*
+ * A stripped libuv (Debian's libuv.so.1) hides uv__queue_work and
+ * uv__queue_done: the callbacks uv_queue_work was given are probed instead
+ * (cli/uvcallbacks.c), work_cb(req) on a worker and after_work_cb(req,
+ * status) on the loop; req's uv__work is the item. Their returns are
+ * ls_uv_work_exit and ls_uv_done_exit.
+ */
+SEC("uprobe")
+int BPF_KPROBE(ls_uv_req_work_enter, void *req)
+{
+	return req ? work_begin(ctx, (char *)req + LS_UV_WORK_REQ_OFFSET, false, LS_WORK_PICKUP) : 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ls_uv_req_done_enter, void *req)
+{
+	return req ? work_begin(ctx, (char *)req + LS_UV_WORK_REQ_OFFSET, true, LS_WORK_DONE_BEGIN) : 0;
 }
 
 /* uv__fs_done(w, status), uv__queue_done(w, status), ...: back on the loop */

@@ -56,7 +56,8 @@ static void set_uprobe_multi(struct loopscope_bpf *skel)
 		skel->progs.ls_uv_phase_enter, skel->progs.ls_uv_phase_exit, skel->progs.ls_uv_submit,
 		skel->progs.ls_uv_work_enter, skel->progs.ls_uv_work_exit,
 		skel->progs.ls_uv_done_enter, skel->progs.ls_uv_done_exit, skel->progs.ls_uv_queue_work,
-		skel->progs.ls_v8_overflow,
+		skel->progs.ls_v8_overflow, skel->progs.ls_uv_req_work_enter,
+		skel->progs.ls_uv_req_done_enter,
 	};
 	size_t i;
 
@@ -65,6 +66,31 @@ static void set_uprobe_multi(struct loopscope_bpf *skel)
 }
 
 static uint64_t boottime_ns(void);
+static int uv_index(const struct tracer *t, pid_t pid, bool free_slot);
+
+/*
+ * A submit's callbacks, probed where the process's libuv hides its own work
+ * functions (uvcallbacks.c): the items submitted before run unseen, the
+ * rest are seen picked up, run and done.
+ */
+static void probe_callbacks(struct tracer *t, const struct ls_rec_uv_work *r)
+{
+	struct ls_rec_uv_work probed = { .type = LS_REC_UV_WORK, .event = LS_WORK_PROBED, .pid = r->pid };
+	int i, rc;
+
+	if (r->event != LS_WORK_SUBMIT || !r->done_fn || (i = uv_index(t, (pid_t)r->pid, false)) < 0)
+		return;
+	rc = uvprobes__attach_callbacks(t->uv[i], t->skel, (pid_t)r->pid, r->work_fn, r->done_fn);
+	if (rc < 0 && verbosity > 0)
+		fprintf(stderr, "loopscope: pid %u: the thread-pool callbacks could not be probed: %s\n",
+			r->pid, strerror(-rc));
+	if (rc <= 0)
+		return;
+	/* down the stream like any record: what was submitted before may run unseen */
+	probed.ts = boottime_ns();
+	probed.tid = r->tid;
+	t->opts.on_record(t->opts.ctx, &probed, sizeof(probed));
+}
 
 /*
  * One CPU-clock event per CPU for all tasks: per-thread events would miss
@@ -146,6 +172,8 @@ static int on_ring_record(void *ctx, void *data, size_t len)
 		feed_stack(t, ((struct ls_rec_offcpu *)data)->kern_stack, true);
 	} else if (type == LS_REC_OVERFLOW && len >= sizeof(struct ls_rec_overflow)) {
 		feed_stack(t, ((struct ls_rec_overflow *)data)->user_stack, false);
+	} else if (type == LS_REC_UV_WORK && len == sizeof(struct ls_rec_uv_work)) {
+		probe_callbacks(t, data);
 	}
 	err = t->us ? user_stacks__on_record(t->us, data, len, t->opts.on_record, t->opts.ctx)
 		    : t->opts.on_record(t->opts.ctx, data, len);

@@ -18,6 +18,7 @@
 #include "collector/safe_open.h"
 #include "loopscope.skel.h"
 #include "uvprobes.h"
+#include "uvprobes_int.h"
 
 enum probe_role {
 	ROLE_PHASE, ROLE_SUBMIT, ROLE_QUEUE_WORK, ROLE_WORK, ROLE_DONE, ROLE_V8_OVERFLOW,
@@ -59,19 +60,6 @@ static struct probe_sym syms_template[] = {
 };
 #define NSYMS (sizeof(syms_template) / sizeof(syms_template[0]))
 
-#define LS_UV_GROUP_MAX 8
-
-/* The offsets one program is attached at, with their cookies. */
-struct probe_group {
-	unsigned n;
-	uint64_t offsets[LS_UV_GROUP_MAX];
-	uint64_t cookies[LS_UV_GROUP_MAX];
-};
-
-struct mapping {
-	uint64_t start, end, pgoff, ino;
-	char path[4096];
-};
 
 /* Fills vaddr of every wanted symbol found; .symtab first, .dynsym for the rest. */
 static bool scan_symbols(Elf *elf, struct probe_sym *syms, size_t n)
@@ -164,7 +152,7 @@ static int parse_exec_mapping(char *line, struct mapping *cur)
 }
 
 /* getline, not a fixed buffer: the tail of a long line is not another line. */
-static int read_exec_mappings(pid_t pid, struct mapping **out, size_t *n)
+int uvp_read_exec_mappings(pid_t pid, struct mapping **out, size_t *n)
 {
 	struct mapping *m = NULL, *tmp, cur;
 	char path[64], *line = NULL;
@@ -275,8 +263,8 @@ static int attach_each(struct uvprobes *u, struct bpf_program *prog, pid_t pid, 
 	return 0;
 }
 
-static int attach_group(struct uvprobes *u, struct bpf_program *prog, pid_t pid,
-			const char *path, const struct probe_group *g, bool ret)
+int uvp_attach_group(struct uvprobes *u, struct bpf_program *prog, pid_t pid,
+		     const char *path, const struct probe_group *g, bool ret)
 {
 	int fd;
 
@@ -284,6 +272,8 @@ static int attach_group(struct uvprobes *u, struct bpf_program *prog, pid_t pid,
 		return 0;
 	if (!uvprobes__multi_supported())
 		return attach_each(u, prog, pid, path, g, ret);
+	if ((size_t)u->nlink_fds >= sizeof(u->link_fds) / sizeof(u->link_fds[0]))
+		return -E2BIG;
 	fd = attach_multi(prog, pid, path, g, ret);
 	if (fd < 0)
 		return fd;
@@ -345,27 +335,29 @@ static int attach_file(struct uvprobes *u, struct loopscope_bpf *skel, pid_t pid
 	}
 	/* entry probes before return probes: a return never comes without its entry */
 	if (!err)
-		err = attach_group(u, skel->progs.ls_uv_phase_enter, pid, attach_path, &groups[ROLE_PHASE], false);
+		err = uvp_attach_group(u, skel->progs.ls_uv_phase_enter, pid, attach_path, &groups[ROLE_PHASE], false);
 	if (!err)
-		err = attach_group(u, skel->progs.ls_uv_phase_exit, pid, attach_path, &groups[ROLE_PHASE], true);
+		err = uvp_attach_group(u, skel->progs.ls_uv_phase_exit, pid, attach_path, &groups[ROLE_PHASE], true);
 	if (!err)
 		u->nphases = groups[ROLE_PHASE].n - u->js_callbacks;
 	if (!err)
-		err = attach_group(u, skel->progs.ls_uv_work_enter, pid, attach_path, &groups[ROLE_WORK], false);
+		err = uvp_attach_group(u, skel->progs.ls_uv_work_enter, pid, attach_path, &groups[ROLE_WORK], false);
 	if (!err)
-		err = attach_group(u, skel->progs.ls_uv_work_exit, pid, attach_path, &groups[ROLE_WORK], true);
+		err = uvp_attach_group(u, skel->progs.ls_uv_work_exit, pid, attach_path, &groups[ROLE_WORK], true);
 	if (!err)
-		err = attach_group(u, skel->progs.ls_uv_done_enter, pid, attach_path, &groups[ROLE_DONE], false);
+		err = uvp_attach_group(u, skel->progs.ls_uv_done_enter, pid, attach_path, &groups[ROLE_DONE], false);
 	if (!err)
-		err = attach_group(u, skel->progs.ls_uv_done_exit, pid, attach_path, &groups[ROLE_DONE], true);
+		err = uvp_attach_group(u, skel->progs.ls_uv_done_exit, pid, attach_path, &groups[ROLE_DONE], true);
 	if (!err)
-		err = attach_group(u, skel->progs.ls_uv_submit, pid, attach_path, &groups[ROLE_SUBMIT], false);
+		err = uvp_attach_group(u, skel->progs.ls_uv_submit, pid, attach_path, &groups[ROLE_SUBMIT], false);
 	if (!err)
-		err = attach_group(u, skel->progs.ls_uv_queue_work, pid, attach_path, &groups[ROLE_QUEUE_WORK], false);
+		err = uvp_attach_group(u, skel->progs.ls_uv_queue_work, pid, attach_path, &groups[ROLE_QUEUE_WORK], false);
 	if (!err)
-		err = attach_group(u, skel->progs.ls_v8_overflow, pid, attach_path, &groups[ROLE_V8_OVERFLOW], false);
+		err = uvp_attach_group(u, skel->progs.ls_v8_overflow, pid, attach_path, &groups[ROLE_V8_OVERFLOW], false);
 	if (!err)
 		u->v8_overflow = groups[ROLE_V8_OVERFLOW].n > 0;
+	if (!err)
+		u->nwork_fns = groups[ROLE_WORK].n;
 	if (!err)
 		u->nwork = groups[ROLE_WORK].n + groups[ROLE_DONE].n + groups[ROLE_SUBMIT].n +
 			   groups[ROLE_QUEUE_WORK].n;
@@ -454,7 +446,7 @@ static int attach_v8_overflow(struct uvprobes *u, struct loopscope_bpf *skel, pi
 			off = sym.vaddr ? vaddr_to_offset(elf, sym.vaddr) : -1;
 			if (off >= 0) {
 				add_to_group(&g, (uint64_t)off, 0);
-				err = attach_group(u, skel->progs.ls_v8_overflow, pid, fpath, &g, false);
+				err = uvp_attach_group(u, skel->progs.ls_v8_overflow, pid, fpath, &g, false);
 				u->v8_overflow = !err;
 			}
 		}
@@ -476,7 +468,7 @@ int uvprobes__attach_debug(struct uvprobes *u, struct loopscope_bpf *skel, pid_t
 	memset(u, 0, sizeof(*u));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EINVAL;
-	err = read_exec_mappings(pid, &maps, &nmaps);
+	err = uvp_read_exec_mappings(pid, &maps, &nmaps);
 	if (err)
 		return err;
 	snprintf(fpath, sizeof(fpath), "/proc/%d/root", (int)pid);

@@ -133,6 +133,7 @@ struct ls_work_item {
 	int32_t queued_at_submit;	/* queue depth including this item */
 	bool done_entered;		/* the done callback's entry was seen, not only its return */
 	bool sync;			/* run on the loop thread itself (uv_fs_* without a callback) */
+	bool queue_unseen;		/* submitted before the pool was probed: not counted as queued */
 	uint64_t submit_ts;
 	uint64_t pickup_ts;
 	uint64_t run_end;
@@ -359,6 +360,7 @@ struct ls_pool_summary {
 	uint32_t nnamed;
 	struct ls_work_named *named[LS_MAX_WORK_NAMES];	/* by first sight */
 	uint64_t named_full;				/* items of a name past the cap: by kind only */
+	uint32_t probed_late;				/* pools seen only from a first submit (stripped libuv) */
 };
 
 /* The first loops, listed one by one; later loop threads fold into one entry as they exit. */

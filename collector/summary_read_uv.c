@@ -95,6 +95,8 @@ static int read_named(struct rd *r, const struct json_value *o, struct ls_pool_s
 		return 0;
 	if (a->type != JSON_ARRAY)
 		return sr_bad(r, "threadpool.by_name", "expected an array");
+	if (json_get(o, "probed_late"))
+		p->probed_late = sr_u32(r, o, "threadpool", "probed_late");
 	if (json_get(o, "names_full"))
 		p->named_full = sr_u64(r, o, "threadpool", "names_full");
 	for (e = a->child; e && !r->rc; e = e->next) {

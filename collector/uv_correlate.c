@@ -34,6 +34,8 @@ struct uvc_pool {
 	uint32_t pid;
 	int32_t queued;			/* items submitted, not yet picked up */
 	int32_t running;		/* items picked up, not yet run to the end */
+	uint64_t probed_at;		/* LS_WORK_PROBED: its callbacks probed only then */
+	int32_t max_queued, max_running;	/* its deepest, since it was probed */
 };
 
 struct work_key {
@@ -290,7 +292,7 @@ static void leave_state(struct uvc_run *u, const struct ls_work_item *w)
 		return;
 	p = proc_pool(u, w->pid);
 	if (w->submit_ts && !w->pickup_ts)
-		p->queued--;
+		p->queued -= !w->queue_unseen;
 	else if (w->pickup_ts && !w->run_end)
 		p->running--;
 }
@@ -303,7 +305,7 @@ static void enter_state(struct uvc_run *u, const struct ls_work_item *w)
 		return;
 	p = proc_pool(u, w->pid);
 	if (w->submit_ts && !w->pickup_ts)
-		p->queued++;
+		p->queued += !w->queue_unseen;
 	else if (w->pickup_ts && !w->run_end)
 		p->running++;
 }
@@ -371,9 +373,11 @@ static void note_worker(struct correlator *c, struct thread_state *t)
 static void pool_gauges(struct correlator *c, const struct ls_rec_uv_work *r, uint64_t ts)
 {
 	struct ls_pool_summary *p = &c->summary.pool;
-	const struct uvc_pool *pp = proc_pool(c->uv, r->pid);
+	struct uvc_pool *pp = proc_pool(c->uv, r->pid);
 	int32_t queued = pp->queued, running = pp->running;
 
+	pp->max_queued = queued > pp->max_queued ? queued : pp->max_queued;
+	pp->max_running = running > pp->max_running ? running : pp->max_running;
 	if (queued > p->max_queued)
 		p->max_queued = queued;
 	if (running > p->max_running)
@@ -402,6 +406,8 @@ static void end_sync(struct correlator *c, struct ls_work_item *w, const struct 
 
 static bool valid_work_rec(const struct ls_rec_uv_work *r)
 {
+	if (r->event == LS_WORK_PROBED)
+		return r->pid && r->ts;
 	return r->tid && r->work && r->kind < LS_WORK_KIND_MAX && r->event >= LS_WORK_SUBMIT &&
 	       r->event <= LS_WORK_DONE_BEGIN &&
 	       !((r->event == LS_WORK_RUN || r->event == LS_WORK_DONE) && r->end < r->ts);
@@ -469,6 +475,7 @@ static bool apply_event(struct correlator *c, struct ls_work_item *w, const stru
 			w->named = uvn_named_of(c, r, w->kind);
 		w->submit_ts = r->ts;
 		w->submit_tid = r->tid;
+		w->queue_unseen = r->ts < proc_pool(c->uv, r->pid)->probed_at;
 		w->queued_at_submit = proc_pool(c->uv, r->pid)->queued + 1;
 		return true;
 	case LS_WORK_PICKUP:
@@ -505,6 +512,44 @@ static bool apply_event(struct correlator *c, struct ls_work_item *w, const stru
 	}
 }
 
+/*
+ * pid's pool became visible at r->ts: the items it holds as queued, and
+ * those still to arrive submitted before, may have been picked up unseen.
+ */
+static int pool_probed(struct correlator *c, const struct ls_rec_uv_work *r)
+{
+	struct ls_work_item *w;
+	struct uvc_pool *pp;
+	size_t i;
+
+	if (!pool_of(c))
+		return -ENOMEM;
+	for (i = 0; i < ls_table_cap(&c->uv->work); i++) {
+		w = ls_table_slot(&c->uv->work, i);
+		if (w && w->pid == r->pid && w->submit_ts && w->submit_ts < r->ts && !w->pickup_ts &&
+		    !w->queue_unseen) {
+			leave_state(c->uv, w);
+			w->queue_unseen = true;
+		}
+	}
+	pp = proc_pool(c->uv, r->pid);
+	c->summary.pool.probed_late += !pp->probed_at;
+	pp->probed_at = r->ts;
+	/* its deepest queue so far counted items that may have run unseen: forget it */
+	pp->max_queued = pp->queued;
+	pp->max_running = pp->running;
+	c->summary.pool.max_queued = c->summary.pool.max_running = 0;
+	for (i = 0; i < ls_table_cap(&c->uv->pools); i++) {
+		const struct uvc_pool *o = ls_table_slot(&c->uv->pools, i);
+
+		if (o && o->max_queued > c->summary.pool.max_queued)
+			c->summary.pool.max_queued = o->max_queued;
+		if (o && o->max_running > c->summary.pool.max_running)
+			c->summary.pool.max_running = o->max_running;
+	}
+	return 0;
+}
+
 int uvc_work_rec(struct correlator *c, const void *rec)
 {
 	const struct ls_rec_uv_work *r = rec;
@@ -514,6 +559,8 @@ int uvc_work_rec(struct correlator *c, const void *rec)
 
 	if (!valid_work_rec(r))
 		return -EINVAL;
+	if (r->event == LS_WORK_PROBED)
+		return pool_probed(c, r);
 	t = corr_get_thread(c, r->pid, r->tid);
 	if (!t || !pool_of(c))
 		return -ENOMEM;

@@ -413,6 +413,11 @@ static void write_pool(const struct out *o, const struct ls_pool_summary *p)
 			heading(o, "%s", "THREAD POOL (libuv)");
 			fprintf(o->f, "  %u workers seen, deepest queue %d, most running %d, workers idle "
 				"%s\n", p->nworkers, p->max_queued, p->max_running, dur(a, p->worker_idle_ns));
+			if (p->probed_late)
+				fprintf(o->f, "  the pool of %u process%s seen from its first submit on (a "
+					"stripped libuv: its callbacks probed then); items submitted before "
+					"are not in the queue depth\n", p->probed_late,
+					p->probed_late == 1 ? " was" : "es were");
 			fprintf(o->f, "  %-12s %7s %7s %10s %10s %10s %10s\n", "KIND", "DONE", "INCOMPL",
 				"QUEUE P50", "QUEUE P99", "RUN P99", "DONE P99");
 		}

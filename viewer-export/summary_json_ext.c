@@ -187,7 +187,8 @@ void sj_threadpool(FILE *f, const struct ls_summary *s)
 		fputc('}', f);
 		sep = ",";
 	}
-	fprintf(f, "},\"names_full\":%llu,\"by_name\":[", (unsigned long long)p->named_full);
+	fprintf(f, "},\"probed_late\":%u,\"names_full\":%llu,\"by_name\":[", p->probed_late,
+		(unsigned long long)p->named_full);
 	for (k = 0; k < p->nnamed; k++) {
 		fputs(k ? ",{\"name\":" : "{\"name\":", f);
 		sj_str(f, p->named[k]->name, sizeof(p->named[k]->name));	/* the target's symbol */

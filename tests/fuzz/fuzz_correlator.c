@@ -291,6 +291,7 @@ static size_t fuzz_rec_size(uint32_t t)
 	case LS_REC_OFFCPU: return sizeof(struct ls_rec_offcpu);
 	case LS_REC_OVERFLOW: return sizeof(struct ls_rec_overflow);
 	case LS_REC_STACK: return sizeof(struct ls_rec_stack);
+	case LS_REC_WORK_NAME: return sizeof(struct ls_rec_work_name);
 	default: return 16;
 	}
 }

@@ -146,4 +146,36 @@ check "stripped libuv: the epoll tier still finds the loop" \
 	[ "$(json "$TMP/sh.json" "s['loops'][0]['iterations'] > 0")" = True ]
 check "stripped libuv: trace decodes" validate_trace "$TMP/sh.pftrace"
 
+# ---- (f) its thread pool, through the callbacks uv_queue_work was given ----
+# 8 items of 300 ms on 4 workers: the callbacks are probed at the first
+# submit, long before the first item ends, so every item is seen done
+"$LS" record -o "$TMP/sc.pftrace" --summary "$TMP/sc.json" -- "$EX/uv-work-shared" 8 300 > /dev/null 2> "$TMP/sc.err"
+check "stripped libuv pool: record exits 0" [ $? = 0 ]
+check "stripped libuv pool: 8 items done, none incomplete, named work()" [ "$(json "$TMP/sc.json" \
+	"[(n['name'], n['count'], n['incomplete']) for n in s['threadpool']['by_name']]")" = "[('work', 8, 0)]" ]
+check "stripped libuv pool: run time about 300 ms (p99 within 290-330)" [ "$(json "$TMP/sc.json" \
+	"290 <= s['threadpool']['kinds']['queue_work']['run']['p99_ms'] <= 330")" = True ]
+check "stripped libuv pool: 4 workers seen" [ "$(json "$TMP/sc.json" "s['threadpool']['pool_size_seen']")" = 4 ]
+check "stripped libuv pool: said to be seen from the first submit" \
+	[ "$(json "$TMP/sc.json" "s['threadpool']['probed_late']")" = 1 ]
+"$LS" report "$TMP/sc.json" > "$TMP/sc.report"
+check "stripped libuv pool: report says so" grep -q "seen from its first submit on" "$TMP/sc.report"
+check "stripped libuv pool: trace decodes" validate_trace "$TMP/sc.pftrace"
+check "stripped libuv pool: run slices on workers" [ "$(grep -c ' run queue_work ' "$TMP/sc.pftrace.dump")" -ge 4 ]
+
+# ---- (g) Debian's node 18 on libuv.so.1 and libnode.so.108: pbkdf2 named and seen run ----
+N18DIR=${LOOPSCOPE_NODE18:-/opt/loopscope-node18}
+if [ -x "$N18DIR/usr/bin/node" ]; then
+	UV_THREADPOOL_SIZE=4 LD_LIBRARY_PATH="$N18DIR/usr/lib/x86_64-linux-gnu" "$LS" record \
+		-o "$TMP/n18.pftrace" --summary "$TMP/n18.json" -- "$N18DIR/usr/bin/node" \
+		"$HERE/examples/node/pool-queue.js" 8 200000 > /dev/null 2> "$TMP/n18.err"
+	check "node 18 pool: record exits 0" [ $? = 0 ]
+	# the first items may run before the callbacks are probed: most, not all
+	check "node 18 pool: pbkdf2 named from libnode's exported vtable, 6+ of 8 done ($(json "$TMP/n18.json" "s['threadpool']['by_name']"|head -c 200))" \
+		[ "$(json "$TMP/n18.json" "[(n['name'], n['count'] + n['incomplete'] == 8, n['count'] >= 6) for n in s['threadpool']['by_name']]")" = "[('DeriveBitsJob<PBKDF2Traits>', True, True)]" ]
+	check "node 18 pool: workers seen" [ "$(json "$TMP/n18.json" "s['threadpool']['pool_size_seen'] >= 2")" = True ]
+else
+	fail "Debian's node 18 is not in $N18DIR (tests/install-node18.sh)"
+fi
+
 finish

@@ -285,7 +285,7 @@ TEST(uv_work_records_checked)
 	struct correlator *c = uv_corr(&s, 0);
 
 	ASSERT_EQ(push_work(c, LS_WORK_SUBMIT, LOOP, 0, MS, 0), -EINVAL);	/* no pointer */
-	ASSERT_EQ(push_work(c, LS_WORK_DONE_BEGIN + 1, LOOP, 0x10, MS, 0), -EINVAL);
+	ASSERT_EQ(push_work(c, LS_WORK_PROBED + 1, LOOP, 0x10, MS, 0), -EINVAL);
 	ASSERT_EQ(push_work(c, LS_WORK_RUN, LOOP, 0x10, MS, MS - 1), -EINVAL);
 	ASSERT_EQ(s.nwork, 0);
 	correlator__free(c);
@@ -471,5 +471,41 @@ TEST(uv_items_named_by_owner_class_then_function)
 	ASSERT_EQ(p->kinds[LS_WORK_WORK]->count, 5 + LS_MAX_WORK_NAMES);
 	/* a name record without its name, or unterminated, is refused */
 	ASSERT_EQ(push_name(c, 0xc000, ""), -EINVAL);
+	correlator__free(c);
+}
+
+/*
+ * A stripped libuv: the callbacks are probed at 10 ms. Items submitted
+ * before may have run unseen, so they are not counted as queued; one of
+ * them seen picked up later runs and completes as usual.
+ */
+TEST(uv_pool_probed_late_does_not_inflate_the_queue)
+{
+	struct uv_seen s;
+	struct correlator *c = uv_corr(&s, 0);
+	const struct ls_pool_summary *p = &correlator__summary(c)->pool;
+	struct ls_rec_uv_work probed = {
+		.type = LS_REC_UV_WORK, .event = LS_WORK_PROBED, .pid = PID, .tid = LOOP, .ts = 10 * MS,
+	};
+
+	ASSERT_EQ(push_wait(c, LOOP, 0, MS), 0);
+	ASSERT_EQ(push_work(c, LS_WORK_SUBMIT, LOOP, 0x1000, 2 * MS, 0), 0);	/* ran unseen */
+	ASSERT_EQ(push_work(c, LS_WORK_SUBMIT, LOOP, 0x2000, 3 * MS, 0), 0);	/* runs after */
+	ASSERT_EQ(s.last_queued, 2);
+	ASSERT_EQ(correlator__push(c, &probed, sizeof(probed)), 0);
+	ASSERT_EQ(push_work(c, LS_WORK_SUBMIT, LOOP, 0x3000, 4 * MS, 0), 0);	/* arrives late */
+	ASSERT_EQ(s.last_queued, 0);
+	ASSERT_EQ(push_work(c, LS_WORK_SUBMIT, LOOP, 0x4000, 11 * MS, 0), 0);	/* after: counted */
+	ASSERT_EQ(s.last_queued, 1);
+	ASSERT_EQ(push_work(c, LS_WORK_PICKUP, WORKER, 0x2000, 12 * MS, 0), 0);
+	ASSERT_EQ(s.last_queued, 1);
+	ASSERT_EQ(s.last_running, 1);
+	ASSERT_EQ(push_work(c, LS_WORK_RUN, WORKER, 0x2000, 12 * MS, 13 * MS), 0);
+	ASSERT_EQ(push_work(c, LS_WORK_DONE, LOOP, 0x2000, 14 * MS, 15 * MS), 0);
+	ASSERT_EQ(p->kinds[LS_WORK_FS]->count, 1);
+	ASSERT_EQ(p->max_queued, 1);		/* the two before the probes may have run unseen */
+	ASSERT_EQ(p->probed_late, 1);
+	correlator__finish(c);
+	ASSERT_EQ(p->kinds[LS_WORK_FS]->incomplete, 3);
 	correlator__free(c);
 }
