@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What correlator.c (threads, loops, iterations, calls) shares with its two
- * sub-correlators, uv_correlate.c (libuv phases, thread pool: uvc_) and
+ * sub-correlators, uv_correlate.c and uv_pool.c (libuv phases, thread pool: uvc_) and
  * stack_correlate.c (samples, off-CPU, overflows: stc_). correlator.c owns
  * the threads and calls the sub-correlators' hooks; each sub-correlator
  * owns its per-run state (struct correlator's uv, stc) and its per-thread
@@ -31,7 +31,7 @@ struct thread_state {
 	uint32_t nfile_io;
 	struct ls_loop_summary *loop;	/* allocated at the first epoll return */
 	bool loop_listed;		/* one of the first LS_KEEP_LOOPS loops: never folded */
-	bool is_worker;			/* ran thread-pool work (uv_correlate.c sets it) */
+	bool is_worker;			/* ran thread-pool work (uv_pool.c sets it) */
 	struct uvc_thread *uv;		/* phases: a thread that reported one */
 	struct stc_thread *stc;		/* samples, off-CPU: a thread that had one */
 };
