@@ -329,8 +329,12 @@ static bool apply_event(struct correlator *c, struct ls_work_item *w, const stru
 	case LS_WORK_PICKUP:
 		w->pickup_ts = r->ts;
 		w->worker_tid = r->tid;
-		/* a loop thread running work it never submitted: a synchronous uv_fs_* call */
-		w->sync = !w->submit_ts && t->last_poll_exit;
+		/*
+		 * a loop thread running work it never submitted: a synchronous
+		 * uv_fs_* call; so is the main thread's before its first wait
+		 * (node's startup reads): a pool worker is never the main thread
+		 */
+		w->sync = !w->submit_ts && (t->last_poll_exit || t->info.tid == t->info.pid);
 		if (!w->sync)
 			note_worker(c, t);
 		return true;

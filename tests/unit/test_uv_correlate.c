@@ -271,10 +271,16 @@ TEST(uv_sync_fs_on_the_loop)
 	ASSERT_EQ(p->kinds[LS_WORK_FS]->sync, 1);
 	ASSERT_U64_EQ(p->kinds[LS_WORK_FS]->sync_ns, 3 * MS);
 	ASSERT_EQ(p->max_running, 1);		/* the first pickup only: sync items are not pool work */
+	/* the main thread before its first wait (node's startup reads): sync too */
+	ASSERT_EQ(push_work(c, LS_WORK_PICKUP, PID, 0x5000, 6 * MS, 0), 0);
+	ASSERT_EQ(push_work(c, LS_WORK_RUN, PID, 0x5000, 6 * MS, 7 * MS), 0);
+	ASSERT(s.work[3].sync && s.work[4].sync);
+	ASSERT_EQ(p->kinds[LS_WORK_FS]->sync, 2);
+	ASSERT_EQ(p->max_running, 1);
 	correlator__finish(c);
-	ASSERT_EQ(s.nwork, 4);			/* 0x3000 never ran to its end; 0x4000 is gone */
-	ASSERT_EQ(s.work[3].id, 1);
-	ASSERT_EQ(s.work[3].event, 0);
+	ASSERT_EQ(s.nwork, 6);			/* 0x3000 never ran to its end; 0x4000 is gone */
+	ASSERT_EQ(s.work[5].id, 1);
+	ASSERT_EQ(s.work[5].event, 0);
 	ASSERT_EQ(p->kinds[LS_WORK_FS]->incomplete, 1);
 	correlator__free(c);
 }
