@@ -12,10 +12,12 @@
 //   PORT 0 (the default) picks a free port. Listens on 127.0.0.1 only.
 // Prints "listening 127.0.0.1:PORT pid PID" when ready.
 //   curl http://127.0.0.1:PORT/login   # blocks the loop ~100 ms
+//   curl http://127.0.0.1:PORT/pbkdf2  # crypto.pbkdf2 on the thread pool
 //   curl http://127.0.0.1:PORT/        # fast
 'use strict';
 
 const http = require('http');
+const crypto = require('crypto');
 
 const port = Number(process.argv[2] || 0);
 const blockMs = Number(process.argv[3] || 100);
@@ -46,6 +48,12 @@ const server = http.createServer((req, res) => {
     const r = hashPasswordsSync('correct horse battery staple', blockMs);
     blocked++;
     res.end(`hash ${r.hash} rounds ${r.rounds} blocked ${blocked}\n`);
+    return;
+  }
+  if (req.url.startsWith('/pbkdf2')) {	// off the loop: a thread-pool item
+    crypto.pbkdf2('correct horse', 'salt', 100000, 32, 'sha256', (err, key) => {
+      res.end(err ? `error ${err.message}\n` : `key ${key.toString('hex').slice(0, 16)}\n`);
+    });
     return;
   }
   res.end('ok\n');
