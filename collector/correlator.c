@@ -142,6 +142,12 @@ void correlator__set_clock(struct correlator *c, uint64_t unix_offset_ns)
 	c->summary.unix_offset_ns = unix_offset_ns;
 }
 
+void correlator__set_start(struct correlator *c, uint64_t ts)
+{
+	if (ts && (!c->summary.first_ts || ts < c->summary.first_ts))
+		c->summary.first_ts = ts;
+}
+
 void correlator__set_libuv(struct correlator *c, unsigned version)
 {
 	c->summary.uv_version = version;

@@ -28,6 +28,12 @@ int correlator__push(struct correlator *c, const void *rec, size_t len);
 const struct ls_summary *correlator__summary(const struct correlator *c);
 /* CLOCK_REALTIME - CLOCK_BOOTTIME at the recording's start: the summary's wall-clock times. */
 void correlator__set_clock(struct correlator *c, uint64_t unix_offset_ns);
+/*
+ * The recording's start (CLOCK_BOOTTIME ns): the probes are live from then.
+ * Offsets count from it, not from the first record, so an idle target
+ * attached to is not said to stall at +0 s. A record earlier moves it back.
+ */
+void correlator__set_start(struct correlator *c, uint64_t ts);
 /* The target's libuv version (UV_VERSION_HEX): decides where inlined phases sit. */
 void correlator__set_libuv(struct correlator *c, unsigned version);
 /* The frames of a stack id seen in the input, or NULL. */

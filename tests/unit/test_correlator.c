@@ -467,3 +467,25 @@ TEST(hist_quantiles_within_error)
 	for (v = 0; v < 4000000; v += 997)
 		ASSERT(ls_hist_bucket_low(ls_hist_bucket_of(v)) <= v);
 }
+
+/* Offsets count from the recording's start, which a record only moves back. */
+TEST(correlator_start_is_the_recordings)
+{
+	struct correlator_opts o = { .stall_threshold_ns = 50000000 };
+	struct correlator *c = correlator__new(&o);
+	struct ls_rec_syscall r = {
+		.type = LS_REC_SYSCALL, .pid = 1, .tid = 1, .ts = 9000000000ull, .dur = 1000,
+		.ret = 1, .arg = -1, .fd = 3, .sys = LS_SYS_EPOLL_WAIT, .fd_kind = LS_FD_EPOLL,
+	};
+
+	ASSERT(c);
+	correlator__set_start(c, 0);		/* unknown: ignored */
+	ASSERT_U64_EQ(correlator__summary(c)->first_ts, 0);
+	correlator__set_start(c, 5000000000ull);
+	ASSERT_EQ(correlator__push(c, &r, sizeof(r)), 0);
+	ASSERT_U64_EQ(correlator__summary(c)->first_ts, 5000000000ull);	/* not the first record's */
+	r.ts = 4000000000ull, r.tid = 2;	/* another thread's, from before */
+	ASSERT_EQ(correlator__push(c, &r, sizeof(r)), 0);
+	ASSERT_U64_EQ(correlator__summary(c)->first_ts, 4000000000ull);
+	correlator__free(c);
+}
