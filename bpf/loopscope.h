@@ -185,6 +185,27 @@ enum ls_work_kind {
  */
 #define LS_UV_WORK_REQ_OFFSET	88
 
+/*
+ * An fs item's uv__work sits in a uv_fs_t this far after its fs_type
+ * (uv.h and uv/unix.h: UV_REQ_FIELDS, fs_type, loop, cb, result, ptr,
+ * path, statbuf, new_path ... mtime, then work_req), libuv 1.x on LP64;
+ * tests/unit/test_uv_layout.c checks both offsets against Debian's uv.h.
+ */
+#define LS_UV_FS_TYPE_BACK	272
+#define LS_UV_FS_TYPE_MAX	64	/* uv_fs_type values beyond (libuv 1.46 ends at 36) are not believed */
+
+/* ls_rec_uv_work.detail names an fs item's operation: libuv's uv_fs_type, as uv.h numbers it */
+#define LS_UV_FS_TYPE_MAP(XX) \
+	XX(0, "fs.custom") XX(1, "fs.open") XX(2, "fs.close") XX(3, "fs.read") XX(4, "fs.write") \
+	XX(5, "fs.sendfile") XX(6, "fs.stat") XX(7, "fs.lstat") XX(8, "fs.fstat") \
+	XX(9, "fs.ftruncate") XX(10, "fs.utime") XX(11, "fs.futime") XX(12, "fs.access") \
+	XX(13, "fs.chmod") XX(14, "fs.fchmod") XX(15, "fs.fsync") XX(16, "fs.fdatasync") \
+	XX(17, "fs.unlink") XX(18, "fs.rmdir") XX(19, "fs.mkdir") XX(20, "fs.mkdtemp") \
+	XX(21, "fs.rename") XX(22, "fs.scandir") XX(23, "fs.link") XX(24, "fs.symlink") \
+	XX(25, "fs.readlink") XX(26, "fs.chown") XX(27, "fs.fchown") XX(28, "fs.realpath") \
+	XX(29, "fs.copyfile") XX(30, "fs.lchown") XX(31, "fs.opendir") XX(32, "fs.readdir") \
+	XX(33, "fs.closedir") XX(34, "fs.statfs") XX(35, "fs.mkstemp") XX(36, "fs.lutime")
+
 /* ls_rec_uv_work.event: the life of one struct uv__work, keyed by its address */
 enum ls_work_event {
 	LS_WORK_SUBMIT = 1,	/* uv__work_submit on the loop thread: ts */
@@ -218,7 +239,7 @@ struct ls_rec_uv_work {
 	__u64 end;		/* LS_WORK_RUN and LS_WORK_DONE only */
 	__u64 work;		/* the struct uv__work pointer: the item's identity */
 	__u32 kind;		/* enum ls_work_kind */
-	__u32 __pad;
+	__u32 detail;		/* LS_WORK_FS at submit and pickup: its uv_fs_type + 1; 0 unknown */
 	/*
 	 * LS_WORK_SUBMIT of a queue_work or an unknown kind, else 0: what may
 	 * name the item's kind (ls_rec_work_name). work_fn: the work function

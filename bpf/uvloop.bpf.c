@@ -131,6 +131,17 @@ struct work_names {
 	__u64 done_fn;
 };
 
+/* An fs item's operation, read from its uv_fs_t: uv_fs_type + 1, 0 unknown or unreadable. */
+static __always_inline __u32 fs_detail(__u32 kind, __u64 w)
+{
+	int type = -1;
+
+	if (kind != LS_WORK_FS || w < LS_UV_FS_TYPE_BACK ||
+	    bpf_probe_read_user(&type, sizeof(type), (void *)(w - LS_UV_FS_TYPE_BACK)))
+		return 0;
+	return type >= 0 && type < LS_UV_FS_TYPE_MAX ? (__u32)type + 1 : 0;
+}
+
 static __always_inline void emit_work_named(__u32 tid, __u32 event, __u64 work, __u32 kind,
 					    __u64 ts, __u64 end, const struct work_names *n)
 {
@@ -148,7 +159,7 @@ static __always_inline void emit_work_named(__u32 tid, __u32 event, __u64 work, 
 	r->end = end;
 	r->work = work;
 	r->kind = kind;
-	r->__pad = 0;
+	r->detail = event == LS_WORK_SUBMIT || event == LS_WORK_PICKUP ? fs_detail(kind, work) : 0;
 	r->work_fn = n ? n->fn : 0;
 	r->owner[0] = n ? n->owner[0] : 0;
 	r->owner[1] = n ? n->owner[1] : 0;

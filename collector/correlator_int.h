@@ -70,7 +70,7 @@ void uvc_free(struct correlator *c);
 
 /* LS_REC_WORK_NAME (uv_work_names.c). */
 int uvn_name_rec(struct correlator *c, const void *rec);
-/* The named entry of a submitted item (its owner's class first, else its function); -1: none. */
+/* The named entry of a submitted or picked-up item (an fs operation, its owner's class, else its function); -1: none. */
 int32_t uvn_named_of(struct correlator *c, const struct ls_rec_uv_work *r, uint32_t kind);
 void uvn_free(struct correlator *c);
 

@@ -22,6 +22,12 @@ const char *const ls_phase_names[LS_PHASE_MAX] = {
 #undef XX
 };
 
+const char *const ls_uv_fs_type_names[LS_UV_FS_TYPE_MAX] = {
+#define XX(n, name) [n] = name,
+	LS_UV_FS_TYPE_MAP(XX)
+#undef XX
+};
+
 const char *const ls_work_kind_names[LS_WORK_KIND_MAX] = {
 #define XX(sfx, name) [LS_WORK_##sfx] = name,
 	LS_WORK_KIND_MAP(XX)

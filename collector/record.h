@@ -3,6 +3,7 @@
 #ifndef LS_RECORD_H
 #define LS_RECORD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
 #include "../bpf/loopscope.h"
@@ -30,6 +31,7 @@ extern const char *const ls_syscall_names[LS_SYS_MAX];
 extern const char *const ls_fd_kind_names[LS_FD_KIND_MAX];
 extern const char *const ls_phase_names[LS_PHASE_MAX];
 extern const char *const ls_work_kind_names[LS_WORK_KIND_MAX];
+extern const char *const ls_uv_fs_type_names[LS_UV_FS_TYPE_MAX];	/* NULL: not in LS_UV_FS_TYPE_MAP */
 
 static inline const char *ls_syscall_name(uint32_t sys)
 {
@@ -49,6 +51,12 @@ static inline const char *ls_phase_name(uint32_t phase)
 static inline const char *ls_work_kind_name(uint32_t kind)
 {
 	return kind < LS_WORK_KIND_MAX ? ls_work_kind_names[kind] : "?";
+}
+
+/* "fs.read" for an fs item's ls_rec_uv_work.detail; NULL when it names none. */
+static inline const char *ls_fs_detail_name(uint32_t detail)
+{
+	return detail && detail <= LS_UV_FS_TYPE_MAX ? ls_uv_fs_type_names[detail - 1] : NULL;
 }
 
 #endif

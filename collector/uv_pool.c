@@ -319,7 +319,7 @@ static bool apply_event(struct correlator *c, struct ls_work_item *w, const stru
 {
 	switch (r->event) {
 	case LS_WORK_SUBMIT:
-		if (r->work_fn || r->owner[0] || r->owner[1])
+		if (r->work_fn || r->owner[0] || r->owner[1] || r->detail)
 			w->named = uvn_named_of(c, r, w->kind);
 		w->submit_ts = r->ts;
 		w->submit_tid = r->tid;
@@ -327,6 +327,8 @@ static bool apply_event(struct correlator *c, struct ls_work_item *w, const stru
 		w->queued_at_submit = proc_pool(c->uv, r->pid)->queued + 1;
 		return true;
 	case LS_WORK_PICKUP:
+		if (w->named < 0 && r->detail)	/* a sync fs call has no submit: named here */
+			w->named = uvn_named_of(c, r, w->kind);
 		w->pickup_ts = r->ts;
 		w->worker_tid = r->tid;
 		/*

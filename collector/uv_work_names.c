@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Names of thread-pool items (LS_REC_WORK_NAME, made by cli/work_names.c):
+ * Names of thread-pool items: an fs item's operation (fs.read, from its
+ * uv_fs_t), or by LS_REC_WORK_NAME (made by cli/work_names.c):
  * by (pid, address), the address being a submit's work function or one of
  * the two owner words before its uv_work_t. A submit takes its owner's
  * class when one of its words was named (node: every item has the same
@@ -101,7 +102,11 @@ static int32_t named_entry(struct ls_pool_summary *p, const char *name, uint32_t
 
 int32_t uvn_named_of(struct correlator *c, const struct ls_rec_uv_work *r, uint32_t kind)
 {
-	const char *name = name_at(c, r->pid, r->owner[0]);
+	const char *name = kind == LS_WORK_FS ? ls_fs_detail_name(r->detail) : NULL;
+
+	if (name)	/* libuv's own operation: fs.read */
+		return named_entry(&c->summary.pool, name, kind);
+	name = name_at(c, r->pid, r->owner[0]);
 
 	if (!name)
 		name = name_at(c, r->pid, r->owner[1]);

@@ -371,7 +371,13 @@ static void write_phases(const struct out *o, const struct ls_loop_summary *l)
 	}
 }
 
-/* The same by name: the owner's class or the work function, from the target's symbols. */
+/* A quantile of a latency histogram; "-" when nothing was timed (a kind only run *Sync). */
+static const char *quant(char *buf, const struct ls_hist *h, double q)
+{
+	return h->count ? dur(buf, ls_hist_quantile(h, q)) : "-";
+}
+
+/* The same by name: an fs operation, the owner's class or the work function (the target's symbols). */
 static void write_pool_names(const struct out *o, const struct ls_pool_summary *p)
 {
 	char a[16], b[16], c[16], name[LS_ESC_SIZE(LS_WORK_NAME_MAX)];
@@ -379,17 +385,16 @@ static void write_pool_names(const struct out *o, const struct ls_pool_summary *
 
 	if (!p->nnamed)
 		return;
-	fprintf(o->f, "  %-30s %-11s %6s %7s %10s %10s %10s\n", "BY CLASS OR WORK FUNCTION", "KIND",
-		"DONE", "INCOMPL", "QUEUE P99", "RUN P99", "DONE P99");
+	fprintf(o->f, "  %-30s %-11s %6s %7s %6s %10s %10s %10s\n", "BY OPERATION/CLASS/FUNCTION",
+		"KIND", "DONE", "INCOMPL", "SYNC", "QUEUE P99", "RUN P99", "DONE P99");
 	for (k = 0; k < p->nnamed; k++) {
 		const struct ls_work_named *n = p->named[k];
 
-		fprintf(o->f, "  %-30s %-11s %6" PRIu64 " %7" PRIu64 " %10s %10s %10s\n",
+		fprintf(o->f, "  %-30s %-11s %6" PRIu64 " %7" PRIu64 " %6" PRIu64 " %10s %10s %10s\n",
 			ls_esc_str(LS_ESC_TEXT, name, sizeof(name), n->name, sizeof(n->name)),
-			ls_work_kind_name(n->kind), n->st.count, n->st.incomplete,
-			dur(a, ls_hist_quantile(&n->st.queue, 0.99)),
-			dur(b, ls_hist_quantile(&n->st.run, 0.99)),
-			dur(c, ls_hist_quantile(&n->st.done, 0.99)));
+			ls_work_kind_name(n->kind), n->st.count, n->st.incomplete, n->st.sync,
+			quant(a, &n->st.queue, 0.99), quant(b, &n->st.run, 0.99),
+			quant(c, &n->st.done, 0.99));
 	}
 	if (p->named_full)
 		fprintf(o->f, "  %" PRIu64 " names or items past the %d names kept: counted by kind only\n",
@@ -424,8 +429,8 @@ static void write_pool(const struct out *o, const struct ls_pool_summary *p)
 		any = true;
 		fprintf(o->f, "  %-12s %7" PRIu64 " %7" PRIu64 " %10s %10s %10s %10s\n",
 			ls_work_kind_name(k), w->count, w->incomplete,
-			dur(a, ls_hist_quantile(&w->queue, 0.5)), dur(b, ls_hist_quantile(&w->queue, 0.99)),
-			dur(c, ls_hist_quantile(&w->run, 0.99)), dur(d, ls_hist_quantile(&w->done, 0.99)));
+			quant(a, &w->queue, 0.5), quant(b, &w->queue, 0.99),
+			quant(c, &w->run, 0.99), quant(d, &w->done, 0.99));
 		if (w->sync)
 			fprintf(o->f, "  %-12s %7" PRIu64 " run on the loop thread itself (a *Sync call), %s\n",
 				"", w->sync, dur(a, w->sync_ns));

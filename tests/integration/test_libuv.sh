@@ -41,9 +41,12 @@ for r in queued:
     end = max((p['pickup'] + p['dur'] for p in prev), default=None)
     gap = r['pickup'] - end if end is not None else None
     # the issue's criterion (one run +/- 25%), or, when contention skews the
-    # runs, the hand-off itself (picked up as its worker's previous item ended)
-    ok = ok and (abs(r['q'] - med) <= 0.25 * med or
-                 (gap is not None and abs(gap) <= max(2.0, 0.05 * med)))
+    # runs, the hand-off itself: picked up after its worker's previous item
+    # ended, never before, and soon after. "Soon" is the scheduler's: 4 busy
+    # workers on 2 cores left a worker that had just finished off the CPU for
+    # 3.7-5.0 ms before its next pickup (measured here), so 2 ms was a flake.
+    ok = ok and gap is not None and gap >= -0.1 and (
+        abs(r['q'] - med) <= 0.25 * med or gap <= max(10.0, 0.15 * med))
 print('queue_ms', ' '.join('%.1f' % r['q'] for r in runs), 'median_run_ms %.1f' % med,
       'queued within 25%% of a run: %d/4' % sum(abs(r['q'] - med) <= 0.25 * med for r in queued))
 sys.exit(0 if ok else 1)
@@ -63,8 +66,8 @@ check "pool: report's pool table: 8 queue_work items done, none incomplete" \
 check "pool: report names the deepest queue" grep -Eq "deepest queue [4-8]," "$TMP/pq.report"
 check "pool: the 8 items named by their class, from node's vtable symbols" \
 	grep -Eq "^  DeriveBitsJob<PBKDF2Traits> +queue_work +8 +0 " "$TMP/pq.report"
-check "pool: the JSON has the name" [ "$(json "$TMP/pq.json" \
-	"[(n['name'], n['kind'], n['count']) for n in s['threadpool']['by_name']]")" = "[('DeriveBitsJob<PBKDF2Traits>', 'queue_work', 8)]" ]
+check "pool: the JSON has the name (node's own startup reads are fs items of their own)" [ "$(json "$TMP/pq.json" \
+	"[(n['name'], n['kind'], n['count']) for n in s['threadpool']['by_name'] if n['kind'] != 'fs']")" = "[('DeriveBitsJob<PBKDF2Traits>', 'queue_work', 8)]" ]
 
 # ---- zlib and scrypt in node 20: one work function, two classes; names in the raw file too ----
 cat > "$TMP/zs.js" <<'JS'
@@ -77,11 +80,11 @@ JS
 "$LS" record -o "$TMP/zs.pftrace" --summary "$TMP/zs.json" --raw "$TMP/zs.raw" -- "$NODE" "$TMP/zs.js" \
 	> /dev/null 2> "$TMP/zs.err"
 check "pool kinds: record exits 0" [ $? = 0 ]
-named() { json "$1" "sorted((n['name'], n['count'] > 0, n['incomplete']) for n in s['threadpool']['by_name'])"; }
+named() { json "$1" "sorted((n['name'], n['count'] > 0, n['incomplete']) for n in s['threadpool']['by_name'] if n['kind'] != 'fs')"; }
 check "pool kinds: gzip is ZlibStream, scrypt DeriveBitsJob<ScryptTraits>, all done" \
 	[ "$(named "$TMP/zs.json")" = "[('DeriveBitsJob<ScryptTraits>', True, 0), ('ZlibStream', True, 0)]" ]
 check "pool kinds: 5 gzip calls, one scrypt" [ "$(json "$TMP/zs.json" \
-	"[(n['name'], n['count']) for n in s['threadpool']['by_name'] if 'Scrypt' in n['name'] or n['count'] < 5]")" = "[('DeriveBitsJob<ScryptTraits>', 1)]" ]
+	"[(n['name'], n['count']) for n in s['threadpool']['by_name'] if n['kind'] != 'fs' and ('Scrypt' in n['name'] or n['count'] < 5)]")" = "[('DeriveBitsJob<ScryptTraits>', 1)]" ]
 "$LS" replay "$TMP/zs.raw" --summary "$TMP/zsr.json" -o "$TMP/zsr.pftrace" > /dev/null 2>&1
 check "pool kinds: replay names them the same" [ "$(named "$TMP/zsr.json")" = "$(named "$TMP/zs.json")" ]
 check "pool: report's phases table lists the poll phase" grep -Eq "^  poll +[0-9]+ " "$TMP/pq.report"
@@ -95,6 +98,12 @@ check "fs: trace decodes" validate_trace "$TMP/fs.pftrace"
 check "fs: sync reads flagged on the loop thread" \
 	[ "$(json "$TMP/fs.json" "s['loops'][0]['sync_file_io']['calls'] >= 5")" = True ]
 check "fs: async reads run as fs work on workers" [ "$(grep -c ' run fs ' "$TMP/fs.pftrace.dump")" -ge 5 ]
+# ground truth: the script reads the file 5 times with readFileSync and 5 with readFile,
+# each an open, an fstat, reads and a close in libuv (uv_fs_type read from each uv_fs_t)
+check "fs: pool items by operation: 5+ fs.open, fs.read, fs.close done on workers" [ "$(json "$TMP/fs.json" \
+	"all(any(n['name'] == op and n['kind'] == 'fs' and n['count'] >= 5 for n in s['threadpool']['by_name']) for op in ('fs.open', 'fs.read', 'fs.close'))")" = True ]
+check "fs: the sync reads on the loop by operation too: 5+ fs.read run synchronously" [ "$(json "$TMP/fs.json" \
+	"any(n['name'] == 'fs.read' and n['sync_on_loop'] >= 5 for n in s['threadpool']['by_name'])")" = True ]
 loop_track=$(awk -v p="$(json "$TMP/fs.json" "s['loops'][0]['tid']")" '$1 == "track" && $3 == "thread" && $5 == p {print $2}' "$TMP/fs.pftrace.dump")
 check "fs: file reads on workers are not findings" \
 	[ "$(awk -v lt="$loop_track" '$1 == "slice" && $2 != lt && $6 == "read" && /fd_kind=file/' "$TMP/fs.pftrace.dump" | wc -l)" -ge 5 ]
@@ -172,7 +181,7 @@ if [ -x "$N18DIR/usr/bin/node" ]; then
 	check "node 18 pool: record exits 0" [ $? = 0 ]
 	# the first items may run before the callbacks are probed: most, not all
 	check "node 18 pool: pbkdf2 named from libnode's exported vtable, 6+ of 8 done ($(json "$TMP/n18.json" "s['threadpool']['by_name']"|head -c 200))" \
-		[ "$(json "$TMP/n18.json" "[(n['name'], n['count'] + n['incomplete'] == 8, n['count'] >= 6) for n in s['threadpool']['by_name']]")" = "[('DeriveBitsJob<PBKDF2Traits>', True, True)]" ]
+		[ "$(json "$TMP/n18.json" "[(n['name'], n['count'] + n['incomplete'] == 8, n['count'] >= 6) for n in s['threadpool']['by_name'] if n['kind'] != 'fs']")" = "[('DeriveBitsJob<PBKDF2Traits>', True, True)]" ]
 	check "node 18 pool: workers seen" [ "$(json "$TMP/n18.json" "s['threadpool']['pool_size_seen'] >= 2")" = True ]
 else
 	fail "Debian's node 18 is not in $N18DIR (tests/install-node18.sh)"

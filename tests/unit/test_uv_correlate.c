@@ -515,3 +515,35 @@ TEST(uv_pool_probed_late_does_not_inflate_the_queue)
 	ASSERT_EQ(p->kinds[LS_WORK_FS]->incomplete, 3);
 	correlator__free(c);
 }
+
+/* fs items by operation: a pool read, and a synchronous open on the loop (no submit). */
+TEST(uv_fs_items_named_by_operation)
+{
+	struct uv_seen s;
+	struct correlator *c = uv_corr(&s, 0);
+	const struct ls_pool_summary *p = &correlator__summary(c)->pool;
+	struct ls_rec_uv_work r = {
+		.type = LS_REC_UV_WORK, .event = LS_WORK_SUBMIT, .pid = PID, .tid = LOOP, .ts = 2 * MS,
+		.work = 0x1000, .kind = LS_WORK_FS, .detail = 3 + 1,	/* UV_FS_READ */
+	};
+
+	ASSERT_EQ(push_wait(c, LOOP, 0, MS), 0);
+	ASSERT_EQ(correlator__push(c, &r, sizeof(r)), 0);
+	ASSERT_EQ(push_work(c, LS_WORK_PICKUP, WORKER, 0x1000, 3 * MS, 0), 0);
+	ASSERT_EQ(push_work(c, LS_WORK_RUN, WORKER, 0x1000, 3 * MS, 4 * MS), 0);
+	ASSERT_EQ(push_work(c, LS_WORK_DONE, LOOP, 0x1000, 5 * MS, 6 * MS), 0);
+	r = (struct ls_rec_uv_work){ .type = LS_REC_UV_WORK, .event = LS_WORK_PICKUP, .pid = PID,
+				     .tid = LOOP, .ts = 7 * MS, .work = 0x2000, .kind = LS_WORK_FS,
+				     .detail = 1 + 1 };	/* UV_FS_OPEN, run on the loop thread */
+	ASSERT_EQ(correlator__push(c, &r, sizeof(r)), 0);
+	ASSERT_EQ(push_work(c, LS_WORK_RUN, LOOP, 0x2000, 7 * MS, 9 * MS), 0);
+	ASSERT_EQ(p->nnamed, 2);
+	ASSERT_STR_EQ(p->named[0]->name, "fs.read");
+	ASSERT_EQ(p->named[0]->st.count, 1);
+	ASSERT_STR_EQ(p->named[1]->name, "fs.open");
+	ASSERT_EQ(p->named[1]->st.sync, 1);
+	ASSERT_U64_EQ(p->named[1]->st.sync_ns, 2 * MS);
+	ASSERT_EQ(p->kinds[LS_WORK_FS]->count, 1);
+	ASSERT_EQ(p->kinds[LS_WORK_FS]->sync, 1);
+	correlator__free(c);
+}
