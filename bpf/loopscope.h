@@ -411,7 +411,17 @@ struct ls_rec_syscall {
 	 */
 	__u32 dev;
 	__u64 ino;
+	/*
+	 * LS_FD_FILE reads and writes of a thread that has waited in a poll
+	 * (a loop thread) only, else -1: the stack map's id, or
+	 * LS_STACK_DUMPED (the thread's last LS_REC_USTACK, right before).
+	 * One per thread per file, then at most one per LS_FILE_STACK_GAP_NS.
+	 */
+	__s32 user_stack;
+	__u32 __pad;
 };
+
+#define LS_FILE_STACK_GAP_NS	100000000ull	/* 100 ms */
 
 /*
  * The path of a regular file a traced process had open as fd, made by user
@@ -518,7 +528,9 @@ struct ls_inflight {
 	__u32 active;
 	__u64 ino;		/* as in ls_rec_syscall */
 	__u32 dev;
-	__u32 __pad;
+	__u32 waited;		/* the thread has been in a poll wait: a loop thread, for file stacks */
+	__u64 stack_ino;	/* the file of the thread's last file-call stack, and when */
+	__u64 stack_ts;
 };
 
 /*
@@ -533,7 +545,7 @@ struct ls_stats {
 	__u64 uv_unpaired;	/* a uprobe return without its entry (attached mid-call) */
 	__u64 stack_errors;	/* bpf_get_stackid failed (map full, collision) */
 	__u64 ustack_copies;	/* LS_REC_USTACK records sent */
-	__u64 ustack_capped;	/* user stacks not copied: over ustack_bytes_per_sec */
+	__u64 ustack_capped;	/* user stacks not copied: over ustack_bytes_per_sec, ring past a quarter full, or another copy on the CPU */
 	__u64 ustack_errors;	/* user stacks not copied: sp unmapped or unreadable */
 	__u64 procs_full;	/* a process not followed: LS_MAX_PROCS live, or its slots taken */
 	__u64 procs_followed;	/* processes the kernel added to the set (forks, cgroup joins) */

@@ -40,6 +40,8 @@ const volatile __u32 self_tgid = 0;
 const volatile __u32 summary_only = 0;
 /* Wake the consumer only once this much is queued; it polls on a timer too. */
 const volatile __u64 wakeup_bytes = 256 * 1024;
+/* A loop thread's blocking file calls carry their user stack (stacks are on). */
+const volatile __u32 file_stacks = 0;
 
 struct ls_stats stats = {};
 /*
@@ -50,9 +52,20 @@ struct ls_stats stats = {};
 __u64 armed_ns = 0;
 
 #include "common.bpf.h"
+#include "ustack.bpf.h"
 
 struct ls_events_map events SEC(".maps");
 struct ls_procs_map procs SEC(".maps");
+/*
+ * Defined here, not in stacks.bpf.c, though that family uses them most:
+ * bpftool's linker (libbpf 1.1) places a map an earlier object declared
+ * extern at offset 0 of .maps, so every shared map lives in this first one.
+ */
+const volatile __u32 unwind_user = 0;
+const volatile __u64 ustack_bytes_per_sec = LS_USTACK_BYTES_PER_SEC;
+struct ls_stacks_map stacks SEC(".maps");
+struct ls_ustack_scratch_map ustack_scratch SEC(".maps");
+struct ls_ustack_budget_map ustack_budget SEC(".maps");
 /* Processes in the set, bounded by LS_MAX_PROCS (user space adds its own to it too). */
 __u32 procs_live = 0;
 
@@ -360,6 +373,7 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 		e->fd = (__s32)PT_REGS_PARM1_SYSCALL(regs);
 		/* a wait's fd is an epoll file unless the call fails: see wait_fd_kind() */
 		e->fd_kind = ls_sys_is_wait(sys) ? LS_FD_EPOLL : fd_kind_of(e->fd, e);
+		e->waited |= ls_sys_is_wait(sys);
 		if (sys == LS_SYS_EPOLL_PWAIT2)
 			e->arg = pwait2_timeout_ms(regs);
 		else if (ls_sys_is_wait(sys))
@@ -465,12 +479,50 @@ static __always_inline void opened_path(struct ls_inflight *e, long ret, __u32 p
 	__sync_fetch_and_add(&stats.events, 1);
 }
 
-static __always_inline int on_exit(long ret)
+/*
+ * The user stack of a loop thread's blocking file call, taken before its
+ * record is reserved (a copy goes first on the ring): once per file, then
+ * once per LS_FILE_STACK_GAP_NS, so a loop reading one file in a tight
+ * loop costs one copy per 100 ms, not one per call.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_regs);
+} file_call_regs SEC(".maps");	/* the exit path's frame has no room for a pt_regs */
+
+static __noinline __s32 file_call_stack(void *ctx, struct ls_inflight *e, __u32 tid, __u64 now)
+{
+	struct task_struct *task;
+	struct vma_bounds b = {};
+	struct pt_regs *regs_p, *regs;
+	__u32 zero = 0;
+
+	if (!file_stacks || !e->waited || !ls_sys_is_io(e->sys) || e->fd_kind != LS_FD_FILE ||
+	    (e->ino == e->stack_ino && now - e->stack_ts < LS_FILE_STACK_GAP_NS))
+		return -1;
+	e->stack_ino = e->ino;
+	e->stack_ts = now;
+	if (!unwind_user)
+		return stack_id(ctx, BPF_F_USER_STACK);
+	task = bpf_get_current_task_btf();
+	regs_p = (struct pt_regs *)bpf_task_pt_regs(task);
+	regs = bpf_map_lookup_elem(&file_call_regs, &zero);
+	if (!regs_p || !regs || bpf_probe_read_kernel(regs, sizeof(*regs), regs_p)) {
+		__sync_fetch_and_add(&stats.ustack_errors, 1);
+		return -1;
+	}
+	return copy_user_stack(task, tid, now, regs, &b);
+}
+
+static __always_inline int on_exit(void *ctx, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
 	__u32 tid = (__u32)pid_tgid;
 	struct ls_rec_syscall *r;
 	struct ls_inflight *e;
+	__s32 ustack;
 
 	if (!is_target((__u32)(pid_tgid >> 32)))
 		return 0;
@@ -491,6 +543,7 @@ static __always_inline int on_exit(long ret)
 		aggregate(tid, e, now - e->ts, ret);
 		return 0;
 	}
+	ustack = file_call_stack(ctx, e, tid, now);
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&stats.rb_drops, 1);
@@ -509,6 +562,8 @@ static __always_inline int on_exit(long ret)
 	r->fd_kind = e->fd_kind;
 	r->dev = e->dev;
 	r->ino = e->ino;
+	r->user_stack = ustack;
+	r->__pad = 0;
 	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
 	__sync_fetch_and_add(&stats.events, 1);
 	return 0;
@@ -523,7 +578,7 @@ int BPF_PROG(ls_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 {
-	return on_exit(ret);
+	return on_exit(ctx, ret);
 }
 
 SEC("tp_btf/task_rename")

@@ -10,6 +10,7 @@
 struct proc_sym {
 	pid_t pid;
 	bool gone;		/* seen exited: its maps are not read again */
+	bool stale;		/* ran a new program since its maps were read */
 	struct symbolizer *sym;
 };
 
@@ -163,22 +164,59 @@ uint64_t proc_syms__full(const struct proc_syms *ps)
 	return ps->full;
 }
 
+/* The process of a record that names a user stack; 0 for any other record. */
+static pid_t stack_pid(const void *data, size_t len, __u32 type)
+{
+	if (type == LS_REC_SAMPLE && len >= sizeof(struct ls_rec_sample))
+		return (pid_t)((const struct ls_rec_sample *)data)->pid;
+	if (type == LS_REC_OFFCPU && len >= sizeof(struct ls_rec_offcpu))
+		return (pid_t)((const struct ls_rec_offcpu *)data)->pid;
+	if (type == LS_REC_SYSCALL && len >= sizeof(struct ls_rec_syscall) &&
+	    ((const struct ls_rec_syscall *)data)->user_stack >= 0)	/* a file call's stack */
+		return (pid_t)((const struct ls_rec_syscall *)data)->pid;
+	return 0;
+}
+
+/*
+ * A stack's process has its symbolizer, made from the maps it has now: a
+ * child set up before its exec had the old program's, and a program's
+ * libraries are mapped after the exec, so the first stack after one
+ * re-reads them (a short-lived child may be gone by the next refresh).
+ */
+static void stack_seen(struct proc_syms *ps, pid_t pid)
+{
+	struct proc_sym *p = find(ps, pid);
+
+	if (!p) {
+		proc_syms__get(ps, pid);
+	} else if (p->stale) {
+		p->stale = false;
+		proc_syms__refresh_one(ps, pid);
+	}
+}
+
 void proc_syms__on_record(struct proc_syms *ps, const void *data, size_t len)
 {
-	__u32 type;
+	const struct ls_rec_proc *pr = data;
 	struct symbolizer *sy;
+	struct proc_sym *p;
+	__u32 type;
+	pid_t pid;
 
 	if (len < sizeof(type))
 		return;
 	memcpy(&type, data, sizeof(type));
-	if (type == LS_REC_OVERFLOW && len >= sizeof(struct ls_rec_overflow))
+	if (type == LS_REC_OVERFLOW && len >= sizeof(struct ls_rec_overflow)) {
 		proc_syms__refresh_one(ps, (pid_t)((const struct ls_rec_overflow *)data)->pid);
-	else if (type == LS_REC_JS_FRAME && len == sizeof(struct ls_rec_js_frame)) {
+	} else if (type == LS_REC_JS_FRAME && len == sizeof(struct ls_rec_js_frame)) {
 		sy = proc_syms__get(ps, (pid_t)((const struct ls_rec_js_frame *)data)->pid);
 		if (sy)	/* -ENOMEM: the frame shows unnamed */
 			symbolizer__add_js_frame(sy, data);
-	} else if (type == LS_REC_SAMPLE && len >= sizeof(struct ls_rec_sample))
-		proc_syms__get(ps, (pid_t)((const struct ls_rec_sample *)data)->pid);
-	else if (type == LS_REC_OFFCPU && len >= sizeof(struct ls_rec_offcpu))
-		proc_syms__get(ps, (pid_t)((const struct ls_rec_offcpu *)data)->pid);
+	} else if (type == LS_REC_PROC && len >= sizeof(*pr)) {
+		p = pr->event == LS_PROC_EXEC ? find(ps, (pid_t)pr->pid) : NULL;
+		if (p)
+			p->stale = true;
+	} else if ((pid = stack_pid(data, len, type)) > 0) {
+		stack_seen(ps, pid);
+	}
 }

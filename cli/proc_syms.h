@@ -29,7 +29,7 @@ int proc_syms__resolve(struct proc_syms *ps, uint32_t pid, uint64_t ip, bool ker
 		       struct ls_frame_info *out);
 /*
  * A record as it goes by (before the correlator): a process's first
- * sample or off-CPU stack makes its symbolizer while its maps can be read
+ * sample, off-CPU or file-call stack makes its symbolizer while its maps can be read
  * (a child may be short-lived), an overflow refreshes its process's names
  * while the thread lives, and a JavaScript frame's name is told to its
  * process's symbolizer.

@@ -3,9 +3,10 @@
  * The raw capture (`record --raw`): every record the correlator was given,
  * as it was given, so `replay` can rebuild the model and its outputs later,
  * and the collector can be benchmarked on a real stream. Format: the magic
- * "LSRAW\4\0\0" (2: LS_REC_PROC, the pid in ls_sys_agg_key; 3: ino and dev in
+ * "LSRAW\5\0\0" (2: LS_REC_PROC, the pid in ls_sys_agg_key; 3: ino and dev in
  * ls_rec_syscall, LS_REC_FD_PATH, the procfs/sysfs/pseudofs fd kinds; 4: work_fn
- * and owner in ls_rec_uv_work, LS_REC_WORK_NAME), then
+ * and owner in ls_rec_uv_work, LS_REC_WORK_NAME; 5: user_stack in
+ * ls_rec_syscall), then
  * per record a little-endian u32 length and its bytes.
  */
 #ifndef LS_RAWFILE_H
@@ -14,7 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define LS_RAW_MAGIC		"LSRAW\4\0"	/* with its NUL: 8 bytes */
+#define LS_RAW_MAGIC		"LSRAW\5\0"	/* with its NUL: 8 bytes */
 #define LS_RAW_MAX_RECORD	4096
 
 /* 0, or -errno of the write that failed (-ENOSPC, ...; -EIO when libc gave none). */

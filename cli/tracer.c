@@ -172,6 +172,8 @@ static int on_ring_record(void *ctx, void *data, size_t len)
 		feed_stack(t, ((struct ls_rec_offcpu *)data)->kern_stack, true);
 	} else if (type == LS_REC_OVERFLOW && len >= sizeof(struct ls_rec_overflow)) {
 		feed_stack(t, ((struct ls_rec_overflow *)data)->user_stack, false);
+	} else if (type == LS_REC_SYSCALL && len >= sizeof(struct ls_rec_syscall)) {
+		feed_stack(t, ((struct ls_rec_syscall *)data)->user_stack, false);
 	} else if (type == LS_REC_UV_WORK && len == sizeof(struct ls_rec_uv_work)) {
 		probe_callbacks(t, data);
 	}
@@ -218,6 +220,7 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	t->skel->rodata->self_tgid = (__u32)getpid();
 	t->skel->rodata->offcpu_min_ns = opts->offcpu_min_ns;
 	t->skel->rodata->summary_only = opts->summary_only;
+	t->skel->rodata->file_stacks = opts->sample_hz > 0;
 #if defined(__x86_64__)
 	if (opts->unwind_user) {
 		t->us = user_stacks__new(!opts->no_js_names);
@@ -387,6 +390,7 @@ static void report_open_call(struct tracer *t, int map_fd, pid_t pid, pid_t tid,
 			.type = LS_REC_SYSCALL, .flags = LS_SYSF_OPEN, .pid = (__u32)pid,
 			.tid = (__u32)tid, .ts = v.ts, .dur = now - v.ts, .arg = v.arg, .fd = v.fd,
 			.sys = v.sys, .fd_kind = v.fd_kind, .dev = v.dev, .ino = v.ino,
+			.user_stack = -1,
 		};
 		t->opts.on_record(t->opts.ctx, &r, sizeof(r));
 	}

@@ -209,6 +209,8 @@ static __s32 *user_stack_field(void *rec, size_t len)
 		return len >= sizeof(struct ls_rec_offcpu) ? &((struct ls_rec_offcpu *)rec)->user_stack : NULL;
 	case LS_REC_OVERFLOW:
 		return len >= sizeof(struct ls_rec_overflow) ? &((struct ls_rec_overflow *)rec)->user_stack : NULL;
+	case LS_REC_SYSCALL:
+		return len >= sizeof(struct ls_rec_syscall) ? &((struct ls_rec_syscall *)rec)->user_stack : NULL;
 	}
 	return NULL;
 }
@@ -226,6 +228,9 @@ static uint32_t record_tid(const void *rec, uint32_t *pid)
 	case LS_REC_OVERFLOW:
 		*pid = ((const struct ls_rec_overflow *)rec)->pid;
 		return ((const struct ls_rec_overflow *)rec)->tid;
+	case LS_REC_SYSCALL:
+		*pid = ((const struct ls_rec_syscall *)rec)->pid;
+		return ((const struct ls_rec_syscall *)rec)->tid;
 	}
 	return *pid = 0;
 }
@@ -237,6 +242,7 @@ int user_stacks__on_record(struct user_stacks *us, void *data, size_t len,
 		struct ls_rec_sample s;
 		struct ls_rec_offcpu o;
 		struct ls_rec_overflow v;
+		struct ls_rec_syscall c;
 	} copy;
 	uint32_t pid, tid;
 	__s32 *field;

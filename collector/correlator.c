@@ -368,7 +368,7 @@ static int on_syscall_rec(struct correlator *c, const struct ls_rec_syscall *r)
 	struct ls_call call = {
 		.ts = r->ts, .dur = r->dur, .ret = r->ret, .arg = r->arg, .fd = r->fd,
 		.sys = r->sys, .fd_kind = r->fd_kind, .flags = r->flags & LS_SYSF_OPEN,
-		.pid = r->pid, .tid = r->tid,
+		.pid = r->pid, .tid = r->tid, .user_stack = r->user_stack,
 	};
 	struct thread_state *t;
 	int wait_returned;

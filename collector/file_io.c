@@ -56,8 +56,13 @@ void ls_file_io_add(struct ls_loop_summary *l, const struct ls_call *call, const
 		f->first_ts = call->ts;
 		f->path_len = len;
 		f->path_flags = flags;
+		f->user_stack = -1;
 		if (len)
 			memcpy(f->path, path, len);
+	}
+	if (call->user_stack >= 0 && (f->user_stack < 0 || call->dur > f->stack_call_ns)) {
+		f->user_stack = call->user_stack;
+		f->stack_call_ns = call->dur;
 	}
 	f->sys_mask |= 1u << call->sys;
 	f->count++;
@@ -72,6 +77,15 @@ void ls_perf_map_add(struct ls_loop_summary *l, const struct ls_call *call)
 	l->perf_map.total_ns += call->dur;
 	if (call->dur > l->perf_map.max_ns)
 		l->perf_map.max_ns = call->dur;
+}
+
+void ls_file_io_take_stack(struct ls_file_io *dst, const struct ls_file_io *src)
+{
+	dst->user_stack = src->user_stack;
+	dst->stack_call_ns = src->stack_call_ns;
+	dst->stack_nframes = src->stack_nframes;
+	dst->nframes = src->nframes;
+	memcpy(dst->frames, src->frames, sizeof(dst->frames));
 }
 
 /* One process, one fd table: the same file in two threads is one entry. */
@@ -100,6 +114,8 @@ void ls_file_io_merge(struct ls_loop_summary *dst, const struct ls_loop_summary 
 		d->total_ns += f->total_ns;
 		d->max_ns = f->max_ns > d->max_ns ? f->max_ns : d->max_ns;
 		d->first_ts = f->first_ts < d->first_ts ? f->first_ts : d->first_ts;
+		if (f->stack_call_ns > d->stack_call_ns)	/* the longer call's stack, in either form */
+			ls_file_io_take_stack(d, f);
 	}
 }
 

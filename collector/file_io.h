@@ -17,6 +17,8 @@ bool ls_path_is_perf_map(const char *path, size_t len);
 void ls_file_io_add(struct ls_loop_summary *l, const struct ls_call *call, const char *path,
 		    uint32_t len, uint32_t flags);
 void ls_perf_map_add(struct ls_loop_summary *l, const struct ls_call *call);
+/* dst's stack becomes src's (id or names, and its call's duration). */
+void ls_file_io_take_stack(struct ls_file_io *dst, const struct ls_file_io *src);
 /* dst's list += src's (same file: same path, or both unnamed on the same fd). */
 void ls_file_io_merge(struct ls_loop_summary *dst, const struct ls_loop_summary *src);
 /* The indexes of l's files, most total time first; returns how many (<= LS_TOP_FILE_FDS). */

@@ -46,6 +46,7 @@ struct ls_call {
 	uint32_t pid;
 	uint32_t tid;
 	uint64_t iter;		/* seq of the iteration it belongs to on this thread, 0 if none */
+	int32_t user_stack;	/* a loop thread's file read or write: its user stack's id, -1 none */
 };
 
 /*
@@ -246,6 +247,8 @@ struct ls_cause_group;		/* collector/cause.h */
 
 #define LS_TOP_STALLS		32	/* longest stalls kept per loop thread */
 #define LS_TOP_FILE_FDS		16	/* distinct files kept per sync-file-I/O finding list */
+#define LS_FILE_STACK_FRAMES	12	/* a file's stack as a summary is read back: the innermost frames */
+#define LS_FRAME_LABEL		160	/* a frame's name, NUL included, as read back */
 #define LS_STALL_STACKS		32	/* commonest stacks kept per stall (its cause is made of them) */
 #define LS_STALL_JSON_STACKS	5	/* of which the JSON lists */
 #define LS_STALL_OFFCPU		8	/* longest off-CPU periods kept per stall */
@@ -316,6 +319,16 @@ struct ls_file_io {
 	uint32_t path_len;	/* 0: not named */
 	uint32_t path_flags;	/* LS_FDP_CUT */
 	char path[LS_FD_PATH_MAX];	/* the target's bytes, untrusted */
+	/*
+	 * The stack that made it: of its longest call that had one (the kernel
+	 * takes one per file, then one per 100 ms per thread). Live, an id
+	 * (-1: none); read back from a summary, its innermost frames' names.
+	 */
+	int32_t user_stack;
+	uint64_t stack_call_ns;		/* that call's duration; 0: no stack */
+	uint32_t stack_nframes;		/* frames the stack had */
+	uint32_t nframes;		/* of them in frames[] (read back only) */
+	char frames[LS_FILE_STACK_FRAMES][LS_FRAME_LABEL];
 };
 
 /* Writes to the target's own perf map (/tmp/perf-PID.map): JIT symbols, not a finding. */

@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #include "../bpf/loopscope.h"
 
-_Static_assert(sizeof(struct ls_rec_syscall) == 72, "ls_rec_syscall ABI size");
+_Static_assert(sizeof(struct ls_rec_syscall) == 80, "ls_rec_syscall ABI size");
 _Static_assert(sizeof(struct ls_rec_thread) == 40, "ls_rec_thread ABI size");
 _Static_assert(sizeof(struct ls_stats) == 88, "ls_stats ABI size");
 _Static_assert(sizeof(struct ls_rec_uv_phase) == 32, "ls_rec_uv_phase ABI size");
@@ -23,7 +23,7 @@ _Static_assert(sizeof(struct ls_rec_stack) == 16 + 8 * LS_MAX_STACK_DEPTH, "ls_r
 _Static_assert(sizeof(struct ls_rec_proc) == 304, "ls_rec_proc ABI size");
 _Static_assert(sizeof(struct ls_rec_fd_path) == 32 + LS_FD_PATH_MAX, "ls_rec_fd_path ABI size");
 _Static_assert(sizeof(struct ls_rec_js_frame) == 24 + LS_JS_NAME_MAX, "ls_rec_js_frame ABI size");
-_Static_assert(sizeof(struct ls_inflight) == 48, "ls_inflight ABI size");
+_Static_assert(sizeof(struct ls_inflight) == 64, "ls_inflight ABI size");
 _Static_assert(sizeof(struct ls_rec_ustack) == 16 + 8 * LS_UNWIND_REGS + 16, "ls_rec_ustack ABI size");
 
 /* Display names, tabled once from the X-macros of bpf/loopscope.h (names.c). */

@@ -288,6 +288,7 @@ static int read_file_io(struct rd *r, const struct json_value *loop, const char 
 		io->total_ns = ms_to_ns(sr_num(r, e, w, "total_ms"));
 		io->max_ns = ms_to_ns(sr_num(r, e, w, "max_ms"));
 		io->sys_mask = sr_sys_mask(json_get(e, "syscalls"));
+		io->user_stack = -1;
 	}
 	return sr_read_file_paths(r, o, where, l);
 }

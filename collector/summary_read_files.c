@@ -28,6 +28,44 @@ static void read_path(struct rd *r, const struct json_value *e, const char *w, s
 		io->path_flags |= LS_FDP_CUT;
 }
 
+/*
+ * A file's "stack" (null or absent: none): the innermost LS_FILE_STACK_FRAMES
+ * names are kept, each cut at LS_FRAME_LABEL as a cause's frames are.
+ */
+static void read_stack(struct rd *r, const struct json_value *e, const char *w, struct ls_file_io *io)
+{
+	const struct json_value *st = json_get(e, "stack"), *a, *fr;
+	char where[PATH_LEN + 64];
+	uint64_t depth;
+
+	io->user_stack = -1;
+	if (!st || st->type == JSON_NULL)
+		return;
+	snprintf(where, sizeof(where), "%s.stack", w);
+	if (st->type != JSON_OBJECT) {
+		sr_bad(r, where, "must be null or an object");
+		return;
+	}
+	io->stack_call_ns = sr_ms_to_ns(sr_num(r, st, where, "call_ms"));
+	depth = sr_u32(r, st, where, "depth");
+	a = sr_member(r, st, where, "frames", JSON_ARRAY);
+	if (!a)
+		return;
+	for (fr = a->child; fr; fr = fr->next) {
+		if (fr->type != JSON_STRING) {
+			sr_bad(r, where, "\"frames\" must hold strings");
+			return;
+		}
+		if (io->nframes < LS_FILE_STACK_FRAMES)
+			snprintf(io->frames[io->nframes++], LS_FRAME_LABEL, "%s", fr->str);
+	}
+	if (depth < io->nframes) {
+		sr_bad(r, where, "depth %llu is less than the frames listed", (unsigned long long)depth);
+		return;
+	}
+	io->stack_nframes = (uint32_t)depth;
+}
+
 static void read_perf_map(struct rd *r, const struct json_value *o, const char *w,
 			  struct ls_loop_summary *l)
 {
@@ -72,6 +110,7 @@ int sr_read_file_paths(struct rd *r, const struct json_value *o, const char *whe
 		io->max_ns = sr_ms_to_ns(sr_num(r, e, w, "max_ms"));
 		io->sys_mask = sr_sys_mask(json_get(e, "syscalls"));
 		read_path(r, e, w, io);
+		read_stack(r, e, w, io);
 	}
 	return r->rc;
 }

@@ -320,6 +320,22 @@ static void write_stalls(const struct out *o, const struct ls_loop_summary *l, u
 	}
 }
 
+/* Under a file's row: the stack of its longest call that had one, innermost first. */
+static void write_file_stack(const struct out *o, const struct ls_file_io *io)
+{
+	char esc[LS_ESC_SIZE(LS_FRAME_LABEL)], a[16];
+	uint32_t i;
+
+	if (!io->nframes)
+		return;
+	fprintf(o->f, "    stack of a %s call, innermost first:\n", dur(a, io->stack_call_ns));
+	for (i = 0; i < io->nframes; i++)
+		fprintf(o->f, "      %s\n", ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc), io->frames[i],
+						      LS_FRAME_LABEL));
+	if (io->stack_nframes > io->nframes)
+		fprintf(o->f, "      (%u more)\n", io->stack_nframes - io->nframes);
+}
+
 /* The finding by file, costliest first; the target's perf map writes apart: not a finding. */
 static void write_file_io(const struct out *o, const struct ls_loop_summary *l, unsigned top)
 {
@@ -338,6 +354,7 @@ static void write_file_io(const struct out *o, const struct ls_loop_summary *l, 
 		fprintf(o->f, "  %7" PRIu64 " %9s %9s  %-8s %s\n", io->count, dur(a, io->total_ns),
 			dur(b, io->max_ns), ls_sys_mask_names(sys, sizeof(sys), io->sys_mask),
 			ls_file_io_label(label, sizeof(label), io));
+		write_file_stack(o, io);
 	}
 	if (l->perf_map.count)
 		fprintf(o->f, "\n  perf map writes: %" PRIu64 ", %s in total, longest %s\n"

@@ -200,7 +200,8 @@ static void write_sys_mask(FILE *f, uint32_t mask)
 }
 
 /* The files by total time: path (null: not named, "fd" says which), cut when past LS_FD_PATH_MAX. */
-static void write_file_paths(FILE *f, const struct ls_loop_summary *l)
+static void write_file_paths(FILE *f, const struct ls_loop_summary *l,
+			     const struct summary_json_meta *m)
 {
 	unsigned idx[LS_TOP_FILE_FDS], i, n = ls_file_io_by_time(l, idx);
 
@@ -214,6 +215,7 @@ static void write_file_paths(FILE *f, const struct ls_loop_summary *l)
 			io->path_flags & LS_FDP_CUT ? "true" : "false", io->fd,
 			(unsigned long long)io->count, io->total_ns / NS_PER_MS, io->max_ns / NS_PER_MS);
 		write_sys_mask(f, io->sys_mask);
+		sj_file_stack(f, io, l->pid, m);
 		fputc('}', f);
 	}
 	fprintf(f, "],\"perf_map\":{\"calls\":%llu,\"total_ms\":%.3f,\"max_ms\":%.3f}",
@@ -221,7 +223,7 @@ static void write_file_paths(FILE *f, const struct ls_loop_summary *l)
 		l->perf_map.max_ns / NS_PER_MS);
 }
 
-static void write_file_io(FILE *f, const struct ls_loop_summary *l)
+static void write_file_io(FILE *f, const struct ls_loop_summary *l, const struct summary_json_meta *m)
 {
 	uint32_t i, n = l->nfile_fds < LS_TOP_FILE_FDS ? l->nfile_fds : LS_TOP_FILE_FDS;
 
@@ -237,7 +239,7 @@ static void write_file_io(FILE *f, const struct ls_loop_summary *l)
 		fputc('}', f);
 	}
 	fputc(']', f);
-	write_file_paths(f, l);
+	write_file_paths(f, l, m);
 	fputc('}', f);
 }
 
@@ -261,7 +263,7 @@ static int write_loop(FILE *f, const struct ls_summary *s, const struct ls_loop_
 	sj_dist(f, "poll_wait", &l->poll, l->poll_total_ns);
 	write_syscalls(f, l);
 	err = write_stalls(f, s, l, m);
-	write_file_io(f, l);
+	write_file_io(f, l, m);
 	sj_phases(f, l);
 	fputc('}', f);
 	return err;

@@ -64,6 +64,37 @@ static const struct ls_stack *stack_of(const struct summary_json_meta *m, int32_
 	return m->corr ? correlator__stack(m->corr, id) : NULL;
 }
 
+/*
+ * ,"stack":{...} of a file of the sync-file-I/O finding: its longest call
+ * that had a stack. Live the stack is named here; read back from a summary
+ * it is the names that were kept (the innermost LS_FILE_STACK_FRAMES).
+ */
+void sj_file_stack(FILE *f, const struct ls_file_io *io, uint32_t pid,
+		   const struct summary_json_meta *m)
+{
+	const struct ls_stack *st = io->nframes ? NULL : stack_of(m, io->user_stack);
+	uint32_t i;
+
+	if (!io->nframes && !st) {
+		fputs(",\"stack\":null", f);
+		return;
+	}
+	fprintf(f, ",\"stack\":{\"call_ms\":%.3f,\"depth\":%u,\"frames\":",
+		io->stack_call_ns / NS_PER_MS, st ? st->nframes : io->stack_nframes);
+	if (st) {
+		write_frames(f, pid, st, NULL, m);
+	} else {
+		fputc('[', f);
+		for (i = 0; i < io->nframes && i < LS_FILE_STACK_FRAMES; i++) {
+			if (i)
+				fputc(',', f);
+			sj_str(f, io->frames[i], LS_FRAME_LABEL);
+		}
+		fputc(']', f);
+	}
+	fputc('}', f);
+}
+
 void sj_stall_stacks(FILE *f, const struct ls_stall *st, uint32_t pid,
 		     const struct summary_json_meta *m)
 {

@@ -20,6 +20,9 @@ void sj_phases(FILE *f, const struct ls_loop_summary *l);
 /* pid: the stall's loop's, whose process names the frames */
 void sj_stall_stacks(FILE *f, const struct ls_stall *st, uint32_t pid,
 		     const struct summary_json_meta *m);
+/* ,"stack":{...} or null of one file of a loop's sync-file-I/O finding */
+void sj_file_stack(FILE *f, const struct ls_file_io *io, uint32_t pid,
+		   const struct summary_json_meta *m);
 struct ls_cause;
 struct ls_cause_group;
 /* ,"cause":{...} of one stall */

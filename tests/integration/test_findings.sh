@@ -29,6 +29,11 @@ check "kept-open file: pread64 named" [ "$(loop0 "$TMP/py.json" "['paths'][0]['s
 check "kept-open file: 50 calls in the finding" [ "$(loop0 "$TMP/py.json" "['calls']")" = 50 ]
 "$LS" report "$TMP/py.json" > "$TMP/py.report" 2>&1
 check "report lists the path" grep -q "pread64  $TMP/kept.bin" "$TMP/py.report"
+# the stack that made it: taken at the call's exit, unwound from .eh_frame, named from python3's symbols
+check "kept-open file: the stack names os.pread's C function" \
+	[ "$(loop0 "$TMP/py.json" "['paths'][0]['stack']['frames'][:2]")" = "['pread64', 'os_pread']" ]
+check "report shows the file's stack" grep -A2 -q "stack of a .* call, innermost first" "$TMP/py.report"
+check "report's stack names os_pread" grep -q "^      os_pread$" "$TMP/py.report"
 
 # ---- epoll-server READFILE: open + 17 read(2)s + close, per request ----
 head -c 65536 /dev/urandom > "$TMP/data.bin"
@@ -50,6 +55,8 @@ check "READFILE: one file, 170 reads" [ "$(json "$TMP/e.json" "[p['count'] for p
 p=$(loop0 "$TMP/e.json" "['paths'][0]['path']")
 check "READFILE: named by its path at openat (got $p)" [ "$p" = "$TMP/data.bin" ]
 check "READFILE: the end summary names it" grep -q "read $TMP/data.bin: 170 calls" "$TMP/e.err"
+check "READFILE: the stack reaches the loop" \
+	[ "$(json "$TMP/e.json" "'loop_run' in s['loops'][0]['sync_file_io']['paths'][0]['stack']['frames']")" = True ]
 kill "$SERVER_PID"
 
 # ---- Debian's redis-server: serverCron reads /proc/self/stat on its loop ----

@@ -31,6 +31,7 @@ static struct ls_rec_syscall call(uint32_t sys, uint64_t ts, uint64_t dur, int f
 		.type = LS_REC_SYSCALL, .pid = PID, .tid = TID, .ts = ts, .dur = dur, .ret = 4096,
 		.arg = 4096, .fd = fd, .sys = sys, .fd_kind = kind,
 		.dev = kind == LS_FD_FILE ? DEV : 0, .ino = kind == LS_FD_FILE ? ino : 0,
+		.user_stack = -1,
 	};
 	return r;
 }
@@ -228,7 +229,7 @@ TEST(findings_path_escaped_in_text_json_and_report)
 	ASSERT_EQ(summary_json__write(f, correlator__summary(c), &m), 0);
 	fclose(f);
 	ASSERT_IN(doc, "\"paths\":[{\"path\":\"/tmp/x\\u001b[2J\\u000aloopscope: forged\\\"q\",\"cut\":false,"
-		       "\"fd\":7,\"count\":1,\"total_ms\":2.000,\"max_ms\":2.000,\"syscalls\":[\"write\"]}]");
+		       "\"fd\":7,\"count\":1,\"total_ms\":2.000,\"max_ms\":2.000,\"syscalls\":[\"write\"],\"stack\":null}]");
 	ASSERT_EQ(summary_read_buf(doc, len, &sf, &err), 0);
 	ASSERT_EQ(sf->s.loops[0]->nfile_fds, 1);
 	ASSERT_EQ(sf->s.loops[0]->file_io[0].path_len, strlen("/tmp/x\x1b[2J\nloopscope: forged\"q"));
@@ -273,6 +274,65 @@ TEST(findings_perf_map_in_json_and_report)
 	fclose(f);
 	ASSERT_NOT_IN(rep, "FINDING");
 	ASSERT_IN(rep, "perf map writes: 40, 1180.0 us in total");
+	summary_file_free(sf);
+	free(rep);
+	free(doc);
+	correlator__free(c);
+}
+
+/* Three reads of one file: two with stacks (ids 5 and 6), the longest without. */
+static void reads_with_stacks(struct correlator *c)
+{
+	struct ls_rec_stack st = { .type = LS_REC_STACK, .id = 5, .nframes = 2,
+				   .ips = { 0x401000, 0x402000 } };
+	struct ls_rec_syscall r;
+
+	ASSERT_EQ(correlator__push(c, &st, sizeof(st)), 0);
+	st.id = 6, st.nframes = 3, st.ips[2] = 0x403000;
+	ASSERT_EQ(correlator__push(c, &st, sizeof(st)), 0);
+	push_path(c, 7, INO, "/srv/conf.json");
+	r = call(LS_SYS_READ, MS, 1 * MS, 7, LS_FD_FILE, INO);
+	r.user_stack = 5;
+	push_call(c, r);
+	r = call(LS_SYS_READ, 3 * MS, 3 * MS, 7, LS_FD_FILE, INO);
+	r.user_stack = 6;
+	push_call(c, r);
+	push_call(c, call(LS_SYS_READ, 8 * MS, 9 * MS, 7, LS_FD_FILE, INO));
+}
+
+/* A file keeps the stack of its longest call that had one, through JSON and into report. */
+TEST(findings_stack_of_the_longest_call)
+{
+	struct correlator *c = new_corr();
+	struct summary_json_meta m = { .pid = PID, .version = "t", .corr = c };
+	struct report_text_opts ro = { .name = "x.json" };
+	const struct ls_loop_summary *l = one_iteration(c, reads_with_stacks);
+	const struct ls_file_io *io;
+	struct summary_file *sf = NULL;
+	struct summary_error err;
+	char *doc = NULL, *rep = NULL;
+	size_t len, rlen;
+	FILE *f;
+
+	ASSERT_EQ(l->nfile_fds, 1);
+	ASSERT_EQ(l->file_io[0].user_stack, 6);
+	ASSERT_U64_EQ(l->file_io[0].stack_call_ns, 3 * MS);
+	f = open_memstream(&doc, &len);
+	ASSERT(f);
+	ASSERT_EQ(summary_json__write(f, correlator__summary(c), &m), 0);
+	fclose(f);
+	ASSERT_IN(doc, "\"syscalls\":[\"read\"],\"stack\":{\"call_ms\":3.000,\"depth\":3,\"frames\":[\"");
+	ASSERT_EQ(summary_read_buf(doc, len, &sf, &err), 0);
+	io = &sf->s.loops[0]->file_io[0];
+	ASSERT_EQ(io->nframes, 3);
+	ASSERT_EQ(io->stack_nframes, 3);
+	ASSERT_U64_EQ(io->stack_call_ns, 3 * MS);
+	ASSERT_IN(io->frames[2], "403000");
+	f = open_memstream(&rep, &rlen);
+	ASSERT(f);
+	report_text__write(f, sf, &ro);
+	fclose(f);
+	ASSERT_IN(rep, "/srv/conf.json\n    stack of a 3000.0 us call, innermost first:\n      0x401000\n");
 	summary_file_free(sf);
 	free(rep);
 	free(doc);

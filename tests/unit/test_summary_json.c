@@ -244,7 +244,7 @@ TEST(summary_json_fields)
 	ASSERT_HAS(doc, "\"sync_file_io\":{\"calls\":1,\"total_ms\":79.000,\"fds\":[{\"fd\":20,"
 			"\"count\":1,\"total_ms\":79.000,\"max_ms\":79.000,"
 			"\"syscalls\":[\"read\",\"pread64\"]}],\"paths\":[{\"path\":null,\"cut\":false,\"fd\":20,"
-			"\"count\":1,\"total_ms\":79.000,\"max_ms\":79.000,\"syscalls\":[\"read\",\"pread64\"]}],"
+			"\"count\":1,\"total_ms\":79.000,\"max_ms\":79.000,\"syscalls\":[\"read\",\"pread64\"],\"stack\":null}],"
 			"\"perf_map\":{\"calls\":0,\"total_ms\":0.000,\"max_ms\":0.000}}");
 	ASSERT_HAS(doc, "\"other_threads_calls\":17,\"threadpool\":{");
 	free(doc);

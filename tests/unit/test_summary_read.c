@@ -44,7 +44,10 @@ static void build(struct ls_summary *s)
 	rloop.top_stalls[1] = (struct ls_stall){ 4, 12 * MS, 60 * MS, 1, 0 };
 	rloop.nfile_fds = 1, rloop.file_io_calls = 1, rloop.file_io_ns = 2 * MS;
 	rloop.file_io[0] = (struct ls_file_io){ .fd = 7, .count = 1, .total_ns = 2 * MS,
-						.max_ns = 2 * MS, .sys_mask = 1u << LS_SYS_READ };
+						.max_ns = 2 * MS, .sys_mask = 1u << LS_SYS_READ,
+						.user_stack = -1, .stack_call_ns = 2 * MS,
+						.stack_nframes = 30, .nframes = 2,
+						.frames = { "read", "readFileSync node:fs:1" } };
 	*s = (struct ls_summary){ .stall_threshold_ns = 50 * MS, .records = 10000,
 				  .bad_records = 1, .threads = 2, .other_calls = 5, .nloops = 1,
 				  .loops = rloops };
