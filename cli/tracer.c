@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -41,12 +42,53 @@ struct tracer {
 
 static int verbosity;
 
+/*
+ * Out of descriptors, libbpf's load can end in EINVAL: it retries a map
+ * without BTF after any error, and a map that needs BTF (task storage) then
+ * fails so; a feature probe that ran out says "unsupported", and a program
+ * is loaded without it. Its log says which came first.
+ */
+static bool load_saw_emfile;
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
+	char line[256];
+	va_list copy;
+
+	va_copy(copy, args);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
+	/* "...: Too many open files(-24)", "...support failed: -24" (a feature probe) */
+	if (strstr(line, "(-24)") || strstr(line, ": -24") || strstr(line, "Too many open files"))
+		load_saw_emfile = true;
 	if ((level == LIBBPF_WARN && verbosity < 1) || (level == LIBBPF_DEBUG && verbosity < 2) ||
 	    (level == LIBBPF_INFO && verbosity < 2))
 		return 0;
 	return vfprintf(stderr, fmt, args);
+}
+
+/*
+ * Loading holds a descriptor per map and program at once, and libbpf's
+ * feature probes a few more: short of them it can fail with anything
+ * (a probe that ran out reads as a missing feature). So the room is
+ * checked first, and what is short is said as such.
+ */
+static int fd_room(const struct bpf_object_skeleton *sk)
+{
+	unsigned need = (unsigned)(sk->map_cnt + sk->prog_cnt) + 8, open_fds = 0;
+	struct rlimit rl;
+	struct dirent *d;
+	DIR *dir;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	dir = opendir("/proc/self/fd");
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)))
+		open_fds += d->d_name[0] != '.';
+	closedir(dir);
+	return open_fds + need > rl.rlim_cur ? -EMFILE : 0;
 }
 
 /* uprobe_multi links need the programs loaded with that attach type. */
@@ -236,7 +278,12 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 		goto out_free;
 	if (uvprobes__multi_supported())
 		set_uprobe_multi(t->skel);
-	err = loopscope_bpf__load(t->skel);
+	load_saw_emfile = false;
+	err = fd_room(t->skel->skeleton);
+	if (!err)
+		err = loopscope_bpf__load(t->skel);
+	if (err == -EINVAL && load_saw_emfile)
+		err = -EMFILE;
 	if (err)
 		goto out_free;
 	t->procs = mmap(NULL, LS_PROC_SLOTS * sizeof(__u64), PROT_READ | PROT_WRITE, MAP_SHARED,
