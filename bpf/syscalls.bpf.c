@@ -498,22 +498,29 @@ static __noinline __s32 file_call_stack(void *ctx, struct ls_inflight *e, __u32 
 	struct vma_bounds b = {};
 	struct pt_regs *regs_p, *regs;
 	__u32 zero = 0;
+	__s32 id;
 
 	if (!file_stacks || !e->waited || !ls_sys_is_io(e->sys) || e->fd_kind != LS_FD_FILE ||
 	    (e->ino == e->stack_ino && now - e->stack_ts < LS_FILE_STACK_GAP_NS))
 		return -1;
-	e->stack_ino = e->ino;
-	e->stack_ts = now;
-	if (!unwind_user)
-		return stack_id(ctx, BPF_F_USER_STACK);
-	task = bpf_get_current_task_btf();
-	regs_p = (struct pt_regs *)bpf_task_pt_regs(task);
-	regs = bpf_map_lookup_elem(&file_call_regs, &zero);
-	if (!regs_p || !regs || bpf_probe_read_kernel(regs, sizeof(*regs), regs_p)) {
-		__sync_fetch_and_add(&stats.ustack_errors, 1);
-		return -1;
+	if (!unwind_user) {
+		id = stack_id(ctx, BPF_F_USER_STACK);
+	} else {
+		task = bpf_get_current_task_btf();
+		regs_p = (struct pt_regs *)bpf_task_pt_regs(task);
+		regs = bpf_map_lookup_elem(&file_call_regs, &zero);
+		if (!regs_p || !regs || bpf_probe_read_kernel(regs, sizeof(*regs), regs_p)) {
+			__sync_fetch_and_add(&stats.ustack_errors, 1);
+			return -1;
+		}
+		id = copy_user_stack(task, tid, now, regs, &b);
 	}
-	return copy_user_stack(task, tid, now, regs, &b);
+	/* only a stack taken counts: one not copied (the ring was busy) is tried again next call */
+	if (id != -1) {
+		e->stack_ino = e->ino;
+		e->stack_ts = now;
+	}
+	return id;
 }
 
 static __always_inline int on_exit(void *ctx, long ret)

@@ -171,6 +171,8 @@ static pid_t stack_pid(const void *data, size_t len, __u32 type)
 		return (pid_t)((const struct ls_rec_sample *)data)->pid;
 	if (type == LS_REC_OFFCPU && len >= sizeof(struct ls_rec_offcpu))
 		return (pid_t)((const struct ls_rec_offcpu *)data)->pid;
+	if (type == LS_REC_UV_WORK && len >= sizeof(struct ls_rec_uv_work))	/* its kind is named by symbol */
+		return (pid_t)((const struct ls_rec_uv_work *)data)->pid;
 	if (type == LS_REC_SYSCALL && len >= sizeof(struct ls_rec_syscall) &&
 	    ((const struct ls_rec_syscall *)data)->user_stack >= 0)	/* a file call's stack */
 		return (pid_t)((const struct ls_rec_syscall *)data)->pid;

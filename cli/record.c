@@ -76,12 +76,13 @@ static int on_record(void *ctx, void *data, size_t len)
 	if (type == LS_REC_SYSCALL && len == sizeof(struct ls_rec_syscall) &&
 	    fd_paths__name(r->paths, data, &path))
 		push_own(r, &path, sizeof(path));
+	/* symbols first: a child's are re-read at its first stack or pool item after exec */
+	if (r->syms)
+		proc_syms__on_record(r->syms, data, len);
 	/* so do the names of a pool item's kind (the process may exit before the end) */
 	n = work_names__name(r->work_names, r->syms, data, len, names);
 	for (i = 0; i < n; i++)
 		push_own(r, &names[i], sizeof(names[i]));
-	if (r->syms)
-		proc_syms__on_record(r->syms, data, len);
 	if (r->raw && !r->raw_err)
 		r->raw_err = rawfile__write(r->raw, data, len);
 	return 0;
