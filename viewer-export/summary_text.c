@@ -233,11 +233,17 @@ const char *ls_sys_mask_names(char *buf, size_t sz, uint32_t mask)
 	return buf;
 }
 
-/* The finding, its three costliest files, and the perf map's writes apart (not a finding). */
-static void write_file_io(FILE *f, const struct ls_loop_summary *l)
+/*
+ * The finding, its three costliest files (the costliest with the innermost
+ * frames of its longest call's stack), and the perf map's writes apart
+ * (not a finding).
+ */
+static void write_file_io(FILE *f, const struct ls_loop_summary *l, const struct summary_text_meta *m)
 {
 	char a[32], b[32], sys[64], label[LS_ESC_SIZE(LS_FD_PATH_MAX)];
+	char buf[256], esc[LS_ESC_SIZE(256)];
 	unsigned idx[LS_TOP_FILE_FDS], i, n = ls_file_io_by_time(l, idx);
+	const struct ls_stack *st;
 
 	if (l->file_io_calls)
 		fprintf(f, "    finding: %" PRIu64 " synchronous regular-file calls on the loop thread, "
@@ -249,6 +255,10 @@ static void write_file_io(FILE *f, const struct ls_loop_summary *l)
 			ls_sys_mask_names(sys, sizeof(sys), io->sys_mask),
 			ls_file_io_label(label, sizeof(label), io), io->count,
 			ls_fmt_duration(a, sizeof(a), io->total_ns), ls_fmt_duration(b, sizeof(b), io->max_ns));
+		st = i == 0 && m->corr && io->user_stack >= 0 ? correlator__stack(m->corr, io->user_stack) : NULL;
+		if (st && st->nframes)
+			fprintf(f, "        from %s\n", ls_esc_str(LS_ESC_TEXT, esc, sizeof(esc),
+							   top_frames(m, l->pid, st, buf, sizeof(buf)), sizeof(buf)));
 	}
 	if (l->perf_map.count)
 		fprintf(f, "    perf map writes: %" PRIu64 ", %s (the target's /tmp/perf-PID.map "
@@ -274,7 +284,7 @@ static void write_loop(FILE *f, const struct ls_loop_summary *l, const struct su
 		ls_fmt_duration(max, sizeof(max), l->busy.max), l->stalls);
 	if (l->nstalls_kept)
 		write_stalls(f, l, m, first_ts, unix_offset_ns);
-	write_file_io(f, l);
+	write_file_io(f, l, m);
 }
 
 /* The deepest stacks seen by the sampler, deepest first (three at most). */

@@ -11,8 +11,11 @@ loop0() { json "$1" "s['loops'][0]['sync_file_io']$2"; }
 
 # ---- a loop that reads a file it keeps open: 50 iterations, one pread each ----
 head -c 65536 /dev/zero > "$TMP/kept.bin"
+# It lives 0.4 s past its last pread: a stack is unwound from the process's
+# maps when user space reads it (every 100 ms), and a process gone by then
+# leaves its finding without one (JSON null; a slower SAN build saw that).
 "$LS" record -q --summary "$TMP/py.json" -- python3 -c '
-import os, selectors, sys
+import os, selectors, sys, time
 fd = os.open(sys.argv[1], os.O_RDONLY)
 sel = selectors.EpollSelector()
 r, w = os.pipe()
@@ -21,6 +24,7 @@ for i in range(50):
     sel.select(0.001)
     os.pread(fd, 4096, 0)
 sel.select(0.001)
+time.sleep(0.4)
 ' "$TMP/kept.bin" > "$TMP/py.out" 2> "$TMP/py.err"
 check "record of the python loop exits 0" [ $? = 0 ]
 check "kept-open file: the finding names its path" [ "$(loop0 "$TMP/py.json" "['paths'][0]['path']")" = "$TMP/kept.bin" ]
@@ -55,6 +59,8 @@ check "READFILE: one file, 170 reads" [ "$(json "$TMP/e.json" "[p['count'] for p
 p=$(loop0 "$TMP/e.json" "['paths'][0]['path']")
 check "READFILE: named by its path at openat (got $p)" [ "$p" = "$TMP/data.bin" ]
 check "READFILE: the end summary names it" grep -q "read $TMP/data.bin: 170 calls" "$TMP/e.err"
+check "READFILE: the end summary shows where the longest read came from" \
+	sh -c "grep -A1 'read $TMP/data.bin: 170 calls' '$TMP/e.err' | grep -q '^        from [^ ].* <- '"
 check "READFILE: the stack reaches the loop" \
 	[ "$(json "$TMP/e.json" "'loop_run' in s['loops'][0]['sync_file_io']['paths'][0]['stack']['frames']")" = True ]
 kill "$SERVER_PID"
