@@ -40,7 +40,7 @@
 # the per-program figures; empty skips the part), BENCH_RESULTS
 # (bench/results.md), BENCH_KEEP=1 keeps the raw logs, OUTPUT (build).
 # A/B a prototype: BENCH_ALT=/other/build/loopscope [BENCH_ALT_LABEL=...] and
-# add "alt" (and "by-alt") to the lists; the replay part then replays with
+# add "alt" (and "by-alt", "alt-summary": its summary mode) to the lists; the replay part then replays with
 # both builds. Defaults take about 13 minutes (770 s on 2026-12-01).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -183,6 +183,9 @@ start_tracer() {
 	alt) [ -n "${BENCH_ALT:-}" ] || die "configuration alt needs BENCH_ALT=/path/to/loopscope"
 		taskset -c "$OCPU" "$BENCH_ALT" record -p "$pid" -o "$DISKDIR/x.pftrace" >"$p.out" 2>"$p.err" &
 		ready="tracing PID" ;;
+	alt-summary) [ -n "${BENCH_ALT:-}" ] || die "configuration alt-summary needs BENCH_ALT=/path/to/loopscope"
+		taskset -c "$OCPU" "$BENCH_ALT" record -p "$pid" --summary "$DISKDIR/x.json" >"$p.out" 2>"$p.err" &
+		ready="tracing PID" ;;
 	bpftrace-hist) taskset -c "$OCPU" bpftrace -e "$(bt_hist "$pid" $sys)" >"$p.out" 2>"$p.err" &
 		ready="Attaching" readyf=$p.out ;;
 	bpftrace-count) taskset -c "$OCPU" bpftrace -e \
@@ -210,7 +213,7 @@ start_tracer() {
 	return 1
 }
 
-is_loopscope() { case ${1#by-} in loopscope* | alt) return 0 ;; esac; return 1; }
+is_loopscope() { case ${1#by-} in loopscope* | alt*) return 0 ;; esac; return 1; }
 
 # loopscope's end summary: "loopscope: 4.2 s, 3060703 events, ..." -> "4.2 3060703 DROPS"
 ls_summary() {
@@ -486,6 +489,7 @@ label() {
 	loopscope-fp) echo "loopscope record --call-graph fp (no stack copies)" ;;
 	loopscope-summary) echo "loopscope record --summary (summary mode, no trace)" ;;
 	alt) echo "${BENCH_ALT_LABEL:-loopscope, BENCH_ALT build}" ;;
+	alt-summary) echo "${BENCH_ALT_LABEL:-loopscope, BENCH_ALT build} --summary" ;;
 	by-alt) echo "${BENCH_ALT_LABEL:-BENCH_ALT build}, tracing another process" ;;
 	loopscope-tmpfs) echo "loopscope record, trace on tmpfs" ;;
 	bpftrace-hist) echo "bpftrace, enter/exit paired into hist (peer)" ;;
@@ -649,7 +653,7 @@ version() { "$@" 2>&1 | head -n 1 || echo "n/a"; }
 	echo "x floor, x bpftrace hist: added CPU ns of the row / added CPU ns of the floor and of"
 	echo "the bpftrace hist peer (each the median over rounds)."
 	echo
-	micro_table floor bpftrace-hist none floor loopscope loopscope-fp loopscope-tmpfs loopscope-summary alt bpftrace-hist \
+	micro_table floor bpftrace-hist none floor loopscope loopscope-fp loopscope-tmpfs loopscope-summary alt alt-summary bpftrace-hist \
 		bpftrace-count perf-trace strace
 	echo
 	echo "### Bystander: a process the tracer does not trace"

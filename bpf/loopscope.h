@@ -389,6 +389,17 @@ struct ls_rec_sys_agg {
 	struct ls_sys_agg agg;
 };
 
+/*
+ * A thread's totals, one slot per syscall (slot LS_SYS_NONE unused), in its
+ * task-local storage: the call's own thread finds them by its task, not by
+ * hashing (tid, syscall), and only threads that made a call have them.
+ * They leave as LS_REC_SYS_AGG records at the thread's exit; user space
+ * reads the live threads' by pidfd at stop.
+ */
+struct ls_thread_totals {
+	struct ls_sys_agg sys[LS_SYS_MAX];
+};
+
 /* ls_rec_syscall.flags */
 #define LS_SYSF_OPEN 0x1	/* still in flight when the trace ended: dur is up to the end */
 
@@ -541,7 +552,6 @@ struct ls_stats {
 	__u64 rb_drops;		/* ring buffer full: a record was lost */
 	__u64 inflight_full;	/* a per-thread map full: a call, off-CPU period or total lost */
 	__u64 missed_exit;	/* an entry replaced a call whose exit was never seen */
-	__u64 events;		/* records submitted */
 	__u64 uv_unpaired;	/* a uprobe return without its entry (attached mid-call) */
 	__u64 stack_errors;	/* bpf_get_stackid failed (map full, collision) */
 	__u64 ustack_copies;	/* LS_REC_USTACK records sent */

@@ -122,7 +122,6 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	r->stack_used = b.end > sp ? b.end - sp : 0;
 	r->stack_size = b.end - b.start;
 	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
-	__sync_fetch_and_add(&stats.events, 1);
 	return 0;
 }
 
@@ -179,7 +178,6 @@ static __always_inline void switch_in(struct task_struct *next)
 	else
 		r->waker_comm[0] = 0;
 	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
-	__sync_fetch_and_add(&stats.events, 1);
 out:
 	bpf_map_delete_elem(&offcpu_start, &tid);
 	bpf_map_delete_elem(&wakers, &tid);
@@ -311,7 +309,6 @@ static __always_inline void emit_overflow(void *ctx, __u32 kind, __u64 fault_add
 	r->user_stack = ustack;
 	/* the process is about to die: wake user space now */
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
-	__sync_fetch_and_add(&stats.events, 1);
 }
 
 /* A fault's signal is generated in the faulting thread: current is the victim. */

@@ -69,12 +69,18 @@ struct ls_ustack_budget_map ustack_budget SEC(".maps");
 /* Processes in the set, bounded by LS_MAX_PROCS (user space adds its own to it too). */
 __u32 procs_live = 0;
 
+/*
+ * Summary mode: each target thread's totals in its task-local storage (7 KiB,
+ * made at its first counted call, gone with it). A hash keyed by (tid,
+ * syscall) cost a hashed lookup per call and, preallocated for 64k keys,
+ * 33 MiB of locked memory in every mode.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, LS_MAX_THREADS * 4);
-	__type(key, struct ls_sys_agg_key);
-	__type(value, struct ls_sys_agg);
-} sys_agg SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ls_thread_totals);
+} totals SEC(".maps");
 
 /*
  * Each target thread's call in flight, if any, in its task-local storage: a
@@ -239,7 +245,6 @@ static __always_inline void emit_proc(__u32 event, __u32 pid, __u32 ppid, const 
 	 * to run a loop; one gone by then had none.
 	 */
 	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
-	__sync_fetch_and_add(&stats.events, 1);
 }
 
 /*
@@ -328,7 +333,6 @@ static __always_inline void emit_thread(__u32 type, __u32 pid, __u32 tid, const 
 	else
 		bpf_get_current_comm(r->comm, sizeof(r->comm));
 	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
-	__sync_fetch_and_add(&stats.events, 1);
 }
 
 static __always_inline int on_enter(struct pt_regs *regs, long id)
@@ -402,20 +406,19 @@ static __always_inline __u32 log2_bucket(__u64 v)
 }
 
 /* Summary mode: count the call in place of a record. */
-static __always_inline void aggregate(__u32 tid, const struct ls_inflight *e, __u64 dur, long ret)
+static __always_inline void aggregate(const struct ls_inflight *e, __u64 dur, long ret)
 {
-	struct ls_sys_agg_key key = { .tid = tid, .sys = e->sys, .pid = current_tgid() };
-	struct ls_sys_agg *a = bpf_map_lookup_elem(&sys_agg, &key), zero = {};
+	struct ls_thread_totals *t;
+	struct ls_sys_agg *a;
 
-	if (!a) {
-		bpf_map_update_elem(&sys_agg, &key, &zero, BPF_NOEXIST);
-		a = bpf_map_lookup_elem(&sys_agg, &key);
-		if (!a) {
-			__sync_fetch_and_add(&stats.inflight_full, 1);
-			return;
-		}
+	t = bpf_task_storage_get(&totals, bpf_get_current_task_btf(), NULL,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t || e->sys >= LS_SYS_MAX) {
+		__sync_fetch_and_add(&stats.inflight_full, 1);
+		return;
 	}
-	/* one thread updates its own entries: plain adds are enough */
+	/* one thread updates its own totals: plain adds are enough */
+	a = &t->sys[e->sys];
 	a->count++;
 	a->errors += ret < 0;
 	a->total_ns += dur;
@@ -476,7 +479,6 @@ static __always_inline void opened_path(struct ls_inflight *e, long ret, __u32 p
 		return;
 	}
 	bpf_ringbuf_submit(p, rb_flags(sizeof(*p)));
-	__sync_fetch_and_add(&stats.events, 1);
 }
 
 /*
@@ -547,7 +549,7 @@ static __always_inline int on_exit(void *ctx, long ret)
 	}
 	if (summary_only && !ls_sys_is_wait(e->sys) &&
 	    !(ls_sys_is_io(e->sys) && e->fd_kind == LS_FD_FILE)) {
-		aggregate(tid, e, now - e->ts, ret);
+		aggregate(e, now - e->ts, ret);
 		return 0;
 	}
 	ustack = file_call_stack(ctx, e, tid, now);
@@ -571,8 +573,12 @@ static __always_inline int on_exit(void *ctx, long ret)
 	r->ino = e->ino;
 	r->user_stack = ustack;
 	r->__pad = 0;
-	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
-	__sync_fetch_and_add(&stats.events, 1);
+	/*
+	 * A stack copy is unwound from the process's maps, which go with it:
+	 * user space is woken for it now, not at its next 100 ms poll (a
+	 * short-lived child's finding had no stack). One per file per 100 ms.
+	 */
+	bpf_ringbuf_submit(r, ustack != -1 ? BPF_RB_FORCE_WAKEUP : rb_flags(sizeof(*r)));
 	return 0;
 }
 
@@ -600,34 +606,35 @@ int BPF_PROG(ls_task_rename, struct task_struct *task, const char *comm)
 }
 
 /*
- * Summary mode: an exiting thread's totals go out now and leave the map, so
- * the map holds live threads only; a process that churns threads would
- * fill it otherwise. Left in the map when the ring buffer is full: the end
- * of the run reports them.
+ * Summary mode: an exiting thread's totals go out now, with its storage.
+ * A total the ring buffer has no room for is lost, and counted.
  */
-static __always_inline void flush_totals(__u32 tgid, __u32 tid)
+static __always_inline void flush_totals(struct task_struct *task, __u32 tgid, __u32 tid)
 {
-	struct ls_sys_agg_key key = { .tid = tid, .pid = tgid };
+	struct ls_thread_totals *t = bpf_task_storage_get(&totals, task, NULL, 0);
 	struct ls_rec_sys_agg *r;
-	struct ls_sys_agg *a;
 	__u32 sys;
 
+	if (!t)
+		return;
 	for (sys = LS_SYS_NONE + 1; sys < LS_SYS_MAX; sys++) {
-		key.sys = sys;
-		a = bpf_map_lookup_elem(&sys_agg, &key);
-		if (!a)
+		if (!t->sys[sys].count)
 			continue;
 		r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-		if (!r)
-			return;
+		if (!r) {
+			__sync_fetch_and_add(&stats.rb_drops, 1);
+			continue;
+		}
 		r->type = LS_REC_SYS_AGG;
 		r->pid = tgid;
-		r->key = key;
-		__builtin_memcpy(&r->agg, a, sizeof(r->agg));
+		r->key.tid = tid;
+		r->key.sys = sys;
+		r->key.pid = tgid;
+		r->key.__pad = 0;
+		__builtin_memcpy(&r->agg, &t->sys[sys], sizeof(r->agg));
 		bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
-		__sync_fetch_and_add(&stats.events, 1);
-		bpf_map_delete_elem(&sys_agg, &key);
 	}
+	bpf_task_storage_delete(&totals, task);
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -641,7 +648,7 @@ int BPF_PROG(ls_thread_exit, struct task_struct *task, bool group_dead)
 	/* a call still in flight here will never return: it ends with the thread */
 	bpf_task_storage_delete(&inflight, task);
 	if (summary_only)
-		flush_totals(tgid, tid);
+		flush_totals(task, tgid, tid);
 	emit_thread(LS_REC_THREAD_EXIT, tgid, tid, NULL);
 	if (group_dead) {
 		emit_proc(LS_PROC_EXIT, tgid, 0, NULL);

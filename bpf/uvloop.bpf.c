@@ -77,7 +77,6 @@ static __always_inline void emit_phase(__u32 tid, __u32 phase, __u64 ts, __u64 e
 	r->ts = ts;
 	r->end = end;
 	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
-	__sync_fetch_and_add(&stats.events, 1);
 }
 
 SEC("uprobe")
@@ -165,7 +164,6 @@ static __always_inline void emit_work_named(__u32 tid, __u32 event, __u64 work, 
 	r->owner[1] = n ? n->owner[1] : 0;
 	r->done_fn = n ? n->done_fn : 0;
 	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
-	__sync_fetch_and_add(&stats.events, 1);
 }
 
 static __always_inline void emit_work(__u32 tid, __u32 event, __u64 work, __u32 kind,

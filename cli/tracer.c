@@ -420,9 +420,28 @@ static uint64_t boottime_ns(void)
  * The inflight map is task-local storage: it cannot be iterated, but a
  * task's entry can be looked up by a pidfd of that task. So each live
  * thread of the target is looked up; a thread gone meanwhile took its entry
- * with it (its exit record ended its call). Before 6.9 a pidfd names a
- * leader only: then only the main thread's open call is reported.
+ * with it (its exit record ended its call, and sent its totals). Before
+ * 6.9 a pidfd names a leader only: then only the main thread's open call is
+ * reported, and another thread's summary totals are lost (counted).
  */
+/* Summary mode: a live thread's totals, as the records its exit would have sent. */
+static void report_totals(struct tracer *t, int pfd, pid_t pid, pid_t tid)
+{
+	struct ls_rec_sys_agg r = { .type = LS_REC_SYS_AGG, .pid = (__u32)pid };
+	struct ls_thread_totals tt;
+	__u32 sys;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.totals), &pfd, &tt))
+		return;
+	for (sys = LS_SYS_NONE + 1; sys < LS_SYS_MAX; sys++) {
+		if (!tt.sys[sys].count)
+			continue;
+		r.key = (struct ls_sys_agg_key){ .tid = (__u32)tid, .sys = sys, .pid = (__u32)pid };
+		r.agg = tt.sys[sys];
+		t->opts.on_record(t->opts.ctx, &r, sizeof(r));
+	}
+}
+
 static void report_open_call(struct tracer *t, int map_fd, pid_t pid, pid_t tid, uint64_t now)
 {
 	struct ls_inflight v;
@@ -430,8 +449,12 @@ static void report_open_call(struct tracer *t, int map_fd, pid_t pid, pid_t tid,
 
 	if (pfd < 0 && errno == EINVAL && tid == pid)
 		pfd = (int)syscall(SYS_pidfd_open, tid, 0);
+	if (pfd < 0 && errno == EINVAL && t->opts.summary_only)
+		__atomic_fetch_add(&t->skel->bss->stats.inflight_full, 1, __ATOMIC_RELAXED);
 	if (pfd < 0)
 		return;
+	if (t->opts.summary_only)
+		report_totals(t, pfd, pid, tid);
 	if (!bpf_map_lookup_elem(map_fd, &pfd, &v) && v.active && v.ts <= now) {
 		struct ls_rec_syscall r = {
 			.type = LS_REC_SYSCALL, .flags = LS_SYSF_OPEN, .pid = (__u32)pid,
@@ -551,24 +574,6 @@ static void detach_all_libuv(struct tracer *t)
 	}
 }
 
-/* Summary mode: the kernel's per-(thread, syscall) totals, as records. */
-static void report_aggregates(struct tracer *t)
-{
-	int fd = bpf_map__fd(t->skel->maps.sys_agg);
-	struct ls_sys_agg_key key, next, *prev = NULL;
-	struct ls_rec_sys_agg r = { .type = LS_REC_SYS_AGG };
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &r.agg))
-			continue;
-		r.key = key;
-		r.pid = key.pid;
-		t->opts.on_record(t->opts.ctx, &r, sizeof(r));
-	}
-}
-
 int tracer__stop(struct tracer *t)
 {
 	int err;
@@ -582,8 +587,6 @@ int tracer__stop(struct tracer *t)
 	} while (err == -EAGAIN);
 	if (err < 0)
 		return err;
-	if (t->opts.summary_only)
-		report_aggregates(t);
 	return report_open_calls(t);
 }
 

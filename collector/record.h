@@ -10,13 +10,14 @@
 
 _Static_assert(sizeof(struct ls_rec_syscall) == 80, "ls_rec_syscall ABI size");
 _Static_assert(sizeof(struct ls_rec_thread) == 40, "ls_rec_thread ABI size");
-_Static_assert(sizeof(struct ls_stats) == 88, "ls_stats ABI size");
+_Static_assert(sizeof(struct ls_stats) == 80, "ls_stats ABI size");
 _Static_assert(sizeof(struct ls_rec_uv_phase) == 32, "ls_rec_uv_phase ABI size");
 _Static_assert(sizeof(struct ls_rec_uv_work) == 80, "ls_rec_uv_work ABI size");
 _Static_assert(sizeof(struct ls_rec_work_name) == 16 + LS_WORK_NAME_MAX, "ls_rec_work_name ABI size");
 _Static_assert(sizeof(struct ls_rec_sample) == 48, "ls_rec_sample ABI size");
 _Static_assert(sizeof(struct ls_sys_agg) == 8 * (3 + LS_FD_KIND_MAX + LS_AGG_BUCKETS), "ls_sys_agg ABI size");
 _Static_assert(sizeof(struct ls_rec_sys_agg) == 24 + sizeof(struct ls_sys_agg), "ls_rec_sys_agg ABI size");
+_Static_assert(sizeof(struct ls_thread_totals) == LS_SYS_MAX * sizeof(struct ls_sys_agg), "ls_thread_totals ABI size");
 _Static_assert(sizeof(struct ls_rec_offcpu) == 56, "ls_rec_offcpu ABI size");
 _Static_assert(sizeof(struct ls_rec_overflow) == 64, "ls_rec_overflow ABI size");
 _Static_assert(sizeof(struct ls_rec_stack) == 16 + 8 * LS_MAX_STACK_DEPTH, "ls_rec_stack ABI size");
