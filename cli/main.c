@@ -15,6 +15,7 @@ static const char usage[] =
 	"  record   trace a process (-p PID or -- CMD) into a Perfetto trace\n"
 	"  report   show a summary JSON (record --summary) as tables\n"
 	"  top      live view of the loops of a running process\n"
+	"  agent    trace until stopped; serve the loops' counters to Prometheus\n"
 	"  check    compare two summaries; exit 1 on a regression (CI gate)\n"
 	"  replay   rebuild a trace and a summary from a raw capture (record --raw)\n"
 	"  help     show help for a command: loopscope help check\n"
@@ -28,6 +29,7 @@ static const char usage[] =
 	"    loopscope record -- node app.js   # start node and trace it\n"
 	"    loopscope report run.json         # tables of a recorded summary\n"
 	"    loopscope top -p 1234             # live, refreshed every second\n"
+	"    loopscope agent -p 1234 --listen 127.0.0.1:9464   # GET /metrics\n"
 	"    loopscope check --baseline base.json cur.json   # CI regression gate\n"
 	"\n" LS_EXIT_CODES_HELP;
 
@@ -38,6 +40,7 @@ static const struct command {
 	{ "record", cmd_record },
 	{ "report", cmd_report },
 	{ "top", cmd_top },
+	{ "agent", cmd_agent },
 	{ "check", cmd_check },
 	{ "replay", cmd_replay },
 };

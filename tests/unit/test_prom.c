@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* collector/fleet.c and viewer-export/prom.c: the agent's counters and their scrape. */
+#include "../harness.h"
+#include "collector/fleet.h"
+#include "viewer-export/prom.h"
+
+static void iterate(struct ls_fleet *f, const struct ls_thread *th, uint64_t busy_ns, bool stall)
+{
+	struct ls_iteration it = { .pid = th->pid, .tid = th->tid, .start = 1000,
+				   .poll_start = 1000 + busy_ns, .end = 2000 + busy_ns, .stall = stall };
+
+	ls_fleet_iteration(f, th, &it);
+}
+
+static char *scrape(const struct ls_fleet *f, bool om)
+{
+	struct prom_meta m = { .openmetrics = om, .drops_ring_buffer = 3, .targets = 1 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	ASSERT(out);
+	ASSERT_EQ(prom_write(out, f, &m), 0);
+	fclose(out);
+	return buf;
+}
+
+TEST(fleet_buckets_are_exact_at_their_bounds)
+{
+	static struct ls_fleet f;
+	struct ls_thread th = { .pid = 7, .tid = 8, .comm = "srv" };
+
+	ls_fleet_init(&f, 1000);
+	iterate(&f, &th, 100000, false);	/* exactly 100 us: le 0.0001 */
+	iterate(&f, &th, 100001, false);	/* just past: le 0.00025 */
+	iterate(&f, &th, 80000000, true);	/* 80 ms stall: le 0.1 */
+	iterate(&f, &th, 20000000000ull, true);	/* 20 s: only +Inf */
+	ASSERT_EQ(f.nloops, 1u);
+	ASSERT_U64_EQ(f.loops[0].le[0], 1);
+	ASSERT_U64_EQ(f.loops[0].le[1], 1);
+	ASSERT_U64_EQ(f.loops[0].le[9], 1);
+	ASSERT_U64_EQ(f.loops[0].iterations, 4);
+	ASSERT_U64_EQ(f.loops[0].stalls, 2);
+	ASSERT_U64_EQ(f.loops[0].stall_ns, 20080000000ull);
+}
+
+TEST(prom_text_histogram_is_cumulative_and_labels_are_escaped)
+{
+	static struct ls_fleet f;
+	struct ls_thread th = { .pid = 7, .tid = 8, .comm = "a\"b\\c\nd\x1b" };
+	char *s;
+
+	ls_fleet_init(&f, 1000);
+	iterate(&f, &th, 50000, false);
+	iterate(&f, &th, 80000000, true);
+	s = scrape(&f, false);
+	ASSERT(strstr(s, "# TYPE loopscope_loop_iterations_total counter\n"));
+	ASSERT(strstr(s, "loopscope_loop_iterations_total{pid=\"7\",tid=\"8\",comm=\"a\\\"b\\\\c?d?\"} 2\n"));
+	ASSERT(strstr(s, "le=\"0.0001\"} 1\n"));
+	ASSERT(strstr(s, "le=\"0.05\"} 1\n"));
+	ASSERT(strstr(s, "le=\"0.1\"} 2\n"));
+	ASSERT(strstr(s, "le=\"10\"} 2\n"));
+	ASSERT(strstr(s, "le=\"+Inf\"} 2\n"));
+	ASSERT(strstr(s, "loopscope_loop_busy_seconds_count{pid=\"7\""));
+	ASSERT(strstr(s, "loopscope_loop_stalls_total{pid=\"7\",tid=\"8\",comm=\"a\\\"b\\\\c?d?\"} 1\n"));
+	ASSERT(strstr(s, "loopscope_drops_total{reason=\"ring_buffer\"} 3\n"));
+	ASSERT(!strstr(s, "# EOF"));
+	free(s);
+}
+
+TEST(prom_openmetrics_names_families_without_total_and_ends_with_eof)
+{
+	static struct ls_fleet f;
+	struct ls_thread th = { .pid = 7, .tid = 8, .comm = "srv" };
+	char *s;
+	size_t n;
+
+	ls_fleet_init(&f, 1000);
+	iterate(&f, &th, 50000, false);
+	s = scrape(&f, true);
+	ASSERT(strstr(s, "# TYPE loopscope_loop_iterations counter\n"));
+	ASSERT(strstr(s, "loopscope_loop_iterations_total{pid=\"7\""));
+	ASSERT(strstr(s, "# UNIT loopscope_loop_busy_seconds seconds\n"));
+	ASSERT(strstr(s, "# TYPE loopscope_loop_stall_seconds counter\n# UNIT loopscope_loop_stall_seconds seconds\n"));
+	n = strlen(s);
+	ASSERT(n > 6 && !strcmp(s + n - 6, "# EOF\n"));
+	free(s);
+}
+
+TEST(fleet_exited_rows_stay_for_the_grace_period_then_go)
+{
+	static struct ls_fleet f;
+	struct ls_thread a = { .pid = 1, .tid = 1 }, b = { .pid = 2, .tid = 2 };
+
+	ls_fleet_init(&f, 5000);
+	iterate(&f, &a, 10, false);
+	iterate(&f, &b, 10, false);
+	ls_fleet_thread_exit(&f, &a, 1000);
+	ls_fleet_expire(&f, 5999);
+	ASSERT_EQ(f.nloops, 2u);
+	ls_fleet_expire(&f, 6000);
+	ASSERT_EQ(f.nloops, 1u);
+	ASSERT_EQ(f.loops[0].tid, 2u);
+	/* a tid reused after its exit is a new row, counted from zero */
+	ls_fleet_thread_exit(&f, &b, 7000);
+	iterate(&f, &b, 10, false);
+	ASSERT_EQ(f.nloops, 2u);
+	ASSERT_U64_EQ(f.loops[1].iterations, 1);
+}
+
+TEST(fleet_past_the_cap_counts_what_it_left_out)
+{
+	static struct ls_fleet f;
+	struct ls_thread th = { .pid = 1 };
+	uint32_t i;
+
+	ls_fleet_init(&f, 0);
+	for (i = 0; i < LS_FLEET_MAX_LOOPS + 3; i++) {
+		th.tid = i + 1;
+		iterate(&f, &th, 10, false);
+	}
+	ASSERT_EQ(f.nloops, (uint32_t)LS_FLEET_MAX_LOOPS);
+	ASSERT_U64_EQ(f.loops_full, 3);
+}

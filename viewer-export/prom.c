@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* A scrape of the agent's model (prom.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include "prom.h"
+
+const char *prom_content_type(bool openmetrics)
+{
+	return openmetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+			   : "text/plain; version=0.0.4; charset=utf-8";
+}
+
+/*
+ * A label value from the target's bytes (a thread's comm): the format
+ * escapes only backslash, quote and newline, and wants UTF-8; any other
+ * byte outside printable ASCII becomes '?', so a name cannot break the
+ * exposition or a consumer's terminal.
+ */
+static void label_value(FILE *f, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\\' || c == '"')
+			fprintf(f, "\\%c", c);
+		else
+			fputc(c >= 0x20 && c < 0x7f ? c : '?', f);
+	}
+}
+
+static void labels(FILE *f, const struct ls_fleet_loop *l)
+{
+	fprintf(f, "{pid=\"%u\",tid=\"%u\",comm=\"", l->pid, l->tid);
+	label_value(f, l->comm, sizeof(l->comm));
+	fputs("\"", f);
+}
+
+/*
+ * The family's header. OpenMetrics names a counter family without its
+ * _total suffix; the text format names it as its samples are named.
+ */
+static void family(FILE *f, const struct prom_meta *m, const char *name, const char *type,
+		   const char *help)
+{
+	int n = (int)strlen(name);
+
+	if (m->openmetrics && !strcmp(type, "counter") && n > 6 && !strcmp(name + n - 6, "_total"))
+		n -= 6;
+	fprintf(f, "# HELP %.*s %s\n# TYPE %.*s %s\n", n, name, help, n, name, type);
+	if (m->openmetrics && strstr(name, "_seconds"))
+		fprintf(f, "# UNIT %.*s seconds\n", n, name);
+}
+
+typedef double (*loop_value_fn)(const struct ls_fleet_loop *l);
+
+static double iterations(const struct ls_fleet_loop *l) { return (double)l->iterations; }
+static double stalls(const struct ls_fleet_loop *l) { return (double)l->stalls; }
+static double stall_s(const struct ls_fleet_loop *l) { return (double)l->stall_ns / 1e9; }
+
+static void per_loop(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m, const char *name,
+		     const char *help, loop_value_fn value)
+{
+	uint32_t i;
+
+	family(f, m, name, "counter", help);
+	for (i = 0; i < fl->nloops; i++) {
+		fputs(name, f);
+		labels(f, &fl->loops[i]);
+		fprintf(f, "} %.9g\n", value(&fl->loops[i]));
+	}
+}
+
+static void busy_histogram(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m)
+{
+	const char *name = "loopscope_loop_busy_seconds";
+	uint64_t cum;
+	uint32_t i, b;
+
+	family(f, m, name, "histogram", "Busy time of each loop iteration (from its wait's return to the next wait).");
+	for (i = 0; i < fl->nloops; i++) {
+		const struct ls_fleet_loop *l = &fl->loops[i];
+
+		for (b = 0, cum = 0; b < LS_FLEET_BUCKETS; b++) {
+			cum += l->le[b];
+			fprintf(f, "%s_bucket", name);
+			labels(f, l);
+			fprintf(f, ",le=\"%.9g\"} %" PRIu64 "\n", (double)ls_fleet_bucket_ns[b] / 1e9, cum);
+		}
+		fprintf(f, "%s_bucket", name);
+		labels(f, l);
+		fprintf(f, ",le=\"+Inf\"} %" PRIu64 "\n%s_sum", l->iterations, name);
+		labels(f, l);
+		fprintf(f, "} %.9g\n%s_count", (double)l->busy_ns / 1e9, name);
+		labels(f, l);
+		fprintf(f, "} %" PRIu64 "\n", l->iterations);
+	}
+}
+
+static void agent_own(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m)
+{
+	family(f, m, "loopscope_drops_total", "counter",
+	       "Records the kernel side could not deliver, and loop threads past the agent's cap.");
+	fprintf(f, "loopscope_drops_total{reason=\"ring_buffer\"} %" PRIu64 "\n"
+		"loopscope_drops_total{reason=\"inflight_full\"} %" PRIu64 "\n"
+		"loopscope_drops_total{reason=\"missed_exit\"} %" PRIu64 "\n"
+		"loopscope_drops_total{reason=\"loops_full\"} %" PRIu64 "\n",
+		m->drops_ring_buffer, m->drops_inflight_full, m->drops_missed_exit, fl->loops_full);
+	family(f, m, "loopscope_targets", "gauge", "Processes traced now.");
+	fprintf(f, "loopscope_targets %u\n", m->targets);
+	family(f, m, "loopscope_agent_cpu_seconds_total", "counter", "The agent's own CPU time (user + system).");
+	fprintf(f, "loopscope_agent_cpu_seconds_total %.6f\n", m->agent_cpu_s);
+	family(f, m, "loopscope_agent_resident_bytes", "gauge", "The agent's resident memory.");
+	fprintf(f, "loopscope_agent_resident_bytes %" PRIu64 "\n", m->agent_rss_bytes);
+}
+
+int prom_write(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m)
+{
+	per_loop(f, fl, m, "loopscope_loop_iterations_total", "Loop iterations (one poll wait and what follows it).",
+		 iterations);
+	busy_histogram(f, fl, m);
+	per_loop(f, fl, m, "loopscope_loop_stalls_total", "Iterations busy at least the stall threshold.", stalls);
+	per_loop(f, fl, m, "loopscope_loop_stall_seconds_total", "Busy time of the stalls.", stall_s);
+	agent_own(f, fl, m);
+	if (m->openmetrics)
+		fputs("# EOF\n", f);
+	return fflush(f) || ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The agent's model (collector/fleet.h) as a scrape: the Prometheus text
+ * format (0.0.4) or OpenMetrics 1.0 (asked for by the Accept header), per
+ * ../shared/fleet-notes.md. Counters end in _total, durations are seconds,
+ * the busy histogram's buckets are cumulative and end with +Inf.
+ */
+#ifndef LS_PROM_H
+#define LS_PROM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "collector/fleet.h"
+
+struct prom_meta {
+	bool openmetrics;
+	double agent_cpu_s;		/* the agent's own utime + stime */
+	uint64_t agent_rss_bytes;
+	uint64_t drops_ring_buffer;
+	uint64_t drops_inflight_full;
+	uint64_t drops_missed_exit;
+	uint32_t targets;		/* processes traced now */
+};
+
+const char *prom_content_type(bool openmetrics);
+/* Writes the scrape; 0, or -EIO when f failed. */
+int prom_write(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m);
+
+#endif
