@@ -1,0 +1,133 @@
+#!/bin/bash
+# loopscope agent (issue 20) with the real components: Debian's prometheus
+# on 127.0.0.1 scrapes the agent every second while two epoll-servers with
+# injected stalls run under it (one started after the agent attached, as a
+# child of a traced wrapper) and a python loop named to break a naive
+# exposition; PromQL through prometheus' HTTP API must give the known
+# stall counts, busy-time buckets and stall time; a server that exits
+# leaves the scrape after the grace period; promtool and the OpenMetrics
+# parser of python3-prometheus-client accept the scrape.
+. "$(dirname "$0")/lib.sh"
+require_root "agent"
+PROM=$(command -v prometheus || true)
+PROMTOOL=$(command -v promtool || true)
+for need in "$PROM:prometheus" "$PROMTOOL:prometheus" "/usr/bin/python3:python3" "$(command -v curl):curl"; do
+	[ -x "${need%%:*}" ] || { fail "missing: ${need#*:}"; finish; exit 1; }
+done
+/usr/bin/python3 -c 'import prometheus_client.openmetrics.parser' 2> /dev/null ||
+	{ fail "missing: python3-prometheus-client"; finish; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+APORT=$(free_port)
+PPORT=$(free_port)
+# promql QUERY: the instant query's values, "pid=value" sorted, one line
+promql() {
+	curl -sf --max-time 5 "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode "query=$1" |
+		python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]
+print(" ".join(sorted("%s=%g" % (x["metric"].get("pid", ""), float(x["value"][1])) for x in r)))'
+}
+scrape() { curl -sf --max-time 5 "http://127.0.0.1:$APORT/metrics" "$@"; }
+
+# ---- bad input: one line, a documented exit code ----
+"$LS" agent -p 1 > /dev/null 2> "$TMP/e1"
+check "no --listen: exit 2" [ $? = 2 ]
+check "no --listen: says so" grep -q "give --listen ADDR:PORT" "$TMP/e1"
+"$LS" agent -p 1 --listen localhost:x > /dev/null 2> "$TMP/e2"
+check "a malformed --listen: exit 2, one line" [ $? = 2 -a "$(wc -l < "$TMP/e2")" = 1 ]
+
+# ---- targets: a server, a wrapper whose child server starts later, a renamed python loop ----
+start_server "$TMP/s1.out" || fail "server 1 starts"
+S1=$SERVER_PID
+P1=$PORT
+GO=$TMP/go
+sh -c 'until [ -e "$1" ]; do sleep 0.05; done; "$2" > "$3" 2>&1 & wait' wrapper "$GO" "$EX/epoll-server" \
+	"$TMP/s2.out" &
+WRAP=$!
+PIDS="$PIDS $WRAP"
+python3 -c '
+import ctypes, selectors, os, time
+ctypes.CDLL(None).prctl(15, b"ev\"il\\\nna\x1bme", 0, 0, 0)
+sel = selectors.EpollSelector(); r, w = os.pipe(); sel.register(r, selectors.EVENT_READ)
+while True: sel.select(0.01)
+' &
+PY=$!
+PIDS="$PIDS $PY"
+sleep 0.3
+"$LS" agent -p "$S1,$WRAP,$PY" --listen "127.0.0.1:$APORT" --grace 3 > /dev/null 2> "$TMP/agent.err" &
+AGENT=$!
+PIDS="$PIDS $AGENT"
+check "agent serves" wait_for "$TMP/agent.err" "serving http://127.0.0.1:$APORT/metrics"
+cat > "$TMP/prom.yml" <<YML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: loopscope
+    static_configs:
+      - targets: ['127.0.0.1:$APORT']
+YML
+"$PROM" --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/prom-data" \
+	--web.listen-address="127.0.0.1:$PPORT" > "$TMP/prom.log" 2>&1 &
+PIDS="$PIDS $!"
+for i in $(seq 1 100); do curl -sf "http://127.0.0.1:$PPORT/-/ready" > /dev/null && break; sleep 0.1; done
+check "prometheus is ready" curl -sf "http://127.0.0.1:$PPORT/-/ready" -o /dev/null
+# its discovery hands the target to the scraper about 5 s after start
+for i in $(seq 1 150); do [ "$(promql 'up{job="loopscope"}')" = "=1" ] && break; sleep 0.1; done
+check "prometheus scrapes the agent (up = 1)" [ "$(promql 'up{job="loopscope"}')" = "=1" ]
+
+# ---- known truth: 1000 requests on server 1 with 4 blocks of 80 ms; 400 with 2 on server 2 ----
+"$EX/loadgen" -p "$P1" -c 1 -n 1000 --block-every 250 --block-ms 80 > "$TMP/load1.out" || fail "loadgen 1"
+touch "$GO"
+check "server 2 starts under the traced wrapper" wait_for "$TMP/s2.out" '^listening'
+read -r P2 S2 <<< "$(sed -n 's/^listening 127.0.0.1:\([0-9]*\) pid \([0-9]*\)$/\1 \2/p' "$TMP/s2.out")"
+sleep 0.5	# its first loop wait, where the agent sets it up
+"$EX/loadgen" -p "$P2" -c 1 -n 400 --block-every 200 --block-ms 80 > "$TMP/load2.out" || fail "loadgen 2"
+sleep 2.5	# two scrapes past the last request
+got=$(promql 'loopscope_loop_stalls_total{comm="epoll-server"}')
+check "PromQL: stalls per server are the injected 4 and 2 (got $got)" [ "$got" = "$S1=4 $S2=2" ]
+got=$(promql "loopscope_loop_stall_seconds_total{pid=\"$S1\"}")
+check "PromQL: server 1's stall time is 4 x 80 ms, +5% ($got)" \
+	python3 -c "import sys; v=float(sys.argv[1].split('=')[1]); sys.exit(0 if 0.32 <= v <= 0.336 else 1)" "$got"
+iters=$(promql "loopscope_loop_iterations_total{pid=\"$S1\"}")
+iters=${iters#*=}
+check "PromQL: server 1 iterated at least once per request ($iters)" [ "${iters:-0}" -ge 1000 ]
+got=$(promql "loopscope_loop_busy_seconds_bucket{pid=\"$S1\",le=\"0.05\"}")
+check "PromQL: every iteration but the 4 stalls is at most 50 ms busy ($got of $iters)" \
+	[ "${got#*=}" = "$((iters - 4))" ]
+got=$(promql "loopscope_loop_busy_seconds_bucket{pid=\"$S1\",le=\"0.1\"} - ignoring(le) loopscope_loop_busy_seconds_count{pid=\"$S1\"}")
+check "PromQL: and all of them at most 100 ms ($got)" [ "${got#*=}" = 0 ]
+got=$(promql "histogram_quantile(0.99, loopscope_loop_busy_seconds_bucket{pid=\"$S1\"})")
+check "PromQL: histogram_quantile works on the buckets (p99 $got)" [ -n "${got#*=}" ]
+check "the agent's own cost is scraped" [ -n "$(promql 'loopscope_agent_cpu_seconds_total')" ]
+
+# ---- the scrape itself: promtool, the OpenMetrics parser, a hostile comm ----
+scrape > "$TMP/scrape.txt"
+check "promtool check metrics passes" sh -c "'$PROMTOOL' check metrics < '$TMP/scrape.txt'"
+check "the renamed python loop is a row, its name escaped" \
+	grep -q "^loopscope_loop_iterations_total{pid=\"$PY\",tid=\"$PY\",comm=\"ev\\\\\"il\\\\\\\\?na?me\"} [1-9]" "$TMP/scrape.txt"
+scrape -H 'Accept: application/openmetrics-text; version=1.0.0' -D "$TMP/om.head" > "$TMP/om.txt"
+check "OpenMetrics when asked for" grep -qi "^content-type: application/openmetrics-text; version=1.0.0" "$TMP/om.head"
+check "OpenMetrics: python3-prometheus-client's parser reads every family" \
+	/usr/bin/python3 -c 'import sys; from prometheus_client.openmetrics.parser import text_string_to_metric_families as p
+fams = {f.name: f for f in p(open(sys.argv[1]).read())}
+sys.exit(0 if {"loopscope_loop_iterations", "loopscope_loop_busy_seconds", "loopscope_loop_stalls"} <= set(fams) else 1)' "$TMP/om.txt"
+check "GET of another path: 404" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$APORT/")" = 404 ]
+
+# ---- a server that exits leaves after the grace period (3 s) ----
+kill "$S2"
+sleep 1.5
+check "server 2's row stays through the grace period" grep -q "pid=\"$S2\"" <(scrape)
+sleep 3
+check "then it goes" sh -c "! curl -sf 'http://127.0.0.1:$APORT/metrics' | grep -q 'pid=\"$S2\"'"
+sleep 1.5
+check "and prometheus sees it gone (stale)" [ "$(promql "loopscope_loop_iterations_total{pid=\"$S2\"}")" = "" ]
+check "server 1 is still there" [ -n "$(promql "loopscope_loop_iterations_total{pid=\"$S1\"}")" ]
+
+"$LS" agent -p "$S1" --listen "127.0.0.1:$APORT" > /dev/null 2> "$TMP/e3"
+check "a port in use: exit 6, one line" [ $? = 6 -a "$(wc -l < "$TMP/e3")" = 1 ]
+check "a port in use: says why" grep -q "cannot listen on 127.0.0.1:$APORT: Address already in use" "$TMP/e3"
+
+kill -TERM "$AGENT"
+wait "$AGENT"
+check "SIGTERM: the agent exits 0" [ $? = 0 ]
+crashed "$TMP/agent.err" && fail "agent crashed"
+finish
