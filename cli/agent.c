@@ -27,6 +27,7 @@
 #include "session.h"
 #include "target.h"
 #include "tracer.h"
+#include "uvprobes.h"
 
 struct agent_opts {
 	struct target_spec targets;
@@ -120,6 +121,18 @@ static void on_thread_exit(void *ctx, const struct ls_thread *th)
 	ls_fleet_thread_exit(&((struct agent *)ctx)->fleet, th, boottime_ns());
 }
 
+static void on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uint64_t iter)
+{
+	(void)iter;
+	ls_fleet_work(&((struct agent *)ctx)->fleet, w, event);
+}
+
+static void on_process(void *ctx, const struct ls_process *p)
+{
+	if (p->exited)
+		ls_fleet_process_exit(&((struct agent *)ctx)->fleet, p->pid, boottime_ns());
+}
+
 /* Our own resident set, from our own /proc (not a target's file). */
 static uint64_t own_rss_bytes(void)
 {
@@ -186,17 +199,35 @@ static int serve(struct agent *a)
 	return 0;
 }
 
+/* Each process followed: libuv's probes, for its phases and its pool (missing libuv is fine). */
+static void setup_process(void *ctx, pid_t pid)
+{
+	struct agent *a = ctx;
+	const struct uvprobes *uv;
+
+	if (!tracer__attach_libuv(session__tracer(a->s), pid, false, NULL, &uv) && uv->found)
+		correlator__set_libuv(session__correlator(a->s), uv->version);
+}
+
 static int start(struct agent *a)
 {
 	const struct session_opts so = {
 		.cmd = "agent", .prefix = "loopscope agent", .verb = "tracing", .targets = a->o->targets,
 		.stall_threshold_ns = (uint64_t)(a->o->stall_ms * 1e6),
 		.tracer = { .verbose = a->o->common.verbose, .summary_only = true },
+		.ctx = a, .on_process = setup_process,
 	};
-	const struct ls_sink sink = { .ctx = a, .on_iteration = on_iteration, .on_thread_exit = on_thread_exit };
+	const struct ls_sink sink = {
+		.ctx = a, .on_iteration = on_iteration, .on_thread_exit = on_thread_exit,
+		.on_work = on_work, .on_process = on_process,
+	};
 	int rc = session__open(&a->s, &so);
 
-	return rc ? rc : session__start(a->s, &sink);
+	if (!rc)
+		rc = session__start(a->s, &sink);
+	if (!rc)
+		session__setup_processes(a->s);
+	return rc;
 }
 
 static int listen_on(struct agent *a)

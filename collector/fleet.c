@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The agent's per-loop counters (fleet.h). */
+#include <stdbool.h>
 #include <string.h>
+#include "record.h"
 #include "fleet.h"
 
 const uint64_t ls_fleet_bucket_ns[LS_FLEET_BUCKETS] = {
@@ -16,6 +18,17 @@ void ls_fleet_init(struct ls_fleet *f, uint64_t grace_ns)
 {
 	memset(f, 0, sizeof(*f));
 	f->grace_ns = grace_ns;
+}
+
+/* The first bucket v fits in; past the last bound it is only in +Inf (the count). */
+static void count_into(uint64_t le[LS_FLEET_BUCKETS], uint64_t v)
+{
+	unsigned b;
+
+	for (b = 0; b < LS_FLEET_BUCKETS && v > ls_fleet_bucket_ns[b]; b++)
+		;
+	if (b < LS_FLEET_BUCKETS)
+		le[b]++;
 }
 
 static struct ls_fleet_loop *row_of(struct ls_fleet *f, const struct ls_thread *th, bool make)
@@ -39,7 +52,6 @@ void ls_fleet_iteration(struct ls_fleet *f, const struct ls_thread *th, const st
 {
 	struct ls_fleet_loop *l = row_of(f, th, true);
 	uint64_t busy = ls_iteration_busy(it);
-	unsigned b;
 
 	if (!l) {
 		f->loops_full++;
@@ -52,10 +64,7 @@ void ls_fleet_iteration(struct ls_fleet *f, const struct ls_thread *th, const st
 		l->stalls++;
 		l->stall_ns += busy;
 	}
-	for (b = 0; b < LS_FLEET_BUCKETS && busy > ls_fleet_bucket_ns[b]; b++)
-		;
-	if (b < LS_FLEET_BUCKETS)	/* past the last bound: only in +Inf, the count */
-		l->le[b]++;
+	count_into(l->le, busy);
 }
 
 void ls_fleet_thread_exit(struct ls_fleet *f, const struct ls_thread *th, uint64_t now_ns)
@@ -66,18 +75,67 @@ void ls_fleet_thread_exit(struct ls_fleet *f, const struct ls_thread *th, uint64
 		l->exited_ns = now_ns ? now_ns : 1;
 }
 
+static struct ls_fleet_pool *pool_of(struct ls_fleet *f, uint32_t pid, uint32_t kind)
+{
+	struct ls_fleet_pool *p;
+	uint32_t i;
+
+	for (i = 0; i < f->npools; i++)
+		if (f->pools[i].pid == pid && f->pools[i].kind == kind && !f->pools[i].exited_ns)
+			return &f->pools[i];
+	if (f->npools == LS_FLEET_MAX_POOLS)
+		return NULL;
+	p = &f->pools[f->npools++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->kind = kind;
+	return p;
+}
+
+void ls_fleet_work(struct ls_fleet *f, const struct ls_work_item *w, uint32_t event)
+{
+	struct ls_fleet_pool *p;
+	uint64_t q;
+
+	/* a *Sync call never queued; one submitted before the probes has no known start */
+	if (event != LS_WORK_PICKUP || w->sync || w->queue_unseen || !w->submit_ts ||
+	    w->pickup_ts < w->submit_ts)
+		return;
+	p = pool_of(f, w->pid, w->kind);
+	if (!p) {
+		f->pools_full++;
+		return;
+	}
+	q = w->pickup_ts - w->submit_ts;
+	p->items++;
+	p->queue_ns += q;
+	count_into(p->le, q);
+}
+
+void ls_fleet_process_exit(struct ls_fleet *f, uint32_t pid, uint64_t now_ns)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->npools; i++)
+		if (f->pools[i].pid == pid && !f->pools[i].exited_ns)
+			f->pools[i].exited_ns = now_ns ? now_ns : 1;
+}
+
+static bool expired(const struct ls_fleet *f, uint64_t exited_ns, uint64_t now_ns)
+{
+	return exited_ns && now_ns >= exited_ns && now_ns - exited_ns >= f->grace_ns;
+}
+
 void ls_fleet_expire(struct ls_fleet *f, uint64_t now_ns)
 {
 	uint32_t i, n = 0;
 
-	for (i = 0; i < f->nloops; i++) {
-		const struct ls_fleet_loop *l = &f->loops[i];
-
-		if (l->exited_ns && now_ns >= l->exited_ns && now_ns - l->exited_ns >= f->grace_ns)
-			continue;
-		if (n != i)
-			f->loops[n] = *l;
-		n++;
-	}
+	for (i = 0; i < f->nloops; i++)
+		if (!expired(f, f->loops[i].exited_ns, now_ns))
+			f->loops[n++] = f->loops[i];
 	f->nloops = n;
+	for (i = 0, n = 0; i < f->npools; i++)
+		if (!expired(f, f->pools[i].exited_ns, now_ns))
+			f->pools[n++] = f->pools[i];
+	f->npools = n;
 }

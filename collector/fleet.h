@@ -14,9 +14,10 @@
 #include "model.h"
 
 #define LS_FLEET_MAX_LOOPS	256
+#define LS_FLEET_MAX_POOLS	64	/* (process, work kind) rows */
 #define LS_FLEET_BUCKETS	16
 
-/* Upper bounds (inclusive) of the busy buckets, ns: 100 us to 10 s. */
+/* Upper bounds (inclusive) of the buckets, ns: 100 us to 10 s. */
 extern const uint64_t ls_fleet_bucket_ns[LS_FLEET_BUCKETS];
 
 struct ls_fleet_loop {
@@ -30,17 +31,33 @@ struct ls_fleet_loop {
 	uint64_t exited_ns;		/* 0: live; else when its exit was seen */
 };
 
+/* A process's thread pool, one kind of work: how long items waited for a worker. */
+struct ls_fleet_pool {
+	uint32_t pid, kind;		/* enum ls_work_kind */
+	uint64_t items;			/* picked up by a worker, their queue time known */
+	uint64_t queue_ns;
+	uint64_t le[LS_FLEET_BUCKETS];
+	uint64_t exited_ns;		/* 0: its process lives */
+};
+
 struct ls_fleet {
 	struct ls_fleet_loop loops[LS_FLEET_MAX_LOOPS];
 	uint32_t nloops;
 	uint64_t loops_full;		/* iterations of threads past the cap: not counted */
+	struct ls_fleet_pool pools[LS_FLEET_MAX_POOLS];
+	uint32_t npools;
+	uint64_t pools_full;		/* items past the cap: not counted */
 	uint64_t grace_ns;
 };
 
 void ls_fleet_init(struct ls_fleet *f, uint64_t grace_ns);
 void ls_fleet_iteration(struct ls_fleet *f, const struct ls_thread *th, const struct ls_iteration *it);
 void ls_fleet_thread_exit(struct ls_fleet *f, const struct ls_thread *th, uint64_t now_ns);
-/* Rows of threads that exited more than the grace period before now go. */
+/* A pool item's event (ls_sink.on_work): its queue time at pickup. */
+void ls_fleet_work(struct ls_fleet *f, const struct ls_work_item *w, uint32_t event);
+/* The process's pool rows start their grace period. */
+void ls_fleet_process_exit(struct ls_fleet *f, uint32_t pid, uint64_t now_ns);
+/* Rows that exited more than the grace period before now go. */
 void ls_fleet_expire(struct ls_fleet *f, uint64_t now_ns);
 
 #endif

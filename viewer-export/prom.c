@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include "collector/record.h"
 #include "prom.h"
 
 const char *prom_content_type(bool openmetrics)
@@ -36,6 +37,11 @@ static void labels(FILE *f, const struct ls_fleet_loop *l)
 	fprintf(f, "{pid=\"%u\",tid=\"%u\",comm=\"", l->pid, l->tid);
 	label_value(f, l->comm, sizeof(l->comm));
 	fputs("\"", f);
+}
+
+static void pool_labels(FILE *f, const struct ls_fleet_pool *p)
+{
+	fprintf(f, "{pid=\"%u\",kind=\"%s\"", p->pid, ls_work_kind_name(p->kind));
 }
 
 /*
@@ -73,29 +79,56 @@ static void per_loop(FILE *f, const struct ls_fleet *fl, const struct prom_meta 
 	}
 }
 
-static void busy_histogram(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m)
+/* One series of a histogram: cumulative buckets, +Inf, sum, count; lab writes "{...". */
+struct hist_series {
+	const char *name;
+	const uint64_t *le;	/* per bucket, not cumulated */
+	uint64_t count, sum_ns;
+};
+
+static void hist_series(FILE *f, const struct hist_series *h, void (*lab)(FILE *, const void *),
+			const void *row)
 {
-	const char *name = "loopscope_loop_busy_seconds";
-	uint64_t cum;
-	uint32_t i, b;
+	uint64_t cum = 0;
+	uint32_t b;
 
-	family(f, m, name, "histogram", "Busy time of each loop iteration (from its wait's return to the next wait).");
+	for (b = 0; b < LS_FLEET_BUCKETS; b++) {
+		cum += h->le[b];
+		fprintf(f, "%s_bucket", h->name);
+		lab(f, row);
+		fprintf(f, ",le=\"%.9g\"} %" PRIu64 "\n", (double)ls_fleet_bucket_ns[b] / 1e9, cum);
+	}
+	fprintf(f, "%s_bucket", h->name);
+	lab(f, row);
+	fprintf(f, ",le=\"+Inf\"} %" PRIu64 "\n%s_sum", h->count, h->name);
+	lab(f, row);
+	fprintf(f, "} %.9g\n%s_count", (double)h->sum_ns / 1e9, h->name);
+	lab(f, row);
+	fprintf(f, "} %" PRIu64 "\n", h->count);
+}
+
+static void loop_lab(FILE *f, const void *row) { labels(f, row); }
+static void pool_lab(FILE *f, const void *row) { pool_labels(f, row); }
+
+static void histograms(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m)
+{
+	struct hist_series h = { .name = "loopscope_loop_busy_seconds" };
+	uint32_t i;
+
+	family(f, m, h.name, "histogram", "Busy time of each loop iteration (from its wait's return to the next wait).");
 	for (i = 0; i < fl->nloops; i++) {
-		const struct ls_fleet_loop *l = &fl->loops[i];
-
-		for (b = 0, cum = 0; b < LS_FLEET_BUCKETS; b++) {
-			cum += l->le[b];
-			fprintf(f, "%s_bucket", name);
-			labels(f, l);
-			fprintf(f, ",le=\"%.9g\"} %" PRIu64 "\n", (double)ls_fleet_bucket_ns[b] / 1e9, cum);
-		}
-		fprintf(f, "%s_bucket", name);
-		labels(f, l);
-		fprintf(f, ",le=\"+Inf\"} %" PRIu64 "\n%s_sum", l->iterations, name);
-		labels(f, l);
-		fprintf(f, "} %.9g\n%s_count", (double)l->busy_ns / 1e9, name);
-		labels(f, l);
-		fprintf(f, "} %" PRIu64 "\n", l->iterations);
+		h.le = fl->loops[i].le;
+		h.count = fl->loops[i].iterations;
+		h.sum_ns = fl->loops[i].busy_ns;
+		hist_series(f, &h, loop_lab, &fl->loops[i]);
+	}
+	h.name = "loopscope_threadpool_queue_seconds";
+	family(f, m, h.name, "histogram", "Time a thread-pool item waited for a worker (libuv), by kind of work.");
+	for (i = 0; i < fl->npools; i++) {
+		h.le = fl->pools[i].le;
+		h.count = fl->pools[i].items;
+		h.sum_ns = fl->pools[i].queue_ns;
+		hist_series(f, &h, pool_lab, &fl->pools[i]);
 	}
 }
 
@@ -106,8 +139,10 @@ static void agent_own(FILE *f, const struct ls_fleet *fl, const struct prom_meta
 	fprintf(f, "loopscope_drops_total{reason=\"ring_buffer\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"inflight_full\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"missed_exit\"} %" PRIu64 "\n"
-		"loopscope_drops_total{reason=\"loops_full\"} %" PRIu64 "\n",
-		m->drops_ring_buffer, m->drops_inflight_full, m->drops_missed_exit, fl->loops_full);
+		"loopscope_drops_total{reason=\"loops_full\"} %" PRIu64 "\n"
+		"loopscope_drops_total{reason=\"pools_full\"} %" PRIu64 "\n",
+		m->drops_ring_buffer, m->drops_inflight_full, m->drops_missed_exit, fl->loops_full,
+		fl->pools_full);
 	family(f, m, "loopscope_targets", "gauge", "Processes traced now.");
 	fprintf(f, "loopscope_targets %u\n", m->targets);
 	family(f, m, "loopscope_agent_cpu_seconds_total", "counter", "The agent's own CPU time (user + system).");
@@ -120,7 +155,7 @@ int prom_write(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m)
 {
 	per_loop(f, fl, m, "loopscope_loop_iterations_total", "Loop iterations (one poll wait and what follows it).",
 		 iterations);
-	busy_histogram(f, fl, m);
+	histograms(f, fl, m);
 	per_loop(f, fl, m, "loopscope_loop_stalls_total", "Iterations busy at least the stall threshold.", stalls);
 	per_loop(f, fl, m, "loopscope_loop_stall_seconds_total", "Busy time of the stalls.", stall_s);
 	agent_own(f, fl, m);

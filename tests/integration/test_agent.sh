@@ -11,7 +11,7 @@
 require_root "agent"
 PROM=$(command -v prometheus || true)
 PROMTOOL=$(command -v promtool || true)
-for need in "$PROM:prometheus" "$PROMTOOL:prometheus" "/usr/bin/python3:python3" "$(command -v curl):curl"; do
+for need in "$PROM:prometheus" "$PROMTOOL:prometheus" "$(command -v node):nodejs" "/usr/bin/python3:python3" "$(command -v curl):curl"; do
 	[ -x "${need%%:*}" ] || { fail "missing: ${need#*:}"; finish; exit 1; }
 done
 /usr/bin/python3 -c 'import prometheus_client.openmetrics.parser' 2> /dev/null ||
@@ -51,8 +51,21 @@ while True: sel.select(0.01)
 ' &
 PY=$!
 PIDS="$PIDS $PY"
+# node: 8 pbkdf2 on 4 workers once $GO exists: 4 start at once, 4 wait about one run
+cat > "$TMP/pool.js" <<'JS'
+const crypto = require('crypto'), fs = require('fs');
+const t = setInterval(() => {
+  if (!fs.existsSync(process.argv[2])) return;
+  clearInterval(t);
+  for (let i = 0; i < 8; i++) crypto.pbkdf2('secret', 'salt' + i, 200000, 64, 'sha512', () => {});
+  setInterval(() => {}, 1000);
+}, 20);
+JS
+UV_THREADPOOL_SIZE=4 node "$TMP/pool.js" "$GO" &
+NODEP=$!
+PIDS="$PIDS $NODEP"
 sleep 0.3
-"$LS" agent -p "$S1,$WRAP,$PY" --listen "127.0.0.1:$APORT" --grace 3 > /dev/null 2> "$TMP/agent.err" &
+"$LS" agent -p "$S1,$WRAP,$PY,$NODEP" --listen "127.0.0.1:$APORT" --grace 3 > /dev/null 2> "$TMP/agent.err" &
 AGENT=$!
 PIDS="$PIDS $AGENT"
 check "agent serves" wait_for "$TMP/agent.err" "serving http://127.0.0.1:$APORT/metrics"
@@ -97,6 +110,10 @@ got=$(promql "loopscope_loop_busy_seconds_bucket{pid=\"$S1\",le=\"0.1\"} - ignor
 check "PromQL: and all of them at most 100 ms ($got)" [ "${got#*=}" = 0 ]
 got=$(promql "histogram_quantile(0.99, loopscope_loop_busy_seconds_bucket{pid=\"$S1\"})")
 check "PromQL: histogram_quantile works on the buckets (p99 $got)" [ -n "${got#*=}" ]
+got=$(promql "loopscope_threadpool_queue_seconds_count{pid=\"$NODEP\",kind=\"queue_work\"}")
+check "PromQL: node's 8 pbkdf2 items are in its pool's queue histogram ($got)" [ "$got" = "$NODEP=8" ]
+got=$(promql "loopscope_threadpool_queue_seconds_bucket{pid=\"$NODEP\",kind=\"queue_work\",le=\"0.01\"}")
+check "PromQL: and the 4 past the pool's 4 workers waited over 10 ms ($got)" [ "${got#*=}" -le 4 ]
 check "the agent's own cost is scraped" [ -n "$(promql 'loopscope_agent_cpu_seconds_total')" ]
 
 # ---- the scrape itself: promtool, the OpenMetrics parser, a hostile comm ----

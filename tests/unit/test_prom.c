@@ -2,6 +2,7 @@
 /* collector/fleet.c and viewer-export/prom.c: the agent's counters and their scrape. */
 #include "../harness.h"
 #include "collector/fleet.h"
+#include "collector/record.h"
 #include "viewer-export/prom.h"
 
 static void iterate(struct ls_fleet *f, const struct ls_thread *th, uint64_t busy_ns, bool stall)
@@ -121,4 +122,33 @@ TEST(fleet_past_the_cap_counts_what_it_left_out)
 	}
 	ASSERT_EQ(f.nloops, (uint32_t)LS_FLEET_MAX_LOOPS);
 	ASSERT_U64_EQ(f.loops_full, 3);
+}
+
+TEST(fleet_pool_queue_counts_picked_up_items_of_known_start)
+{
+	static struct ls_fleet f;
+	struct ls_work_item w = { .pid = 5, .kind = LS_WORK_WORK, .submit_ts = 1000, .pickup_ts = 1000 + 30000000 };
+	char *s;
+
+	ls_fleet_init(&f, 100);
+	ls_fleet_work(&f, &w, LS_WORK_SUBMIT);		/* not yet picked up: nothing */
+	ls_fleet_work(&f, &w, LS_WORK_PICKUP);		/* 30 ms in the queue */
+	w.queue_unseen = true;				/* submitted before the probes: unknown */
+	ls_fleet_work(&f, &w, LS_WORK_PICKUP);
+	w.queue_unseen = false;
+	w.sync = true;					/* a *Sync call never queued */
+	ls_fleet_work(&f, &w, LS_WORK_PICKUP);
+	ASSERT_EQ(f.npools, 1u);
+	ASSERT_U64_EQ(f.pools[0].items, 1);
+	ASSERT_U64_EQ(f.pools[0].le[8], 1);	/* le 0.05 */
+	s = scrape(&f, false);
+	ASSERT(strstr(s, "loopscope_threadpool_queue_seconds_bucket{pid=\"5\",kind=\"queue_work\",le=\"0.025\"} 0\n"));
+	ASSERT(strstr(s, "loopscope_threadpool_queue_seconds_bucket{pid=\"5\",kind=\"queue_work\",le=\"0.05\"} 1\n"));
+	ASSERT(strstr(s, "loopscope_threadpool_queue_seconds_count{pid=\"5\",kind=\"queue_work\"} 1\n"));
+	free(s);
+	ls_fleet_process_exit(&f, 5, 1000);
+	ls_fleet_expire(&f, 1099);
+	ASSERT_EQ(f.npools, 1u);
+	ls_fleet_expire(&f, 1100);
+	ASSERT_EQ(f.npools, 0u);
 }
