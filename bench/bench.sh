@@ -55,7 +55,7 @@ HTTP_CONNS=${BENCH_HTTP_CONNS:-32}
 REPLAYS=${BENCH_REPLAY:-3}
 RESULTS=${BENCH_RESULTS:-bench/results.md}
 MICRO=${BENCH_MICRO-"none floor loopscope loopscope-fp loopscope-tmpfs loopscope-summary bpftrace-hist bpftrace-count perf-trace strace by-floor by-loopscope by-bpftrace-hist"}
-HTTP=${BENCH_HTTP-"none floor loopscope loopscope-nojs loopscope-fp loopscope-nolibuv loopscope-summary bpftrace-hist perf-trace strace"}
+HTTP=${BENCH_HTTP-"none floor loopscope loopscope-nojs loopscope-fp loopscope-nolibuv loopscope-summary agent bpftrace-hist perf-trace strace"}
 PROGSTATS=${BENCH_PROGSTATS-"floor loopscope-summary loopscope bpftrace-hist"}
 LS=$OUTPUT/loopscope
 FLOOR=$OUTPUT/bench/floor
@@ -180,6 +180,9 @@ start_tracer() {
 	loopscope-summary) taskset -c "$OCPU" "$LS" record -p "$pid" --summary "$DISKDIR/x.json" \
 			>"$p.out" 2>"$p.err" &
 		ready="tracing PID" ;;
+	# the agent, its scrape endpoint on a port of its choosing (nothing scrapes it here)
+	agent) taskset -c "$OCPU" "$LS" agent -p "$pid" --listen 127.0.0.1:0 >"$p.out" 2>"$p.err" &
+		ready="serving" ;;
 	alt) [ -n "${BENCH_ALT:-}" ] || die "configuration alt needs BENCH_ALT=/path/to/loopscope"
 		taskset -c "$OCPU" "$BENCH_ALT" record -p "$pid" -o "$DISKDIR/x.pftrace" >"$p.out" 2>"$p.err" &
 		ready="tracing PID" ;;
@@ -488,6 +491,7 @@ label() {
 	loopscope-nojs) echo "loopscope record --no-js-names (V8's heap not read)" ;;
 	loopscope-fp) echo "loopscope record --call-graph fp (no stack copies)" ;;
 	loopscope-summary) echo "loopscope record --summary (summary mode, no trace)" ;;
+	agent) echo "loopscope agent (summary mode, scrape endpoint)" ;;
 	alt) echo "${BENCH_ALT_LABEL:-loopscope, BENCH_ALT build}" ;;
 	alt-summary) echo "${BENCH_ALT_LABEL:-loopscope, BENCH_ALT build} --summary" ;;
 	by-alt) echo "${BENCH_ALT_LABEL:-BENCH_ALT build}, tracing another process" ;;

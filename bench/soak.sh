@@ -1,13 +1,15 @@
 #!/bin/bash
 # `make soak`: loopscope attached to a node HTTP server under wrk for a long
-# run, once in summary mode and once writing the full trace. Samples the
+# run, once in summary mode, once writing the full trace, and once as
+# `loopscope agent` scraped every second while short-lived python loops
+# churn beside node (one started every 0.5 s, each living 2 s; --grace 5). Samples the
 # collector's RSS every SOAK_SAMPLE seconds and checks it stays flat: after
 # a warm-up (the first 10% of the run, at least one sample), the largest RSS
 # must stay within 5% of the RSS at the end of the warm-up. Also requires no
 # drops at this load. Writes bench/soak.md; exits 1 if a check fails.
 #
 # Knobs (environment): SOAK_SECS (600 per mode), SOAK_SAMPLE (10),
-# SOAK_MODES ("summary full"), SOAK_CONNS (32), SOAK_RESULTS (bench/soak.md),
+# SOAK_MODES ("summary full agent"), SOAK_CONNS (32), SOAK_RESULTS (bench/soak.md),
 # OUTPUT (build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/.."
 OUTPUT=${OUTPUT:-build}
 SECS=${SOAK_SECS:-600}
 SAMPLE=${SOAK_SAMPLE:-10}
-MODES=${SOAK_MODES:-"summary full"}
+MODES=${SOAK_MODES:-"summary full agent"}
 CONNS=${SOAK_CONNS:-32}
 RESULTS=${SOAK_RESULTS:-bench/soak.md}
 LS=$OUTPUT/loopscope
@@ -24,7 +26,7 @@ die() { echo "soak: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || { echo "soak: run as root (BPF)" >&2; exit 4; }
 bench/install-deps.sh
-for t in wrk node taskset; do
+for t in wrk node taskset curl; do
 	command -v "$t" >/dev/null || die "$t not found (bench/install-deps.sh installs it)"
 done
 [ -x "$LS" ] || die "$LS missing: run make first (make soak does)"
@@ -36,7 +38,9 @@ TCPU=$((NCPU > 1 ? 1 : 0))	# node on CPU 1; wrk and loopscope on CPU 0
 WORK=$(mktemp -d /var/tmp/loopscope-soak.XXXXXX)
 NODE=0
 LSPID=0
+CHURN=0
 cleanup() {
+	[ "$CHURN" != 0 ] && kill -KILL "$CHURN" 2>/dev/null
 	[ "$LSPID" != 0 ] && kill -KILL "$LSPID" 2>/dev/null
 	[ "$NODE" != 0 ] && kill -KILL "$NODE" 2>/dev/null
 	rm -rf "$WORK"
@@ -53,6 +57,20 @@ FAILED=0
 ROWS=""
 CURVES=""
 
+AGENT_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+scrape() { curl -sf --max-time 2 "http://127.0.0.1:$AGENT_PORT/metrics" || true; }
+
+# The churner: a shell that starts a python epoll loop every 0.5 s, each
+# 200 iterations of 10 ms; the agent follows it and its children.
+start_churn() {
+	bash -c 'while :; do /usr/bin/python3 -c "
+import selectors, os
+sel = selectors.EpollSelector(); r, w = os.pipe(); sel.register(r, selectors.EVENT_READ)
+for i in range(200): sel.select(0.01)
+" & sleep 0.5; done' > /dev/null 2>&1 &
+	CHURN=$!
+}
+
 soak_mode() {	# MODE
 	local mode=$1 port args=() t=0 rss first=0 peak=0 warm=$((SECS / 10)) curve="" \
 		reqs drops size="-" flat verdict
@@ -62,17 +80,23 @@ soak_mode() {	# MODE
 	wait_for "$WORK/node.out" "^listening" "$NODE" || die "node did not start"
 	port=$(awk '/^listening/ { print $2 }' "$WORK/node.out")
 	case $mode in
-	summary) args=(--summary "$WORK/s.json") ;;
-	full) args=(-o "$WORK/t.pftrace" --summary "$WORK/s.json") ;;
-	*) die "unknown mode $mode (summary, full)" ;;
+	summary) args=(record -p "$NODE" --summary "$WORK/s.json") ;;
+	full) args=(record -p "$NODE" -o "$WORK/t.pftrace" --summary "$WORK/s.json") ;;
+	agent) start_churn
+		args=(agent -p "$NODE,$CHURN" --listen "127.0.0.1:$AGENT_PORT" --grace 5) ;;
+	*) die "unknown mode $mode (summary, full, agent)" ;;
 	esac
-	taskset -c 0 "$LS" record -p "$NODE" "${args[@]}" > "$WORK/ls.out" 2> "$WORK/ls.err" &
+	taskset -c 0 "$LS" "${args[@]}" > "$WORK/ls.out" 2> "$WORK/ls.err" &
 	LSPID=$!
-	wait_for "$WORK/ls.err" "tracing PID" "$LSPID" || die "loopscope did not start: $(tail -1 "$WORK/ls.err")"
+	wait_for "$WORK/ls.err" "tracing PID\|serving" "$LSPID" || die "loopscope did not start: $(tail -1 "$WORK/ls.err")"
 	taskset -c 0 wrk -t1 -c"$CONNS" -d"${SECS}s" "http://127.0.0.1:$port/" > "$WORK/wrk.out" 2>&1 &
 	local wrk=$!
 	while kill -0 "$wrk" 2>/dev/null; do
-		sleep "$SAMPLE"
+		if [ "$mode" = agent ]; then	# Prometheus' pace: a scrape a second
+			for _ in $(seq "$SAMPLE"); do scrape > "$WORK/scrape.txt"; sleep 1; done
+		else
+			sleep "$SAMPLE"
+		fi
 		t=$((t + SAMPLE))
 		rss=$(rss_kib "$LSPID")
 		curve="$curve $t:$rss"
@@ -84,13 +108,20 @@ soak_mode() {	# MODE
 	wait "$wrk" || true
 	kill -INT "$LSPID"
 	wait "$LSPID" || die "loopscope exited $? in $mode mode: $(tail -1 "$WORK/ls.err")"
+	[ "$mode" = agent ] && echo "soak: agent: $(grep -c '^loopscope_loop_iterations_total{' "$WORK/scrape.txt") loop rows in the last scrape" >&2
 	LSPID=0
 	kill -TERM "$NODE" 2>/dev/null || true
 	wait "$NODE" 2>/dev/null || true
 	NODE=0
 	reqs=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$WORK/wrk.out")
-	drops=$(python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(sum(s['drops'].values()))" \
-		"$WORK/s.json")
+	if [ "$mode" = agent ]; then
+		drops=$(awk '/^loopscope_drops_total/ { n += $2 } END { print n + 0 }' "$WORK/scrape.txt")
+		{ kill -KILL "$CHURN" && wait "$CHURN"; } 2>/dev/null || true
+		CHURN=0
+	else
+		drops=$(python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(sum(s['drops'].values()))" \
+			"$WORK/s.json")
+	fi
 	[ -f "$WORK/t.pftrace" ] && size=$(du -m "$WORK/t.pftrace" | cut -f1)
 	rm -f "$WORK/t.pftrace" "$WORK/s.json"
 	flat=$(awk -v a="$first" -v b="$peak" 'BEGIN { printf "%+.1f", a ? (b - a) * 100 / a : 0 }')
