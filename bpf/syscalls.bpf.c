@@ -83,6 +83,19 @@ struct {
 } totals SEC(".maps");
 
 /*
+ * A total the ring buffer had no room for at its thread's exit waits here
+ * for user space's read at stop, rather than being lost: allocated only
+ * when used (a thread churn while the consumer lags).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LS_MAX_THREADS);
+	__type(key, struct ls_sys_agg_key);
+	__type(value, struct ls_sys_agg);
+} totals_spill SEC(".maps");
+
+/*
  * Each target thread's call in flight, if any, in its task-local storage: a
  * lookup is a slot in the task rather than a hash of the tid (measured in
  * the commit that made it so), and the entry goes with the task. There is
@@ -607,8 +620,17 @@ int BPF_PROG(ls_task_rename, struct task_struct *task, const char *comm)
 
 /*
  * Summary mode: an exiting thread's totals go out now, with its storage.
- * A total the ring buffer has no room for is lost, and counted.
+ * A total the ring buffer has no room for goes to totals_spill; one that
+ * finds that full too is lost, and counted.
  */
+static __always_inline void spill_total(__u32 tgid, __u32 tid, __u32 sys, const struct ls_sys_agg *a)
+{
+	struct ls_sys_agg_key key = { .tid = tid, .sys = sys, .pid = tgid };
+
+	if (bpf_map_update_elem(&totals_spill, &key, a, BPF_NOEXIST))
+		__sync_fetch_and_add(&stats.rb_drops, 1);
+}
+
 static __always_inline void flush_totals(struct task_struct *task, __u32 tgid, __u32 tid)
 {
 	struct ls_thread_totals *t = bpf_task_storage_get(&totals, task, NULL, 0);
@@ -622,7 +644,7 @@ static __always_inline void flush_totals(struct task_struct *task, __u32 tgid, _
 			continue;
 		r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 		if (!r) {
-			__sync_fetch_and_add(&stats.rb_drops, 1);
+			spill_total(tgid, tid, sys, &t->sys[sys]);
 			continue;
 		}
 		r->type = LS_REC_SYS_AGG;

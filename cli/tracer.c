@@ -574,6 +574,24 @@ static void detach_all_libuv(struct tracer *t)
 	}
 }
 
+/* Summary mode: the totals the kernel could not send at their threads' exits (ring full). */
+static void report_spilled_totals(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.totals_spill);
+	struct ls_sys_agg_key key, next, *prev = NULL;
+	struct ls_rec_sys_agg r = { .type = LS_REC_SYS_AGG };
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &r.agg))
+			continue;
+		r.key = key;
+		r.pid = key.pid;
+		t->opts.on_record(t->opts.ctx, &r, sizeof(r));
+	}
+}
+
 int tracer__stop(struct tracer *t)
 {
 	int err;
@@ -587,6 +605,8 @@ int tracer__stop(struct tracer *t)
 	} while (err == -EAGAIN);
 	if (err < 0)
 		return err;
+	if (t->opts.summary_only)
+		report_spilled_totals(t);
 	return report_open_calls(t);
 }
 
