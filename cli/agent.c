@@ -15,14 +15,19 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include "collector/cause.h"
 #include "collector/correlator.h"
+#include "collector/debuginfo.h"
 #include "collector/fleet.h"
 #include "collector/record.h"
 #include "viewer-export/prom.h"
+#include "viewer-export/stall_cause.h"
+#include "viewer-export/stall_log.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "http_serve.h"
+#include "proc_syms.h"
 #include "procs.h"
 #include "session.h"
 #include "target.h"
@@ -33,6 +38,9 @@ struct agent_opts {
 	struct target_spec targets;
 	const char *listen;
 	double stall_ms, grace_s;
+	unsigned sample_hz;		/* 0: no stacks, no causes */
+	bool stall_log;			/* each stall a JSON line on stdout */
+	unsigned stall_log_rate;	/* lines per second at most */
 	struct cli_common common;
 };
 
@@ -41,6 +49,11 @@ struct agent {
 	struct session *s;
 	struct http_server *http;
 	struct ls_fleet fleet;
+	struct debuginfo *dbg;		/* local debug files only: nothing waits on a network */
+	struct proc_syms *syms;		/* NULL: no sampling, no causes */
+	uint64_t log_second;		/* the second of the last lines (CLOCK_BOOTTIME s) */
+	unsigned log_lines;		/* lines written in it */
+	uint64_t log_dropped;		/* stalls not logged: over the rate */
 };
 
 static const char agent_doc[] =
@@ -49,6 +62,7 @@ static const char agent_doc[] =
 	"\n"
 	"USAGE: loopscope agent (-p PID[,PID...] | --cgroup DIR) [--no-children]\n"
 	"                       --listen ADDR:PORT [--stall-ms N] [--grace SECONDS]\n"
+	"                       [--sample-hz HZ] [--stall-log [--stall-log-rate N]]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    loopscope agent --cgroup /sys/fs/cgroup/system.slice --listen 127.0.0.1:9464\n"
@@ -58,9 +72,11 @@ static const char agent_doc[] =
 	"loopscope_loop_busy_seconds histogram (100 us to 10 s), loopscope_loop_stalls_total,\n"
 	"loopscope_loop_stall_seconds_total; then loopscope_drops_total{reason}, and the\n"
 	"agent's own cost. A thread that exited is scraped for --grace seconds more.\n"
+	"--stall-log writes each stall as a JSON line on stdout, with its cause when\n"
+	"stacks are sampled (--sample-hz, default 0: none).\n"
 	"\v" LS_EXIT_CODES_HELP;
 
-enum { OPT_LISTEN = 1000, OPT_STALL_MS, OPT_GRACE };
+enum { OPT_LISTEN = 1000, OPT_STALL_MS, OPT_GRACE, OPT_SAMPLE_HZ, OPT_STALL_LOG, OPT_STALL_LOG_RATE };
 
 static const struct argp_option agent_options[] = {
 	{ "pid", 'p', "PID[,PID]", 0, "The processes to trace (repeatable), and those they fork", 0 },
@@ -69,6 +85,11 @@ static const struct argp_option agent_options[] = {
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Where to serve /metrics (required)", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
 	{ "grace", OPT_GRACE, "SECONDS", 0, "How long an exited loop thread is still scraped (default 60)", 0 },
+	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second per CPU, for the stall "
+	  "log's causes (default 0 = off)", 0 },
+	{ "stall-log", OPT_STALL_LOG, NULL, 0, "Each stall as a JSON line on stdout", 0 },
+	{ "stall-log-rate", OPT_STALL_LOG_RATE, "N", 0, "Stall lines per second at most (default 20; "
+	  "the rest counted as drops)", 0 },
 	{},
 };
 
@@ -87,6 +108,15 @@ static error_t parse_agent_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_GRACE:
 		o->grace_s = cli_number(state, "grace period", arg, 0, 86400);
+		break;
+	case OPT_SAMPLE_HZ:
+		o->sample_hz = (unsigned)cli_integer(state, "sample rate", arg, 0, 10000);
+		break;
+	case OPT_STALL_LOG:
+		o->stall_log = true;
+		break;
+	case OPT_STALL_LOG_RATE:
+		o->stall_log_rate = (unsigned)cli_integer(state, "stall log rate", arg, 1, 100000);
 		break;
 	case ARGP_KEY_ARG:
 		cli_usage_error(state, "unexpected argument '%s'", arg);
@@ -111,9 +141,46 @@ static uint64_t boottime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static int resolve(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out)
+{
+	return proc_syms__resolve(ctx, pid, ip, kernel, out);
+}
+
+/* A stall's line, within the rate; its cause when its stacks were sampled. */
+static void log_stall(struct agent *a, const struct ls_thread *th, const struct ls_iteration *it)
+{
+	const struct ls_cause_ctx cx = { .resolve = resolve, .resolve_ctx = a->syms, .pid = it->pid };
+	struct stall_log_event e = {
+		.unix_offset_ns = correlator__summary(session__correlator(a->s))->unix_offset_ns,
+		.thread = th, .it = it,
+	};
+	uint64_t second = boottime_ns() / 1000000000ull;
+	struct ls_cause *c = NULL;
+
+	if (second != a->log_second) {
+		a->log_second = second;
+		a->log_lines = 0;
+	}
+	if (a->log_lines >= a->o->stall_log_rate) {
+		a->log_dropped++;
+		return;
+	}
+	a->log_lines++;
+	if (a->syms && it->nweighted && (c = malloc(sizeof(*c))) &&
+	    !ls_stall_cause(&cx, it->weighted, it->nweighted, it->nsamples, ls_iteration_busy(it),
+			    it->offcpu_ns, c) && c->nframes)
+		e.cause = c;
+	stall_log_write(stdout, &e);
+	free(c);
+}
+
 static void on_iteration(void *ctx, const struct ls_thread *th, const struct ls_iteration *it)
 {
-	ls_fleet_iteration(&((struct agent *)ctx)->fleet, th, it);
+	struct agent *a = ctx;
+
+	ls_fleet_iteration(&a->fleet, th, it);
+	if (it->stall && a->o->stall_log)
+		log_stall(a, th, it);
 }
 
 static void on_thread_exit(void *ctx, const struct ls_thread *th)
@@ -160,6 +227,7 @@ static int render(void *ctx, bool openmetrics, char **body, size_t *len)
 	m.drops_ring_buffer = st.rb_drops;
 	m.drops_inflight_full = st.inflight_full;
 	m.drops_missed_exit = st.missed_exit;
+	m.drops_stall_log = a->log_dropped;
 	m.targets = procs__live(session__procs(a->s));
 	if (!getrusage(RUSAGE_SELF, &ru))
 		m.agent_cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
@@ -205,8 +273,29 @@ static void setup_process(void *ctx, pid_t pid)
 	struct agent *a = ctx;
 	const struct uvprobes *uv;
 
+	if (a->syms)	/* its symbols while it lives */
+		proc_syms__get(a->syms, pid);
 	if (!tracer__attach_libuv(session__tracer(a->s), pid, false, NULL, &uv) && uv->found)
 		correlator__set_libuv(session__correlator(a->s), uv->version);
+}
+
+/* Names that may not last (a process's maps, JS frames), read as the records go by. */
+static int on_record(void *ctx, void *data, size_t len)
+{
+	proc_syms__on_record(((struct agent *)ctx)->syms, data, len);
+	return 0;
+}
+
+/* The stall log's causes: a symbolizer per process, local debug files only. */
+static void open_causes(struct agent *a)
+{
+	struct symbolizer_opts so = { .sz = sizeof(so) };
+
+	if (!a->o->sample_hz || !a->o->stall_log)
+		return;
+	a->dbg = debuginfo__new(&(struct debuginfo_opts){ .sz = sizeof(struct debuginfo_opts) });
+	so.debuginfo = a->dbg;
+	a->syms = proc_syms__new(&so);
 }
 
 static int start(struct agent *a)
@@ -214,8 +303,11 @@ static int start(struct agent *a)
 	const struct session_opts so = {
 		.cmd = "agent", .prefix = "loopscope agent", .verb = "tracing", .targets = a->o->targets,
 		.stall_threshold_ns = (uint64_t)(a->o->stall_ms * 1e6),
-		.tracer = { .verbose = a->o->common.verbose, .summary_only = true },
-		.ctx = a, .on_process = setup_process,
+		.tracer = { .verbose = a->o->common.verbose, .summary_only = true,
+			    .sample_hz = a->o->sample_hz,
+			    .offcpu_min_ns = a->o->sample_hz ? LS_OFFCPU_MIN_NS : 0,
+			    .unwind_user = a->o->sample_hz > 0 },
+		.on_record = a->syms ? on_record : NULL, .ctx = a, .on_process = setup_process,
 	};
 	const struct ls_sink sink = {
 		.ctx = a, .on_iteration = on_iteration, .on_thread_exit = on_thread_exit,
@@ -246,7 +338,7 @@ static int listen_on(struct agent *a)
 
 int cmd_agent(int argc, char **argv)
 {
-	struct agent_opts o = { .stall_ms = 50, .grace_s = 60 };
+	struct agent_opts o = { .stall_ms = 50, .grace_s = 60, .stall_log_rate = 20 };
 	const struct cli_command cmd = {
 		agent_options, parse_agent_opt, NULL, agent_doc,
 		"libbpf warnings (twice: debug)", "No start-up message",
@@ -261,6 +353,7 @@ int cmd_agent(int argc, char **argv)
 		return LS_EXIT_FAIL;
 	a->o = &o;
 	ls_fleet_init(&a->fleet, (uint64_t)(o.grace_s * 1e9));
+	open_causes(a);
 	rc = listen_on(a);
 	if (!rc)
 		rc = start(a);
@@ -273,6 +366,8 @@ int cmd_agent(int argc, char **argv)
 		session__stop(a->s);
 	session__free(a->s);
 	http_server__free(a->http);
+	proc_syms__free(a->syms);
+	debuginfo__free(a->dbg);
 	free(a);
 	return rc;
 }

@@ -135,14 +135,15 @@ static void histograms(FILE *f, const struct ls_fleet *fl, const struct prom_met
 static void agent_own(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m)
 {
 	family(f, m, "loopscope_drops_total", "counter",
-	       "Records the kernel side could not deliver, and loop threads past the agent's cap.");
+	       "Records the kernel side could not deliver; loop threads, pools and stall lines past the agent's caps.");
 	fprintf(f, "loopscope_drops_total{reason=\"ring_buffer\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"inflight_full\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"missed_exit\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"loops_full\"} %" PRIu64 "\n"
-		"loopscope_drops_total{reason=\"pools_full\"} %" PRIu64 "\n",
+		"loopscope_drops_total{reason=\"pools_full\"} %" PRIu64 "\n"
+		"loopscope_drops_total{reason=\"stall_log_rate\"} %" PRIu64 "\n",
 		m->drops_ring_buffer, m->drops_inflight_full, m->drops_missed_exit, fl->loops_full,
-		fl->pools_full);
+		fl->pools_full, m->drops_stall_log);
 	family(f, m, "loopscope_targets", "gauge", "Processes traced now.");
 	fprintf(f, "loopscope_targets %u\n", m->targets);
 	family(f, m, "loopscope_agent_cpu_seconds_total", "counter", "The agent's own CPU time (user + system).");

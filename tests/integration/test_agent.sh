@@ -65,7 +65,8 @@ UV_THREADPOOL_SIZE=4 node "$TMP/pool.js" "$GO" &
 NODEP=$!
 PIDS="$PIDS $NODEP"
 sleep 0.3
-"$LS" agent -p "$S1,$WRAP,$PY,$NODEP" --listen "127.0.0.1:$APORT" --grace 3 > /dev/null 2> "$TMP/agent.err" &
+"$LS" agent -p "$S1,$WRAP,$PY,$NODEP" --listen "127.0.0.1:$APORT" --grace 3 --stall-log --sample-hz 49 \
+	> "$TMP/stalls.jsonl" 2> "$TMP/agent.err" &
 AGENT=$!
 PIDS="$PIDS $AGENT"
 check "agent serves" wait_for "$TMP/agent.err" "serving http://127.0.0.1:$APORT/metrics"
@@ -115,6 +116,23 @@ check "PromQL: node's 8 pbkdf2 items are in its pool's queue histogram ($got)" [
 got=$(promql "loopscope_threadpool_queue_seconds_bucket{pid=\"$NODEP\",kind=\"queue_work\",le=\"0.01\"}")
 check "PromQL: and the 4 past the pool's 4 workers waited over 10 ms ($got)" [ "${got#*=}" -le 4 ]
 check "the agent's own cost is scraped" [ -n "$(promql 'loopscope_agent_cpu_seconds_total')" ]
+
+# ---- the stall log: a JSON line per stall, its cause from the samples ----
+got=$(python3 -c 'import json,sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print(" ".join("%d:%d" % (p, sum(r["pid"] == p for r in rows)) for p in map(int, sys.argv[2:])))' \
+	"$TMP/stalls.jsonl" "$S1" "$S2")
+check "stall log: a line per stall, 4 and 2 ($got)" [ "$got" = "$S1:4 $S2:2" ]
+check "stall log: each 80 ms, +5%, with its wall-clock time" python3 -c 'import json,sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if rows and all(80 <= r["busy_ms"] <= 84 and r["time"].endswith("Z") for r in rows) else 1)' \
+	"$TMP/stalls.jsonl"
+got=$(python3 -c 'import json,sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["pid"] == int(sys.argv[2])]
+print(sum(1 for r in rows if r["cause"] and r["cause"]["frames"][:2] == ["busy_spin", "loop_run"]))' \
+	"$TMP/stalls.jsonl" "$S1")
+check "stall log: server 1's stalls name busy_spin <- loop_run ($got of 4)" [ "$got" -ge 3 ]
+check "stall log: nothing over its rate" [ "$(promql 'loopscope_drops_total{reason="stall_log_rate"}')" = "=0" ]
 
 # ---- the scrape itself: promtool, the OpenMetrics parser, a hostile comm ----
 scrape > "$TMP/scrape.txt"
