@@ -141,9 +141,40 @@ static __always_inline __u32 fs_detail(__u32 kind, __u64 w)
 	return type >= 0 && type < LS_UV_FS_TYPE_MAX ? (__u32)type + 1 : 0;
 }
 
+/*
+ * The work callbacks a process has queued: its first uv_queue_work with a
+ * callback wakes user space, which probes that callback (cli/uvcallbacks.c)
+ * before the items behind it are picked up, not at its next 100 ms poll
+ * (node 18's 8 pbkdf2 were all running by then once: none seen).
+ */
+struct work_fn_key {
+	__u64 fn;
+	__u32 pid;
+	__u32 __pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct work_fn_key);
+	__type(value, __u8);
+} work_fns_seen SEC(".maps");
+
+static __always_inline bool first_of_callback(__u64 fn)
+{
+	struct work_fn_key key = { .fn = fn, .pid = current_tgid() };
+	__u8 one = 1;
+
+	if (!fn || bpf_map_lookup_elem(&work_fns_seen, &key))
+		return false;
+	bpf_map_update_elem(&work_fns_seen, &key, &one, BPF_ANY);
+	return true;
+}
+
 static __always_inline void emit_work_named(__u32 tid, __u32 event, __u64 work, __u32 kind,
 					    __u64 ts, __u64 end, const struct work_names *n)
 {
+	bool wake = event == LS_WORK_SUBMIT && n && n->done_fn && first_of_callback(n->fn);
 	struct ls_rec_uv_work *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 
 	if (!r) {
@@ -163,7 +194,7 @@ static __always_inline void emit_work_named(__u32 tid, __u32 event, __u64 work, 
 	r->owner[0] = n ? n->owner[0] : 0;
 	r->owner[1] = n ? n->owner[1] : 0;
 	r->done_fn = n ? n->done_fn : 0;
-	bpf_ringbuf_submit(r, rb_flags(sizeof(*r)));
+	bpf_ringbuf_submit(r, wake ? BPF_RB_FORCE_WAKEUP : rb_flags(sizeof(*r)));
 }
 
 static __always_inline void emit_work(__u32 tid, __u32 event, __u64 work, __u32 kind,
