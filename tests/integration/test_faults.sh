@@ -224,6 +224,12 @@ sys.exit(p.returncode)' "$out" "$LS" record -q "$@"
 # Memory follows the threads alive, not the threads ever seen: 8x the
 # threads may not cost 8 MB more (it cost ~3 KiB a thread, 95 MB here),
 # in summary mode (in-kernel totals per thread) and with the full trace.
+# Under SAN=1 ASan's allocator keeps more of what was freed (its size-class
+# caches; the quarantine is cut to 1 MB above): 745e0a0's own SAN build went
+# +9.8 MB on the SAN-built churn target in one run, +2.9 MB in another; the
+# limit there is 16 MiB, still far below the ~3 KiB a thread of a leak.
+limit_kib=8192
+grep -qa __asan_init "$LS" && limit_kib=16384
 for mode in summary full; do
 	args=(--summary "$TMP/ch-$mode.json")
 	[ "$mode" = full ] && args+=(-o "$TMP/ch-$mode.pftrace")
@@ -232,8 +238,8 @@ for mode in summary full; do
 	check "churn, $mode: 40,000 threads" peak_rss "$TMP/rss-40k" "${args[@]}" -- \
 		"$EX/thread-churn" -n 40000 -d 60 -t 32
 	small=$(cat "$TMP/rss-5k") big=$(cat "$TMP/rss-40k")
-	check "churn, $mode: peak anonymous RSS $small KiB -> $big KiB, under +8 MiB" \
-		[ $((big - small)) -lt 8192 ]
+	check "churn, $mode: peak anonymous RSS $small KiB -> $big KiB, under +$((limit_kib / 1024)) MiB" \
+		[ $((big - small)) -lt "$limit_kib" ]
 	check "churn, $mode: 40,000 threads seen, nothing lost" [ "$(json "$TMP/ch-$mode.json" \
 		"s['threads'] >= 40000 and sum(s['drops'].values()) == 0")" = True ]
 done
