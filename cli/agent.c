@@ -27,6 +27,7 @@
 #include "commands.h"
 #include "exitcodes.h"
 #include "http_serve.h"
+#include "live.h"
 #include "proc_syms.h"
 #include "procs.h"
 #include "session.h"
@@ -271,12 +272,8 @@ static int serve(struct agent *a)
 static void setup_process(void *ctx, pid_t pid)
 {
 	struct agent *a = ctx;
-	const struct uvprobes *uv;
 
-	if (a->syms)	/* its symbols while it lives */
-		proc_syms__get(a->syms, pid);
-	if (!tracer__attach_libuv(session__tracer(a->s), pid, false, NULL, &uv) && uv->found)
-		correlator__set_libuv(session__correlator(a->s), uv->version);
+	live_setup_process(a->s, a->syms, pid);
 }
 
 /* Names that may not last (a process's maps, JS frames), read as the records go by. */
@@ -289,13 +286,9 @@ static int on_record(void *ctx, void *data, size_t len)
 /* The stall log's causes: a symbolizer per process, local debug files only. */
 static void open_causes(struct agent *a)
 {
-	struct symbolizer_opts so = { .sz = sizeof(so) };
-
 	if (!a->o->sample_hz || !a->o->stall_log)
 		return;
-	a->dbg = debuginfo__new(&(struct debuginfo_opts){ .sz = sizeof(struct debuginfo_opts) });
-	so.debuginfo = a->dbg;
-	a->syms = proc_syms__new(&so);
+	a->syms = live_syms_open(&a->dbg);
 }
 
 static int start(struct agent *a)
@@ -366,8 +359,7 @@ int cmd_agent(int argc, char **argv)
 		session__stop(a->s);
 	session__free(a->s);
 	http_server__free(a->http);
-	proc_syms__free(a->syms);
-	debuginfo__free(a->dbg);
+	live_syms_close(a->syms, a->dbg);
 	free(a);
 	return rc;
 }

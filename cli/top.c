@@ -36,6 +36,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "live.h"
 #include "proc_syms.h"
 #include "procs.h"
 #include "session.h"
@@ -406,12 +407,8 @@ static int watch(struct top *t)
 static void setup_process(void *ctx, pid_t pid)
 {
 	struct top *t = ctx;
-	const struct uvprobes *uv;
 
-	if (t->syms)	/* its symbols while it lives */
-		proc_syms__get(t->syms, pid);
-	if (!tracer__attach_libuv(session__tracer(t->s), pid, false, NULL, &uv) && uv->found)
-		correlator__set_libuv(session__correlator(t->s), uv->version);
+	live_setup_process(t->s, t->syms, pid);
 }
 
 /* Names that may not last (a process's maps, JS frames), read as the records go by. */
@@ -424,13 +421,9 @@ static int on_record(void *ctx, void *data, size_t len)
 /* The stall causes: a symbolizer per process, local debug files only (no waiting on a network). */
 static void open_causes(struct top *t)
 {
-	struct symbolizer_opts so = { .sz = sizeof(so) };
-
 	if (!t->o->sample_hz)
 		return;
-	t->dbg = debuginfo__new(&(struct debuginfo_opts){ .sz = sizeof(struct debuginfo_opts) });
-	so.debuginfo = t->dbg;
-	t->syms = proc_syms__new(&so);
+	t->syms = live_syms_open(&t->dbg);
 	t->causes = t->syms ? top_causes__new(t->syms) : NULL;
 }
 
@@ -488,8 +481,7 @@ int cmd_top(int argc, char **argv)
 		rc = watch(t);
 	session__free(t->s);
 	top_causes__free(t->causes);
-	proc_syms__free(t->syms);
-	debuginfo__free(t->dbg);
+	live_syms_close(t->syms, t->dbg);
 	free(t);
 	return rc;
 }
