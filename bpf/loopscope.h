@@ -494,6 +494,7 @@ struct ls_rec_js_frame {
 #define LS_PROC_PROBES		4
 #define LS_PROC_GONE		0xffffffffu
 #define LS_MAX_PROCS		4096
+#define LS_JOIN_COMMS		8	/* the agent's --comm names at most */
 #define LS_PROC_CMDLINE_MAX	256
 
 enum ls_proc_event {

@@ -34,6 +34,17 @@ const volatile __u32 follow_children = 0;
 /* --cgroup: the cgroup v2 id and its level; a process at or below it joins at its first syscall. */
 const volatile __u64 targ_cgroup = 0;
 const volatile __u32 targ_cgroup_level = 0;
+/*
+ * Discovery (the agent's --all and --comm): a process joins at its first
+ * loop wait rather than its first syscall, wherever it runs unless a
+ * cgroup is given too, and only if its main thread's comm is one of
+ * join_comms when any are given. Up to max_procs processes in the set.
+ */
+const volatile __u32 join_any = 0;
+const volatile __u32 join_at_wait = 0;
+const volatile __u32 join_ncomms = 0;
+const volatile char join_comms[LS_JOIN_COMMS][LS_COMM_LEN] = {};
+const volatile __u32 max_procs = LS_MAX_PROCS;
 /* loopscope itself: never in the set, whatever its cgroup */
 const volatile __u32 self_tgid = 0;
 /* Summary mode: aggregate the calls that are neither loop waits nor file I/O. */
@@ -276,7 +287,7 @@ static __always_inline int proc_add(__u32 tgid)
 		if (v && *v == tgid)
 			return 0;
 	}
-	if (__sync_fetch_and_add(&procs_live, 1) >= LS_MAX_PROCS)
+	if (__sync_fetch_and_add(&procs_live, 1) >= max_procs)
 		goto full;
 	for (i = 0; i < LS_PROC_PROBES; i++) {
 		idx = (tgid + i) & (LS_PROC_SLOTS - 1);
@@ -312,14 +323,44 @@ static __always_inline void proc_remove(__u32 tgid)
 }
 
 /*
+ * The process's main thread's comm is one of join_comms. Both are
+ * NUL-padded to LS_COMM_LEN (comm here read up to its NUL into zeros), so
+ * equal bytes are equal names.
+ */
+static __always_inline int comm_wanted(void)
+{
+	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+	char comm[LS_COMM_LEN] = {};
+	__u32 i, j;
+
+	if (bpf_probe_read_kernel_str(comm, sizeof(comm), leader->comm) < 0)
+		return 0;
+	for (i = 0; i < LS_JOIN_COMMS && i < join_ncomms; i++) {
+		for (j = 0; j < LS_COMM_LEN; j++)
+			if (comm[j] != join_comms[i][j])
+				break;
+		if (j == LS_COMM_LEN)
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * --cgroup: a process at or below the cgroup joins the set at its first
  * syscall (one that started in it after attach, or came from outside by a
- * move). Only in that mode does a bystander pay this helper call.
+ * move); the agent's discovery, at its first loop wait (join_any,
+ * join_at_wait, join_comms). Only in these modes does a bystander pay
+ * more than the set's lookup, and in discovery only at a loop wait.
  */
-static __always_inline int cgroup_join(__u32 tgid)
+static __always_inline int discover_join(__u32 tgid, long id)
 {
-	if (!targ_cgroup || tgid == self_tgid ||
-	    bpf_get_current_ancestor_cgroup_id(targ_cgroup_level) != targ_cgroup)
+	if ((!targ_cgroup && !join_any) || tgid == self_tgid)
+		return 0;
+	if (join_at_wait && !ls_sys_is_wait(syscall_of(id)))
+		return 0;
+	if (targ_cgroup && bpf_get_current_ancestor_cgroup_id(targ_cgroup_level) != targ_cgroup)
+		return 0;
+	if (join_ncomms && !comm_wanted())
 		return 0;
 	if (proc_add(tgid))
 		return 0;
@@ -355,7 +396,7 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 	struct task_struct *task;
 	struct ls_inflight *e;
 
-	if (!is_target((__u32)(pid_tgid >> 32)) && !cgroup_join((__u32)(pid_tgid >> 32)))
+	if (!is_target((__u32)(pid_tgid >> 32)) && !discover_join((__u32)(pid_tgid >> 32), id))
 		return 0;
 	sys = syscall_of(id);
 	if (sys == LS_SYS_NONE)

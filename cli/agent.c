@@ -5,7 +5,9 @@
  * The live counters are collector/fleet.c's, fed by the correlator's sink;
  * viewer-export/prom.c writes the scrape; cli/http_serve.c answers it
  * between polls of the ring buffer, in this one thread. SIGINT and SIGTERM
- * end it cleanly (exit 0); so does the last traced process's exit.
+ * end it cleanly (exit 0); so does the last traced process's exit, unless
+ * it discovers (--all, --comm) or watches a cgroup. SIGHUP reopens the
+ * stall log's file.
  */
 #include <argp.h>
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include "viewer-export/prom.h"
 #include "viewer-export/stall_cause.h"
 #include "viewer-export/stall_log.h"
+#include "agent_log.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "exitcodes.h"
@@ -40,7 +43,7 @@ struct agent_opts {
 	const char *listen;
 	double stall_ms, grace_s;
 	unsigned sample_hz;		/* 0: no stacks, no causes */
-	bool stall_log;			/* each stall a JSON line on stdout */
+	const char *stall_log;		/* each stall a JSON line there ("-": stdout); NULL: none */
 	unsigned stall_log_rate;	/* lines per second at most */
 	struct cli_common common;
 };
@@ -52,47 +55,84 @@ struct agent {
 	struct ls_fleet fleet;
 	struct debuginfo *dbg;		/* local debug files only: nothing waits on a network */
 	struct proc_syms *syms;		/* NULL: no sampling, no causes */
-	uint64_t log_second;		/* the second of the last lines (CLOCK_BOOTTIME s) */
-	unsigned log_lines;		/* lines written in it */
-	uint64_t log_dropped;		/* stalls not logged: over the rate */
+	struct agent_log log;
 };
 
 static const char agent_doc[] =
 	"Trace processes in summary mode until stopped, and serve their loops' counters\n"
 	"to Prometheus (GET /metrics; OpenMetrics when the Accept header asks for it).\n"
 	"\n"
-	"USAGE: loopscope agent (-p PID[,PID...] | --cgroup DIR) [--no-children]\n"
+	"USAGE: loopscope agent (--all | --comm NAME... [--cgroup DIR] | --cgroup DIR |\n"
+	"                        -p PID[,PID...]) [--no-children] [--max-targets N]\n"
 	"                       --listen ADDR:PORT [--stall-ms N] [--grace SECONDS]\n"
-	"                       [--sample-hz HZ] [--stall-log [--stall-log-rate N]]\n"
+	"                       [--sample-hz HZ] [--stall-log[=FILE] [--stall-log-rate N]]\n"
 	"\n"
 	"EXAMPLES:\n"
+	"    loopscope agent --all --listen 127.0.0.1:9464\n"
+	"    loopscope agent --comm node --comm nginx --listen 127.0.0.1:9464\n"
 	"    loopscope agent --cgroup /sys/fs/cgroup/system.slice --listen 127.0.0.1:9464\n"
 	"    loopscope agent -p 1234 --listen [::1]:9464\n"
+	"\n"
+	"--all and --comm discover: a process joins at its first loop wait (epoll_wait\n"
+	"and its kin) from any thread, so one that never waits is never traced; --comm\n"
+	"matches the name of a process's main thread (/proc/PID/comm).\n"
 	"\n"
 	"Per loop thread (labels pid, tid, comm): loopscope_loop_iterations_total, the\n"
 	"loopscope_loop_busy_seconds histogram (100 us to 10 s), loopscope_loop_stalls_total,\n"
 	"loopscope_loop_stall_seconds_total; then loopscope_drops_total{reason}, and the\n"
 	"agent's own cost. A thread that exited is scraped for --grace seconds more.\n"
-	"--stall-log writes each stall as a JSON line on stdout, with its cause when\n"
+	"--stall-log writes each stall as a JSON line on stdout or appends it to FILE\n"
+	"(reopened on SIGHUP, for log rotation), with its cause when\n"
 	"stacks are sampled (--sample-hz, default 0: none).\n"
 	"\v" LS_EXIT_CODES_HELP;
 
-enum { OPT_LISTEN = 1000, OPT_STALL_MS, OPT_GRACE, OPT_SAMPLE_HZ, OPT_STALL_LOG, OPT_STALL_LOG_RATE };
+enum {
+	OPT_LISTEN = 1000, OPT_STALL_MS, OPT_GRACE, OPT_SAMPLE_HZ, OPT_STALL_LOG, OPT_STALL_LOG_RATE,
+	OPT_ALL, OPT_COMM, OPT_MAX_TARGETS,
+};
 
 static const struct argp_option agent_options[] = {
 	{ "pid", 'p', "PID[,PID]", 0, "The processes to trace (repeatable), and those they fork", 0 },
 	{ "cgroup", CLI_OPT_CGROUP, "DIR", 0, "Every process of this cgroup v2 directory and below it", 0 },
+	{ "all", OPT_ALL, NULL, 0, "Every process of the host that runs a loop, as it first waits", 0 },
+	{ "comm", OPT_COMM, "NAME", 0, "Processes of this name (repeatable, up to 8), as they first wait", 0 },
 	{ "no-children", CLI_OPT_NO_CHILDREN, NULL, 0, "Not the processes they fork", 0 },
+	{ "max-targets", OPT_MAX_TARGETS, "N", 0, "Processes traced at once at most (default 256; the rest "
+	  "counted as drops)", 0 },
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Where to serve /metrics (required)", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
 	{ "grace", OPT_GRACE, "SECONDS", 0, "How long an exited loop thread is still scraped (default 60)", 0 },
 	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second per CPU, for the stall "
 	  "log's causes (default 0 = off)", 0 },
-	{ "stall-log", OPT_STALL_LOG, NULL, 0, "Each stall as a JSON line on stdout", 0 },
+	{ "stall-log", OPT_STALL_LOG, "FILE", OPTION_ARG_OPTIONAL, "Each stall as a JSON line on stdout, or "
+	  "appended to FILE (reopened on SIGHUP)", 0 },
 	{ "stall-log-rate", OPT_STALL_LOG_RATE, "N", 0, "Stall lines per second at most (default 20; "
 	  "the rest counted as drops)", 0 },
 	{},
 };
+
+static void add_comm(const struct argp_state *state, struct target_spec *ts, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || len >= LS_COMM_LEN)
+		cli_usage_error(state, "invalid --comm '%s': a process name is 1 to %d bytes", name,
+				LS_COMM_LEN - 1);
+	if (ts->ncomms == LS_JOIN_COMMS)
+		cli_usage_error(state, "at most %d --comm names", LS_JOIN_COMMS);
+	memset(ts->comms[ts->ncomms], 0, LS_COMM_LEN);
+	memcpy(ts->comms[ts->ncomms++], name, len);
+}
+
+static void check_targets(const struct argp_state *state, const struct target_spec *ts)
+{
+	if (!ts->npids && !ts->cgroup && !target_spec_discovers(ts))
+		cli_usage_error(state, "nothing to trace: give --all, --comm NAME, --cgroup DIR or -p PID");
+	if (ts->all && (ts->ncomms || ts->cgroup))
+		cli_usage_error(state, "--all is every process: not with --comm or --cgroup");
+	if (ts->npids && target_spec_discovers(ts))
+		cli_usage_error(state, "-p names the processes: not with --all or --comm");
+}
 
 static error_t parse_agent_opt(int key, char *arg, struct argp_state *state)
 {
@@ -101,6 +141,15 @@ static error_t parse_agent_opt(int key, char *arg, struct argp_state *state)
 	if (cli_target_option(key, arg, state, &o->targets))
 		return 0;
 	switch (key) {
+	case OPT_ALL:
+		o->targets.all = true;
+		break;
+	case OPT_COMM:
+		add_comm(state, &o->targets, arg);
+		break;
+	case OPT_MAX_TARGETS:
+		o->targets.max_procs = (unsigned)cli_integer(state, "target cap", arg, 1, LS_MAX_PROCS);
+		break;
 	case OPT_LISTEN:
 		o->listen = arg;
 		break;
@@ -114,7 +163,7 @@ static error_t parse_agent_opt(int key, char *arg, struct argp_state *state)
 		o->sample_hz = (unsigned)cli_integer(state, "sample rate", arg, 0, 10000);
 		break;
 	case OPT_STALL_LOG:
-		o->stall_log = true;
+		o->stall_log = arg ? arg : "-";
 		break;
 	case OPT_STALL_LOG_RATE:
 		o->stall_log_rate = (unsigned)cli_integer(state, "stall log rate", arg, 1, 100000);
@@ -123,8 +172,7 @@ static error_t parse_agent_opt(int key, char *arg, struct argp_state *state)
 		cli_usage_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!o->targets.npids && !o->targets.cgroup)
-			cli_usage_error(state, "nothing to trace: give -p PID or --cgroup DIR");
+		check_targets(state, &o->targets);
 		if (!o->listen)
 			cli_usage_error(state, "give --listen ADDR:PORT");
 		break;
@@ -155,23 +203,15 @@ static void log_stall(struct agent *a, const struct ls_thread *th, const struct 
 		.unix_offset_ns = correlator__summary(session__correlator(a->s))->unix_offset_ns,
 		.thread = th, .it = it,
 	};
-	uint64_t second = boottime_ns() / 1000000000ull;
 	struct ls_cause *c = NULL;
 
-	if (second != a->log_second) {
-		a->log_second = second;
-		a->log_lines = 0;
-	}
-	if (a->log_lines >= a->o->stall_log_rate) {
-		a->log_dropped++;
+	if (!agent_log_admit(&a->log, boottime_ns() / 1000000000ull))
 		return;
-	}
-	a->log_lines++;
 	if (a->syms && it->nweighted && (c = malloc(sizeof(*c))) &&
 	    !ls_stall_cause(&cx, it->weighted, it->nweighted, it->nsamples, ls_iteration_busy(it),
 			    it->offcpu_ns, c) && c->nframes)
 		e.cause = c;
-	stall_log_write(stdout, &e);
+	agent_log_done(&a->log, stall_log_write(agent_log_stream(&a->log), &e));
 	free(c);
 }
 
@@ -228,7 +268,8 @@ static int render(void *ctx, bool openmetrics, char **body, size_t *len)
 	m.drops_ring_buffer = st.rb_drops;
 	m.drops_inflight_full = st.inflight_full;
 	m.drops_missed_exit = st.missed_exit;
-	m.drops_stall_log = a->log_dropped;
+	m.drops_targets_full = st.procs_full;
+	m.drops_stall_log = a->log.dropped + a->log.failed;
 	m.targets = procs__live(session__procs(a->s));
 	if (!getrusage(RUSAGE_SELF, &ru))
 		m.agent_cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
@@ -245,6 +286,8 @@ static int render(void *ctx, bool openmetrics, char **body, size_t *len)
 	if (err) {
 		free(*body);
 		*body = NULL;
+	} else {
+		ls_fleet_scraped(&a->fleet);
 	}
 	return err;
 }
@@ -259,6 +302,8 @@ static int serve(struct agent *a)
 		if (err)
 			return session__poll_error(a->s, err);
 		http_server__serve(a->http, render, a);
+		if (session__take_hup(a->s))
+			agent_log_reopen(&a->log);
 		now = boottime_ns();
 		if (now >= next_expiry) {
 			ls_fleet_expire(&a->fleet, now);
@@ -268,11 +313,17 @@ static int serve(struct agent *a)
 	return 0;
 }
 
-/* Each process followed: libuv's probes, for its phases and its pool (missing libuv is fine). */
+/*
+ * Each process followed: its cgroup for the labels, as it is now; libuv's
+ * probes, for its phases and its pool (missing libuv is fine).
+ */
 static void setup_process(void *ctx, pid_t pid)
 {
 	struct agent *a = ctx;
+	char text[4096];	/* cgroup v1's lines come first on a hybrid host */
 
+	if (target__read_proc(pid, "cgroup", text, sizeof(text)) >= 0)
+		ls_fleet_process_cgroup(&a->fleet, (uint32_t)pid, text);
 	live_setup_process(a->s, a->syms, pid);
 }
 
@@ -301,6 +352,7 @@ static int start(struct agent *a)
 			    .offcpu_min_ns = a->o->sample_hz ? LS_OFFCPU_MIN_NS : 0,
 			    .unwind_user = a->o->sample_hz > 0 },
 		.on_record = a->syms ? on_record : NULL, .ctx = a, .on_process = setup_process,
+		.hup_reopens = true,
 	};
 	const struct ls_sink sink = {
 		.ctx = a, .on_iteration = on_iteration, .on_thread_exit = on_thread_exit,
@@ -331,7 +383,9 @@ static int listen_on(struct agent *a)
 
 int cmd_agent(int argc, char **argv)
 {
-	struct agent_opts o = { .stall_ms = 50, .grace_s = 60, .stall_log_rate = 20 };
+	struct agent_opts o = {
+		.stall_ms = 50, .grace_s = 60, .stall_log_rate = 20, .targets.max_procs = 256,
+	};
 	const struct cli_command cmd = {
 		agent_options, parse_agent_opt, NULL, agent_doc,
 		"libbpf warnings (twice: debug)", "No start-up message",
@@ -347,7 +401,9 @@ int cmd_agent(int argc, char **argv)
 	a->o = &o;
 	ls_fleet_init(&a->fleet, (uint64_t)(o.grace_s * 1e9));
 	open_causes(a);
-	rc = listen_on(a);
+	rc = o.stall_log ? agent_log_open(&a->log, o.stall_log, o.stall_log_rate) : 0;
+	if (!rc)
+		rc = listen_on(a);
 	if (!rc)
 		rc = start(a);
 	if (!rc && !o.common.quiet)
@@ -360,6 +416,7 @@ int cmd_agent(int argc, char **argv)
 	session__free(a->s);
 	http_server__free(a->http);
 	live_syms_close(a->syms, a->dbg);
+	agent_log_close(&a->log);
 	free(a);
 	return rc;
 }

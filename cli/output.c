@@ -264,6 +264,63 @@ int output__open(struct output *o, const char *path)
 	return err;
 }
 
+/*
+ * An existing file is appended to only when it is a regular file of root
+ * or the caller with one link: a hard link another user made to a file of
+ * ours would take root's lines. A missing one is created 0600. O_NONBLOCK
+ * until checked: a FIFO swapped in since the resolve is not waited on.
+ */
+static int open_append_regular(struct output *o, const struct place *p)
+{
+	const int fl = O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
+	struct stat st;
+
+	o->fd = openat(p->dirfd, p->name, fl | O_CREAT | O_EXCL, 0600);
+	if (o->fd >= 0 || errno != EEXIST)
+		return o->fd < 0 ? -errno : 0;
+	o->fd = openat(p->dirfd, p->name, fl | O_NONBLOCK);
+	if (o->fd < 0)
+		return errno == ELOOP ? -ENOLINK : errno == ENXIO ? -EPIPE : -errno;
+	if (fstat(o->fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ENOTNAM;
+	if (!trusted_owner(st.st_uid) || st.st_nlink != 1)
+		return -EXDEV;
+	return fcntl(o->fd, F_SETFL, fl & ~O_CLOEXEC) ? -errno : 0;
+}
+
+int output__open_append(struct output *o, const char *path)
+{
+	struct place p;
+	struct stat st;
+	int err;
+
+	o->fd = o->dirfd = -1;
+	o->direct = true;	/* nothing to rename into place */
+	if (!*path)
+		return -ENOENT;
+	if (strlen(path) >= sizeof(o->path))
+		return -ENAMETOOLONG;
+	snprintf(o->path, sizeof(o->path), "%s", path);
+	if (!strcmp(path, "-")) {
+		o->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		return o->fd < 0 ? -errno : 0;
+	}
+	err = resolve(path, &p);
+	if (err)
+		return err;
+	o->dirfd = p.dirfd;
+	if (!fstatat(p.dirfd, p.name, &st, p.magic ? 0 : AT_SYMLINK_NOFOLLOW) &&
+	    (!S_ISREG(st.st_mode) || p.magic))
+		err = S_ISDIR(st.st_mode) ? -EISDIR : check_special(&st, p.magic) ?: open_direct(o, &p, &st);
+	else
+		err = open_append_regular(o, &p);
+	if (err)
+		output__abort(o);
+	return err;
+}
+
 static void close_dir(struct output *o)
 {
 	if (o->dirfd >= 0)
@@ -356,6 +413,8 @@ const char *output__strerror(int err)
 		return "a FIFO that nobody reads";
 	case ENOTNAM:
 		return "a FIFO, device or socket of another user (not written as root)";
+	case EXDEV:
+		return "a file of another user, or with more than one link (not appended to as root)";
 	default:
 		return strerror(-err);
 	}

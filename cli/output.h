@@ -35,6 +35,13 @@ struct output {
  */
 int output__open(struct output *o, const char *path);
 const char *output__strerror(int err);
+/*
+ * A log, appended to and never renamed (the agent's stall log, reopened
+ * on SIGHUP): path resolved as above; an existing regular file only when
+ * root or the caller owns it and it has one link (else -EXDEV); a missing
+ * one created 0600; a FIFO or device as above. output__abort() closes it.
+ */
+int output__open_append(struct output *o, const char *path);
 int output__commit(struct output *o);	/* closes and renames into place */
 void output__abort(struct output *o);	/* closes and removes the temporary */
 

@@ -15,6 +15,8 @@
 
 /* Set by the first SIGINT, SIGTERM or SIGHUP; SA_RESETHAND lets a second one kill. */
 static volatile sig_atomic_t stop_requested;
+/* hup_reopens: set by each SIGHUP, taken by session__take_hup(). */
+static volatile sig_atomic_t hup_requested;
 
 static void on_signal(int sig)
 {
@@ -22,14 +24,31 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static void install_signals(void)
+static void on_hup(int sig)
+{
+	(void)sig;
+	hup_requested = 1;
+}
+
+static void install_signals(bool hup_reopens)
 {
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
+	struct sigaction hup = { .sa_handler = on_hup, .sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&hup.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGHUP, hup_reopens ? &hup : &sa, NULL);
+}
+
+bool session__take_hup(struct session *s)
+{
+	(void)s;
+	if (!hup_requested)
+		return false;
+	hup_requested = 0;
+	return true;
 }
 
 static int start_target(struct session *s)
@@ -39,9 +58,9 @@ static int start_target(struct session *s)
 	pid_t pid = o->targets.npids ? o->targets.pids[0] : 0;
 	int err;
 
-	if (!pid && !o->cmd_argv) {	/* --cgroup alone: no first target */
-		snprintf(t->name, sizeof(t->name), "cgroup");
-		snprintf(t->cmdline, sizeof(t->cmdline), "%s", o->targets.cgroup);
+	if (!pid && !o->cmd_argv) {	/* --cgroup or discovery alone: no first target */
+		snprintf(t->name, sizeof(t->name), o->targets.cgroup ? "cgroup" : "host");
+		snprintf(t->cmdline, sizeof(t->cmdline), "%s", o->targets.cgroup ? o->targets.cgroup : "");
 		return 0;
 	}
 	err = pid ? target__attach(t, pid) : target__spawn(t, o->cmd_argv);
@@ -146,14 +165,20 @@ int session__start(struct session *s, const struct ls_sink *sink)
 		return LS_EXIT_FAIL;
 	}
 	correlator__set_clock(s->corr, unix_offset_ns());
-	install_signals();
+	install_signals(s->o.hup_reopens);
 	if (s->o.seed_threads && !s->target.spawned)
 		target__threads(&s->target, seed_thread, s);
 	to.pid = s->target.pid ? s->target.pid : LS_NO_TGID;	/* -p of a thread: its process */
 	to.follow_children = !s->o.targets.no_children;
-	to.follow_procs = to.follow_children || s->o.targets.npids > 1 || s->cgroup_fd >= 0;
+	to.follow_procs = to.follow_children || s->o.targets.npids > 1 || s->cgroup_fd >= 0 ||
+			  target_spec_discovers(&s->o.targets);
 	to.cgroup_id = s->cgroup_id;
 	to.cgroup_level = s->cgroup_level;
+	to.join_at_wait = target_spec_discovers(&s->o.targets);
+	to.join_any = to.join_at_wait && s->cgroup_fd < 0;
+	to.join_comms = s->o.targets.comms;
+	to.join_ncomms = s->o.targets.ncomms;
+	to.max_procs = s->o.targets.max_procs;
 	to.on_record = on_record;
 	to.ctx = s;
 	to.btf_path = getenv("LOOPSCOPE_BTF");
@@ -173,7 +198,7 @@ int session__start(struct session *s, const struct ls_sink *sink)
 /*
  * Every process followed has exited (as strace -f waits): the first target
  * and the rest. A cgroup's session goes on until -d or a signal: its next
- * process may start at any time.
+ * process may start at any time; so does a discovering one's.
  */
 bool session__stopping(struct session *s)
 {
@@ -181,7 +206,8 @@ bool session__stopping(struct session *s)
 
 	if (stop_requested)
 		return true;
-	if (s->cgroup_fd >= 0 || (s->target.pid && !target__exited(&s->target)))
+	if (s->cgroup_fd >= 0 || target_spec_discovers(&s->o.targets) ||
+	    (s->target.pid && !target__exited(&s->target)))
 		return false;
 	if (s->target.pid && (root = procs__find(&s->procs, s->target.pid)))
 		root->exited = true;	/* reaped: its exit record may still be in the ring */

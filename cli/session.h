@@ -58,6 +58,8 @@ struct session_opts {
 	void *ctx;
 	/* A traced process to set up (libuv probes), once per program it runs; may be NULL. */
 	void (*on_process)(void *ctx, pid_t pid);
+	/* SIGHUP asks the command to reopen its files (session__take_hup()), not to stop. */
+	bool hup_reopens;
 };
 
 struct session;
@@ -70,11 +72,13 @@ struct session;
 int session__open(struct session **out, const struct session_opts *o);
 /*
  * Creates the correlator (its model goes to sink, which may be NULL), sets
- * the signal handling (SIGINT, SIGTERM and SIGHUP ask to stop; a second one
- * kills), names the threads, starts the tracer, then lets a started command
+ * the signal handling (SIGINT, SIGTERM and SIGHUP ask to stop, a second one
+ * kills; SIGHUP only raises session__take_hup() with hup_reopens), names the threads, starts the tracer, then lets a started command
  * run. 0 or the exit code with one line said; session__free() either way.
  */
 int session__start(struct session *s, const struct ls_sink *sink);
+/* A SIGHUP came since the last call (hup_reopens). */
+bool session__take_hup(struct session *s);
 /* A signal asked to stop, or the target is gone. */
 bool session__stopping(struct session *s);
 /* Waits up to timeout_ms and hands every queued record on. 0 or -errno. */

@@ -148,6 +148,23 @@ static bool follow(struct session *s, pid_t pid)
 	return true;
 }
 
+/* --comm: the process's name (its main thread's, as the kernel checks at a join) is one of them. */
+static bool comm_wanted(const struct target_spec *ts, pid_t pid)
+{
+	char comm[LS_COMM_LEN + 1];
+	int n = target__read_proc(pid, "comm", comm, sizeof(comm));
+	unsigned i;
+
+	if (n <= 0)
+		return false;
+	if (comm[n - 1] == '\n')
+		comm[n - 1] = 0;
+	for (i = 0; i < ts->ncomms; i++)
+		if (!strncmp(comm, ts->comms[i], LS_COMM_LEN))
+			return true;
+	return false;
+}
+
 /* One found in /proc: into the kernel's set, then described. */
 static void found(void *ctx, pid_t pid)
 {
@@ -155,6 +172,8 @@ static void found(void *ctx, pid_t pid)
 
 	/* a cgroup's kernel threads run no loop; tracing ourselves would feed on itself */
 	if (procs__find(&s->procs, pid) || !target__traceable(pid))
+		return;
+	if (s->o.targets.ncomms && !comm_wanted(&s->o.targets, pid))
 		return;
 	if (tracer__add_proc(s->tracer, pid))
 		return;	/* the set is full: counted */

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <linux/types.h>
+#include "bpf/loopscope.h"
 
 /*
  * What a command was asked to trace: -p PID[,PID...] (repeatable), or a
@@ -18,7 +20,22 @@ struct target_spec {
 	unsigned npids;
 	bool no_children;
 	const char *cgroup;	/* a cgroup v2 directory, or NULL */
+	/*
+	 * The agent's discovery: every process of the host (all), or those
+	 * whose main thread is named one of comms, each joining at its first
+	 * loop wait (within cgroup when given too); max_procs at once.
+	 */
+	bool all;
+	char comms[LS_JOIN_COMMS][LS_COMM_LEN];
+	unsigned ncomms;
+	unsigned max_procs;	/* 0: LS_MAX_PROCS */
 };
+
+/* Processes join as they are found, not from a first target: the session lives until stopped. */
+static inline bool target_spec_discovers(const struct target_spec *ts)
+{
+	return ts->all || ts->ncomms;
+}
 
 struct target {
 	pid_t pid;		/* the process (thread group) traced */

@@ -10,16 +10,9 @@
  * drawn, so a name cannot move the cursor, retitle the terminal or forge a
  * line.
  *
- * Busy time is accounted on each loop thread's own timeline, in the
- * kernel's clock: an iteration is known only when its wait returns, so its
- * busy part may lie in an interval already drawn (a stall longer than the
- * interval, or a wait that spans the redraw). Each window of a loop covers
- * [acct_to, known_to): from where the last window stopped to the end of the
- * loop's last complete iteration, and counts only the busy time inside it.
- * A thread's busy parts do not overlap, so busy% cannot exceed 100, and no
- * busy nanosecond is counted twice or dropped. Counting an iteration's whole
- * busy time in the interval where it ends, against the interval's wall
- * length, gave 300% for a 3 s stall seen in a 1 s interval.
+ * Busy % is accounted on each loop thread's own timeline
+ * (collector/busy_window.h): a stall longer than the interval is not
+ * counted as 300% of a 1 s interval.
  */
 #include <argp.h>
 #include <inttypes.h>
@@ -28,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "collector/busy_window.h"
 #include "collector/correlator.h"
 #include "collector/debuginfo.h"
 #include "collector/record.h"
@@ -59,10 +53,9 @@ struct top_opts {
 struct win_loop {		/* one loop thread, this window */
 	uint32_t pid, tid;
 	char comm[LS_COMM_LEN];
-	uint64_t iterations, busy_ns, stalls, worst_ns;
+	uint64_t iterations, stalls, worst_ns;
 	uint64_t stalls_total;	/* since top started, not reset per window */
-	uint64_t acct_to;	/* CLOCK_BOOTTIME: where this window of the loop starts */
-	uint64_t known_to;	/* the end of its last complete iteration */
+	struct ls_busy_window win;
 	struct ls_hist busy;
 	bool exited;		/* its row goes after this window */
 };
@@ -165,18 +158,11 @@ static struct win_loop *loop_of(struct top *t, const struct ls_thread *th)
 static void on_iteration(void *ctx, const struct ls_thread *th, const struct ls_iteration *it)
 {
 	struct win_loop *l = loop_of(ctx, th);
-	uint64_t busy = ls_iteration_busy(it), from;
+	uint64_t busy = ls_iteration_busy(it);
 
 	if (!l)
 		return;
-	if (!l->acct_to)	/* its first iteration: the timeline starts here */
-		l->acct_to = it->start;
-	/* only the busy part inside this window: the rest was in an earlier one */
-	from = it->start > l->acct_to ? it->start : l->acct_to;
-	if (it->poll_start > from)
-		l->busy_ns += it->poll_start - from;
-	if (it->end > l->known_to)
-		l->known_to = it->end;
+	ls_busy_window_add(&l->win, it);
 	memcpy(l->comm, th->comm, sizeof(l->comm));
 	l->iterations++;
 	l->stalls += it->stall;
@@ -231,10 +217,9 @@ static void reset_window(struct top *t)
 	for (i = 0; i < t->nloops; i++) {
 		struct win_loop *l = &t->loops[i];
 
-		l->iterations = l->busy_ns = 0;
+		l->iterations = 0;
 		l->stalls = l->worst_ns = 0;
-		if (l->known_to > l->acct_to)
-			l->acct_to = l->known_to;
+		ls_busy_window_next(&l->win);
 		ls_hist_init(&l->busy);
 	}
 	memset(t->calls, 0, sizeof(t->calls));
@@ -244,15 +229,15 @@ static void reset_window(struct top *t)
 }
 
 /*
- * Busy % of the loop's timeline this window (see the top of the file), or
+ * Busy % of the loop's timeline this window (busy_window.h), or
  * -1 when no iteration of it ended in the window: then it is waiting or
  * stalled, and which one is known only when its wait returns.
  */
 static double busy_pct(const struct win_loop *l)
 {
-	if (l->known_to <= l->acct_to)
-		return -1;
-	return 100.0 * (double)l->busy_ns / (double)(l->known_to - l->acct_to);
+	double share = ls_busy_window_share(&l->win);
+
+	return share < 0 ? -1 : 100.0 * share;
 }
 
 /* "  42.0%", or "      -" when unknown (busy_pct() < 0): 7 columns either way. */

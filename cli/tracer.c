@@ -236,6 +236,11 @@ static int size_copy_buffers(struct loopscope_bpf *skel, bool unwind_user)
 					(__u32)(n < LS_MAX_COPY_CPUS ? n : LS_MAX_COPY_CPUS));
 }
 
+static unsigned tracer_max_procs(const struct tracer_opts *o)
+{
+	return o->max_procs && o->max_procs < LS_MAX_PROCS ? o->max_procs : LS_MAX_PROCS;
+}
+
 int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 {
 	struct tracer *t;
@@ -260,6 +265,12 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	t->skel->rodata->targ_cgroup = opts->cgroup_id;
 	t->skel->rodata->targ_cgroup_level = opts->cgroup_level;
 	t->skel->rodata->self_tgid = (__u32)getpid();
+	t->skel->rodata->join_any = opts->join_any;
+	t->skel->rodata->join_at_wait = opts->join_at_wait;
+	t->skel->rodata->join_ncomms = opts->join_ncomms;
+	memcpy((void *)t->skel->rodata->join_comms, opts->join_comms,
+	       (size_t)opts->join_ncomms * LS_COMM_LEN);
+	t->skel->rodata->max_procs = tracer_max_procs(opts);
 	t->skel->rodata->offcpu_min_ns = opts->offcpu_min_ns;
 	t->skel->rodata->summary_only = opts->summary_only;
 	t->skel->rodata->file_stacks = opts->sample_hz > 0;
@@ -340,7 +351,7 @@ int tracer__add_proc(struct tracer *t, pid_t pid)
 
 	if (pid <= 0 || tracer__has_proc(t, pid))
 		return 0;
-	if (__atomic_fetch_add(&t->skel->bss->procs_live, 1, __ATOMIC_RELAXED) >= LS_MAX_PROCS)
+	if (__atomic_fetch_add(&t->skel->bss->procs_live, 1, __ATOMIC_RELAXED) >= tracer_max_procs(&t->opts))
 		goto full;
 	/* compare-and-swap, as the kernel's forks claim slots on other CPUs meanwhile */
 	for (i = 0; i < LS_PROC_PROBES; i++) {

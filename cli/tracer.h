@@ -26,6 +26,11 @@ struct tracer_opts {
 	bool follow_children;	/* a traced process's forks join the set */
 	uint64_t cgroup_id;	/* --cgroup: its id (0 = none) and level, for bpf_get_current_ancestor_cgroup_id */
 	uint32_t cgroup_level;
+	/* discovery (target_spec.all, .comms): join at the first loop wait, anywhere unless a cgroup */
+	bool join_any, join_at_wait;
+	const char (*join_comms)[LS_COMM_LEN];
+	unsigned join_ncomms;
+	unsigned max_procs;	/* the set's cap; 0: LS_MAX_PROCS */
 	tracer_record_fn on_record;
 	void *ctx;
 	int verbose;		/* 0: libbpf quiet; 1: warnings; 2: debug */

@@ -65,6 +65,7 @@ void ls_fleet_iteration(struct ls_fleet *f, const struct ls_thread *th, const st
 		l->stall_ns += busy;
 	}
 	count_into(l->le, busy);
+	ls_busy_window_add(&l->win, it);
 }
 
 void ls_fleet_thread_exit(struct ls_fleet *f, const struct ls_thread *th, uint64_t now_ns)
@@ -116,6 +117,10 @@ void ls_fleet_process_exit(struct ls_fleet *f, uint32_t pid, uint64_t now_ns)
 {
 	uint32_t i;
 
+	for (i = 0; i < f->nprocs; i++)
+		if (f->procs[i].pid == pid && !f->procs[i].exited_ns)
+			f->procs[i].exited_ns = now_ns ? now_ns : 1;
+
 	for (i = 0; i < f->npools; i++)
 		if (f->pools[i].pid == pid && !f->pools[i].exited_ns)
 			f->pools[i].exited_ns = now_ns ? now_ns : 1;
@@ -138,4 +143,74 @@ void ls_fleet_expire(struct ls_fleet *f, uint64_t now_ns)
 		if (!expired(f, f->pools[i].exited_ns, now_ns))
 			f->pools[n++] = f->pools[i];
 	f->npools = n;
+	for (i = 0, n = 0; i < f->nprocs; i++)
+		if (!expired(f, f->procs[i].exited_ns, now_ns))
+			f->procs[n++] = f->procs[i];
+	f->nprocs = n;
+}
+
+/* The "0::PATH" line's path and its length, or NULL. */
+static const char *v2_path(const char *text, size_t *len)
+{
+	const char *p = text, *end;
+
+	while (p && *p) {
+		end = strchr(p, '\n');
+		if (!strncmp(p, "0::", 3)) {
+			p += 3;
+			*len = end ? (size_t)(end - p) : strlen(p);
+			return p;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+void ls_fleet_process_cgroup(struct ls_fleet *f, uint32_t pid, const char *proc_cgroup)
+{
+	struct ls_fleet_proc *p = NULL;
+	const char *path;
+	size_t len = 0, room = LS_FLEET_CGROUP_LEN - 1;
+	uint32_t i;
+
+	for (i = 0; i < f->nprocs && !p; i++)
+		if (f->procs[i].pid == pid && !f->procs[i].exited_ns)
+			p = &f->procs[i];
+	if (!p && f->nprocs == LS_FLEET_MAX_PROCS)
+		return;
+	if (!p) {
+		p = &f->procs[f->nprocs++];
+		memset(p, 0, sizeof(*p));
+		p->pid = pid;
+	}
+	path = v2_path(proc_cgroup, &len);
+	if (!path) {
+		p->cgroup[0] = 0;
+	} else if (len <= room) {
+		memcpy(p->cgroup, path, len);
+		p->cgroup[len] = 0;
+	} else {	/* the tail names the service; the head is the slice it is in */
+		memcpy(p->cgroup, "...", 3);
+		memcpy(p->cgroup + 3, path + len - (room - 3), room - 3);
+		p->cgroup[room] = 0;
+	}
+}
+
+const char *ls_fleet_cgroup_of(const struct ls_fleet *f, uint32_t pid)
+{
+	const char *found = "";
+	uint32_t i;
+
+	for (i = 0; i < f->nprocs; i++)	/* the newest: a reused pid's old row may linger */
+		if (f->procs[i].pid == pid)
+			found = f->procs[i].cgroup;
+	return found;
+}
+
+void ls_fleet_scraped(struct ls_fleet *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->nloops; i++)
+		ls_busy_window_next(&f->loops[i].win);
 }

@@ -11,11 +11,14 @@
 #define LS_FLEET_H
 
 #include <stdint.h>
+#include "busy_window.h"
 #include "model.h"
 
-#define LS_FLEET_MAX_LOOPS	256
-#define LS_FLEET_MAX_POOLS	64	/* (process, work kind) rows */
+#define LS_FLEET_MAX_LOOPS	512
+#define LS_FLEET_MAX_POOLS	256	/* (process, work kind) rows */
 #define LS_FLEET_BUCKETS	16
+#define LS_FLEET_MAX_PROCS	256	/* processes with a cgroup label */
+#define LS_FLEET_CGROUP_LEN	192	/* a longer path keeps its tail, after "..." */
 
 /* Upper bounds (inclusive) of the buckets, ns: 100 us to 10 s. */
 extern const uint64_t ls_fleet_bucket_ns[LS_FLEET_BUCKETS];
@@ -29,6 +32,14 @@ struct ls_fleet_loop {
 	uint64_t stall_ns;		/* busy time of the stalls */
 	uint64_t le[LS_FLEET_BUCKETS];	/* iterations with busy <= bound (not cumulated) */
 	uint64_t exited_ns;		/* 0: live; else when its exit was seen */
+	struct ls_busy_window win;	/* since the last scrape: loopscope_loop_utilization */
+};
+
+/* A process's cgroup v2 path as it was when the process was found (the label "cgroup"). */
+struct ls_fleet_proc {
+	uint32_t pid;
+	char cgroup[LS_FLEET_CGROUP_LEN];	/* NUL-terminated; names a target may choose */
+	uint64_t exited_ns;
 };
 
 /* A process's thread pool, one kind of work: how long items waited for a worker. */
@@ -47,6 +58,8 @@ struct ls_fleet {
 	struct ls_fleet_pool pools[LS_FLEET_MAX_POOLS];
 	uint32_t npools;
 	uint64_t pools_full;		/* items past the cap: not counted */
+	struct ls_fleet_proc procs[LS_FLEET_MAX_PROCS];
+	uint32_t nprocs;
 	uint64_t grace_ns;
 };
 
@@ -57,6 +70,15 @@ void ls_fleet_thread_exit(struct ls_fleet *f, const struct ls_thread *th, uint64
 void ls_fleet_work(struct ls_fleet *f, const struct ls_work_item *w, uint32_t event);
 /* The process's pool rows start their grace period. */
 void ls_fleet_process_exit(struct ls_fleet *f, uint32_t pid, uint64_t now_ns);
+/*
+ * pid's cgroup, from its /proc/PID/cgroup text (the "0::" line of cgroup
+ * v2); no such line leaves it unlabelled. Past the cap it is not kept.
+ */
+void ls_fleet_process_cgroup(struct ls_fleet *f, uint32_t pid, const char *proc_cgroup);
+/* pid's cgroup label, "" when unknown. */
+const char *ls_fleet_cgroup_of(const struct ls_fleet *f, uint32_t pid);
+/* A scrape was written: every loop's utilization window starts again. */
+void ls_fleet_scraped(struct ls_fleet *f);
 /* Rows that exited more than the grace period before now go. */
 void ls_fleet_expire(struct ls_fleet *f, uint64_t now_ns);
 

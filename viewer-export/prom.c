@@ -13,12 +13,13 @@ const char *prom_content_type(bool openmetrics)
 }
 
 /*
- * A label value from the target's bytes (a thread's comm): the format
- * escapes only backslash, quote and newline, and wants UTF-8; any other
- * byte outside printable ASCII becomes '?', so a name cannot break the
- * exposition or a consumer's terminal.
+ * A label value from the target's bytes (a thread's comm, a cgroup path),
+ * appended to buf: the format escapes only backslash, quote and newline,
+ * and wants UTF-8; any other byte outside printable ASCII becomes '?', so
+ * a name cannot break the exposition or a consumer's terminal. buf has
+ * room for every byte escaped.
  */
-static void label_value(FILE *f, const char *s, size_t max)
+static size_t label_value(char *buf, size_t at, const char *s, size_t max)
 {
 	size_t i;
 
@@ -26,22 +27,29 @@ static void label_value(FILE *f, const char *s, size_t max)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '\\' || c == '"')
-			fprintf(f, "\\%c", c);
-		else
-			fputc(c >= 0x20 && c < 0x7f ? c : '?', f);
+			buf[at++] = '\\';
+		buf[at++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 	}
+	return at;
 }
 
-static void labels(FILE *f, const struct ls_fleet_loop *l)
+/* pid, tid, comm and cgroup: '{' and the labels, without the closing brace. */
+#define LOOP_LABELS_LEN	(64 + 2 * (LS_COMM_LEN + LS_FLEET_CGROUP_LEN))
+
+static void loop_labels(char buf[LOOP_LABELS_LEN], const struct ls_fleet *fl, const struct ls_fleet_loop *l)
 {
-	fprintf(f, "{pid=\"%u\",tid=\"%u\",comm=\"", l->pid, l->tid);
-	label_value(f, l->comm, sizeof(l->comm));
-	fputs("\"", f);
+	size_t at = (size_t)snprintf(buf, 64, "{pid=\"%u\",tid=\"%u\",comm=\"", l->pid, l->tid);
+
+	at = label_value(buf, at, l->comm, sizeof(l->comm));
+	memcpy(buf + at, "\",cgroup=\"", 10);
+	at = label_value(buf, at + 10, ls_fleet_cgroup_of(fl, l->pid), LS_FLEET_CGROUP_LEN);
+	buf[at++] = '"';
+	buf[at] = 0;
 }
 
-static void pool_labels(FILE *f, const struct ls_fleet_pool *p)
+static void pool_labels(char *buf, size_t sz, const struct ls_fleet_pool *p)
 {
-	fprintf(f, "{pid=\"%u\",kind=\"%s\"", p->pid, ls_work_kind_name(p->kind));
+	snprintf(buf, sz, "{pid=\"%u\",kind=\"%s\"", p->pid, ls_work_kind_name(p->kind));
 }
 
 /*
@@ -69,50 +77,65 @@ static double stall_s(const struct ls_fleet_loop *l) { return (double)l->stall_n
 static void per_loop(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m, const char *name,
 		     const char *help, loop_value_fn value)
 {
+	char lab[LOOP_LABELS_LEN];
 	uint32_t i;
 
 	family(f, m, name, "counter", help);
 	for (i = 0; i < fl->nloops; i++) {
-		fputs(name, f);
-		labels(f, &fl->loops[i]);
-		fprintf(f, "} %.9g\n", value(&fl->loops[i]));
+		loop_labels(lab, fl, &fl->loops[i]);
+		fprintf(f, "%s%s} %.9g\n", name, lab, value(&fl->loops[i]));
 	}
 }
 
-/* One series of a histogram: cumulative buckets, +Inf, sum, count; lab writes "{...". */
+/*
+ * Busy share of each loop's timeline since the last scrape (busy_window.h);
+ * no sample for a loop none of whose iterations ended since: it is waiting
+ * or stalled, and which is known only when its wait returns.
+ */
+static void utilization(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m)
+{
+	char lab[LOOP_LABELS_LEN];
+	uint32_t i;
+	double share;
+
+	family(f, m, "loopscope_loop_utilization", "gauge",
+	       "Busy time / wall time of the loop since the last scrape (its completed iterations).");
+	for (i = 0; i < fl->nloops; i++) {
+		share = ls_busy_window_share(&fl->loops[i].win);
+		if (share < 0)
+			continue;
+		loop_labels(lab, fl, &fl->loops[i]);
+		fprintf(f, "loopscope_loop_utilization%s} %.6f\n", lab, share);
+	}
+}
+
+/* One series of a histogram: cumulative buckets, +Inf, sum, count. */
 struct hist_series {
 	const char *name;
+	const char *lab;	/* "{..." without the closing brace */
 	const uint64_t *le;	/* per bucket, not cumulated */
 	uint64_t count, sum_ns;
 };
 
-static void hist_series(FILE *f, const struct hist_series *h, void (*lab)(FILE *, const void *),
-			const void *row)
+static void hist_series(FILE *f, const struct hist_series *h)
 {
 	uint64_t cum = 0;
 	uint32_t b;
 
 	for (b = 0; b < LS_FLEET_BUCKETS; b++) {
 		cum += h->le[b];
-		fprintf(f, "%s_bucket", h->name);
-		lab(f, row);
-		fprintf(f, ",le=\"%.9g\"} %" PRIu64 "\n", (double)ls_fleet_bucket_ns[b] / 1e9, cum);
+		fprintf(f, "%s_bucket%s,le=\"%.9g\"} %" PRIu64 "\n", h->name, h->lab,
+			(double)ls_fleet_bucket_ns[b] / 1e9, cum);
 	}
-	fprintf(f, "%s_bucket", h->name);
-	lab(f, row);
-	fprintf(f, ",le=\"+Inf\"} %" PRIu64 "\n%s_sum", h->count, h->name);
-	lab(f, row);
-	fprintf(f, "} %.9g\n%s_count", (double)h->sum_ns / 1e9, h->name);
-	lab(f, row);
-	fprintf(f, "} %" PRIu64 "\n", h->count);
+	fprintf(f, "%s_bucket%s,le=\"+Inf\"} %" PRIu64 "\n", h->name, h->lab, h->count);
+	fprintf(f, "%s_sum%s} %.9g\n", h->name, h->lab, (double)h->sum_ns / 1e9);
+	fprintf(f, "%s_count%s} %" PRIu64 "\n", h->name, h->lab, h->count);
 }
-
-static void loop_lab(FILE *f, const void *row) { labels(f, row); }
-static void pool_lab(FILE *f, const void *row) { pool_labels(f, row); }
 
 static void histograms(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m)
 {
-	struct hist_series h = { .name = "loopscope_loop_busy_seconds" };
+	char lab[LOOP_LABELS_LEN];
+	struct hist_series h = { .name = "loopscope_loop_busy_seconds", .lab = lab };
 	uint32_t i;
 
 	family(f, m, h.name, "histogram", "Busy time of each loop iteration (from its wait's return to the next wait).");
@@ -120,7 +143,8 @@ static void histograms(FILE *f, const struct ls_fleet *fl, const struct prom_met
 		h.le = fl->loops[i].le;
 		h.count = fl->loops[i].iterations;
 		h.sum_ns = fl->loops[i].busy_ns;
-		hist_series(f, &h, loop_lab, &fl->loops[i]);
+		loop_labels(lab, fl, &fl->loops[i]);
+		hist_series(f, &h);
 	}
 	h.name = "loopscope_threadpool_queue_seconds";
 	family(f, m, h.name, "histogram", "Time a thread-pool item waited for a worker (libuv), by kind of work.");
@@ -128,21 +152,24 @@ static void histograms(FILE *f, const struct ls_fleet *fl, const struct prom_met
 		h.le = fl->pools[i].le;
 		h.count = fl->pools[i].items;
 		h.sum_ns = fl->pools[i].queue_ns;
-		hist_series(f, &h, pool_lab, &fl->pools[i]);
+		pool_labels(lab, sizeof(lab), &fl->pools[i]);
+		hist_series(f, &h);
 	}
 }
 
 static void agent_own(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m)
 {
 	family(f, m, "loopscope_drops_total", "counter",
-	       "Records the kernel side could not deliver; loop threads, pools and stall lines past the agent's caps.");
+	       "Records the kernel side could not deliver; processes, loop threads, pools and stall lines past the agent's caps.");
 	fprintf(f, "loopscope_drops_total{reason=\"ring_buffer\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"inflight_full\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"missed_exit\"} %" PRIu64 "\n"
+		"loopscope_drops_total{reason=\"targets_full\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"loops_full\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"pools_full\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"stall_log_rate\"} %" PRIu64 "\n",
-		m->drops_ring_buffer, m->drops_inflight_full, m->drops_missed_exit, fl->loops_full,
+		m->drops_ring_buffer, m->drops_inflight_full, m->drops_missed_exit, m->drops_targets_full,
+		fl->loops_full,
 		fl->pools_full, m->drops_stall_log);
 	family(f, m, "loopscope_targets", "gauge", "Processes traced now.");
 	fprintf(f, "loopscope_targets %u\n", m->targets);
@@ -157,6 +184,7 @@ int prom_write(FILE *f, const struct ls_fleet *fl, const struct prom_meta *m)
 	per_loop(f, fl, m, "loopscope_loop_iterations_total", "Loop iterations (one poll wait and what follows it).",
 		 iterations);
 	histograms(f, fl, m);
+	utilization(f, fl, m);
 	per_loop(f, fl, m, "loopscope_loop_stalls_total", "Iterations busy at least the stall threshold.", stalls);
 	per_loop(f, fl, m, "loopscope_loop_stall_seconds_total", "Busy time of the stalls.", stall_s);
 	agent_own(f, fl, m);

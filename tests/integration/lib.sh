@@ -10,10 +10,19 @@ PASS=0
 FAIL=0
 PIDS=""
 
-# KEEP_TMP=1: the files stay, for a look after a failure
+# After a failure the commands' own messages (the *.err files) go to the log,
+# so a failure seen only in CI can be read there; KEEP_TMP=1: the files stay.
 cleanup() {
+	local f
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
+	if [ "$FAIL" != 0 ]; then
+		for f in "$TMP"/*.err; do
+			[ -s "$f" ] || continue
+			echo "# --- $(basename "$f") (first 25 lines)"
+			head -25 "$f" | cut -c1-300 | sed 's/^/#   /'
+		done
+	fi
 	[ -n "${KEEP_TMP:-}" ] && { echo "# kept $TMP" >&2; return; }
 	rm -rf "$TMP"
 }
@@ -84,7 +93,11 @@ wait_rc() {
 
 crashed() { grep -E -A12 "$CRASH_RE" "$1"; }
 
-json() { python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# json FILE EXPR: EXPR of the JSON document s. main(s) is a process's main-thread loop
+# (node also runs a loop in its delayed-task thread, which may iterate first).
+json() { python3 -c "import json,sys
+def main(s): return next(l for l in s['loops'] if l['tid'] == l['pid'])
+s=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 # within A B TOL: |A - B| <= TOL (floats)
 within() { python3 -c "import sys; a,b,t=map(float,sys.argv[1:]); sys.exit(0 if abs(a-b)<=t else 1)" "$1" "$2" "$3"; }

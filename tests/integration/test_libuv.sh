@@ -98,7 +98,7 @@ head -c 1048576 /dev/urandom > "$TMP/data.bin"
 check "fs: record exits 0" [ $? = 0 ]
 check "fs: trace decodes" validate_trace "$TMP/fs.pftrace"
 check "fs: sync reads flagged on the loop thread" \
-	[ "$(json "$TMP/fs.json" "s['loops'][0]['sync_file_io']['calls'] >= 5")" = True ]
+	[ "$(json "$TMP/fs.json" "main(s)['sync_file_io']['calls'] >= 5")" = True ]
 check "fs: async reads run as fs work on workers" [ "$(grep -c ' run fs ' "$TMP/fs.pftrace.dump")" -ge 5 ]
 # ground truth: the script reads the file 5 times with readFileSync and 5 with readFile,
 # each an open, an fstat, reads and a close in libuv (uv_fs_type read from each uv_fs_t)
@@ -106,7 +106,7 @@ check "fs: pool items by operation: 5+ fs.open, fs.read, fs.close done on worker
 	"all(any(n['name'] == op and n['kind'] == 'fs' and n['count'] >= 5 for n in s['threadpool']['by_name']) for op in ('fs.open', 'fs.read', 'fs.close'))")" = True ]
 check "fs: the sync reads on the loop by operation too: 5+ fs.read run synchronously" [ "$(json "$TMP/fs.json" \
 	"any(n['name'] == 'fs.read' and n['sync_on_loop'] >= 5 for n in s['threadpool']['by_name'])")" = True ]
-loop_track=$(awk -v p="$(json "$TMP/fs.json" "s['loops'][0]['tid']")" '$1 == "track" && $3 == "thread" && $5 == p {print $2}' "$TMP/fs.pftrace.dump")
+loop_track=$(awk -v p="$(json "$TMP/fs.json" "main(s)['tid']")" '$1 == "track" && $3 == "thread" && $5 == p {print $2}' "$TMP/fs.pftrace.dump")
 check "fs: file reads on workers are not findings" \
 	[ "$(awk -v lt="$loop_track" '$1 == "slice" && $2 != lt && $6 == "read" && /fd_kind=file/' "$TMP/fs.pftrace.dump" | wc -l)" -ge 5 ]
 
@@ -115,7 +115,7 @@ check "fs: file reads on workers are not findings" \
 	"$NODE" "$HERE/examples/node/phases.js" 50 > /dev/null 2> "$TMP/ph.err"
 check "phases: record exits 0" [ $? = 0 ]
 check "phases: trace decodes" validate_trace "$TMP/ph.pftrace"
-tid=$(json "$TMP/ph.json" "s['loops'][0]['tid']")
+tid=$(json "$TMP/ph.json" "main(s)['tid']")
 python3 "$HERE/tests/integration/phase_order.py" "$TMP/ph.pftrace.dump" "$tid" "$ORDER_NEW" > "$TMP/ph.check"
 rc=$?
 check "phases: in libuv 1.46 order in every iteration ($(tail -1 "$TMP/ph.check"))" [ $rc = 0 ]
@@ -134,7 +134,7 @@ check "js callbacks: a track of their own" grep -q "^track .* JS callbacks$" "$T
 n=$(grep -c " JS callback $" "$TMP/js.pftrace.dump")
 check "js callbacks: at least one per round trip (got $n for 20)" [ "$n" -ge 20 ]
 check "js callbacks: in the summary's phases" \
-	[ "$(json "$TMP/js.json" "s['loops'][0]['phases']['JS callback']['count'] >= 20")" = True ]
+	[ "$(json "$TMP/js.json" "main(s)['phases']['JS callback']['count'] >= 20")" = True ]
 
 # ---- (d) a C program on Debian's static libuv 1.44 ----
 "$LS" record -o "$TMP/uv.pftrace" --summary "$TMP/uv.json" -- "$EX/uv-work-static" 8 50 > "$TMP/uv.out" 2> "$TMP/uv.err"

@@ -56,14 +56,14 @@ TEST(prom_text_histogram_is_cumulative_and_labels_are_escaped)
 	iterate(&f, &th, 80000000, true);
 	s = scrape(&f, false);
 	ASSERT(strstr(s, "# TYPE loopscope_loop_iterations_total counter\n"));
-	ASSERT(strstr(s, "loopscope_loop_iterations_total{pid=\"7\",tid=\"8\",comm=\"a\\\"b\\\\c?d?\"} 2\n"));
+	ASSERT(strstr(s, "loopscope_loop_iterations_total{pid=\"7\",tid=\"8\",comm=\"a\\\"b\\\\c?d?\",cgroup=\"\"} 2\n"));
 	ASSERT(strstr(s, "le=\"0.0001\"} 1\n"));
 	ASSERT(strstr(s, "le=\"0.05\"} 1\n"));
 	ASSERT(strstr(s, "le=\"0.1\"} 2\n"));
 	ASSERT(strstr(s, "le=\"10\"} 2\n"));
 	ASSERT(strstr(s, "le=\"+Inf\"} 2\n"));
 	ASSERT(strstr(s, "loopscope_loop_busy_seconds_count{pid=\"7\""));
-	ASSERT(strstr(s, "loopscope_loop_stalls_total{pid=\"7\",tid=\"8\",comm=\"a\\\"b\\\\c?d?\"} 1\n"));
+	ASSERT(strstr(s, "loopscope_loop_stalls_total{pid=\"7\",tid=\"8\",comm=\"a\\\"b\\\\c?d?\",cgroup=\"\"} 1\n"));
 	ASSERT(strstr(s, "loopscope_drops_total{reason=\"ring_buffer\"} 3\n"));
 	ASSERT(!strstr(s, "# EOF"));
 	free(s);
@@ -151,4 +151,72 @@ TEST(fleet_pool_queue_counts_picked_up_items_of_known_start)
 	ASSERT_EQ(f.npools, 1u);
 	ls_fleet_expire(&f, 1100);
 	ASSERT_EQ(f.npools, 0u);
+}
+
+/* An iteration [start, start + busy) busy, then waiting until end. */
+static void iterate_at(struct ls_fleet *f, const struct ls_thread *th, uint64_t start, uint64_t busy,
+		       uint64_t end)
+{
+	struct ls_iteration it = { .pid = th->pid, .tid = th->tid, .start = start,
+				   .poll_start = start + busy, .end = end, .stall = busy >= 50000000 };
+
+	ls_fleet_iteration(f, th, &it);
+}
+
+TEST(prom_utilization_is_busy_share_since_the_last_scrape_and_absent_when_unknown)
+{
+	static struct ls_fleet f;
+	struct ls_thread th = { .pid = 7, .tid = 8, .comm = "srv" };
+	char *s;
+
+	ls_fleet_init(&f, 1000);
+	s = scrape(&f, false);
+	ASSERT(!strstr(s, "loopscope_loop_utilization{"));	/* no loop yet */
+	free(s);
+	/* 1 s of timeline, 250 ms of it busy */
+	iterate_at(&f, &th, 1000000000ull, 100000000, 1500000000ull);
+	iterate_at(&f, &th, 1500000000ull, 150000000, 2000000000ull);
+	s = scrape(&f, false);
+	ASSERT(strstr(s, "loopscope_loop_utilization{pid=\"7\",tid=\"8\",comm=\"srv\",cgroup=\"\"} 0.250000\n"));
+	ls_fleet_scraped(&f);
+	free(s);
+	s = scrape(&f, false);	/* nothing ended since: waiting or stalled, not 0 */
+	ASSERT(!strstr(s, "loopscope_loop_utilization{"));
+	free(s);
+	/* a 3 s stall seen after two scrapes: all busy, never past 1 */
+	iterate_at(&f, &th, 2000000000ull, 3000000000ull, 5000000000ull);
+	s = scrape(&f, false);
+	ASSERT(strstr(s, "loopscope_loop_utilization{pid=\"7\",tid=\"8\",comm=\"srv\",cgroup=\"\"} 1.000000\n"));
+	free(s);
+}
+
+TEST(fleet_cgroup_label_is_the_v2_line_and_a_long_path_keeps_its_tail)
+{
+	static struct ls_fleet f;
+	struct ls_thread th = { .pid = 7, .tid = 8, .comm = "srv" };
+	char text[600], path[400];
+	const char *label;
+	char *s;
+
+	ls_fleet_init(&f, 1000);
+	ls_fleet_process_cgroup(&f, 7, "4:memory:/m\n1:cpu:/\n0::/system.slice/a\"b.service\n");
+	iterate(&f, &th, 50000, false);
+	s = scrape(&f, false);
+	ASSERT(strstr(s, "comm=\"srv\",cgroup=\"/system.slice/a\\\"b.service\"} 1\n"));
+	free(s);
+	ASSERT_STR_EQ(ls_fleet_cgroup_of(&f, 9), "");
+	ls_fleet_process_cgroup(&f, 9, "1:cpu:/x\n");	/* cgroup v1 only: no label */
+	ASSERT_STR_EQ(ls_fleet_cgroup_of(&f, 9), "");
+	memset(path, 'a', sizeof(path));
+	memcpy(path + sizeof(path) - 9, "/tail.svc", 9);
+	snprintf(text, sizeof(text), "0::/%.*s\n", (int)sizeof(path), path);
+	ls_fleet_process_cgroup(&f, 10, text);
+	label = ls_fleet_cgroup_of(&f, 10);
+	ASSERT_U64_EQ(strlen(label), LS_FLEET_CGROUP_LEN - 1);
+	ASSERT(!strncmp(label, "...", 3));
+	ASSERT_STR_EQ(label + strlen(label) - 9, "/tail.svc");
+	ls_fleet_process_exit(&f, 9, 100);
+	ls_fleet_expire(&f, 1100);
+	ASSERT_STR_EQ(ls_fleet_cgroup_of(&f, 9), "");
+	ASSERT_U64_EQ(f.nprocs, 2);
 }
