@@ -140,7 +140,7 @@ check "stall log: nothing over its rate" [ "$(promql 'loopscope_drops_total{reas
 scrape > "$TMP/scrape.txt"
 check "promtool check metrics passes" sh -c "'$PROMTOOL' check metrics < '$TMP/scrape.txt'"
 check "the renamed python loop is a row, its name escaped" \
-	grep -q "^loopscope_loop_iterations_total{pid=\"$PY\",tid=\"$PY\",comm=\"ev\\\\\"il\\\\\\\\?na?me\"} [1-9]" "$TMP/scrape.txt"
+	grep -q "^loopscope_loop_iterations_total{pid=\"$PY\",tid=\"$PY\",comm=\"ev\\\\\"il\\\\\\\\?na?me\",cgroup=\"[^\"]*\"} [1-9]" "$TMP/scrape.txt"
 scrape -H 'Accept: application/openmetrics-text; version=1.0.0' -D "$TMP/om.head" > "$TMP/om.txt"
 check "OpenMetrics when asked for" grep -qi "^content-type: application/openmetrics-text; version=1.0.0" "$TMP/om.head"
 check "OpenMetrics: python3-prometheus-client's parser reads every family" \
