@@ -15,6 +15,7 @@ extern const volatile __u64 targ_cgroup;
 extern const volatile __u32 targ_cgroup_level;
 extern const volatile __u64 wakeup_bytes;
 extern struct ls_stats stats;
+extern __u32 sample_shed_shift;
 
 struct ls_events_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

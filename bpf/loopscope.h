@@ -560,6 +560,7 @@ struct ls_stats {
 	__u64 ustack_errors;	/* user stacks not copied: sp unmapped or unreadable */
 	__u64 procs_full;	/* a process not followed: LS_MAX_PROCS live, or its slots taken */
 	__u64 procs_followed;	/* processes the kernel added to the set (forks, cgroup joins) */
+	__u64 samples_shed;	/* stack samples skipped to keep the agent in its CPU budget */
 };
 
 /* Off-CPU periods shorter than this are not reported by default (context-switch noise). */

@@ -101,6 +101,10 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	/* an exiting thread is past its last record (LS_REC_THREAD_EXIT) */
 	if (!tid || (BPF_CORE_READ(task, flags) & PF_EXITING))
 		return 0;
+	if (sample_shed_shift && (bpf_get_prandom_u32() & ((1u << (sample_shed_shift & 15)) - 1))) {
+		__sync_fetch_and_add(&stats.samples_shed, 1);
+		return 0;
+	}
 	sp = user_sp(task);
 	if (sp)
 		bpf_find_vma(task, sp, vma_cb, &b, 0);

@@ -56,6 +56,11 @@ const volatile __u32 file_stacks = 0;
 
 struct ls_stats stats = {};
 /*
+ * Written by user space while tracing (the agent's CPU budget): of the
+ * stack samples, one in 2^sample_shed_shift is taken, the rest counted.
+ */
+__u32 sample_shed_shift = 0;
+/*
  * Set by user space once every program is attached. A call entered while
  * sys_exit was not attached yet never shows its exit: that is the attach
  * race, not a lost exit, so it is not counted as one.

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "collector/cause.h"
 #include "collector/correlator.h"
+#include "collector/cpu_budget.h"
 #include "collector/debuginfo.h"
 #include "collector/fleet.h"
 #include "collector/record.h"
@@ -44,6 +45,7 @@ struct agent_opts {
 	double stall_ms, grace_s;
 	unsigned sample_hz;		/* 0: no stacks, no causes */
 	const char *stall_log;		/* each stall a JSON line there ("-": stdout); NULL: none */
+	double cpu_budget;		/* share of one CPU; 0: none */
 	unsigned stall_log_rate;	/* lines per second at most */
 	struct cli_common common;
 };
@@ -56,6 +58,7 @@ struct agent {
 	struct debuginfo *dbg;		/* local debug files only: nothing waits on a network */
 	struct proc_syms *syms;		/* NULL: no sampling, no causes */
 	struct agent_log log;
+	struct ls_cpu_budget budget;
 };
 
 static const char agent_doc[] =
@@ -88,7 +91,7 @@ static const char agent_doc[] =
 
 enum {
 	OPT_LISTEN = 1000, OPT_STALL_MS, OPT_GRACE, OPT_SAMPLE_HZ, OPT_STALL_LOG, OPT_STALL_LOG_RATE,
-	OPT_ALL, OPT_COMM, OPT_MAX_TARGETS,
+	OPT_ALL, OPT_COMM, OPT_MAX_TARGETS, OPT_CPU_BUDGET,
 };
 
 static const struct argp_option agent_options[] = {
@@ -100,6 +103,8 @@ static const struct argp_option agent_options[] = {
 	{ "max-targets", OPT_MAX_TARGETS, "N", 0, "Processes traced at once at most (default 256; the rest "
 	  "counted as drops)", 0 },
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Where to serve /metrics (required)", 0 },
+	{ "cpu-budget", OPT_CPU_BUDGET, "PCT", 0, "The agent's own CPU, % of one CPU, kept by thinning "
+	  "stack samples (default 1; 0: no budget)", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Busy time that makes a stall (default 50)", 0 },
 	{ "grace", OPT_GRACE, "SECONDS", 0, "How long an exited loop thread is still scraped (default 60)", 0 },
 	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", 0, "On-CPU stack samples per second per CPU, for the stall "
@@ -152,6 +157,9 @@ static error_t parse_agent_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LISTEN:
 		o->listen = arg;
+		break;
+	case OPT_CPU_BUDGET:
+		o->cpu_budget = cli_number(state, "CPU budget", arg, 0, 400) / 100;
 		break;
 	case OPT_STALL_MS:
 		o->stall_ms = cli_number(state, "stall threshold", arg, 0.001, 3600e3);
@@ -241,6 +249,16 @@ static void on_process(void *ctx, const struct ls_process *p)
 		ls_fleet_process_exit(&((struct agent *)ctx)->fleet, p->pid, boottime_ns());
 }
 
+static double own_cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 /* Our own resident set, from our own /proc (not a target's file). */
 static uint64_t own_rss_bytes(void)
 {
@@ -260,7 +278,6 @@ static int render(void *ctx, bool openmetrics, char **body, size_t *len)
 	struct agent *a = ctx;
 	struct prom_meta m = { .openmetrics = openmetrics };
 	struct ls_stats st;
-	struct rusage ru;
 	FILE *f;
 	int err;
 
@@ -271,9 +288,11 @@ static int render(void *ctx, bool openmetrics, char **body, size_t *len)
 	m.drops_targets_full = st.procs_full;
 	m.drops_stall_log = a->log.dropped + a->log.failed;
 	m.targets = procs__live(session__procs(a->s));
-	if (!getrusage(RUSAGE_SELF, &ru))
-		m.agent_cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-				(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	m.agent_cpu_s = own_cpu_seconds();
+	m.cpu_budget = a->o->cpu_budget;
+	m.sample_keep = a->o->sample_hz ? 1.0 / (double)(1u << a->budget.shift) : 0;
+	m.over_budget_s = a->budget.over_s;
+	m.drops_samples_shed = st.samples_shed;
 	m.agent_rss_bytes = own_rss_bytes();
 	*body = NULL;
 	*len = 0;
@@ -292,6 +311,18 @@ static int render(void *ctx, bool openmetrics, char **body, size_t *len)
 	return err;
 }
 
+/* Over the budget: stack samples thinned (said once per step); back when well under it. */
+static void keep_budget(struct agent *a, uint64_t now_ns)
+{
+	if (!a->o->cpu_budget || !a->o->sample_hz ||
+	    !ls_cpu_budget_tick(&a->budget, own_cpu_seconds(), (double)now_ns / 1e9))
+		return;
+	tracer__thin_samples(session__tracer(a->s), a->budget.shift);
+	if (!a->o->common.quiet)
+		fprintf(stderr, "loopscope agent: CPU %.2f%% against a budget of %.2f%%: 1 stack sample in %u "
+			"taken\n", 100 * a->budget.last_share, 100 * a->o->cpu_budget, 1u << a->budget.shift);
+}
+
 static int serve(struct agent *a)
 {
 	uint64_t next_expiry = 0, now;
@@ -305,6 +336,7 @@ static int serve(struct agent *a)
 		if (session__take_hup(a->s))
 			agent_log_reopen(&a->log);
 		now = boottime_ns();
+		keep_budget(a, now);
 		if (now >= next_expiry) {
 			ls_fleet_expire(&a->fleet, now);
 			next_expiry = now + 1000000000ull;
@@ -385,6 +417,7 @@ int cmd_agent(int argc, char **argv)
 {
 	struct agent_opts o = {
 		.stall_ms = 50, .grace_s = 60, .stall_log_rate = 20, .targets.max_procs = 256,
+		.cpu_budget = 0.01,
 	};
 	const struct cli_command cmd = {
 		agent_options, parse_agent_opt, NULL, agent_doc,
@@ -406,6 +439,7 @@ int cmd_agent(int argc, char **argv)
 		rc = listen_on(a);
 	if (!rc)
 		rc = start(a);
+	ls_cpu_budget_init(&a->budget, o.cpu_budget, own_cpu_seconds(), (double)boottime_ns() / 1e9);
 	if (!rc && !o.common.quiet)
 		fprintf(stderr, "loopscope agent: serving http://%s/metrics (port %d)\n", o.listen,
 			http_server__port(a->http));

@@ -627,6 +627,11 @@ void tracer__stats(const struct tracer *t, struct ls_stats *st)
 	memcpy(st, (const void *)&t->skel->bss->stats, sizeof(*st));
 }
 
+void tracer__thin_samples(struct tracer *t, unsigned shift)
+{
+	__atomic_store_n(&t->skel->bss->sample_shed_shift, shift, __ATOMIC_RELAXED);
+}
+
 bool tracer__user_stacks(const struct tracer *t, struct user_stacks_stats *st)
 {
 	if (!t->us)

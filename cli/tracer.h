@@ -62,6 +62,8 @@ int tracer__poll(struct tracer *t, int timeout_ms);
  * as a record flagged LS_SYSF_OPEN, lasting until now.
  */
 int tracer__stop(struct tracer *t);
+/* Of the stack samples, one in 2^shift is taken from now on (the rest counted: samples_shed). */
+void tracer__thin_samples(struct tracer *t, unsigned shift);
 void tracer__stats(const struct tracer *t, struct ls_stats *st);
 struct user_stacks_stats;
 /* The CFI unwinder's counters; false when stacks are walked by frame pointer. */

@@ -10,7 +10,7 @@
 
 _Static_assert(sizeof(struct ls_rec_syscall) == 80, "ls_rec_syscall ABI size");
 _Static_assert(sizeof(struct ls_rec_thread) == 40, "ls_rec_thread ABI size");
-_Static_assert(sizeof(struct ls_stats) == 80, "ls_stats ABI size");
+_Static_assert(sizeof(struct ls_stats) == 88, "ls_stats ABI size");
 _Static_assert(sizeof(struct ls_rec_uv_phase) == 32, "ls_rec_uv_phase ABI size");
 _Static_assert(sizeof(struct ls_rec_uv_work) == 80, "ls_rec_uv_work ABI size");
 _Static_assert(sizeof(struct ls_rec_work_name) == 16 + LS_WORK_NAME_MAX, "ls_rec_work_name ABI size");

@@ -165,16 +165,25 @@ static void agent_own(FILE *f, const struct ls_fleet *fl, const struct prom_meta
 		"loopscope_drops_total{reason=\"inflight_full\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"missed_exit\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"targets_full\"} %" PRIu64 "\n"
+		"loopscope_drops_total{reason=\"cpu_budget_samples\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"loops_full\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"pools_full\"} %" PRIu64 "\n"
 		"loopscope_drops_total{reason=\"stall_log_rate\"} %" PRIu64 "\n",
 		m->drops_ring_buffer, m->drops_inflight_full, m->drops_missed_exit, m->drops_targets_full,
-		fl->loops_full,
+		m->drops_samples_shed, fl->loops_full,
 		fl->pools_full, m->drops_stall_log);
 	family(f, m, "loopscope_targets", "gauge", "Processes traced now.");
 	fprintf(f, "loopscope_targets %u\n", m->targets);
 	family(f, m, "loopscope_agent_cpu_seconds_total", "counter", "The agent's own CPU time (user + system).");
 	fprintf(f, "loopscope_agent_cpu_seconds_total %.6f\n", m->agent_cpu_s);
+	family(f, m, "loopscope_agent_cpu_budget_ratio", "gauge", "The agent's CPU budget, share of one CPU (0: none).");
+	fprintf(f, "loopscope_agent_cpu_budget_ratio %.6g\n", m->cpu_budget);
+	family(f, m, "loopscope_agent_sample_keep_ratio", "gauge",
+	       "Share of stack samples taken: the budget thins them by halves (0: not sampling).");
+	fprintf(f, "loopscope_agent_sample_keep_ratio %.6g\n", m->sample_keep);
+	family(f, m, "loopscope_agent_over_budget_seconds_total", "counter",
+	       "Time over the CPU budget with samples at their thinnest.");
+	fprintf(f, "loopscope_agent_over_budget_seconds_total %.3f\n", m->over_budget_s);
 	family(f, m, "loopscope_agent_resident_bytes", "gauge", "The agent's resident memory.");
 	fprintf(f, "loopscope_agent_resident_bytes %" PRIu64 "\n", m->agent_rss_bytes);
 }

@@ -16,6 +16,10 @@
 struct prom_meta {
 	bool openmetrics;
 	double agent_cpu_s;		/* the agent's own utime + stime */
+	double cpu_budget;		/* its budget, share of one CPU; 0: none */
+	double sample_keep;		/* share of stack samples taken (the budget thins them); 0: none sampled */
+	double over_budget_s;		/* at the thinnest and still over the budget */
+	uint64_t drops_samples_shed;	/* stack samples the budget skipped */
 	uint64_t agent_rss_bytes;
 	uint64_t drops_ring_buffer;
 	uint64_t drops_inflight_full;

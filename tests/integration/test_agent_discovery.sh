@@ -120,6 +120,27 @@ check "--max-targets 1: one process traced" grep -qx "loopscope_targets 1" "$TMP
 check "--max-targets 1: server 1's waits, left out, counted" grep -qE '^loopscope_drops_total\{reason="targets_full"\} [1-9]' "$TMP/scrape.txt"
 stop_agent
 
+# ---- the CPU budget: 5000 samples/s of the duty loop cost the agent about 4% of a CPU ----
+start_agent "$TMP/a4.err" --comm duty --sample-hz 5000 --cpu-budget 0.5 || fail "agent --cpu-budget serves"
+sleep 7	# three 2 s windows
+scrape > "$TMP/scrape.txt"
+stop_agent
+keep=$(sed -n 's/^loopscope_agent_sample_keep_ratio //p' "$TMP/scrape.txt")
+check "budget 0.5%: samples thinned by halves (keep $keep)" \
+	python3 -c "import sys; k=float(sys.argv[1]); sys.exit(0 if 0 < k <= 0.25 else 1)" "${keep:-0}"
+check "budget: the skipped samples counted" \
+	grep -qE '^loopscope_drops_total\{reason="cpu_budget_samples"\} [1-9]' "$TMP/scrape.txt"
+check "budget: each step said" grep -q "against a budget of 0.50%: 1 stack sample in 4 taken" "$TMP/a4.err"
+first=$(sed -n 's/.*: CPU \([0-9.]*\)% against.*/\1/p' "$TMP/a4.err" | head -1)
+last=$(sed -n 's/.*: CPU \([0-9.]*\)% against.*/\1/p' "$TMP/a4.err" | tail -1)
+check "budget: the agent's CPU fell ($first% -> $last%)" \
+	python3 -c "import sys; sys.exit(0 if float(sys.argv[2]) < float(sys.argv[1]) / 2 else 1)" "${first:-0}" "${last:-0}"
+start_agent "$TMP/a5.err" --comm duty --sample-hz 5000 --cpu-budget 0 || fail "agent, no budget, serves"
+sleep 4.5
+scrape > "$TMP/scrape.txt"
+stop_agent
+check "no budget: every sample taken" grep -qx "loopscope_agent_sample_keep_ratio 1" "$TMP/scrape.txt"
+
 # ---- the stall log where root must not write ----
 chmod 1777 "$TMP/log"
 ln -s /etc/passwd "$TMP/log/planted"
