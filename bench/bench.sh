@@ -54,8 +54,8 @@ HTTP_SECS=${BENCH_HTTP_SECS:-5}
 HTTP_CONNS=${BENCH_HTTP_CONNS:-32}
 REPLAYS=${BENCH_REPLAY:-3}
 RESULTS=${BENCH_RESULTS:-bench/results.md}
-MICRO=${BENCH_MICRO-"none floor loopscope loopscope-fp loopscope-tmpfs loopscope-summary bpftrace-hist bpftrace-count perf-trace strace by-floor by-loopscope by-bpftrace-hist"}
-HTTP=${BENCH_HTTP-"none floor loopscope loopscope-nojs loopscope-fp loopscope-nolibuv loopscope-summary agent bpftrace-hist perf-trace strace"}
+MICRO=${BENCH_MICRO-"none floor loopscope loopscope-fp loopscope-tmpfs loopscope-summary bpftrace-hist bpftrace-count perf-trace strace by-floor by-loopscope by-bpftrace-hist agent-all coroot-bt"}
+HTTP=${BENCH_HTTP-"none floor loopscope loopscope-nojs loopscope-fp loopscope-nolibuv loopscope-summary agent agent-all coroot-bt bpftrace-hist perf-trace strace"}
 PROGSTATS=${BENCH_PROGSTATS-"floor loopscope-summary loopscope bpftrace-hist"}
 LS=$OUTPUT/loopscope
 FLOOR=$OUTPUT/bench/floor
@@ -152,6 +152,17 @@ bt_hist() {	# PID SYSCALLS...: the peer, entry/exit paired per tid into a histog
 	printf '%s /pid == %d && @start[tid]/ { @ns = hist(nsecs - @start[tid]); delete(@start[tid]); }\n' "$exit" "$pid"
 }
 
+# Coroot's node agent, as a stand-in: per node process one counter of the time its
+# loop spent between polls (uprobes on libuv's uv__io_poll entry and return, in every
+# process that maps node: the whole host, at no cost to the others)
+bt_coroot() {
+	local node
+	node=$(readlink -f "$(command -v node)")
+	printf 'uretprobe:%s:uv__io_poll { @left[tid] = nsecs; }\n' "$node"
+	printf 'uprobe:%s:uv__io_poll /@left[tid]/ { $d = nsecs - @left[tid];' "$node"
+	printf ' if ($d > 10000000) { @blocked_ns[pid] = sum($d); } }\n'
+}
+
 # start_tracer CONFIG PID PREFIX SYSCALLS: sets TR (0 for none); 1 on failure
 start_tracer() {
 	local cfg=${1#by-} pid=$2 p=$3 sys=$4 ready readyf=$3.err
@@ -183,6 +194,11 @@ start_tracer() {
 	# the agent, its scrape endpoint on a port of its choosing (nothing scrapes it here)
 	agent) taskset -c "$OCPU" "$LS" agent -p "$pid" --listen 127.0.0.1:0 >"$p.out" 2>"$p.err" &
 		ready="serving" ;;
+	# the agent watching the whole host: PID unused, every process joins at its first loop wait
+	agent-all) taskset -c "$OCPU" "$LS" agent --all --listen 127.0.0.1:0 >"$p.out" 2>"$p.err" &
+		ready="serving" ;;
+	coroot-bt) taskset -c "$OCPU" bpftrace -e "$(bt_coroot)" >"$p.out" 2>"$p.err" &
+		ready="Attaching" readyf=$p.out ;;
 	alt) [ -n "${BENCH_ALT:-}" ] || die "configuration alt needs BENCH_ALT=/path/to/loopscope"
 		taskset -c "$OCPU" "$BENCH_ALT" record -p "$pid" -o "$DISKDIR/x.pftrace" >"$p.out" 2>"$p.err" &
 		ready="tracing PID" ;;
@@ -492,6 +508,8 @@ label() {
 	loopscope-fp) echo "loopscope record --call-graph fp (no stack copies)" ;;
 	loopscope-summary) echo "loopscope record --summary (summary mode, no trace)" ;;
 	agent) echo "loopscope agent (summary mode, scrape endpoint)" ;;
+	agent-all) echo "loopscope agent --all (every loop of the host)" ;;
+	coroot-bt) echo "Coroot-style: bpftrace uprobes on node's uv__io_poll, one counter" ;;
 	alt) echo "${BENCH_ALT_LABEL:-loopscope, BENCH_ALT build}" ;;
 	alt-summary) echo "${BENCH_ALT_LABEL:-loopscope, BENCH_ALT build} --summary" ;;
 	by-alt) echo "${BENCH_ALT_LABEL:-BENCH_ALT build}, tracing another process" ;;
@@ -667,6 +685,14 @@ version() { "$@" 2>&1 | head -n 1 || echo "n/a"; }
 	echo "of the floor's and of bpftrace hist's bystander cost."
 	echo
 	micro_table by-floor by-bpftrace-hist by-floor by-loopscope by-alt by-bpftrace-hist
+	echo
+	echo "### Whole host: the agent's discovery and a Coroot-style counter"
+	echo
+	echo "\\`loopscope agent --all\\` traces every process that waits in a loop; readloop"
+	echo "never does, so it is a bystander paying the discovery's check on each syscall."
+	echo "The Coroot-style counter uses uprobes in node only: nothing fires in readloop."
+	echo
+	micro_table by-floor by-bpftrace-hist by-floor agent-all coroot-bt
 	echo
 	echo "## node HTTP server (realistic, coarse)"
 	echo

@@ -131,6 +131,23 @@ static void write_stall_cause(FILE *f, const struct ls_stall *st, uint32_t pid,
 				   sizeof(st->waker_comm)));
 }
 
+/*
+ * Repeated RangeErrors (V8's, caught and thrown again) are told once: by the
+ * first of the run whose stack was taken, so one sample lost to a busy ring
+ * or a capped copy does not leave the recursion unnamed.
+ */
+static const struct ls_overflow *best_of_run(const struct ls_summary *s, uint32_t first)
+{
+	uint32_t i;
+
+	if (s->overflows[first].kind != LS_OVERFLOW_V8)
+		return &s->overflows[first];
+	for (i = first; i < s->noverflows && s->overflows[i].kind == LS_OVERFLOW_V8; i++)
+		if (s->overflows[i].user && s->overflows[i].user->nframes)
+			return &s->overflows[i];
+	return &s->overflows[first];
+}
+
 static void write_overflow(FILE *f, const struct ls_overflow *o, const struct summary_text_meta *m)
 {
 	const char *names[LS_MAX_STACK_DEPTH] = {};
@@ -381,7 +398,7 @@ void summary_text__write(FILE *f, const struct ls_summary *s, const struct summa
 	for (i = 0; i < s->noverflows; i++)
 		if (s->overflows[i].at_stack_end && (s->overflows[i].kind == LS_OVERFLOW_SEGV || i == 0 ||
 		    s->overflows[i - 1].kind != LS_OVERFLOW_V8))
-			write_overflow(f, &s->overflows[i], m);
+			write_overflow(f, best_of_run(s, i), m);
 	write_hwm(f, s);
 	if (s->v8_overflows)
 		fprintf(f, "  JS RangeError (Maximum call stack size exceeded) thrown %" PRIu64 " times\n",

@@ -111,8 +111,13 @@ check "fs: file reads on workers are not findings" \
 	[ "$(awk -v lt="$loop_track" '$1 == "slice" && $2 != lt && $6 == "read" && /fd_kind=file/' "$TMP/fs.pftrace.dump" | wc -l)" -ge 5 ]
 
 # ---- (c) timers, check and I/O callbacks in libuv 1.46's order ----
+# the rounds start once the phase probes are in (a slow symbol read must not miss them all)
 "$LS" record -o "$TMP/ph.pftrace" --summary "$TMP/ph.json" -- \
-	"$NODE" "$HERE/examples/node/phases.js" 50 > /dev/null 2> "$TMP/ph.err"
+	"$NODE" "$HERE/examples/node/phases.js" 50 "$TMP/ph.go" > /dev/null 2> "$TMP/ph.err" &
+rec=$!
+wait_for "$TMP/ph.err" "phase probes" 30 || fail "phases: the probes were announced"
+touch "$TMP/ph.go"
+wait "$rec"
 check "phases: record exits 0" [ $? = 0 ]
 check "phases: trace decodes" validate_trace "$TMP/ph.pftrace"
 tid=$(json "$TMP/ph.json" "main(s)['tid']")
@@ -126,7 +131,11 @@ check "phases: pending and closing marked inferred" grep -q " 2 closing inferred
 
 # ---- JS callbacks (opt-in): one slice per entry into JS, on their own track ----
 "$LS" record --js-callbacks -o "$TMP/js.pftrace" --summary "$TMP/js.json" -- \
-	"$NODE" "$HERE/examples/node/phases.js" 20 > /dev/null 2> "$TMP/js.err"
+	"$NODE" "$HERE/examples/node/phases.js" 20 "$TMP/js.go" > /dev/null 2> "$TMP/js.err" &
+rec=$!
+wait_for "$TMP/js.err" "JS callbacks" 30 || fail "js callbacks: the probes were announced"
+touch "$TMP/js.go"
+wait "$rec"
 check "js callbacks: record exits 0" [ $? = 0 ]
 check "js callbacks: announced" grep -q "JS callbacks" "$TMP/js.err"
 check "js callbacks: trace decodes" validate_trace "$TMP/js.pftrace"
