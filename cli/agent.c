@@ -190,34 +190,20 @@ static error_t parse_agent_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static uint64_t boottime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int resolve(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out)
-{
-	return proc_syms__resolve(ctx, pid, ip, kernel, out);
-}
-
 /* A stall's line, within the rate; its cause when its stacks were sampled. */
 static void log_stall(struct agent *a, const struct ls_thread *th, const struct ls_iteration *it)
 {
-	const struct ls_cause_ctx cx = { .resolve = resolve, .resolve_ctx = a->syms, .pid = it->pid };
+	const struct ls_cause_ctx cx = { .resolve = proc_syms__resolve_cb, .resolve_ctx = a->syms,
+					 .pid = it->pid };
 	struct stall_log_event e = {
 		.unix_offset_ns = correlator__summary(session__correlator(a->s))->unix_offset_ns,
 		.thread = th, .it = it,
 	};
 	struct ls_cause *c = NULL;
 
-	if (!agent_log_admit(&a->log, boottime_ns() / 1000000000ull))
+	if (!agent_log_admit(&a->log, cli_boottime_ns() / 1000000000ull))
 		return;
-	if (a->syms && it->nweighted && (c = malloc(sizeof(*c))) &&
-	    !ls_stall_cause(&cx, it->weighted, it->nweighted, it->nsamples, ls_iteration_busy(it),
-			    it->offcpu_ns, c) && c->nframes)
+	if (a->syms && (c = ls_iteration_cause(&cx, it)) && c->nframes)
 		e.cause = c;
 	agent_log_done(&a->log, stall_log_write(agent_log_stream(&a->log), &e));
 	free(c);
@@ -234,7 +220,7 @@ static void on_iteration(void *ctx, const struct ls_thread *th, const struct ls_
 
 static void on_thread_exit(void *ctx, const struct ls_thread *th)
 {
-	ls_fleet_thread_exit(&((struct agent *)ctx)->fleet, th, boottime_ns());
+	ls_fleet_thread_exit(&((struct agent *)ctx)->fleet, th, cli_boottime_ns());
 }
 
 static void on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uint64_t iter)
@@ -246,7 +232,7 @@ static void on_work(void *ctx, const struct ls_work_item *w, uint32_t event, uin
 static void on_process(void *ctx, const struct ls_process *p)
 {
 	if (p->exited)
-		ls_fleet_process_exit(&((struct agent *)ctx)->fleet, p->pid, boottime_ns());
+		ls_fleet_process_exit(&((struct agent *)ctx)->fleet, p->pid, cli_boottime_ns());
 }
 
 static double own_cpu_seconds(void)
@@ -335,7 +321,7 @@ static int serve(struct agent *a)
 		http_server__serve(a->http, render, a);
 		if (session__take_hup(a->s))
 			agent_log_reopen(&a->log);
-		now = boottime_ns();
+		now = cli_boottime_ns();
 		keep_budget(a, now);
 		if (now >= next_expiry) {
 			ls_fleet_expire(&a->fleet, now);
@@ -439,7 +425,7 @@ int cmd_agent(int argc, char **argv)
 		rc = listen_on(a);
 	if (!rc)
 		rc = start(a);
-	ls_cpu_budget_init(&a->budget, o.cpu_budget, own_cpu_seconds(), (double)boottime_ns() / 1e9);
+	ls_cpu_budget_init(&a->budget, o.cpu_budget, own_cpu_seconds(), (double)cli_boottime_ns() / 1e9);
 	if (!rc && !o.common.quiet)
 		fprintf(stderr, "loopscope agent: serving http://%s/metrics (port %d)\n", o.listen,
 			http_server__port(a->http));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "collector/summary_read.h"
 #include "viewer-export/pftrace.h"
@@ -239,4 +240,11 @@ int cli_finish_trace(struct trace_export *te, const struct pftrace *pf,
 	int err = trace_export__finish(te, es);
 
 	return pftrace__err(pf) ? pftrace__err(pf) : err;
+}
+
+uint64_t cli_boottime_ns(void)
+{
+	struct timespec t;
+
+	return clock_gettime(CLOCK_BOOTTIME, &t) ? 0 : (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }

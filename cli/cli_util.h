@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct argp_state;
 struct path_use;
@@ -83,6 +84,8 @@ int cli_check_btf(const char *cmd);
 
 /* Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 bool cli_color(int fd);
+/* CLOCK_BOOTTIME now, the records' clock, in ns; 0 if unreadable. */
+uint64_t cli_boottime_ns(void);
 
 /*
  * Finishes a trace: the exporter flushes the writer, once. 0 or the error

@@ -232,9 +232,12 @@ static int open_at_place(struct output *o, struct place *p)
 	return o->fd < 0 ? -errno : 0;
 }
 
-int output__open(struct output *o, const char *path)
+/*
+ * What every open starts with: path named, "-" (standard output) opened as
+ * a copy of the descriptor (1), or the path resolved into *p (0); -errno.
+ */
+static int open_begin(struct output *o, const char *path, struct place *p)
 {
-	struct place p;
 	int err;
 
 	o->fd = o->dirfd = -1;
@@ -247,12 +250,21 @@ int output__open(struct output *o, const char *path)
 	if (!strcmp(path, "-")) {
 		o->direct = true;
 		o->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-		return o->fd < 0 ? -errno : 0;
+		return o->fd < 0 ? -errno : 1;
 	}
-	err = resolve(path, &p);
+	err = resolve(path, p);
+	if (!err)
+		o->dirfd = p->dirfd;
+	return err;
+}
+
+int output__open(struct output *o, const char *path)
+{
+	struct place p;
+	int err = open_begin(o, path, &p);
+
 	if (err)
-		return err;
-	o->dirfd = p.dirfd;
+		return err < 0 ? err : 0;
 	err = open_at_place(o, &p);
 	if (err) {
 		if (o->fd >= 0)
@@ -294,23 +306,11 @@ int output__open_append(struct output *o, const char *path)
 {
 	struct place p;
 	struct stat st;
-	int err;
+	int err = open_begin(o, path, &p);
 
-	o->fd = o->dirfd = -1;
 	o->direct = true;	/* nothing to rename into place */
-	if (!*path)
-		return -ENOENT;
-	if (strlen(path) >= sizeof(o->path))
-		return -ENAMETOOLONG;
-	snprintf(o->path, sizeof(o->path), "%s", path);
-	if (!strcmp(path, "-")) {
-		o->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-		return o->fd < 0 ? -errno : 0;
-	}
-	err = resolve(path, &p);
 	if (err)
-		return err;
-	o->dirfd = p.dirfd;
+		return err < 0 ? err : 0;
 	if (!fstatat(p.dirfd, p.name, &st, p.magic ? 0 : AT_SYMLINK_NOFOLLOW) &&
 	    (!S_ISREG(st.st_mode) || p.magic))
 		err = S_ISDIR(st.st_mode) ? -EISDIR : check_special(&st, p.magic) ?: open_direct(o, &p, &st);

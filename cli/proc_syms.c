@@ -83,6 +83,11 @@ int proc_syms__resolve(struct proc_syms *ps, uint32_t pid, uint64_t ip, bool ker
 	return sym ? symbolizer__resolve(sym, ip, kernel, out) : -ENOENT;
 }
 
+int proc_syms__resolve_cb(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out)
+{
+	return ctx ? proc_syms__resolve(ctx, pid, ip, kernel, out) : -ENOENT;
+}
+
 void proc_syms__refresh(struct proc_syms *ps)
 {
 	unsigned i;

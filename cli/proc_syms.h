@@ -27,6 +27,8 @@ struct symbolizer *proc_syms__get(struct proc_syms *ps, pid_t pid);
 /* symbolizer__resolve() with pid's symbolizer (made if needed); -ENOENT without one. */
 int proc_syms__resolve(struct proc_syms *ps, uint32_t pid, uint64_t ip, bool kernel,
 		       struct ls_frame_info *out);
+/* proc_syms__resolve() as a stall cause's resolver (ctx: the proc_syms, or NULL: -ENOENT). */
+int proc_syms__resolve_cb(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out);
 /*
  * A record as it goes by (before the correlator): a process's first
  * sample, off-CPU or file-call stack makes its symbolizer while its maps can be read

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "cli_util.h"
 #include "procs.h"
 #include "target.h"
 
@@ -127,16 +128,8 @@ int procs__describe(pid_t pid, struct ls_rec_proc *r)
 		n--;
 	r->cmdline_len = n > 0 ? (__u32)n : 0;
 	memcpy(r->cmdline, buf, r->cmdline_len);
-	r->ts = procs__now();
+	r->ts = cli_boottime_ns();
 	return 0;
-}
-
-uint64_t procs__now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* The pids of a /proc children file or a cgroup.procs file, each to fn. */

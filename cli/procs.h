@@ -40,8 +40,6 @@ struct proc_entry *procs__add(struct procs *p, pid_t pid);
 struct proc_entry *procs__find(const struct procs *p, pid_t pid);
 /* Processes not known to have exited. */
 unsigned procs__live(const struct procs *p);
-/* CLOCK_BOOTTIME now, the records' clock. */
-uint64_t procs__now(void);
 /* Looks for exits the stream did not tell (a lost record): kill(pid, 0) says ESRCH. */
 void procs__reap(struct procs *p);
 

@@ -132,14 +132,6 @@ static void seed_thread(void *ctx, pid_t tid, const char *comm)
 	correlator__push(s->corr, &rec, sizeof(rec));
 }
 
-/* CLOCK_BOOTTIME now, the records' clock, in ns; 0 if unreadable. */
-static uint64_t boottime_now(void)
-{
-	struct timespec t;
-
-	return clock_gettime(CLOCK_BOOTTIME, &t) ? 0 : (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 /* CLOCK_REALTIME - CLOCK_BOOTTIME now (the records' clock); 0 if either is unreadable. */
 static uint64_t unix_offset_ns(void)
 {
@@ -186,7 +178,7 @@ int session__start(struct session *s, const struct ls_sink *sink)
 	if (err)
 		return tracer__start_error(s->o.prefix, err);
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
-	correlator__set_start(s->corr, boottime_now());
+	correlator__set_start(s->corr, cli_boottime_ns());
 	session__add_found(s);
 	if (s->target.spawned && (err = target__release(&s->target))) {
 		fprintf(stderr, "%s: cannot run %s: %s\n", s->o.prefix, s->o.cmd_argv[0], strerror(-err));

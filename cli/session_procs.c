@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include "cli_util.h"
 #include "collector/correlator.h"
 #include "collector/record.h"
 #include "exitcodes.h"
@@ -246,7 +247,7 @@ static void on_wait(struct session *s, pid_t pid)
 	if (!e || e->probed || e->exited)
 		return;
 	e->probed = true;
-	e->setup_ts = procs__now();
+	e->setup_ts = cli_boottime_ns();
 	if (s->o.on_process)
 		s->o.on_process(s->o.ctx, pid);
 }
@@ -272,7 +273,7 @@ void session__setup_processes(struct session *s)
 
 		if (e && !e->probed && !e->exited) {
 			e->probed = true;
-			e->setup_ts = procs__now();
+			e->setup_ts = cli_boottime_ns();
 			if (s->o.on_process)
 				s->o.on_process(s->o.ctx, e->pid);
 		}

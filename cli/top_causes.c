@@ -38,23 +38,16 @@ void top_causes__free(struct top_causes *tc)
 	free(tc);
 }
 
-static int resolve(void *ctx, uint32_t pid, uint64_t ip, bool kernel, struct ls_frame_info *out)
-{
-	return proc_syms__resolve(ctx, pid, ip, kernel, out);
-}
-
 void top_causes__add(struct top_causes *tc, const struct ls_thread *th, const struct ls_iteration *it)
 {
-	const struct ls_cause_ctx cx = { .resolve = resolve, .resolve_ctx = tc->syms, .pid = it->pid };
+	const struct ls_cause_ctx cx = { .resolve = proc_syms__resolve_cb, .resolve_ctx = tc->syms,
+					 .pid = it->pid };
 	uint64_t busy = ls_iteration_busy(it);
-	struct ls_cause *c = malloc(sizeof(*c));
-
 	/* without stacks (sampling off, none copied) there is no cause to tell */
-	if (!c || !it->nweighted || ls_stall_cause(&cx, it->weighted, it->nweighted, it->nsamples, busy,
-						   it->offcpu_ns, c)) {
-		free(c);
+	struct ls_cause *c = ls_iteration_cause(&cx, it);
+
+	if (!c)
 		return;
-	}
 	if (busy > tc->worst_ns) {
 		tc->worst = *c;
 		tc->worst_ns = busy;

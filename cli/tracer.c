@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cli_util.h"
 #include "collector/record.h"
 #include "loopscope.skel.h"
 #include "exitcodes.h"
@@ -107,7 +108,6 @@ static void set_uprobe_multi(struct loopscope_bpf *skel)
 		bpf_program__set_expected_attach_type(progs[i], 48 /* BPF_TRACE_UPROBE_MULTI */);
 }
 
-static uint64_t boottime_ns(void);
 static int uv_index(const struct tracer *t, pid_t pid, bool free_slot);
 
 /*
@@ -129,7 +129,7 @@ static void probe_callbacks(struct tracer *t, const struct ls_rec_uv_work *r)
 	if (rc <= 0)
 		return;
 	/* down the stream like any record: what was submitted before may run unseen */
-	probed.ts = boottime_ns();
+	probed.ts = cli_boottime_ns();
 	probed.tid = r->tid;
 	t->opts.on_record(t->opts.ctx, &probed, sizeof(probed));
 }
@@ -310,7 +310,7 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	err = attach_sampling(t);
 	if (err)
 		goto out_free;
-	t->skel->bss->armed_ns = boottime_ns();
+	t->skel->bss->armed_ns = cli_boottime_ns();
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ring_record, t, NULL);
 	if (!t->rb) {
 		err = -errno;
@@ -415,14 +415,6 @@ int tracer__poll(struct tracer *t, int timeout_ms)
 	return n == -EAGAIN ? 0 : n;
 }
 
-static uint64_t boottime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL	/* since 6.9: a pidfd for any thread, not only a leader */
 #endif
@@ -502,7 +494,7 @@ static void report_open_calls_of(struct tracer *t, int fd, pid_t pid, uint64_t n
 static int report_open_calls(struct tracer *t)
 {
 	int fd = bpf_map__fd(t->skel->maps.inflight);
-	uint64_t now = boottime_ns();
+	uint64_t now = cli_boottime_ns();
 	__u64 v;
 	__u32 i;
 

@@ -16,7 +16,7 @@ bool ls_cpu_budget_tick(struct ls_cpu_budget *b, double cpu_s, double wall_s)
 		return false;
 	used = (cpu_s - b->from_cpu_s) / wall;
 	b->last_share = used;
-	if (used > b->share) {
+	if (used > b->share && b->was_over) {
 		if (b->shift < LS_BUDGET_MAX_SHIFT)
 			b->shift++;
 		else
@@ -24,6 +24,7 @@ bool ls_cpu_budget_tick(struct ls_cpu_budget *b, double cpu_s, double wall_s)
 	} else if (used < b->share / 4 && b->shift > 0) {
 		b->shift--;
 	}
+	b->was_over = used > b->share;
 	b->from_cpu_s = cpu_s;
 	b->from_wall_s = wall_s;
 	return b->shift != was;

@@ -331,6 +331,19 @@ int ls_stall_cause_kept(const struct ls_cause_ctx *cx, const struct correlator *
 	return ls_stall_cause(cx, ws, n, st->nsamples, st->busy_ns, st->offcpu_ns, out);
 }
 
+struct ls_cause *ls_iteration_cause(const struct ls_cause_ctx *cx, const struct ls_iteration *it)
+{
+	struct ls_cause *c;
+
+	if (!it->nweighted || !(c = malloc(sizeof(*c))))
+		return NULL;
+	if (!ls_stall_cause(cx, it->weighted, it->nweighted, it->nsamples, ls_iteration_busy(it),
+			    it->offcpu_ns, c))
+		return c;
+	free(c);
+	return NULL;
+}
+
 int ls_cause_group_add(struct ls_cause_group *g, uint32_t *n, uint32_t max,
 		       const struct ls_cause *c, uint64_t busy_ns)
 {

@@ -32,6 +32,11 @@ struct ls_cause_ctx {
  */
 int ls_stall_cause(const struct ls_cause_ctx *cx, const struct ls_weighted_stack *ws, uint32_t n,
 		   uint32_t nsamples, uint64_t busy_ns, uint64_t offcpu_ns, struct ls_cause *out);
+/*
+ * The same for an iteration as the sink sees it (its weighted stacks),
+ * malloc'd: NULL when it has no stacks or memory ran out; nframes 0: none.
+ */
+struct ls_cause *ls_iteration_cause(const struct ls_cause_ctx *cx, const struct ls_iteration *it);
 /* The same for a kept stall, its stack ids looked up in corr. */
 int ls_stall_cause_kept(const struct ls_cause_ctx *cx, const struct correlator *corr,
 			const struct ls_stall *st, struct ls_cause *out);

@@ -229,11 +229,10 @@ static unsigned stall_cause_args(const struct trace_export *te, const struct ls_
 {
 	struct ls_cause_ctx cx = { .resolve = te->resolve, .resolve_ctx = te->resolve_ctx,
 				   .pid = it->pid };
-	struct ls_cause *c = malloc(sizeof(*c));
+	struct ls_cause *c = ls_iteration_cause(&cx, it);
 	double share;
 
-	if (!c || ls_stall_cause(&cx, it->weighted, it->nweighted, it->nsamples,
-				 ls_iteration_busy(it), it->offcpu_ns, c) || !c->nframes) {
+	if (!c || !c->nframes) {
 		free(c);
 		return 0;
 	}

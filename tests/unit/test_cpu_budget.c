@@ -10,7 +10,11 @@ TEST(cpu_budget_thins_by_halves_over_budget_and_back_under_a_quarter)
 
 	ls_cpu_budget_init(&b, 0.01, cpu, wall);
 	ASSERT(!ls_cpu_budget_tick(&b, 0.5, 1.0));	/* under a window: nothing yet */
-	ASSERT(ls_cpu_budget_tick(&b, cpu += 0.08, wall += 2));	/* 4%: over 1% */
+	ASSERT(!ls_cpu_budget_tick(&b, cpu += 0.3, wall += 2));	/* 15%: one window, a spike */
+	ASSERT(!ls_cpu_budget_tick(&b, cpu += 0.002, wall += 2));	/* 0.1%: it was */
+	ASSERT_EQ(b.shift, 0u);
+	ASSERT(!ls_cpu_budget_tick(&b, cpu += 0.08, wall += 2));	/* 4%: over 1%, once */
+	ASSERT(ls_cpu_budget_tick(&b, cpu += 0.08, wall += 2));	/* twice: thinned */
 	ASSERT_EQ(b.shift, 1u);
 	ASSERT(ls_cpu_budget_tick(&b, cpu += 0.04, wall += 2));	/* 2%: still over */
 	ASSERT_EQ(b.shift, 2u);
@@ -29,6 +33,7 @@ TEST(cpu_budget_at_the_thinnest_counts_the_time_still_over)
 	int i;
 
 	ls_cpu_budget_init(&b, 0.01, cpu, wall);
+	ASSERT(!ls_cpu_budget_tick(&b, cpu += 0.2, wall += 2));
 	for (i = 0; i < LS_BUDGET_MAX_SHIFT; i++)
 		ASSERT(ls_cpu_budget_tick(&b, cpu += 0.2, wall += 2));	/* 10%, whatever is shed */
 	ASSERT_EQ(b.shift, (unsigned)LS_BUDGET_MAX_SHIFT);
