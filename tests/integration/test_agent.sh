@@ -66,7 +66,9 @@ UV_THREADPOOL_SIZE=4 node "$TMP/pool.js" "$GO" &
 NODEP=$!
 PIDS="$PIDS $NODEP"
 sleep 0.3
-"$LS" agent -p "$S1,$WRAP,$PY,$NODEP" --listen "127.0.0.1:$APORT" --grace 3 --stall-log --sample-hz 49 \
+# no CPU budget: every sample, for the stall causes (the budget is test_agent_discovery's;
+# under CI the agent here used 1-6% of a CPU and the default 1% thinned the causes)
+"$LS" agent -p "$S1,$WRAP,$PY,$NODEP" --listen "127.0.0.1:$APORT" --grace 3 --stall-log --sample-hz 49 --cpu-budget 0 \
 	> "$TMP/stalls.jsonl" 2> "$TMP/agent.err" &
 AGENT=$!
 PIDS="$PIDS $AGENT"
