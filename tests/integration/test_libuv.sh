@@ -36,19 +36,24 @@ med = statistics.median(r['dur'] for r in first) if first else 0
 # "under 10% of a run", which measured the scheduler as much as the pool)
 first_end = min((p['pickup'] + p['dur'] for p in runs), default=0)
 ok = len(runs) == 8 and all(r['pickup'] < first_end for r in first)
+gaps = []
 for r in queued:
     prev = [p for p in runs if p['worker'] == r['worker'] and p['pickup'] < r['pickup']]
     end = max((p['pickup'] + p['dur'] for p in prev), default=None)
     gap = r['pickup'] - end if end is not None else None
+    gaps.append(gap)
     # the criterion (one run +/- 25%), or, when contention skews the
     # runs, the hand-off itself: picked up after its worker's previous item
-    # ended, never before, and soon after. "Soon" is the scheduler's: 4 busy
-    # workers on 2 cores left a worker that had just finished off the CPU for
-    # 3.7-5.0 ms before its next pickup (measured here), so 2 ms was a flake.
+    # ended, never before, and well within a run of it. How soon is the
+    # scheduler's: 4 busy workers on 2 cores left a worker that had just
+    # finished off the CPU for 3.7-5.0 ms here and for more than 10 ms once in
+    # CI (a queued item at 67.9 ms beside a 51.2 ms median run). A pickup
+    # by the wrong worker, or a missed one, is off by a whole run or negative.
     ok = ok and gap is not None and gap >= -0.1 and (
-        abs(r['q'] - med) <= 0.25 * med or gap <= max(10.0, 0.15 * med))
+        abs(r['q'] - med) <= 0.25 * med or gap <= max(10.0, 0.5 * med))
 print('queue_ms', ' '.join('%.1f' % r['q'] for r in runs), 'median_run_ms %.1f' % med,
-      'queued within 25%% of a run: %d/4' % sum(abs(r['q'] - med) <= 0.25 * med for r in queued))
+      'queued within 25%% of a run: %d/4' % sum(abs(r['q'] - med) <= 0.25 * med for r in queued),
+      'hand-off gaps_ms', ' '.join('-' if g is None else '%.1f' % g for g in gaps))
 sys.exit(0 if ok else 1)
 PY
 rc=$?
