@@ -558,7 +558,7 @@ struct ls_stats {
 	__u64 ustack_copies;	/* LS_REC_USTACK records sent */
 	__u64 ustack_capped;	/* user stacks not copied: over ustack_bytes_per_sec, ring past a quarter full, or another copy on the CPU */
 	__u64 ustack_errors;	/* user stacks not copied: sp unmapped or unreadable */
-	__u64 procs_full;	/* a process not followed: LS_MAX_PROCS live, or its slots taken */
+	__u64 procs_full;	/* processes not followed: the cap reached, or their slots taken */
 	__u64 procs_followed;	/* processes the kernel added to the set (forks, cgroup joins) */
 	__u64 samples_shed;	/* stack samples skipped to keep the agent in its CPU budget */
 };

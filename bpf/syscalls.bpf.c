@@ -84,6 +84,25 @@ struct ls_ustack_scratch_map ustack_scratch SEC(".maps");
 struct ls_ustack_budget_map ustack_budget SEC(".maps");
 /* Processes in the set, bounded by LS_MAX_PROCS (user space adds its own to it too). */
 __u32 procs_live = 0;
+/* Bumped whenever a process leaves the set: a refused process may join after one. */
+__u64 procs_left = 0;
+
+/*
+ * Discovery: a process the --max-targets cap refused, on its main
+ * thread's task storage, with procs_left as it was then. Until a process
+ * leaves, its next loop waits skip the join (one storage lookup, no probe
+ * of the set, no atomic on procs_live) and are not counted again: the
+ * refusal counts processes, not waits. Gone with the process.
+ */
+struct ls_refused {
+	__u64 procs_left;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ls_refused);
+} refused SEC(".maps");
 
 /*
  * Summary mode: each target thread's totals in its task-local storage (7 KiB,
@@ -279,7 +298,8 @@ static __always_inline void emit_proc(__u32 event, __u32 pid, __u32 ppid, const 
 /*
  * Adds tgid to the set: the first of its LS_PROC_PROBES slots that is free
  * or freed, unless it is already there. 0, or -1 when the set is full
- * (counted). Slots are claimed by compare-and-swap: forks race on CPUs.
+ * (the caller counts it). Slots are claimed by compare-and-swap: forks
+ * race on CPUs.
  */
 static __always_inline int proc_add(__u32 tgid)
 {
@@ -307,7 +327,6 @@ static __always_inline int proc_add(__u32 tgid)
 	}
 full:
 	__sync_fetch_and_add(&procs_live, -1);
-	__sync_fetch_and_add(&stats.procs_full, 1);
 	return -1;
 }
 
@@ -322,6 +341,7 @@ static __always_inline void proc_remove(__u32 tgid)
 		v = bpf_map_lookup_elem(&procs, &idx);
 		if (v && *v == tgid && __sync_val_compare_and_swap(v, (__u64)tgid, (__u64)LS_PROC_GONE) == tgid) {
 			__sync_fetch_and_add(&procs_live, -1);
+			__sync_fetch_and_add(&procs_left, 1);
 			return;
 		}
 	}
@@ -350,6 +370,29 @@ static __always_inline int comm_wanted(void)
 	return 0;
 }
 
+/* Discovery's join: once per process while the set stays full (struct ls_refused). */
+static __always_inline int join_unless_refused(__u32 tgid)
+{
+	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+	__u64 left = procs_left;
+	struct ls_refused *r;
+
+	r = bpf_task_storage_get(&refused, leader, NULL, 0);
+	if (r && r->procs_left == left)
+		return 0;
+	if (!proc_add(tgid)) {
+		emit_proc(LS_PROC_JOIN, tgid, 0, NULL);
+		return 1;
+	}
+	if (!r) {
+		__sync_fetch_and_add(&stats.procs_full, 1);
+		r = bpf_task_storage_get(&refused, leader, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	}
+	if (r)
+		r->procs_left = left;
+	return 0;
+}
+
 /*
  * --cgroup: a process at or below the cgroup joins the set at its first
  * syscall (one that started in it after attach, or came from outside by a
@@ -367,10 +410,7 @@ static __always_inline int discover_join(__u32 tgid, long id)
 		return 0;
 	if (join_ncomms && !comm_wanted())
 		return 0;
-	if (proc_add(tgid))
-		return 0;
-	emit_proc(LS_PROC_JOIN, tgid, 0, NULL);
-	return 1;
+	return join_unless_refused(tgid);
 }
 
 static __always_inline void emit_thread(__u32 type, __u32 pid, __u32 tid, const char *comm)
@@ -738,8 +778,10 @@ int BPF_PROG(ls_proc_fork, struct task_struct *parent, struct task_struct *child
 
 	if (!follow_children || ptgid == ctgid || !is_target(ptgid))
 		return 0;
-	if (proc_add(ctgid))
+	if (proc_add(ctgid)) {
+		__sync_fetch_and_add(&stats.procs_full, 1);
 		return 0;
+	}
 	emit_proc(LS_PROC_FORK, ctgid, ptgid, BPF_CORE_READ(child, comm));
 	return 0;
 }

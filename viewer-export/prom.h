@@ -24,7 +24,7 @@ struct prom_meta {
 	uint64_t drops_ring_buffer;
 	uint64_t drops_inflight_full;
 	uint64_t drops_missed_exit;
-	uint64_t drops_targets_full;	/* join attempts (loop waits) the --max-targets cap refused */
+	uint64_t drops_targets_full;	/* processes the --max-targets cap refused (once each while it stays full) */
 	uint64_t drops_stall_log;	/* stall lines over the log's rate */
 	uint32_t targets;		/* processes traced now */
 };
