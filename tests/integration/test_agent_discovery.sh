@@ -5,10 +5,12 @@
 # --max-targets caps the processes and counts the rest; the utilization
 # gauge of a loop with a known duty cycle (20 ms busy, 30 ms waiting);
 # the cgroup label from /proc/PID/cgroup; the stall log appended to a file
-# and reopened on SIGHUP (log rotation), refused where root must not write.
+# and reopened on SIGHUP (log rotation), refused where root must not write;
+# --comm on Debian's nginx and redis-server.
 . "$(dirname "$0")/lib.sh"
 require_root "agent discovery"
-for need in "$(command -v curl):curl" "/usr/bin/python3:python3"; do
+for need in "$(command -v curl):curl" "/usr/bin/python3:python3" "/usr/sbin/nginx:nginx-light" \
+	"/usr/bin/redis-server:redis-server" "$(command -v redis-cli):redis-tools"; do
 	[ -x "${need%%:*}" ] || { fail "missing: ${need#*:}"; finish; exit 1; }
 done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -147,6 +149,64 @@ sleep 4.5
 scrape > "$TMP/scrape.txt"
 stop_agent
 check "no budget: every sample taken" grep -qx "loopscope_agent_sample_keep_ratio 1" "$TMP/scrape.txt"
+
+# ---- --comm on Debian's servers: nginx's 2 workers (not its master, which
+# runs no loop) and redis-server, whose 2 DEBUG SLEEPs of 100 ms are stalls ----
+NGX=$TMP/nginx
+mkdir -p "$NGX"
+NPORT=$(free_port)
+cat > "$NGX/nginx.conf" <<NGINXCONF
+worker_processes 2;
+daemon off;
+pid $NGX/nginx.pid;
+error_log $NGX/error.log notice;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $NGX/body;
+    proxy_temp_path $NGX/proxy;
+    fastcgi_temp_path $NGX/fastcgi;
+    uwsgi_temp_path $NGX/uwsgi;
+    scgi_temp_path $NGX/scgi;
+    server { listen 127.0.0.1:$NPORT; location / { return 200 "ok"; } }
+}
+NGINXCONF
+/usr/sbin/nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" > "$NGX/out" 2>&1 &
+NGINX=$!
+PIDS="$PIDS $NGINX"
+RPORT=$(free_port)
+/usr/bin/redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no \
+	--enable-debug-command yes --dir "$TMP" > "$TMP/redis.log" 2>&1 &
+REDIS=$!
+PIDS="$PIDS $REDIS"
+for i in $(seq 1 100); do
+	[ "$(grep -c 'start worker process' "$NGX/error.log" 2> /dev/null)" = 2 ] &&
+		redis-cli -p "$RPORT" ping 2> /dev/null | grep -q PONG && break
+	sleep 0.05
+done
+WORKERS=$(cat "/proc/$NGINX/task/$NGINX/children" 2> /dev/null)
+start_agent "$TMP/a6.err" --comm nginx --comm redis-server || fail "agent on nginx and redis serves"
+sleep 0.3
+for i in $(seq 1 40); do curl -sf --max-time 2 "http://127.0.0.1:$NPORT/" > /dev/null; done
+redis-cli -p "$RPORT" debug sleep 0.1 > /dev/null
+redis-cli -p "$RPORT" debug sleep 0.1 > /dev/null
+for i in $(seq 1 20); do redis-cli -p "$RPORT" ping > /dev/null; done
+sleep 0.3
+scrape > "$TMP/scrape.txt"
+stop_agent
+check "Debian's nginx: 2 workers ($(echo $WORKERS))" [ "$(echo $WORKERS | wc -w)" = 2 ]
+for w in $WORKERS; do
+	check "Debian's nginx: worker $w found by its comm" [ -n "$(metric loopscope_loop_iterations_total "$w")" ]
+done
+check "Debian's nginx: the master, which runs no loop, is not traced" \
+	sh -c '! grep -q "pid=\"$1\"" "$2"' _ "$NGINX" "$TMP/scrape.txt"
+check "Debian's redis-server: its 2 stalls of 100 ms" [ "$(metric loopscope_loop_stalls_total "$REDIS")" = 2 ]
+st=$(metric loopscope_loop_stall_seconds_total "$REDIS")
+check "Debian's redis-server: 0.2 s of stall time ($st; 0.19-0.25 allowed)" \
+	python3 -c "import sys; sys.exit(0 if 0.19 <= float(sys.argv[1] or -1) <= 0.25 else 1)" "${st:-}"
+check "targets: the 2 workers and redis-server" grep -qx "loopscope_targets 3" "$TMP/scrape.txt"
+kill "$NGINX" "$REDIS" 2> /dev/null
+wait "$NGINX" "$REDIS" 2> /dev/null
 
 # ---- the stall log where root must not write ----
 chmod 1777 "$TMP/log"
