@@ -1,15 +1,17 @@
 #!/bin/bash
 # `make soak`: loopscope attached to a node HTTP server under wrk for a long
-# run, once in summary mode, once writing the full trace, and once as
+# run, once in summary mode, once writing the full trace, once as
 # `loopscope agent` scraped every second while short-lived python loops
-# churn beside node (one started every 0.5 s, each living 2 s; --grace 5). Samples the
+# churn beside node (one started every 0.5 s, each living 2 s; --grace 5),
+# and once as the agent watching the whole host (--all: node, wrk, the
+# churn and any other loop found at its next wait). Samples the
 # collector's RSS every SOAK_SAMPLE seconds and checks it stays flat: after
 # a warm-up (the first 10% of the run, at least one sample), the largest RSS
 # must stay within 5% of the RSS at the end of the warm-up. Also requires no
 # drops at this load. Writes bench/soak.md; exits 1 if a check fails.
 #
 # Knobs (environment): SOAK_SECS (600 per mode), SOAK_SAMPLE (10),
-# SOAK_MODES ("summary full agent"), SOAK_CONNS (32), SOAK_RESULTS (bench/soak.md),
+# SOAK_MODES ("summary full agent agent-all"), SOAK_CONNS (32), SOAK_RESULTS (bench/soak.md),
 # OUTPUT (build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,7 @@ cd "$(dirname "$0")/.."
 OUTPUT=${OUTPUT:-build}
 SECS=${SOAK_SECS:-600}
 SAMPLE=${SOAK_SAMPLE:-10}
-MODES=${SOAK_MODES:-"summary full agent"}
+MODES=${SOAK_MODES:-"summary full agent agent-all"}
 CONNS=${SOAK_CONNS:-32}
 RESULTS=${SOAK_RESULTS:-bench/soak.md}
 LS=$OUTPUT/loopscope
@@ -84,7 +86,9 @@ soak_mode() {	# MODE
 	full) args=(record -p "$NODE" -o "$WORK/t.pftrace" --summary "$WORK/s.json") ;;
 	agent) start_churn
 		args=(agent -p "$NODE,$CHURN" --listen "127.0.0.1:$AGENT_PORT" --grace 5) ;;
-	*) die "unknown mode $mode (summary, full, agent)" ;;
+	agent-all) start_churn	# node, wrk, the churn and whatever else runs a loop here
+		args=(agent --all --listen "127.0.0.1:$AGENT_PORT" --grace 5) ;;
+	*) die "unknown mode $mode (summary, full, agent, agent-all)" ;;
 	esac
 	taskset -c 0 "$LS" "${args[@]}" > "$WORK/ls.out" 2> "$WORK/ls.err" &
 	LSPID=$!
@@ -92,7 +96,7 @@ soak_mode() {	# MODE
 	taskset -c 0 wrk -t1 -c"$CONNS" -d"${SECS}s" "http://127.0.0.1:$port/" > "$WORK/wrk.out" 2>&1 &
 	local wrk=$!
 	while kill -0 "$wrk" 2>/dev/null; do
-		if [ "$mode" = agent ]; then	# Prometheus' pace: a scrape a second
+		if [ "${mode%-all}" = agent ]; then	# Prometheus' pace: a scrape a second
 			for _ in $(seq "$SAMPLE"); do scrape > "$WORK/scrape.txt"; sleep 1; done
 		else
 			sleep "$SAMPLE"
@@ -108,13 +112,13 @@ soak_mode() {	# MODE
 	wait "$wrk" || true
 	kill -INT "$LSPID"
 	wait "$LSPID" || die "loopscope exited $? in $mode mode: $(tail -1 "$WORK/ls.err")"
-	[ "$mode" = agent ] && echo "soak: agent: $(grep -c '^loopscope_loop_iterations_total{' "$WORK/scrape.txt") loop rows in the last scrape" >&2
+	[ "${mode%-all}" = agent ] && echo "soak: agent: $(grep -c '^loopscope_loop_iterations_total{' "$WORK/scrape.txt") loop rows in the last scrape" >&2
 	LSPID=0
 	kill -TERM "$NODE" 2>/dev/null || true
 	wait "$NODE" 2>/dev/null || true
 	NODE=0
 	reqs=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$WORK/wrk.out")
-	if [ "$mode" = agent ]; then
+	if [ "${mode%-all}" = agent ]; then
 		drops=$(awk '/^loopscope_drops_total/ { n += $2 } END { print n + 0 }' "$WORK/scrape.txt")
 		{ kill -KILL "$CHURN" && wait "$CHURN"; } 2>/dev/null || true
 		CHURN=0

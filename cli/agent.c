@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include "collector/cause.h"
@@ -37,6 +36,7 @@
 #include "session.h"
 #include "target.h"
 #include "tracer.h"
+#include "user_stacks.h"
 #include "uvprobes.h"
 
 struct agent_opts {
@@ -59,6 +59,12 @@ struct agent {
 	struct proc_syms *syms;		/* NULL: no sampling, no causes */
 	struct agent_log log;
 	struct ls_cpu_budget budget;
+	/*
+	 * Of our CPU, what went to setting up each new process (its cgroup,
+	 * libuv's probes, symbol tables) and to naming stall causes: work
+	 * fewer samples would not lessen, so left out of the budget.
+	 */
+	double setup_cpu_s;
 };
 
 static const char agent_doc[] =
@@ -190,6 +196,35 @@ static error_t parse_agent_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/*
+ * Setup CPU: what a stretch of work used, but proc_syms' own share of it
+ * (proc_syms counts that itself, also when a record makes a symbolizer).
+ */
+struct setup_mark {
+	double cpu_s, syms_s;
+};
+
+static struct setup_mark setup_begin(const struct agent *a)
+{
+	return (struct setup_mark){ cli_own_cpu_seconds(), proc_syms__setup_cpu(a->syms) };
+}
+
+static void setup_end(struct agent *a, struct setup_mark m)
+{
+	a->setup_cpu_s += (cli_own_cpu_seconds() - m.cpu_s) - (proc_syms__setup_cpu(a->syms) - m.syms_s);
+}
+
+/* Ours, proc_syms', and the stack unwinder's (module files, V8's layout: once each). */
+static double setup_cpu_seconds(const struct agent *a)
+{
+	struct user_stacks_stats us;
+	double s = a->setup_cpu_s + proc_syms__setup_cpu(a->syms);
+
+	if (a->s && tracer__user_stacks(session__tracer(a->s), &us))
+		s += (double)(us.unwind.load_cpu_ns + us.js.layout_cpu_ns) / 1e9;
+	return s;
+}
+
 /* A stall's line, within the rate; its cause when its stacks were sampled. */
 static void log_stall(struct agent *a, const struct ls_thread *th, const struct ls_iteration *it)
 {
@@ -203,8 +238,14 @@ static void log_stall(struct agent *a, const struct ls_thread *th, const struct 
 
 	if (!agent_log_admit(&a->log, cli_boottime_ns() / 1000000000ull))
 		return;
-	if (a->syms && (c = ls_iteration_cause(&cx, it)) && c->nframes)
-		e.cause = c;
+	if (a->syms) {
+		struct setup_mark m = setup_begin(a);
+
+		c = ls_iteration_cause(&cx, it);
+		if (c && c->nframes)
+			e.cause = c;
+		setup_end(a, m);
+	}
 	agent_log_done(&a->log, stall_log_write(agent_log_stream(&a->log), &e));
 	free(c);
 }
@@ -233,16 +274,6 @@ static void on_process(void *ctx, const struct ls_process *p)
 {
 	if (p->exited)
 		ls_fleet_process_exit(&((struct agent *)ctx)->fleet, p->pid, cli_boottime_ns());
-}
-
-static double own_cpu_seconds(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru))
-		return 0;
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 /* Our own resident set, from our own /proc (not a target's file). */
@@ -274,7 +305,8 @@ static int render(void *ctx, bool openmetrics, char **body, size_t *len)
 	m.drops_targets_full = st.procs_full;
 	m.drops_stall_log = a->log.dropped + a->log.failed;
 	m.targets = procs__live(session__procs(a->s));
-	m.agent_cpu_s = own_cpu_seconds();
+	m.agent_cpu_s = cli_own_cpu_seconds();
+	m.setup_cpu_s = setup_cpu_seconds(a);
 	m.cpu_budget = a->o->cpu_budget;
 	m.sample_keep = a->o->sample_hz ? 1.0 / (double)(1u << a->budget.shift) : 0;
 	m.over_budget_s = a->budget.over_s;
@@ -297,11 +329,14 @@ static int render(void *ctx, bool openmetrics, char **body, size_t *len)
 	return err;
 }
 
-/* Over the budget: stack samples thinned (said once per step); back when well under it. */
+/*
+ * Over the budget: stack samples thinned (said once per step); back when
+ * well under it. What the budget weighs is our CPU but the setup's.
+ */
 static void keep_budget(struct agent *a, uint64_t now_ns)
 {
 	if (!a->o->cpu_budget || !a->o->sample_hz ||
-	    !ls_cpu_budget_tick(&a->budget, own_cpu_seconds(), (double)now_ns / 1e9))
+	    !ls_cpu_budget_tick(&a->budget, cli_own_cpu_seconds() - setup_cpu_seconds(a), (double)now_ns / 1e9))
 		return;
 	tracer__thin_samples(session__tracer(a->s), a->budget.shift);
 	if (!a->o->common.quiet)
@@ -339,10 +374,12 @@ static void setup_process(void *ctx, pid_t pid)
 {
 	struct agent *a = ctx;
 	char text[4096];	/* cgroup v1's lines come first on a hybrid host */
+	struct setup_mark m = setup_begin(a);
 
 	if (target__read_proc(pid, "cgroup", text, sizeof(text)) >= 0)
 		ls_fleet_process_cgroup(&a->fleet, (uint32_t)pid, text);
 	live_setup_process(a->s, a->syms, pid);
+	setup_end(a, m);
 }
 
 /* Names that may not last (a process's maps, JS frames), read as the records go by. */
@@ -425,7 +462,8 @@ int cmd_agent(int argc, char **argv)
 		rc = listen_on(a);
 	if (!rc)
 		rc = start(a);
-	ls_cpu_budget_init(&a->budget, o.cpu_budget, own_cpu_seconds(), (double)cli_boottime_ns() / 1e9);
+	ls_cpu_budget_init(&a->budget, o.cpu_budget, cli_own_cpu_seconds() - setup_cpu_seconds(a),
+			   (double)cli_boottime_ns() / 1e9);
 	if (!rc && !o.common.quiet)
 		fprintf(stderr, "loopscope agent: serving http://%s/metrics (port %d)\n", o.listen,
 			http_server__port(a->http));

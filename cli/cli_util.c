@@ -248,3 +248,10 @@ uint64_t cli_boottime_ns(void)
 
 	return clock_gettime(CLOCK_BOOTTIME, &t) ? 0 : (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
+
+double cli_own_cpu_seconds(void)
+{
+	struct timespec t;
+
+	return clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) ? 0 : (double)t.tv_sec + t.tv_nsec / 1e9;
+}

@@ -86,6 +86,8 @@ int cli_check_btf(const char *cmd);
 bool cli_color(int fd);
 /* CLOCK_BOOTTIME now, the records' clock, in ns; 0 if unreadable. */
 uint64_t cli_boottime_ns(void);
+/* Our own CPU time, user + system, of all our threads; a syscall: not per record. */
+double cli_own_cpu_seconds(void);
 
 /*
  * Finishes a trace: the exporter flushes the writer, once. 0 or the error

@@ -178,12 +178,15 @@ static struct js_proc *proc_reader(struct js_frames *jf, uint32_t pid)
 {
 	struct js_proc *p = ls_table_find(&jf->procs, ls_hash_u64(pid), &pid);
 	struct v8_layout l;
+	uint64_t cpu0;
 	bool created;
 	int err;
 
 	if (p)
 		return p;
+	cpu0 = ls_thread_cpu_ns();
 	err = find_layout(jf, pid, &l);
+	jf->st.layout_cpu_ns += ls_thread_cpu_ns() - cpu0;
 	p = ls_table_insert(&jf->procs, ls_hash_u64(pid), &pid, &created);
 	if (!p)
 		return NULL;	/* past LS_MAX_JS_PROCS: its frames stay as unwound */

@@ -31,6 +31,7 @@ struct js_frames_stats {
 	uint64_t ids_full;		/* names past LS_MAX_JS_IDS: frames left as they were */
 	uint64_t stacks;		/* stacks of V8 processes looked at */
 	uint64_t ns;			/* spent naming them (CLOCK_MONOTONIC) */
+	uint64_t layout_cpu_ns;		/* CPU reading processes' V8 layouts (once each) */
 	struct v8_reader_stats reader;	/* all processes' */
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <linux/types.h>
 #include "bpf/loopscope.h"
+#include "cli_util.h"
 #include "proc_syms.h"
 
 struct proc_sym {
@@ -20,6 +21,7 @@ struct proc_syms {
 	unsigned n;
 	uint64_t full;
 	pid_t failed;		/* the last pid refused (gone): not retried per frame */
+	double setup_cpu_s;	/* making symbolizers and re-reading them after an exec */
 };
 
 struct proc_syms *proc_syms__new(const struct symbolizer_opts *opts)
@@ -56,6 +58,7 @@ struct symbolizer *proc_syms__get(struct proc_syms *ps, pid_t pid)
 {
 	struct proc_sym *p = find(ps, pid);
 	struct symbolizer *sym;
+	double t0;
 
 	if (p)
 		return p->sym;
@@ -66,7 +69,9 @@ struct symbolizer *proc_syms__get(struct proc_syms *ps, pid_t pid)
 		ps->failed = pid;
 		return NULL;
 	}
+	t0 = cli_own_cpu_seconds();
 	sym = symbolizer__new(pid, &ps->opts);
+	ps->setup_cpu_s += cli_own_cpu_seconds() - t0;
 	if (!sym) {
 		ps->failed = pid;
 		return NULL;
@@ -105,9 +110,13 @@ void proc_syms__refresh(struct proc_syms *ps)
 void proc_syms__refresh_one(struct proc_syms *ps, pid_t pid)
 {
 	struct proc_sym *p = find(ps, pid);
+	double t0;
 
-	if (p && !p->gone)
+	if (p && !p->gone) {
+		t0 = cli_own_cpu_seconds();
 		symbolizer__refresh(p->sym);
+		ps->setup_cpu_s += cli_own_cpu_seconds() - t0;
+	}
 }
 
 static void add_stats(struct symbolizer_stats *to, const struct symbolizer_stats *s)
@@ -162,6 +171,11 @@ int proc_syms__sources(const struct proc_syms *ps, char *buf, size_t len)
 		return 0;
 	}
 	return symbolizer__sources(ps->procs[0].sym, buf, len);
+}
+
+double proc_syms__setup_cpu(const struct proc_syms *ps)
+{
+	return ps ? ps->setup_cpu_s : 0;
 }
 
 uint64_t proc_syms__full(const struct proc_syms *ps)

@@ -47,5 +47,7 @@ void proc_syms__stats(const struct proc_syms *ps, struct symbolizer_stats *st);
 int proc_syms__sources(const struct proc_syms *ps, char *buf, size_t len);
 /* Processes whose frames went unnamed: no symbolizer left for them. */
 uint64_t proc_syms__full(const struct proc_syms *ps);
+/* CPU seconds spent making a process's symbolizer, or re-reading it after an exec (0 for NULL). */
+double proc_syms__setup_cpu(const struct proc_syms *ps);
 
 #endif

@@ -109,6 +109,7 @@ static void add_stats(struct unwinder_stats *to, const struct unwinder_stats *s)
 	to->files += s->files;
 	to->file_errors += s->file_errors;
 	to->ns += s->ns;
+	to->load_cpu_ns += s->load_cpu_ns;
 }
 
 /* pid's unwinder, made now if it has none (its maps are read while it lives); NULL past the cap. */

@@ -470,7 +470,8 @@ unsigned unwinder__unwind(struct unwinder *u, const struct ls_rec_ustack *dump,
 			  unsigned max)
 {
 	struct frame_walk w = { .u = u, .ips = ips, .frames = frames, .max = max };
-	uint64_t leaf = dump->regs[16], t0 = ls_monotonic_ns();
+	uint64_t leaf = dump->regs[16], t0 = ls_monotonic_ns(), cpu0 = ls_thread_cpu_ns();
+	uint64_t files0 = u->st.files;
 	int rc;
 
 	u->st.stacks++;
@@ -498,6 +499,8 @@ unsigned unwinder__unwind(struct unwinder *u, const struct ls_rec_ustack *dump,
 		u->st.no_cfi++;
 	u->st.frames += w.n;
 	u->st.ns += ls_monotonic_ns() - t0;
+	if (u->st.files != files0)	/* a one-time cost: fewer stacks would not save it */
+		u->st.load_cpu_ns += ls_thread_cpu_ns() - cpu0;
 	return w.n;
 }
 

@@ -34,6 +34,7 @@ struct unwinder_stats {
 	uint64_t files;		/* module files opened */
 	uint64_t file_errors;	/* module files not usable (gone, replaced, refused) */
 	uint64_t ns;		/* spent in unwinder__unwind() (CLOCK_MONOTONIC) */
+	uint64_t load_cpu_ns;	/* CPU of the unwinds that opened a module file (its CFI read then) */
 };
 
 struct unwinder;

@@ -176,6 +176,10 @@ static void agent_own(FILE *f, const struct ls_fleet *fl, const struct prom_meta
 	fprintf(f, "loopscope_targets %u\n", m->targets);
 	family(f, m, "loopscope_agent_cpu_seconds_total", "counter", "The agent's own CPU time (user + system).");
 	fprintf(f, "loopscope_agent_cpu_seconds_total %.6f\n", m->agent_cpu_s);
+	family(f, m, "loopscope_agent_setup_cpu_seconds_total", "counter",
+	       "Of the agent's CPU time, what went to new processes' setup (libuv probes, symbols) and to naming "
+	       "stall causes: outside the CPU budget.");
+	fprintf(f, "loopscope_agent_setup_cpu_seconds_total %.6f\n", m->setup_cpu_s);
 	family(f, m, "loopscope_agent_cpu_budget_ratio", "gauge", "The agent's CPU budget, share of one CPU (0: none).");
 	fprintf(f, "loopscope_agent_cpu_budget_ratio %.6g\n", m->cpu_budget);
 	family(f, m, "loopscope_agent_sample_keep_ratio", "gauge",

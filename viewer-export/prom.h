@@ -16,6 +16,7 @@
 struct prom_meta {
 	bool openmetrics;
 	double agent_cpu_s;		/* the agent's own utime + stime */
+	double setup_cpu_s;		/* of it, new processes' setup and naming stall causes */
 	double cpu_budget;		/* its budget, share of one CPU; 0: none */
 	double sample_keep;		/* share of stack samples taken (the budget thins them); 0: none sampled */
 	double over_budget_s;		/* at the thinnest and still over the budget */

@@ -66,9 +66,9 @@ UV_THREADPOOL_SIZE=4 node "$TMP/pool.js" "$GO" &
 NODEP=$!
 PIDS="$PIDS $NODEP"
 sleep 0.3
-# no CPU budget: every sample, for the stall causes (the budget is test_agent_discovery's;
-# under CI the agent here used 1-6% of a CPU and the default 1% thinned the causes)
-"$LS" agent -p "$S1,$WRAP,$PY,$NODEP" --listen "127.0.0.1:$APORT" --grace 3 --stall-log --sample-hz 49 --cpu-budget 0 \
+# the default CPU budget (1%): the setup of the 4 processes (node's symbols, libuv's probes)
+# and naming the causes are outside it, and what is left at 49 Hz is well under it
+"$LS" agent -p "$S1,$WRAP,$PY,$NODEP" --listen "127.0.0.1:$APORT" --grace 3 --stall-log --sample-hz 49 \
 	> "$TMP/stalls.jsonl" 2> "$TMP/agent.err" &
 AGENT=$!
 PIDS="$PIDS $AGENT"
@@ -103,8 +103,9 @@ got=$(promql 'loopscope_loop_stalls_total{comm="epoll-server"}')
 want=$( [ "$S1" -lt "$S2" ] && echo "$S1=4 $S2=2" || echo "$S2=2 $S1=4")
 check "PromQL: stalls per server are the injected 4 and 2 (got $got)" [ "$got" = "$want" ]
 got=$(promql "loopscope_loop_stall_seconds_total{pid=\"$S1\"}")
-check "PromQL: server 1's stall time is 4 x 80 ms, +5% ($got)" \
-	python3 -c "import sys; v=float(sys.argv[1].split('=')[1]); sys.exit(0 if 0.32 <= v <= 0.336 else 1)" "$got"
+# +15%: what the scheduler may add to each on 2 busy cores, as in the stall log below
+check "PromQL: server 1's stall time is 4 x 80 ms, +15% ($got)" \
+	python3 -c "import sys; v=float(sys.argv[1].split('=')[1]); sys.exit(0 if 0.32 <= v <= 0.368 else 1)" "$got"
 iters=$(promql "loopscope_loop_iterations_total{pid=\"$S1\"}")
 iters=${iters#*=}
 check "PromQL: server 1 iterated at least once per request ($iters)" [ "${iters:-0}" -ge 1000 ]
@@ -120,6 +121,10 @@ check "PromQL: node's 8 pbkdf2 items are in its pool's queue histogram ($got)" [
 got=$(promql "loopscope_threadpool_queue_seconds_bucket{pid=\"$NODEP\",kind=\"queue_work\",le=\"0.01\"}")
 check "PromQL: and the 4 past the pool's 4 workers waited over 10 ms ($got)" [ "${got#*=}" -le 4 ]
 check "the agent's own cost is scraped" [ -n "$(promql 'loopscope_agent_cpu_seconds_total')" ]
+got=$(promql 'loopscope_agent_setup_cpu_seconds_total > 0 and loopscope_agent_setup_cpu_seconds_total <= loopscope_agent_cpu_seconds_total')
+check "the setup's share of it counted apart ($got)" [ -n "${got#*=}" ]
+got=$(promql 'loopscope_agent_sample_keep_ratio')
+check "the default budget thinned no sample: the setup is outside it ($got; cpu $(promql 'loopscope_agent_cpu_seconds_total'), setup $(promql 'loopscope_agent_setup_cpu_seconds_total'))" [ "$got" = "=1" ]
 
 # ---- the stall log: a JSON line per stall, its cause from the samples ----
 got=$(python3 -c 'import json,sys
@@ -127,9 +132,11 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 print(" ".join("%d:%d" % (p, sum(r["pid"] == p for r in rows)) for p in map(int, sys.argv[2:])))' \
 	"$TMP/stalls.jsonl" "$S1" "$S2")
 check "stall log: a line per stall, 4 and 2 ($got)" [ "$got" = "$S1:4 $S2:2" ]
-check "stall log: each 80 ms, +5%, with its wall-clock time" python3 -c 'import json,sys
+# never under the 80 ms spin; over it by what the scheduler adds on 2 busy cores
+# (89.7 ms seen here beside a CI run): a wrong pairing is off by a whole wait
+check "stall log: each 80 ms, +15%, with its wall-clock time ($(sed -n 's/.*"busy_ms":\([0-9.]*\).*/\1/p' "$TMP/stalls.jsonl" | tr '\n' ' '))" python3 -c 'import json,sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-sys.exit(0 if rows and all(80 <= r["busy_ms"] <= 84 and r["time"].endswith("Z") for r in rows) else 1)' \
+sys.exit(0 if rows and all(80 <= r["busy_ms"] <= 92 and r["time"].endswith("Z") for r in rows) else 1)' \
 	"$TMP/stalls.jsonl"
 got=$(python3 -c 'import json,sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["pid"] == int(sys.argv[2])]
