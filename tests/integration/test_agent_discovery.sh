@@ -89,15 +89,17 @@ check "the cgroup label is /proc/PID/cgroup's v2 path ($cg)" \
 check "targets: the two servers and the duty loop" grep -qx "loopscope_targets 3" "$TMP/scrape.txt"
 
 # ---- the stall log rotated: SIGHUP reopens it by its path ----
-check "stall log: 3 lines in the file" [ "$(wc -l < "$TMP/log/stalls.jsonl")" = 3 ]
+# lines FILE: the servers' (the duty loop, preempted past 50 ms, may add its own)
+lines() { grep -cE "\"pid\":($S1|$S2)," "$1"; }
+check "stall log: the servers' 3 lines in the file" [ "$(lines "$TMP/log/stalls.jsonl")" = 3 ]
 mv "$TMP/log/stalls.jsonl" "$TMP/log/stalls.jsonl.1"
 kill -HUP "$AGENT"
 check "SIGHUP: said" wait_for "$TMP/a1.err" "SIGHUP: reopened $TMP/log/stalls.jsonl"
 check "SIGHUP: the agent goes on" kill -0 "$AGENT"
 "$EX/loadgen" -p "$P1" -c 1 -n 100 --block-every 100 --block-ms 80 > /dev/null || fail "loadgen 3"
 sleep 0.5
-check "SIGHUP: the next stall is in the new file" [ "$(wc -l < "$TMP/log/stalls.jsonl")" = 1 ]
-check "SIGHUP: the rotated file kept its 3" [ "$(wc -l < "$TMP/log/stalls.jsonl.1")" = 3 ]
+check "SIGHUP: the next stall is in the new file" [ "$(lines "$TMP/log/stalls.jsonl")" = 1 ]
+check "SIGHUP: the rotated file kept its 3" [ "$(lines "$TMP/log/stalls.jsonl.1")" = 3 ]
 check "stall log file: 0600" [ "$(stat -c %a "$TMP/log/stalls.jsonl")" = 600 ]
 stop_agent
 check "--comm: SIGTERM exits 0" [ $? = 0 ]
@@ -202,8 +204,8 @@ check "Debian's nginx: the master, which runs no loop, is not traced" \
 	sh -c '! grep -q "pid=\"$1\"" "$2"' _ "$NGINX" "$TMP/scrape.txt"
 check "Debian's redis-server: its 2 stalls of 100 ms" [ "$(metric loopscope_loop_stalls_total "$REDIS")" = 2 ]
 st=$(metric loopscope_loop_stall_seconds_total "$REDIS")
-check "Debian's redis-server: 0.2 s of stall time ($st; 0.19-0.25 allowed)" \
-	python3 -c "import sys; sys.exit(0 if 0.19 <= float(sys.argv[1] or -1) <= 0.25 else 1)" "${st:-}"
+check "Debian's redis-server: 0.2 s of stall time ($st; 0.19-0.4 allowed: two wakeups each)" \
+	python3 -c "import sys; sys.exit(0 if 0.19 <= float(sys.argv[1] or -1) < 0.4 else 1)" "${st:-}"
 check "targets: the 2 workers and redis-server" grep -qx "loopscope_targets 3" "$TMP/scrape.txt"
 kill "$NGINX" "$REDIS" 2> /dev/null
 wait "$NGINX" "$REDIS" 2> /dev/null

@@ -178,8 +178,9 @@ check "stripped libuv: trace decodes" validate_trace "$TMP/sh.pftrace"
 check "stripped libuv pool: record exits 0" [ $? = 0 ]
 check "stripped libuv pool: 8 items done, none incomplete, named work()" [ "$(json "$TMP/sc.json" \
 	"[(n['name'], n['count'], n['incomplete']) for n in s['threadpool']['by_name']]")" = "[('work', 8, 0)]" ]
-check "stripped libuv pool: run time about 300 ms (p99 within 290-330)" [ "$(json "$TMP/sc.json" \
-	"290 <= s['threadpool']['kinds']['queue_work']['run']['p99_ms'] <= 330")" = True ]
+# a 300 ms sleep: never much under; over by a loaded pool's wakeups, under 1.5x
+check "stripped libuv pool: run time about 300 ms (p99 within 290-450)" [ "$(json "$TMP/sc.json" \
+	"290 <= s['threadpool']['kinds']['queue_work']['run']['p99_ms'] < 450")" = True ]
 check "stripped libuv pool: 4 workers seen" [ "$(json "$TMP/sc.json" "s['threadpool']['pool_size_seen']")" = 4 ]
 check "stripped libuv pool: said to be seen from the first submit" \
 	[ "$(json "$TMP/sc.json" "s['threadpool']['probed_late']")" = 1 ]

@@ -33,9 +33,10 @@ for i in 0 1; do
 	     json "$TMP/p.json" "s['loops'][0]['stalls'][$i]['busy_ms']")
 	# The block spins 80 ms on the wall clock, so a stall is never shorter
 	# (a tight bound: a mis-paired call would show); it can be longer when
-	# this shared 2-vCPU runner preempts the loop thread (86.9 ms seen once).
-	check "stall $i lasts 80 ms, +20 at most for preemption (got $ms)" \
-		python3 -c "import sys; sys.exit(0 if 79.5 <= float(sys.argv[1]) <= 100 else 1)" "$ms"
+	# this shared 2-vCPU runner preempts the loop thread (86.9 ms seen once,
+	# 198 ms beside another run): a mis-paired stall is off by a whole wait.
+	check "stall $i lasts 80 ms, less than 2x (got $ms)" \
+		python3 -c "import sys; sys.exit(0 if 79.5 <= float(sys.argv[1]) < 160 else 1)" "$ms"
 done
 ours=$(json "$TMP/p.json" "s['loops'][0]['iterations']")
 theirs=$((after - before))
@@ -49,8 +50,8 @@ check "reads of sockets counted" \
 check "zero drops" [ "$(json "$TMP/p.json" "sum(s['drops'].values())")" = 0 ]
 check "end summary names the trace" grep -q "trace: $TMP/p.pftrace" "$TMP/ls.err"
 check "trace decodes" validate_trace "$TMP/p.pftrace"
-check "two STALL slices of 80 ms (+20 at most) in the trace" \
-	[ "$(awk '$1 == "slice" && $6 == "STALL" && $4 >= 79500000 && $4 <= 100000000' "$TMP/p.pftrace.dump" | wc -l)" = 2 ]
+check "two STALL slices of 80 ms (less than 2x) in the trace" \
+	[ "$(awk '$1 == "slice" && $6 == "STALL" && $4 >= 79500000 && $4 < 160000000' "$TMP/p.pftrace.dump" | wc -l)" = 2 ]
 check "sync file I/O slices in the trace" grep -q "(sync file I/O)" "$TMP/p.pftrace.dump"
 check "fd kind annotated" grep -q "fd_kind=file" "$TMP/p.pftrace.dump"
 check "thread track named after the server" grep -q "^track .* thread $SERVER_PID $SERVER_PID epoll-server" "$TMP/p.pftrace.dump"
