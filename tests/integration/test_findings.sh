@@ -74,9 +74,10 @@ if [ -x "$REDIS" ]; then
 	RPID=$!
 	PIDS="$PIDS $RPID"
 	for i in $(seq 1 100); do redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
-	"$LS" record -p "$RPID" -q --summary "$TMP/redis.json" 2> "$TMP/redis.err" &
+	"$LS" record -p "$RPID" --summary "$TMP/redis.json" 2> "$TMP/redis.err" &
 	LSPID=$!
-	sleep 3
+	wait_for "$TMP/redis.err" "tracing PID $RPID" 30 || fail "record attaches to redis"
+	sleep 3	# serverCron's /proc reads, 10 a second
 	kill -INT "$LSPID"
 	wait "$LSPID"
 	check "record on redis exits 0" [ $? = 0 ]

@@ -55,9 +55,10 @@ for i in $(seq 1 100); do redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG 
 check "redis-server answers" sh -c "redis-cli -p $RPORT ping | grep -q PONG"
 redis-cli -p "$RPORT" debug populate 400000 > /dev/null
 # record runs until both commands are done (SIGINT then), however slow a loaded machine makes them
-"$LS" record -p "$RPID" -q -o "$TMP/redis.pftrace" --summary "$TMP/redis.json" 2> "$TMP/redis.err" &
+"$LS" record -p "$RPID" -o "$TMP/redis.pftrace" --summary "$TMP/redis.json" 2> "$TMP/redis.err" &
 LSPID=$!
-sleep 1
+wait_for "$TMP/redis.err" "tracing PID $RPID" 30 || fail "record attaches to redis"
+sleep 0.5
 redis-cli -p "$RPORT" keys '*' > /dev/null
 redis-cli -p "$RPORT" debug sleep 0.3 > /dev/null
 sleep 0.3
